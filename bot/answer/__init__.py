@@ -1,0 +1,1 @@
+"""Composing cited answers from retrieved passages."""

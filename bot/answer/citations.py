@@ -1,0 +1,54 @@
+"""Numbering sources and writing `[n]` markers, shared by extractive and LLM answers."""
+
+from __future__ import annotations
+
+from bot.models import AnswerSentence, Passage, SourceRef
+
+
+class SourceBook:
+    """Assigns citation numbers to articles in order of first use; n is 1-based."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[int, int] = {}
+        self._refs: list[SourceRef] = []
+        self._quotes: dict[int, list[str]] = {}
+
+    def cite(self, passage: Passage) -> int:
+        n = self._numbers.get(passage.article_id)
+        if n is None:
+            n = len(self._refs) + 1
+            self._numbers[passage.article_id] = n
+            self._quotes[n] = []
+            self._refs.append(
+                SourceRef(
+                    n=n,
+                    article_id=passage.article_id,
+                    title=passage.title,
+                    url=passage.url,
+                    source=passage.source,
+                    published_at=passage.published_at,
+                    quote="",
+                )
+            )
+        if passage.text not in self._quotes[n]:
+            self._quotes[n].append(passage.text)
+        return n
+
+    def sources(self) -> list[SourceRef]:
+        return [
+            ref.model_copy(update={"quote": " … ".join(self._quotes[ref.n])}) for ref in self._refs
+        ]
+
+
+def with_markers(sentence: AnswerSentence) -> str:
+    markers = "".join(f"[{n}]" for n in sentence.citations)
+    return f"{sentence.text} {markers}" if markers else sentence.text
+
+
+def answer_text(sentences: list[AnswerSentence]) -> str:
+    return " ".join(with_markers(s) for s in sentences)
+
+
+def abstention_text(question: str) -> str:
+    topic = " ".join(question.split()).rstrip("?!. ")
+    return f"I couldn't find anything about “{topic}” in the corpus."

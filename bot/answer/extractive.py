@@ -1,0 +1,130 @@
+"""Extractive answers: the best 1–4 source sentences, each cited, or an abstention.
+
+Sentences are scored by how much of the question's (IDF-weighted) terms they cover. When the
+best sentence leaves part of the question uncovered, the sentence after it is added as its
+continuation: news prose often names the subject in one sentence and gives the answer in the
+next ("…attacks on the Ain al-Asad airbase… Reports suggest a barrage of drones and
+missiles…").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.answer.citations import SourceBook, abstention_text, answer_text
+from bot.models import Answer, AnswerSentence, Passage
+from bot.retrieval.bm25 import SearchResult
+from bot.retrieval.query import QueryTerms
+from bot.text.sentences import sentence_spans
+from bot.text.words import content_stems
+
+SAME_ARTICLE_PENALTY = 0.1
+NEAR_DUPLICATE = 0.6
+KEEP_RATIO = 0.45
+PASSAGES_CONSIDERED = 5
+MAX_SENTENCE_CHARS = 600
+
+
+@dataclass
+class Candidate:
+    text: str
+    passage: Passage
+    position: int
+    stems: set[str]
+    coverage: float
+    score: float
+    follower: Candidate | None = None
+
+
+def _candidates(query: QueryTerms, passages: list[Passage]) -> list[Candidate]:
+    found: list[Candidate] = []
+    for rank, passage in enumerate(passages[:PASSAGES_CONSIDERED]):
+        previous: Candidate | None = None
+        for s, e in sentence_spans(passage.text):
+            text = passage.text[s:e]
+            stems = set(content_stems(text))
+            coverage = query.coverage(stems)
+            score = coverage + 0.3 * coverage * passage.coverage + 0.05 / (1 + rank)
+            current = Candidate(text, passage, passage.start + s, stems, coverage, score)
+            if previous is not None:
+                previous.follower = current
+            if coverage > 0 and len(text) <= MAX_SENTENCE_CHARS:
+                found.append(current)
+            previous = current
+    return found
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def select_sentences(query: QueryTerms, passages: list[Passage], limit: int) -> list[Candidate]:
+    """Greedy MMR-style pick: high score, no near-duplicates, a nudge towards other articles."""
+    pool = _candidates(query, passages)
+    chosen: list[Candidate] = []
+    best = 0.0
+    while pool and len(chosen) < limit:
+
+        def adjusted(c: Candidate) -> float:
+            same = sum(1 for x in chosen if x.passage.article_id == c.passage.article_id)
+            return c.score - SAME_ARTICLE_PENALTY * same
+
+        pool.sort(key=lambda c: (-adjusted(c), c.passage.chunk_id, c.position))
+        top = pool.pop(0)
+        if chosen and top.score < KEEP_RATIO * best:
+            break
+        if any(_jaccard(top.stems, c.stems) >= NEAR_DUPLICATE for c in chosen):
+            continue
+        best = max(best, top.score)
+        chosen.append(top)
+    _add_continuation(chosen, limit)
+    return chosen
+
+
+def _add_continuation(chosen: list[Candidate], limit: int) -> None:
+    """Follow the best sentence with the next one when it left the question half-answered."""
+    if not chosen:
+        return
+    lead = chosen[0]
+    follower = lead.follower
+    if (
+        follower is None
+        or lead.coverage >= 1.0
+        or follower.coverage >= lead.coverage
+        or len(follower.text) > MAX_SENTENCE_CHARS
+    ):
+        return
+    if any(
+        c.position == follower.position and c.passage.article_id == lead.passage.article_id
+        for c in chosen
+    ):
+        return
+    if len(chosen) >= limit:
+        chosen.pop()
+    chosen.insert(1, follower)
+
+
+def extractive_answer(
+    question: str, result: SearchResult, *, threshold: float, max_sentences: int
+) -> Answer:
+    passages = result.passages
+    best_coverage = max((p.coverage for p in passages), default=0.0)
+    if not passages or best_coverage < threshold:
+        return Answer(question=question, answer=abstention_text(question), abstained=True)
+    chosen = select_sentences(result.query, passages, max_sentences)
+    if not chosen:
+        return Answer(question=question, answer=abstention_text(question), abstained=True)
+    article_order: dict[int, int] = {}
+    for c in chosen:
+        article_order.setdefault(c.passage.article_id, len(article_order))
+    chosen.sort(key=lambda c: (article_order[c.passage.article_id], c.position))
+    book = SourceBook()
+    sentences = [AnswerSentence(text=c.text, citations=[book.cite(c.passage)]) for c in chosen]
+    return Answer(
+        question=question,
+        answer=answer_text(sentences),
+        abstained=False,
+        mode="extractive",
+        sentences=sentences,
+        sources=book.sources(),
+    )

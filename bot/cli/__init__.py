@@ -1,0 +1,56 @@
+"""The `briefbot` command line: a thin layer over the engine; every bot action has a twin here."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from bot import __version__
+from bot.cli import ask_cmd, info_cmd, ingest_cmd
+from bot.cli.common import common_parent
+from bot.errors import BriefbotError
+from bot.store.db import StoreError
+
+COMMANDS = [ingest_cmd, ask_cmd, info_cmd]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefbot",
+        description="Cited answers and daily briefings over a news corpus.",
+    )
+    parser.add_argument("--version", action="version", version=f"briefbot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    parent = common_parent()
+    for module in COMMANDS:
+        module.register(sub, parent)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args) or 0)
+    except (BriefbotError, StoreError) as exc:
+        print(f"briefbot: error: {exc}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        print(f"briefbot: error: invalid setting {where}: {first.get('msg')}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("briefbot: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

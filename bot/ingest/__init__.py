@@ -1,0 +1,1 @@
+"""Turning files into stored articles: read → normalise → chunk → store."""

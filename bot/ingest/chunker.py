@@ -1,0 +1,48 @@
+"""Split an article into sentence-aligned passages of roughly 150–250 tokens."""
+
+from __future__ import annotations
+
+from bot.models import Chunk
+from bot.text.sentences import sentence_spans
+from bot.text.tokens import encoding_for
+
+
+def chunk_text(
+    text: str, *, target: int = 200, min_tokens: int = 150, max_tokens: int = 250
+) -> list[Chunk]:
+    """Greedy packing of whole sentences; a sentence longer than `max_tokens` stands alone.
+
+    The last passage is merged into the previous one when it is shorter than `min_tokens`
+    and the merge stays within `max_tokens`, so articles do not end in a stub.
+    """
+    enc = encoding_for()
+    spans = sentence_spans(text)
+    if not spans:
+        return []
+    counts = [len(t) for t in enc.encode_ordinary_batch([text[s:e] for s, e in spans])]
+    groups: list[list[int]] = [[]]
+    size = 0
+    for i, n in enumerate(counts):
+        if groups[-1] and (size + n > max_tokens or size >= target):
+            groups.append([])
+            size = 0
+        groups[-1].append(i)
+        size += n
+    if len(groups) > 1:
+        last = sum(counts[i] for i in groups[-1])
+        prev = sum(counts[i] for i in groups[-2])
+        if last < min_tokens and last + prev <= max_tokens:
+            groups[-2].extend(groups.pop())
+    chunks = []
+    for ordinal, group in enumerate(groups):
+        start, end = spans[group[0]][0], spans[group[-1]][1]
+        chunks.append(
+            Chunk(
+                ordinal=ordinal,
+                text=text[start:end],
+                start=start,
+                end=end,
+                tokens=sum(counts[i] for i in group),
+            )
+        )
+    return chunks

@@ -1,0 +1,237 @@
+"""Readers for the file formats we ingest. Each yields records or per-item rejections.
+
+A reader never raises for bad content: a broken line, an undecodable file or an empty body
+becomes a `Rejection` with its reason, and reading goes on.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from bot.models import Rejection
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSON_SUFFIXES
+
+_TAGS_LINE = re.compile(r"^\s*tags\s*:", re.IGNORECASE)
+
+
+@dataclass
+class Record:
+    """Raw fields of one article, before validation."""
+
+    origin: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def suffix_of(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in sorted(SUPPORTED_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
+
+
+def is_supported(path: Path) -> bool:
+    return suffix_of(path) in SUPPORTED_SUFFIXES
+
+
+def read_path(path: Path) -> Iterator[Record | Rejection]:
+    suffix = suffix_of(path)
+    origin = str(path)
+    try:
+        if suffix in TEXT_SUFFIXES:
+            yield from _read_text(path, origin)
+        elif suffix in HTML_SUFFIXES:
+            yield from _read_html(path, origin)
+        elif suffix in (".json", ".json.gz"):
+            yield from _read_json(path, origin)
+        elif suffix in JSON_SUFFIXES:
+            yield from _read_jsonl(path, origin)
+        else:
+            yield Rejection(origin=origin, reason=f"unsupported file type {suffix or '(none)'}")
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        yield Rejection(origin=origin, reason=f"cannot read file: {exc}")
+
+
+def _decode(data: bytes, origin: str) -> str | Rejection:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return Rejection(origin=origin, reason=f"not UTF-8 decodable (byte {exc.start})")
+
+
+def _open_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    if path.name.lower().endswith(".gz"):
+        data = gzip.decompress(data)
+    return data
+
+
+def parse_text_article(text: str) -> dict[str, Any]:
+    """Title = first non-empty line; trailing `Tags:` lines are metadata, not body."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    tags: list[str] = []
+    while lines and _TAGS_LINE.match(lines[-1]):
+        value = lines.pop().split(":", 1)[1]
+        tags.extend(t.strip() for t in value.split(",") if t.strip())
+        while lines and not lines[-1].strip():
+            lines.pop()
+    title = ""
+    while lines:
+        first = lines.pop(0).strip()
+        if first:
+            title = first.lstrip("#").strip()
+            break
+    return {"title": title, "text": "\n".join(lines).strip(), "tags": tags}
+
+
+def _read_text(path: Path, origin: str) -> Iterator[Record | Rejection]:
+    decoded = _decode(_open_bytes(path), origin)
+    if isinstance(decoded, Rejection):
+        yield decoded
+        return
+    yield Record(origin=origin, fields=parse_text_article(decoded))
+
+
+class _TitleParser(HTMLParser):
+    """Finds <title>, the first <h1>, and visible text as a fallback body."""
+
+    _SKIP = frozenset({"script", "style", "noscript", "template", "nav", "footer", "header"})
+    _BLOCK = frozenset(
+        {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "section", "article", "tr", "blockquote"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title = ""
+        self.h1 = ""
+        self._stack: list[str] = []
+        self._skip = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._stack.append(tag)
+        if tag in self._SKIP:
+            self._skip += 1
+        if tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self._skip:
+            self._skip -= 1
+        if tag in self._stack:
+            while self._stack and self._stack.pop() != tag:
+                pass
+        if tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        current = self._stack[-1] if self._stack else ""
+        if current == "title":
+            self.title += data
+        elif current == "h1" and not self.h1:
+            self.h1 = data.strip()
+        if not self._skip and current not in ("title",):
+            self.parts.append(data)
+
+
+def extract_html(html: str) -> dict[str, Any]:
+    """Main text via trafilatura when it finds one, else the page's visible text."""
+    probe = _TitleParser()
+    probe.feed(html)
+    title = " ".join(probe.title.split()) or probe.h1
+    fields: dict[str, Any] = {"title": title}
+    try:
+        import trafilatura
+
+        doc = trafilatura.bare_extraction(html, with_metadata=True, favor_precision=True)
+    except Exception:
+        doc = None
+    if doc is not None:
+        data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+        fields["text"] = data.get("text") or ""
+        fields["title"] = title or data.get("title") or ""
+        fields["published_at"] = data.get("date")
+        fields["source"] = data.get("sitename") or data.get("hostname")
+        fields["url"] = data.get("url")
+    if not fields.get("text"):
+        raw = "".join(probe.parts)
+        paragraphs = [" ".join(p.split()) for p in raw.split("\n")]
+        body = "\n\n".join(p for p in paragraphs if p and p != title)
+        fields["text"] = body
+    return fields
+
+
+def _read_html(path: Path, origin: str) -> Iterator[Record | Rejection]:
+    decoded = _decode(_open_bytes(path), origin)
+    if isinstance(decoded, Rejection):
+        yield decoded
+        return
+    yield Record(origin=origin, fields=extract_html(decoded))
+
+
+def _read_json(path: Path, origin: str) -> Iterator[Record | Rejection]:
+    decoded = _decode(_open_bytes(path), origin)
+    if isinstance(decoded, Rejection):
+        yield decoded
+        return
+    try:
+        data = json.loads(decoded)
+    except json.JSONDecodeError as exc:
+        # Many ".json" exports are really JSON Lines; try that before giving up.
+        if decoded.count("\n") > 1:
+            yield from _jsonl_lines(decoded.splitlines(), origin)
+            return
+        yield Rejection(origin=origin, reason=f"bad JSON: {exc.msg} at line {exc.lineno}")
+        return
+    if isinstance(data, dict) and isinstance(data.get("articles"), list):
+        data = data["articles"]
+    items = data if isinstance(data, list) else [data]
+    for i, item in enumerate(items, start=1):
+        where = f"{origin}#{i}" if len(items) > 1 else origin
+        if isinstance(item, dict):
+            yield Record(origin=where, fields=item)
+        else:
+            yield Rejection(origin=where, reason=f"not a JSON object ({type(item).__name__})")
+
+
+def _read_jsonl(path: Path, origin: str) -> Iterator[Record | Rejection]:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        yield from _jsonl_lines(handle, origin)
+
+
+def _jsonl_lines(lines: Any, origin: str) -> Iterator[Record | Rejection]:
+    for number, raw in enumerate(lines, start=1):
+        where = f"{origin}:{number}"
+        if isinstance(raw, bytes):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                yield Rejection(origin=where, reason=f"line {number} is not UTF-8 decodable")
+                continue
+        else:
+            line = raw
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Rejection(origin=where, reason=f"bad JSON line {number}: {exc.msg}")
+            continue
+        if not isinstance(item, dict):
+            yield Rejection(origin=where, reason=f"line {number} is not a JSON object")
+            continue
+        yield Record(origin=where, fields=item)

@@ -1,0 +1,80 @@
+"""Validate raw records into `ArticleIn`: field aliases, dates, required text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.ingest.dates import DateParseError, parse_date
+from bot.models import ArticleIn, Rejection
+from bot.text.sentences import split_sentences
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "title": ("title", "headline", "name"),
+    "text": ("text", "body", "content", "description", "summary", "article"),
+    "url": ("url", "link", "href"),
+    "source": ("source", "publisher", "sitename", "site", "outlet"),
+    "published_at": (
+        "published_at",
+        "date",
+        "publish_date",
+        "published",
+        "pubDate",
+        "datetime",
+        "time",
+    ),
+    "language": ("language", "lang"),
+    "external_id": ("external_id", "id", "guid", "uuid"),
+}
+
+
+def _pick(fields: dict[str, Any], names: tuple[str, ...]) -> Any:
+    for name in names:
+        value = fields.get(name)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("title") or value.get("text") or ""
+    if isinstance(value, list):
+        return "\n\n".join(_as_text(v) for v in value)
+    return str(value).strip()
+
+
+def to_article(origin: str, fields: dict[str, Any]) -> tuple[ArticleIn | None, list[Rejection]]:
+    """Return the article (or None when rejected) and the notes about this record.
+
+    Notes are warnings when an article is returned and the rejection reason otherwise.
+    """
+    notes: list[Rejection] = []
+    text = _as_text(_pick(fields, ALIASES["text"]))
+    title = " ".join(_as_text(_pick(fields, ALIASES["title"])).split())
+    if not text:
+        return None, [Rejection(origin=origin, reason="empty text")]
+    if not title:
+        first = split_sentences(text)[0] if text else ""
+        title = first[:120].rstrip() + ("…" if len(first) > 120 else "")
+        notes.append(Rejection(origin=origin, reason="no title; used the first sentence"))
+    published = None
+    raw_date = _pick(fields, ALIASES["published_at"])
+    try:
+        published = parse_date(raw_date)
+    except DateParseError as exc:
+        notes.append(Rejection(origin=origin, reason=f"{exc}; stored without a date"))
+    external_id = _pick(fields, ALIASES["external_id"])
+    url = _as_text(_pick(fields, ALIASES["url"])) or None
+    article = ArticleIn(
+        title=title,
+        text=text,
+        url=url,
+        source=_as_text(_pick(fields, ALIASES["source"])) or None,
+        published_at=published,
+        language=_as_text(_pick(fields, ALIASES["language"])) or None,
+        external_id=str(external_id) if external_id is not None else None,
+        origin=origin,
+    )
+    return article, notes

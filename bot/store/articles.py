@@ -1,0 +1,200 @@
+"""Articles and their chunks: insert atomically with index rows, dedupe, list, count."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from bot.models import Article, ArticleIn, ArticleSummary, Chunk, SearchFilters, Stats
+from bot.store.db import Database
+from bot.store.timefmt import from_db, required_time, to_db, utcnow
+from bot.text.normalize import canonical_url, content_hash
+from bot.text.words import word_count
+
+_ARTICLE_COLUMNS = (
+    "id, title, text, url, source, published_at, ingested_at, content_hash, language, external_id"
+)
+
+
+def _article(row: sqlite3.Row | tuple) -> Article:
+    return Article(
+        id=row[0],
+        title=row[1],
+        text=row[2],
+        url=row[3],
+        source=row[4],
+        published_at=from_db(row[5]),
+        ingested_at=required_time(from_db(row[6])),
+        content_hash=row[7],
+        language=row[8],
+        external_id=row[9],
+    )
+
+
+def filter_sql(filters: SearchFilters | None, alias: str = "a") -> tuple[str, list[object]]:
+    """SQL conditions for date and source filters; time falls back to ingest time."""
+    if filters is None:
+        return "", []
+    clauses: list[str] = []
+    params: list[object] = []
+    when = f"coalesce({alias}.published_at, {alias}.ingested_at)"
+    if filters.since is not None:
+        clauses.append(f"{when} >= ?")
+        params.append(to_db(filters.since))
+    if filters.until is not None:
+        clauses.append(f"{when} <= ?")
+        params.append(to_db(filters.until))
+    if filters.source:
+        clauses.append(f"{alias}.source LIKE ? ESCAPE '\\'")
+        escaped = filters.source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.append(f"%{escaped}%")
+    return (" AND ".join(clauses), params)
+
+
+class ArticleRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def find_duplicate(self, article: ArticleIn) -> int | None:
+        """The id of a stored article with the same canonical URL or normalised text."""
+        curl = canonical_url(article.url)
+        digest = content_hash(article.title, article.text)
+        row = self.db.query(
+            "SELECT id FROM articles WHERE content_hash = ? "
+            "UNION ALL SELECT id FROM articles WHERE canonical_url = ? LIMIT 1",
+            (digest, curl),
+        )
+        return int(row[0][0]) if row else None
+
+    def insert(self, article: ArticleIn, chunks: list[Chunk]) -> int:
+        """Store an article, its chunks and their full-text rows in one transaction."""
+        with self.db.transaction() as tx:
+            cur = tx.execute(
+                "INSERT INTO articles (title, text, url, canonical_url, source, published_at,"
+                " ingested_at, content_hash, language, external_id, origin)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article.title,
+                    article.text,
+                    article.url,
+                    canonical_url(article.url),
+                    article.source,
+                    to_db(article.published_at),
+                    to_db(utcnow()),
+                    content_hash(article.title, article.text),
+                    article.language,
+                    article.external_id,
+                    article.origin,
+                ),
+            )
+            article_id = int(cur.lastrowid or 0)
+            title_words = word_count(article.title)
+            total_words = 0
+            for chunk in chunks:
+                words = title_words + word_count(chunk.text)
+                total_words += words
+                cur = tx.execute(
+                    "INSERT INTO chunks (article_id, ordinal, start, end, tokens, words, text)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        article_id,
+                        chunk.ordinal,
+                        chunk.start,
+                        chunk.end,
+                        chunk.tokens,
+                        words,
+                        chunk.text,
+                    ),
+                )
+                tx.execute(
+                    "INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)",
+                    (cur.lastrowid, article.title, chunk.text),
+                )
+            tx.execute(
+                "UPDATE corpus_stats SET chunks = chunks + ?, words = words + ? WHERE id = 1",
+                (len(chunks), total_words),
+            )
+        return article_id
+
+    def delete(self, article_id: int) -> bool:
+        """Remove an article, its chunks and their index rows (contentless FTS needs values)."""
+        with self.db.transaction() as tx:
+            row = tx.execute("SELECT title FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if row is None:
+                return False
+            chunks = tx.execute(
+                "SELECT id, text, words FROM chunks WHERE article_id = ?", (article_id,)
+            ).fetchall()
+            for chunk_id, text, _ in chunks:
+                tx.execute(
+                    "INSERT INTO chunks_fts (chunks_fts, rowid, title, text)"
+                    " VALUES ('delete', ?, ?, ?)",
+                    (chunk_id, row[0], text),
+                )
+            tx.execute(
+                "UPDATE corpus_stats SET chunks = chunks - ?, words = words - ? WHERE id = 1",
+                (len(chunks), sum(c[2] for c in chunks)),
+            )
+            tx.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return True
+
+    def get(self, article_id: int) -> Article | None:
+        rows = self.db.query(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,))
+        return _article(rows[0]) if rows else None
+
+    def get_many(self, ids: list[int]) -> list[Article]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.db.query(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", tuple(ids)
+        )
+        by_id = {r[0]: _article(r) for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def count(self) -> int:
+        return int(self.db.query("SELECT count(*) FROM articles")[0][0])
+
+    def list_articles(
+        self, filters: SearchFilters | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[ArticleSummary]:
+        where, params = filter_sql(filters)
+        sql = (
+            "SELECT id, title, url, source, published_at, ingested_at FROM articles a"
+            + (f" WHERE {where}" if where else "")
+            + " ORDER BY coalesce(a.published_at, a.ingested_at) DESC, a.id DESC"
+        )
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return [
+            ArticleSummary(
+                id=r[0],
+                title=r[1],
+                url=r[2],
+                source=r[3],
+                published_at=from_db(r[4]),
+                ingested_at=required_time(from_db(r[5])),
+            )
+            for r in self.db.query(sql, tuple(params))
+        ]
+
+    def ids_in_window(self, since: datetime | None, until: datetime | None) -> list[int]:
+        where, params = filter_sql(SearchFilters(since=since, until=until))
+        sql = "SELECT id FROM articles a" + (f" WHERE {where}" if where else "") + " ORDER BY id"
+        return [int(r[0]) for r in self.db.query(sql, tuple(params))]
+
+    def stats(self) -> Stats:
+        articles, sources, first, last = self.db.query(
+            "SELECT count(*), count(DISTINCT source), min(published_at), max(published_at)"
+            " FROM articles"
+        )[0]
+        chunks = int(self.db.query("SELECT chunks FROM corpus_stats WHERE id = 1")[0][0])
+        return Stats(
+            articles=articles,
+            chunks=chunks,
+            sources=sources,
+            first_published=from_db(first),
+            last_published=from_db(last),
+            db_bytes=self.db.size_bytes(),
+        )

@@ -1,0 +1,106 @@
+"""The SQLite connection: pragmas, migrations, and explicit transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bot.store.migrations import migrate
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or used; the message is fit for a user."""
+
+
+class Database:
+    """One connection, shared by the engine; writes are serialised by a lock.
+
+    The connection runs in autocommit mode and every write goes through `transaction()`,
+    so each unit of work (an article with its chunks and index rows) commits or rolls back
+    as a whole.
+    """
+
+    def __init__(self, path: Path | str, *, migrate_schema: bool = True) -> None:
+        self.path = Path(path)
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(
+                str(path), isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA busy_timeout=30000")
+            self.conn.execute("PRAGMA temp_store=MEMORY")
+            self.conn.execute("PRAGMA cache_size=-65536")
+            if migrate_schema:
+                migrate(self.conn)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"cannot create data directory {self.path.parent}: {exc}") from exc
+        self.lock = threading.RLock()
+        self._depth = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, or a SAVEPOINT when nested inside another transaction."""
+        with self.lock:
+            if self._depth == 0:
+                self.conn.execute("BEGIN IMMEDIATE")
+                name = None
+            else:
+                name = f"sp{self._depth}"
+                self.conn.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self.conn
+            except BaseException:
+                self._depth -= 1
+                if name is None:
+                    self.conn.execute("ROLLBACK")
+                else:
+                    self.conn.execute(f"ROLLBACK TO {name}")
+                    self.conn.execute(f"RELEASE {name}")
+                raise
+            self._depth -= 1
+            if name is None:
+                self.conn.execute("COMMIT")
+            else:
+                self.conn.execute(f"RELEASE {name}")
+
+    def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
+        with self.lock:
+            return self.conn.execute(sql, params)
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row | tuple]:
+        with self.lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.query("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(row[0][0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def size_bytes(self) -> int:
+        total = 0
+        for suffix in ("", "-wal"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                total += p.stat().st_size
+        return total
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()

@@ -1,0 +1,1 @@
+"""Text primitives shared by ingest, retrieval and answers: words, sentences, tokens, hashes."""

@@ -1,0 +1,50 @@
+"""Normalisation used for dedupe: canonical URLs and content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_TRACKING_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid|at_.*|ref|rss)$")
+_SPACE = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[^\w\s]", re.UNICODE)
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Lower-case scheme and host, drop fragments, tracking params and trailing slashes."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if not parts.scheme or not parts.netloc:
+        return url
+    host = parts.netloc.lower()
+    if host.startswith("www."):
+        host = host[4:]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not _TRACKING_PARAMS.match(k.lower())
+    ]
+    path = parts.path.rstrip("/") or "/"
+    scheme = "https" if parts.scheme.lower() in ("http", "https") else parts.scheme.lower()
+    return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
+
+
+def normalized_text(text: str) -> str:
+    return _SPACE.sub(" ", _NON_WORD.sub(" ", text.lower())).strip()
+
+
+def content_hash(title: str, text: str) -> str:
+    """Hash of the normalised body; short bodies (teasers) include the title.
+
+    Outlets retitle the same wire copy, so long bodies are hashed alone; a short teaser
+    ("Read more…") says too little on its own and would merge unrelated items.
+    """
+    body = normalized_text(text)
+    basis = body if len(body) >= 200 else normalized_text(title) + "\n" + body
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()

@@ -1,0 +1,65 @@
+"""Word tokenisation and stemming that mirror SQLite FTS5's `porter unicode61` tokenizer."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_STEMMER = snowballstemmer.stemmer("porter")
+
+# Question scaffolding and function words: they carry no evidence of an answer.
+STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its itself
+    just me more most my myself no nor not now of off on once only or other our ours ourselves out
+    over own same she should so some such than that the their theirs them themselves then there
+    these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves s t don
+    tell please know anything something happen happened happening say said says many much
+    news latest report reported reports article articles
+    """.split()
+)
+
+
+@lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """Lower-case and strip diacritics, as unicode61 remove_diacritics does."""
+    lowered = word.lower()
+    if lowered.isascii():
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    return str(_STEMMER.stemWord(fold(word)))
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens in order (letters and digits; everything else separates)."""
+    return [fold(m.group()) for m in _WORD_RE.finditer(text)]
+
+
+def stems(text: str) -> list[str]:
+    return [stem(w) for w in words(text)]
+
+
+def content_stems(text: str) -> list[str]:
+    """Distinct stems of the non-stop-words of `text`, in first-seen order."""
+    seen: dict[str, None] = {}
+    for w in words(text):
+        if w in STOPWORDS:
+            continue
+        seen.setdefault(stem(w), None)
+    return list(seen)
+
+
+def word_count(text: str) -> int:
+    return sum(1 for _ in _WORD_RE.finditer(text))

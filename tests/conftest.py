@@ -1,0 +1,42 @@
+"""Shared fixtures: an isolated data dir and settings for each test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.engine import Engine
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's .env, real data dir or API keys."""
+    for name in list(__import__("os").environ):
+        if name.startswith("BRIEFBOT_") or name in ("OPENAI_API_KEY", "TELEGRAM_BOT_TOKEN"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BRIEFBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    eng = Engine(settings)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture
+def seeded_engine(engine: Engine) -> Engine:
+    engine.ensure_corpus()
+    return engine
