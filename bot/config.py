@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +21,7 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        populate_by_name=True,
     )
 
     # --- storage -----------------------------------------------------------------
@@ -50,6 +51,42 @@ class Settings(BaseSettings):
         description="minimum share of the question's term weight a passage must cover",
     )
     max_answer_sentences: int = Field(default=4, ge=1, le=10)
+
+    # --- LLM (issue 3) --------------------------------------------------------------
+    llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint; LLM answers are on when set"
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("BRIEFBOT_LLM_API_KEY", "OPENAI_API_KEY"),
+        description="API key (falls back to OPENAI_API_KEY); never logged",
+    )
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = Field(default=20.0, gt=0, description="seconds per HTTP request")
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_deadline: float = Field(
+        default=30.0, gt=0, description="seconds an answer may take before the fallback"
+    )
+    llm_prompt_budget: int = Field(
+        default=2500, ge=300, le=100_000, description="prompt tokens, instructions included"
+    )
+    llm_max_completion_tokens: int = Field(default=600, ge=50, le=8000)
+    llm_prompts_dir: Path | None = Field(
+        default=None, description="folder of prompt templates overriding the bundled ones"
+    )
+    llm_history_tokens: int = Field(
+        default=600, ge=0, le=20_000, description="bound on conversation history in prompts"
+    )
+    llm_daily_tokens_per_chat: int = Field(
+        default=200_000, ge=0, description="tokens a chat may use per UTC day; 0 = unlimited"
+    )
+    llm_keep_uncited: bool = Field(
+        default=False, description="keep sentences without a valid citation, marked uncited"
+    )
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url or self.llm_api_key)
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:

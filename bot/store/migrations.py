@@ -95,9 +95,30 @@ def _v2_stats_vocab_meta(db: sqlite3.Connection) -> None:
     )
 
 
+def _v3_llm_usage(db: sqlite3.Connection) -> None:
+    """Token usage per answer, for per-chat daily budgets (issue 3)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE llm_usage (
+            id                INTEGER PRIMARY KEY,
+            chat_id           TEXT NOT NULL,
+            day               TEXT NOT NULL,
+            created_at        TEXT NOT NULL,
+            mode              TEXT NOT NULL,
+            prompt_tokens     INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            fallback_reason   TEXT
+        );
+        CREATE INDEX llm_usage_chat_day ON llm_usage(chat_id, day);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_articles_chunks,
     _v2_stats_vocab_meta,
+    _v3_llm_usage,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
