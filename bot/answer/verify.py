@@ -86,7 +86,7 @@ def support_problem(sentence: str, evidence: Evidence) -> str | None:
     missing_names = _names(sentence) - evidence.words
     if missing_names:
         return f"name not in source: {sorted(missing_names)[0]}"
-    stems = content_stems(sentence)
+    stems = [s for s in content_stems(sentence) if not s.isdigit()]
     if len(stems) < MIN_CONTENT_WORDS:
         return "too little content to check"
     share = sum(1 for s in stems if s in evidence.stems) / len(stems)

@@ -80,11 +80,14 @@ def parse_reply(content: str | None) -> LLMReply:
         if text.startswith(("{", "[")):
             raise ReplyParseError("invalid JSON reply")
         reply = _from_prose(text)
-    return _normalised(reply)
+    reply = _normalised(reply)
+    if not reply.sentences and not reply.not_in_sources:
+        raise ReplyParseError("reply has no sentences")
+    return reply
 
 
 def _from_json(text: str) -> LLMReply | None:
-    candidates = [m.group(1) for m in _FENCE.finditer(text)]
+    candidates = [text, *(m.group(1) for m in _FENCE.finditer(text))]
     start, end = text.find("{"), text.rfind("}")
     if start != -1 and end > start:
         candidates.append(text[start : end + 1])
@@ -94,9 +97,13 @@ def _from_json(text: str) -> LLMReply | None:
         except ValueError:
             continue
         try:
-            return _coerce(data)
+            reply = _coerce(data)
         except (ValidationError, TypeError, ValueError):
             continue
+        if reply.sentences or reply.not_in_sources:
+            return reply
+        if isinstance(data, dict) and "sentences" in data:
+            return reply
     return None
 
 
