@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.answer.extractive import extractive_answer
 from bot.answer.followup import heuristic_standalone
-from bot.answer.llm_answer import LLMAnswerer
 from bot.config import Settings
 from bot.ingest.pipeline import Ingestor, Progress
 from bot.models import Answer, ArticleSummary, IngestReport, SearchFilters, Stats, Turn
@@ -17,6 +16,9 @@ from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.store.articles import ArticleRepository
 from bot.store.db import Database
 from bot.store.usage import UsageRepository
+
+if TYPE_CHECKING:
+    from bot.answer.llm_answer import LLMAnswerer
 
 Notify = Callable[[str], None]
 
@@ -37,6 +39,8 @@ class Engine:
     def llm(self) -> LLMAnswerer:
         """Created on first use so extractive-only runs never build an HTTP client."""
         if self._llm is None:
+            from bot.answer.llm_answer import LLMAnswerer  # imports openai: only when needed
+
             self._llm = LLMAnswerer(
                 self.settings, lambda q, k, f: self.search(q, k=k, filters=f), self.usage
             )
