@@ -158,9 +158,10 @@ class LLMAnswerer:
     ) -> Answer:
         standalone = await self.standalone_question(question, history, attempt)
         result = self.search(standalone, max(k or self.settings.top_k, PACK_CANDIDATES), filters)
-        extractive = self._extractive_from(question, standalone, result, k)
-        if extractive.abstained:
-            return extractive.model_copy(update={"fallback_reason": "no_relevant_passages"})
+        best = max((p.coverage for p in result.passages), default=0.0)
+        if best < self.settings.abstain_threshold:
+            answer = self._extractive_from(question, standalone, result, k)
+            return answer.model_copy(update={"fallback_reason": "no_relevant_passages"})
         prompt = build_answer_prompt(
             self.prompts,
             standalone,
@@ -169,7 +170,8 @@ class LLMAnswerer:
             max_sentences=self.settings.max_answer_sentences,
         )
         if not prompt.packed:
-            return extractive.model_copy(update={"fallback_reason": "prompt_budget"})
+            answer = self._extractive_from(question, standalone, result, k)
+            return answer.model_copy(update={"fallback_reason": "prompt_budget"})
         completion = await self.client.complete(prompt.messages, on_delta=on_delta)
         attempt.add(completion.prompt_tokens, completion.completion_tokens, completion.seconds)
         try:
@@ -185,6 +187,7 @@ class LLMAnswerer:
             log.info("verification dropped: %s", "; ".join(checked.reasons))
         if not any(not s.uncited for s in checked.kept):
             reason = NOT_IN_SOURCES if reply.not_in_sources else "nothing_verified"
+            extractive = self._extractive_from(question, standalone, result, k)
             return self._settle(question, standalone, extractive, reason, reply.not_in_sources)
         return _cited_answer(question, standalone, checked, passages)
 

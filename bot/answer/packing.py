@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from bot.models import Passage
 from bot.text.tokens import count_tokens
-from bot.text.words import content_stems
 
 SAME_ARTICLE_PENALTY = 0.35
 REDUNDANCY_PENALTY = 0.5
 BLOCK_SEPARATOR_TOKENS = 2
+MIN_USEFUL_TOKENS = 40
 _DELIMITER = re.compile(r"<{2,}|>{2,}")
 
 
@@ -43,38 +43,57 @@ def passage_block(n: int, passage: Passage) -> str:
     return f"<<<PASSAGE {n}>>>\n" + "\n".join(meta) + f"\nText: {body}\n<<<END PASSAGE {n}>>>"
 
 
+def _word_set(text: str) -> set[str]:
+    """Lower-cased words: enough to see that two passages say the same thing."""
+    return set(text.lower().split())
+
+
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def pack_passages(passages: list[Passage], budget_tokens: int) -> list[PackedPassage]:
     """Greedy MMR: relevance minus penalties for a repeated article and overlapping text."""
-    if budget_tokens <= 0 or not passages:
+    if budget_tokens < MIN_USEFUL_TOKENS or not passages:
         return []
     top = max(p.score for p in passages) or 1.0
-    pool = [(p, set(content_stems(p.text))) for p in passages]
-    chosen: list[tuple[Passage, set[str]]] = []
+    pool = [_Candidate(p, _word_set(p.text), p.score / top) for p in passages]
     packed: list[PackedPassage] = []
     used = 0
-    while pool:
-
-        def value(item: tuple[Passage, set[str]]) -> float:
-            passage, stems = item
-            same = sum(1 for c, _ in chosen if c.article_id == passage.article_id)
-            overlap = max((_jaccard(stems, s) for _, s in chosen), default=0.0)
-            return passage.score / top - SAME_ARTICLE_PENALTY * same - REDUNDANCY_PENALTY * overlap
-
-        pool.sort(key=lambda item: (-value(item), item[0].chunk_id))
-        passage, stems = pool.pop(0)
+    while pool and budget_tokens - used >= MIN_USEFUL_TOKENS:
+        best = min(pool, key=lambda c: (-c.value(), c.passage.chunk_id))
+        pool.remove(best)
         n = len(packed) + 1
-        block = passage_block(n, passage)
+        block = passage_block(n, best.passage)
         cost = count_tokens(block) + BLOCK_SEPARATOR_TOKENS
         if used + cost > budget_tokens:
             continue  # keep passages whole: a smaller one further down may still fit
         used += cost
-        chosen.append((passage, stems))
-        packed.append(PackedPassage(n=n, passage=passage, block=block, tokens=cost))
+        packed.append(PackedPassage(n=n, passage=best.passage, block=block, tokens=cost))
+        for c in pool:
+            c.note_chosen(best)
     return packed
+
+
+@dataclass
+class _Candidate:
+    passage: Passage
+    stems: set[str]
+    relevance: float
+    same_article: int = 0
+    overlap: float = 0.0
+
+    def value(self) -> float:
+        return (
+            self.relevance
+            - SAME_ARTICLE_PENALTY * self.same_article
+            - REDUNDANCY_PENALTY * self.overlap
+        )
+
+    def note_chosen(self, chosen: _Candidate) -> None:
+        if chosen.passage.article_id == self.passage.article_id:
+            self.same_article += 1
+        self.overlap = max(self.overlap, _jaccard(self.stems, chosen.stems))
 
 
 def render_blocks(packed: list[PackedPassage]) -> str:
