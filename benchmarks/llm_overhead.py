@@ -142,6 +142,7 @@ async def run(corpus: Path, n_questions: int) -> dict[str, Any]:
         outside_call: list[float] = []
         outside_server: list[float] = []
         own: list[float] = []
+        cpu: list[float] = []
         searching: list[float] = []
         totals: list[float] = []
         seen: Counter[str] = Counter()
@@ -151,9 +152,10 @@ async def run(corpus: Path, n_questions: int) -> dict[str, Any]:
             server_before = server.server_seconds
             scripted_before = len(replies.scripted)
             retrieval[0] = 0.0
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             answer = await engine.ask(q)
             total = time.perf_counter() - t0
+            cpu.append(time.thread_time() - c0)
             attempt = engine.llm.last_attempt
             totals.append(total)
             modes[answer.mode] += 1
@@ -184,6 +186,8 @@ async def run(corpus: Path, n_questions: int) -> dict[str, Any]:
         "total_median_ms": 1000 * statistics.median(totals),
         "retrieval_median_ms": 1000 * statistics.median(searching),
         "retrieval_p95_ms": 1000 * percentile(searching, 0.95),
+        "cpu_median_ms": 1000 * statistics.median(cpu),
+        "cpu_p95_ms": 1000 * percentile(cpu, 0.95),
         "own_median_ms": 1000 * statistics.median(own),
         "own_p95_ms": 1000 * percentile(own, 0.95),
         "drops": {k: (lost[k], seen[k]) for k in [*GOOD_KINDS, *BAD_KINDS] if seen[k]},
@@ -213,27 +217,35 @@ def render(r: dict[str, Any]) -> str:
             f"| {r['retrieval_median_ms']:.1f} ms | {r['retrieval_p95_ms']:.1f} ms |",
             f"| of which the LLM path itself (pack, prompt, parse, verify, store) "
             f"| {r['own_median_ms']:.1f} ms | {r['own_p95_ms']:.1f} ms |",
+            f"| CPU time of the answering thread, whole answer incl. openai client "
+            f"| {r['cpu_median_ms']:.1f} ms | {r['cpu_p95_ms']:.1f} ms |",
             f"| total per answer with the instant fake LLM | {r['total_median_ms']:.1f} ms | |",
         ]
     )
+    met = "met" if r["outside_call_p95_ms"] <= 50 else "NOT met"
     return f"""{SECTION}
 
 `python benchmarks/llm_overhead.py --write-docs` — {datetime.now(UTC).date().isoformat()},
-{platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}; BBC News
-corpus ({r["articles"]:,} articles, ingested in {r["ingest_seconds"]:.0f} s), {r["questions"]}
-questions (article titles, evenly spaced), default settings (prompt budget 2,500 tokens,
-top_k 8, 20 candidates packed). The LLM is the loopback fake server (tests/support) replying
-instantly with scripted JSON, driven by the real `openai` client. Answer modes:
-{", ".join(f"{m} {n}" for m, n in r["modes"].items())} ({r["llm_calls"]} LLM calls; questions
-whose retrieval falls under the abstention threshold never reach the model).
+{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} while it
+ran (other jobs on the machine), Python {platform.python_version()}.
+
+Setup: BBC News corpus ({r["articles"]:,} articles, ingested in {r["ingest_seconds"]:.0f} s),
+{r["questions"]} questions (article titles, evenly spaced), default settings (prompt budget
+2,500 tokens, top_k 8, 20 retrieved passages offered to the packer). The LLM is the loopback
+fake server from tests/support answering instantly with scripted JSON, driven by the real
+`openai` client. Answer modes: {", ".join(f"{m} {n}" for m, n in r["modes"].items())}
+({r["llm_calls"]} LLM calls).
 
 {table}
 
-Target: p95 outside the LLM call <= 50 ms. The second row also counts the openai client's
-own request/response handling and loopback HTTP.
+Target p95 <= 50 ms outside the LLM call: {met} on this run
+({r["outside_call_p95_ms"]:.0f} ms). BM25 retrieval — the same work an extractive answer
+does — is most of it; the LLM path's own work (packing with tiktoken, prompt, parse,
+verification, usage row) is the "LLM path itself" row. Wall times are inflated by the load
+average; the CPU-time row is the contention-free figure.
 
 Sentences dropped by verification on the scripted replies (each reply: one faithful sentence
-copied — or trimmed at its first comma — from its cited passage, plus one unsupported
+copied from its cited passage — or trimmed at its first comma — plus one unsupported
 sentence of the kind shown): {all_lost}/{all_seen} ({all_lost / max(all_seen, 1):.0%}) overall.
 
 | scripted sentence | should be | dropped |

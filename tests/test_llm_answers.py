@@ -263,8 +263,11 @@ async def test_streamed_draft_then_verified_answer(
 
     answer = await llm_engine.ask("What hit Ain al-Asad airbase?", on_delta=on_delta)
     assert openai_server.requests[0].body["stream"] is True
-    assert len(drafts) >= 2
-    assert "".join(drafts).startswith("A barrage of drones and missiles struck")
+    assert len(drafts) >= 5  # the draft grows chunk by chunk, markers never shown
+    assert "".join(drafts) == (
+        "A barrage of drones and missiles struck the Ain al-Asad airbase. "
+        "The US sent two aircraft carriers and around 2,000 Marines."
+    )
     assert answer.mode == "llm" and answer.verification is not None
     assert answer.verification.sentences_kept == 2
     assert answer.usage is not None and answer.usage.completion_tokens > 0

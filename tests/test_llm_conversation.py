@@ -191,3 +191,28 @@ async def test_prompt_templates_can_be_overridden_from_a_folder(
     assert request.text("system") == "HOUSE RULES v2: at most 4 sentences.\n"
     assert "Question: What hit Ain al-Asad airbase?" in request.text("user")  # bundled answer
     assert answer.mode == "llm"
+
+
+async def test_keep_uncited_setting_keeps_and_marks_sentences_without_citations(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    def reply(request: Request) -> Reply:
+        n = passage_with(request, "barrage of drones and missiles")
+        return Reply(
+            content=cited(
+                ("A barrage of drones and missiles hit the Ain al-Asad base.", [n]),
+                ("Officials expect further attacks in the coming days.", []),
+            )
+        )
+
+    openai_server.respond_with(reply)
+    settings = llm_settings(tmp_path, openai_server.url, llm_keep_uncited=True)
+    engine = corpus_engine(settings, tmp_path)
+    try:
+        answer = await engine.ask("What hit Ain al-Asad airbase?")
+    finally:
+        engine.close()
+    assert answer.mode == "llm"
+    assert [s.citations for s in answer.sentences] == [[1], []]
+    assert answer.sentences[1].text.endswith("(uncited)")
+    assert answer.verification is not None and answer.verification.sentences_kept == 2

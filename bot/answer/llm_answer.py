@@ -40,6 +40,7 @@ BUDGET_NOTE = (
     "relevant passages from the sources instead."
 )
 NOT_IN_SOURCES = "model: not in sources"
+UNCITED_MARK = "(uncited)"
 
 
 @dataclass
@@ -247,7 +248,8 @@ def _cited_answer(
     sentences = []
     for s in checked.kept:
         cites = list(dict.fromkeys(book.cite(passages[n - 1]) for n in s.passages))
-        sentences.append(AnswerSentence(text=s.text, citations=cites))
+        text = f"{s.text} {UNCITED_MARK}" if s.uncited else s.text
+        sentences.append(AnswerSentence(text=text, citations=cites))
     return Answer(
         question=question,
         answer=answer_text(sentences),

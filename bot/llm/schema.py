@@ -153,15 +153,30 @@ def _normalised(reply: LLMReply) -> LLMReply:
 
 
 def draft_text(partial_json: str) -> str:
-    """The sentence texts readable so far in a streamed JSON reply (for live drafts)."""
-    found = re.findall(r'"text"\s*:\s*"((?:[^"\\]|\\.)*)"', partial_json)
-    parts = []
-    for raw in found:
-        try:
-            parts.append(json.loads(f'"{raw}"'))
-        except ValueError:
-            continue
-    return " ".join(strip_markers(p) for p in parts)
+    """The sentence texts readable so far in a streamed JSON reply (for live drafts).
+
+    The text grows monotonically as chunks arrive: an unfinished string is shown up to its
+    last complete character, never past an unclosed `[` marker or a half escape.
+    """
+    parts = [_decode(raw) for raw in _DONE_TEXT.findall(partial_json)]
+    tail = _OPEN_TEXT.search(partial_json)
+    if tail is not None:
+        raw = tail.group(1)
+        raw = raw[: raw.rfind("[")] if raw.rfind("[") > raw.rfind("]") else raw
+        raw = re.sub(r"\\(u[0-9a-fA-F]{0,3})?$", "", raw)
+        parts.append(_decode(raw).rstrip())
+    return " ".join(p for p in (strip_markers(x) for x in parts) if p)
+
+
+_DONE_TEXT = re.compile(r'"text"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_OPEN_TEXT = re.compile(r'"text"\s*:\s*"((?:[^"\\]|\\.)*\\?)$')
+
+
+def _decode(raw: str) -> str:
+    try:
+        return str(json.loads(f'"{raw}"'))
+    except ValueError:
+        return raw
 
 
 def strip_markers(text: str) -> str:
