@@ -111,11 +111,14 @@ class Engine:
                 question, k=k, filters=filters, history=history, chat_id=chat_id, on_delta=on_delta
             )
         standalone = heuristic_standalone(question, history or [])
-        answer = self.answer_extractive(standalone, k=k, filters=filters)
+        answer = extractive_answer(
+            question,
+            self.search(standalone, k=k, filters=filters),
+            threshold=self.settings.abstain_threshold,
+            max_sentences=self.settings.max_answer_sentences,
+        )
         if standalone != question:
-            answer = answer.model_copy(
-                update={"question": question, "standalone_question": standalone}
-            )
+            answer.standalone_question = standalone
         return answer
 
     def stats(self) -> Stats:

@@ -240,7 +240,7 @@ async def test_model_saying_not_in_sources_gives_extractive_when_confident(
 ) -> None:
     openai_server.script(Reply(content=cited(not_in_sources=True)))
     answer = await llm_engine.ask("What hit Ain al-Asad airbase?")
-    assert (answer.mode, answer.fallback_reason) == ("extractive", "model: not in sources")
+    assert (answer.mode, answer.fallback_reason) == ("extractive", "not_in_sources")
     assert "drones and missiles" in answer.answer
 
 
@@ -271,3 +271,28 @@ async def test_streamed_draft_then_verified_answer(
     assert answer.mode == "llm" and answer.verification is not None
     assert answer.verification.sentences_kept == 2
     assert answer.usage is not None and answer.usage.completion_tokens > 0
+
+
+async def test_request_timeout_falls_back_with_reason(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    settings = llm_settings(tmp_path, openai_server.url, llm_timeout=0.2, llm_max_retries=0)
+    engine = corpus_engine(settings, tmp_path)
+    openai_server.respond_with(lambda r: Reply(content=good_reply(r).content, delay=2.0))
+    try:
+        answer = await engine.ask("What hit Ain al-Asad airbase?")
+    finally:
+        engine.close()
+    assert (answer.mode, answer.fallback_reason) == ("extractive", "timeout")
+
+
+async def test_unreachable_server_falls_back_with_reason(tmp_path: Path) -> None:
+    with FakeOpenAIServer() as server:
+        url = server.url  # the port is closed once the server stops
+    engine = corpus_engine(llm_settings(tmp_path, url, llm_max_retries=0), tmp_path)
+    try:
+        answer = await engine.ask("What hit Ain al-Asad airbase?")
+    finally:
+        engine.close()
+    assert (answer.mode, answer.fallback_reason) == ("extractive", "connection_error")
+    assert "drones and missiles" in answer.answer

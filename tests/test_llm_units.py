@@ -88,6 +88,7 @@ def test_parser_rejects_unusable_replies(content: str) -> None:
             "name not in source: hezbollah",
         ),
         ("HACKED", "too little content to check"),
+        ("Houthi forces may launch more cruise missiles at the USS Carney.", None),
         ("Officials praised the economic growth and falling inflation.", "only 17%"),
     ],
 )

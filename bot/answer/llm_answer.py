@@ -39,7 +39,7 @@ BUDGET_NOTE = (
     "This chat has used today's allowance for AI-written answers, so here are the most "
     "relevant passages from the sources instead."
 )
-NOT_IN_SOURCES = "model: not in sources"
+NOT_IN_SOURCES = "not_in_sources"
 UNCITED_MARK = "(uncited)"
 
 

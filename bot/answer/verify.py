@@ -80,7 +80,8 @@ def support_problem(sentence: str, evidence: Evidence) -> str | None:
     missing_numbers = _numbers(sentence) - evidence.numbers
     if missing_numbers:
         return f"number not in source: {sorted(missing_numbers)[0]}"
-    calendar = {w for w in words(sentence) if w in _CALENDAR} - evidence.words
+    calendar = {fold(w) for w in _CAPITALISED.findall(sentence) if fold(w) in _CALENDAR}
+    calendar -= evidence.words
     if calendar:
         return f"date not in source: {sorted(calendar)[0]}"
     missing_names = _names(sentence) - evidence.words
