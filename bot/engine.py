@@ -105,8 +105,10 @@ class Engine:
         `chat_id` keys per-chat budgets; `on_delta` receives each new piece of the streamed,
         not yet verified draft (the returned Answer is the verified one).
         """
-        use_llm = self.settings.llm_enabled if mode is None else mode == "llm"
-        if use_llm:
+        if mode == "llm" and not self.settings.llm_enabled:
+            answer = self.answer_extractive(question, k=k, filters=filters)
+            return answer.model_copy(update={"fallback_reason": "llm_not_configured"})
+        if mode == "llm" or (mode is None and self.settings.llm_enabled):
             return await self.llm.answer(
                 question, k=k, filters=filters, history=history, chat_id=chat_id, on_delta=on_delta
             )

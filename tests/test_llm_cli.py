@@ -144,3 +144,10 @@ def test_chat_keeps_the_conversation_for_follow_ups(
     condense = openai_server.requests[1]
     assert "What did the USS Carney intercept?" in condense.text("user")
     assert len(openai_server.requests) == 3
+
+
+def test_mode_llm_without_endpoint_is_a_clear_error(tmp_path: Path) -> None:
+    for command in (["ask", "--mode", "llm", "why?"], ["chat", "--mode", "llm"]):
+        done = briefbot(*command, server=None, tmp_path=tmp_path)
+        assert done.returncode == 1
+        assert done.stderr.startswith("briefbot: error: --mode llm needs an LLM endpoint")

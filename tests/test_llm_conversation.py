@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.answer.llm_answer import BUDGET_NOTE
+from bot.engine import Engine
 from bot.models import Turn
 from bot.text.tokens import count_tokens
 from tests.llm_helpers import cited, corpus_engine, llm_settings, passage_blocks, passage_with
@@ -216,3 +217,11 @@ async def test_keep_uncited_setting_keeps_and_marks_sentences_without_citations(
     assert [s.citations for s in answer.sentences] == [[1], []]
     assert answer.sentences[1].text.endswith("(uncited)")
     assert answer.verification is not None and answer.verification.sentences_kept == 2
+
+
+async def test_forced_llm_mode_without_endpoint_answers_extractively(
+    seeded_engine: Engine,
+) -> None:
+    answer = await seeded_engine.ask("What hit Ain al-Asad?", mode="llm")
+    assert (answer.mode, answer.fallback_reason) == ("extractive", "llm_not_configured")
+    assert "drones and missiles" in answer.answer

@@ -12,7 +12,8 @@ from typing import TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from bot.cli.common import add_filters, filters_from, open_engine, print_json
+from bot.cli.common import add_filters, filters_from, open_engine, print_json, settings_from
+from bot.config import Settings
 from bot.engine import Engine
 from bot.errors import BriefbotError
 from bot.models import Answer, SearchFilters, Turn
@@ -49,6 +50,14 @@ def add_mode(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="who writes the answer (default: llm when an LLM endpoint is configured)",
     )
+
+
+def check_mode(args: argparse.Namespace, settings: Settings) -> None:
+    if args.mode == "llm" and not settings.llm_enabled:
+        raise BriefbotError(
+            "--mode llm needs an LLM endpoint: set BRIEFBOT_LLM_BASE_URL "
+            "and/or BRIEFBOT_LLM_API_KEY (or OPENAI_API_KEY)"
+        )
 
 
 def read_history(path: Path | None) -> list[Turn]:
@@ -115,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
     history = read_history(args.history)
     if args.question != "-" and not args.question.strip():
         raise BriefbotError("the question is empty")
+    check_mode(args, settings_from(args))
     engine = open_engine(args)
     if args.question == "-":
         return asyncio.run(_closing(engine, _run_stream(engine, args, filters, history)))

@@ -7,8 +7,8 @@ import asyncio
 import json
 import sys
 
-from bot.cli.ask_cmd import add_mode, format_answer
-from bot.cli.common import add_filters, filters_from, open_engine
+from bot.cli.ask_cmd import add_mode, check_mode, format_answer
+from bot.cli.common import add_filters, filters_from, open_engine, settings_from
 from bot.engine import Engine
 from bot.models import SearchFilters, Turn
 
@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace) -> int:
     filters = filters_from(args)
+    check_mode(args, settings_from(args))
     engine = open_engine(args)
     return asyncio.run(_session(engine, args, filters))
 
