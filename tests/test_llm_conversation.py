@@ -74,6 +74,21 @@ async def test_failed_rewrite_falls_back_to_carrying_key_terms(
     assert result.mode == "llm"
 
 
+async def test_unreachable_model_during_rewrite_falls_back_at_once(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    openai_server.respond_with(lambda _r: Reply.error(503, "down", **{"retry-after-ms": "10"}))
+    engine = corpus_engine(llm_settings(tmp_path, openai_server.url), tmp_path)
+    try:
+        result = await engine.ask("and what about it?", history=HISTORY)
+    finally:
+        engine.close()
+    assert len(openai_server.requests) == 2  # the rewrite and its one retry; no answer call
+    assert (result.mode, result.fallback_reason) == ("extractive", "server_error")
+    assert result.standalone_question and "airbase" in result.standalone_question
+    assert "drones and missiles" in result.answer
+
+
 async def test_history_in_the_rewrite_prompt_is_bounded(
     openai_server: FakeOpenAIServer, tmp_path: Path
 ) -> None:

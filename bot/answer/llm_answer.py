@@ -41,6 +41,7 @@ BUDGET_NOTE = (
 )
 NOT_IN_SOURCES = "not_in_sources"
 UNCITED_MARK = "(uncited)"
+UNREACHABLE = frozenset({"timeout", "connection_error", "rate_limited", "server_error"})
 
 
 @dataclass
@@ -143,6 +144,8 @@ class LLMAnswerer:
                 max_tokens=CONDENSE_MAX_TOKENS,
             )
         except LLMFailure as exc:
+            if exc.reason in UNREACHABLE:
+                raise  # the answer call would fail the same way: fall back now
             log.info("follow-up rewrite failed (%s); using the heuristic", exc.reason)
             return heuristic
         attempt.add(reply.prompt_tokens, reply.completion_tokens, reply.seconds)
