@@ -296,3 +296,19 @@ async def test_unreachable_server_falls_back_with_reason(tmp_path: Path) -> None
         engine.close()
     assert (answer.mode, answer.fallback_reason) == ("extractive", "connection_error")
     assert "drones and missiles" in answer.answer
+
+
+async def test_400_to_both_json_and_plain_falls_back_and_forgets_nothing(
+    llm_engine: Engine, openai_server: FakeOpenAIServer
+) -> None:
+    openai_server.respond_with(lambda _r: Reply.error(400, "context too long"))
+    answer = await llm_engine.ask("What hit Ain al-Asad airbase?")
+    assert (answer.mode, answer.fallback_reason) == ("extractive", "bad_request")
+    assert [r.body.get("response_format") is not None for r in openai_server.requests] == [
+        True,
+        False,
+    ]
+    openai_server.respond_with(good_reply)
+    again = await llm_engine.ask("What hit Ain al-Asad airbase?")
+    assert again.mode == "llm"
+    assert "response_format" in openai_server.requests[-1].body  # JSON mode still tried

@@ -71,20 +71,21 @@ class LLMClient:
         on_delta: OnDelta | None = None,
         max_tokens: int | None = None,
     ) -> Completion:
-        """Call the model with `build(json_mode)`; falls back to plain text on a 400."""
+        """Call the model with `build(json_mode)`; on a 400/422 to structured output, retry
+        in plain text, and remember the server lacks JSON mode once plain text works."""
         json_mode = want_json and self.json_supported is not False
         try:
             return await self._call(build(json_mode), json_mode, on_delta, max_tokens)
-        except openai.BadRequestError as exc:
+        except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
             if not json_mode:
                 raise LLMFailure("bad_request", _status_text(exc)) from exc
-            log.info("server refused structured output (%s); using plain text", exc.status_code)
-            self.json_supported = False
-        except openai.UnprocessableEntityError as exc:
-            if not json_mode:
-                raise LLMFailure("bad_request", _status_text(exc)) from exc
-            self.json_supported = False
-        return await self._call(build(False), False, on_delta, max_tokens)
+            log.info("server refused structured output (%s); trying plain text", exc.status_code)
+        try:
+            completion = await self._call(build(False), False, on_delta, max_tokens)
+        except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+            raise LLMFailure("bad_request", _status_text(exc)) from exc
+        self.json_supported = False
+        return completion
 
     async def _call(
         self, messages: Messages, json_mode: bool, on_delta: OnDelta | None, max_tokens: int | None
@@ -103,9 +104,7 @@ class LLMClient:
                 content, usage = await self._plain(kwargs)
             else:
                 content, usage = await self._streamed(kwargs, json_mode, on_delta)
-        except openai.BadRequestError:
-            raise
-        except openai.UnprocessableEntityError:
+        except (openai.BadRequestError, openai.UnprocessableEntityError):
             raise
         except openai.APITimeoutError as exc:
             raise LLMFailure("timeout") from exc
