@@ -312,3 +312,27 @@ async def test_400_to_both_json_and_plain_falls_back_and_forgets_nothing(
     again = await llm_engine.ask("What hit Ain al-Asad airbase?")
     assert again.mode == "llm"
     assert "response_format" in openai_server.requests[-1].body  # JSON mode still tried
+
+
+async def test_streamed_plain_text_from_server_without_json_mode(tmp_path: Path) -> None:
+    with FakeOpenAIServer(json_mode=False) as server:
+        server.respond_with(
+            lambda r: Reply(
+                content=f"Drones and missiles hit the Ain al-Asad airbase in Iraq "
+                f"[{passage_with(r, DRONES)}].",
+                chunk_chars=5,
+            )
+        )
+        engine = corpus_engine(llm_settings(tmp_path, server.url), tmp_path)
+        drafts: list[str] = []
+
+        async def on_delta(piece: str) -> None:
+            drafts.append(piece)
+
+        try:
+            answer = await engine.ask("What hit Ain al-Asad airbase?", on_delta=on_delta)
+        finally:
+            engine.close()
+    assert "".join(drafts) == "Drones and missiles hit the Ain al-Asad airbase in Iraq."
+    assert answer.mode == "llm"
+    assert answer.answer == "Drones and missiles hit the Ain al-Asad airbase in Iraq. [1]"

@@ -16,7 +16,7 @@ from typing import Any
 import openai
 
 from bot.config import Settings
-from bot.llm.schema import draft_text, json_schema
+from bot.llm.schema import draft_text, json_schema, prose_draft
 from bot.text.tokens import count_tokens
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class LLMClient:
             if not piece:
                 continue
             content += piece
-            draft = draft_text(content) if json_mode else content
+            draft = draft_text(content) if json_mode else prose_draft(content)
             if draft.startswith(shown) and len(draft) > len(shown):
                 await on_delta(draft[len(shown) :])
                 shown = draft

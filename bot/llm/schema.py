@@ -179,6 +179,13 @@ def _decode(raw: str) -> str:
         return raw
 
 
+def prose_draft(partial: str) -> str:
+    """A streamed plain-text reply so far, markers hidden, growing monotonically."""
+    if partial.rfind("[") > partial.rfind("]"):
+        partial = partial[: partial.rfind("[")]
+    return strip_markers(partial).rstrip()
+
+
 def strip_markers(text: str) -> str:
     """`text` without `[n]` markers, punctuation re-attached."""
     return re.sub(r"\s+([.!?,;:])", r"\1", _MARKERS_RUN.sub(" ", text)).strip()
