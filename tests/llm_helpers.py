@@ -68,3 +68,9 @@ def cited(*sentences: tuple[str, list[int]], not_in_sources: bool = False) -> st
             "not_in_sources": not_in_sources,
         }
     )
+
+
+def question_block(request: Request) -> str:
+    """The text inside the prompt's QUESTION block."""
+    user = request.text("user")
+    return user.split("<<<QUESTION>>>\n", 1)[1].split("\n<<<END QUESTION>>>", 1)[0]

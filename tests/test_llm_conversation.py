@@ -9,7 +9,14 @@ from bot.answer.llm_answer import BUDGET_NOTE
 from bot.engine import Engine
 from bot.models import Turn
 from bot.text.tokens import count_tokens
-from tests.llm_helpers import cited, corpus_engine, llm_settings, passage_blocks, passage_with
+from tests.llm_helpers import (
+    cited,
+    corpus_engine,
+    llm_settings,
+    passage_blocks,
+    passage_with,
+    question_block,
+)
 from tests.support.openai_server import FakeOpenAIServer, Reply, Request, openai_server
 
 __all__ = ["openai_server"]  # the fixture, imported for pytest
@@ -51,7 +58,7 @@ async def test_follow_up_is_rewritten_by_the_model_then_answered(
     assert "<<<HISTORY>>>" in condense.text("user")
     assert "What hit the Ain al-Asad airbase?" in condense.text("user")
     assert "[1]" not in condense.text("user")  # markers stripped from earlier answers
-    assert "Question: Who called for US forces to leave Iraq?" in main.text("user")
+    assert question_block(main) == "Who called for US forces to leave Iraq?"
     assert result.standalone_question == "Who called for US forces to leave Iraq?"
     assert result.question == "and who wants them out?"
     assert result.mode == "llm"
@@ -205,7 +212,7 @@ async def test_prompt_templates_can_be_overridden_from_a_folder(
         engine.close()
     request = openai_server.requests[0]
     assert request.text("system") == "HOUSE RULES v2: at most 4 sentences.\n"
-    assert "Question: What hit Ain al-Asad airbase?" in request.text("user")  # bundled answer
+    assert question_block(request) == "What hit Ain al-Asad airbase?"  # bundled answer.txt
     assert answer.mode == "llm"
 
 

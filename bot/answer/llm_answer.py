@@ -20,6 +20,7 @@ from bot.answer.followup import (
     heuristic_standalone,
     looks_like_followup,
 )
+from bot.answer.packing import defuse
 from bot.answer.prompting import build_answer_prompt
 from bot.answer.verify import VerificationResult, verify_sentences
 from bot.config import Settings
@@ -136,7 +137,7 @@ class LLMAnswerer:
                     {
                         "role": "user",
                         "content": self.prompts.render(
-                            "condense", history=convo, question=question
+                            "condense", history=defuse(convo), question=defuse(question.strip())
                         ),
                     }
                 ],

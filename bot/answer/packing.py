@@ -28,18 +28,19 @@ class PackedPassage:
     tokens: int
 
 
-def _defuse(text: str) -> str:
+def defuse(text: str) -> str:
+    """Break up `<<<`/`>>>` runs so untrusted text cannot open or close a prompt block."""
     return _DELIMITER.sub(lambda m: " ".join(m.group()), text)
 
 
 def passage_block(n: int, passage: Passage) -> str:
-    meta = [f"Title: {_defuse(passage.title)}"]
+    meta = [f"Title: {defuse(passage.title)}"]
     if passage.source:
-        meta.append(f"Source: {_defuse(passage.source)}")
+        meta.append(f"Source: {defuse(passage.source)}")
     when = passage.published_at or None
     if when is not None:
         meta.append(f"Date: {when.date().isoformat()}")
-    body = _defuse(passage.text.strip())
+    body = defuse(passage.text.strip())
     return f"<<<PASSAGE {n}>>>\n" + "\n".join(meta) + f"\nText: {body}\n<<<END PASSAGE {n}>>>"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.answer.packing import PackedPassage, pack_passages, render_blocks
+from bot.answer.packing import PackedPassage, defuse, pack_passages, render_blocks
 from bot.llm.client import Messages
 from bot.llm.prompts import Prompts
 from bot.models import Passage
@@ -35,7 +35,7 @@ class AnswerPrompt:
         user = self.prompts.render(
             "answer",
             passages=render_blocks(self.packed),
-            question=self.question,
+            question=defuse(self.question.strip()),
             max_sentences=self.max_sentences,
             format=JSON_FORMAT if json_mode else PLAIN_FORMAT,
         )
