@@ -9,6 +9,7 @@ from email.utils import parsedate_to_datetime
 from dateutil import parser as dateutil_parser
 
 _SLASHED_YMD = re.compile(r"^\d{4}/\d{1,2}/\d{1,2}")
+_EPOCH = re.compile(r"^-?\d{9,13}(\.\d+)?$")
 
 
 class DateParseError(ValueError):
@@ -18,10 +19,20 @@ class DateParseError(ValueError):
 def parse_date(value: object) -> datetime | None:
     """ISO 8601, RFC 2822, `2023/08/28`, `Oct 19, 2023`, epoch seconds… → aware UTC.
 
-    Naive values are taken as UTC. Raises DateParseError for text that is not a date.
+    Naive values are taken as UTC. Raises DateParseError for anything that is not a date,
+    including numbers and offsets outside the range datetime can hold.
     """
     if value is None or value == "":
         return None
+    try:
+        return _to_utc(value)
+    except (ValueError, OverflowError, OSError) as exc:
+        if isinstance(exc, DateParseError):
+            raise
+        raise DateParseError(f"date out of range {str(value)[:60]!r}") from exc
+
+
+def _to_utc(value: object) -> datetime:
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, date):
@@ -41,6 +52,9 @@ def parse_date(value: object) -> datetime | None:
 def _parse_text(text: str) -> datetime:
     if not text:
         raise DateParseError("empty date")
+    if _EPOCH.match(text):
+        seconds = float(text)
+        return datetime.fromtimestamp(seconds / 1000 if abs(seconds) > 10**11 else seconds, UTC)
     candidate = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
     try:
         return datetime.fromisoformat(candidate)
