@@ -9,6 +9,9 @@ from email.utils import parsedate_to_datetime
 from dateutil import parser as dateutil_parser
 
 _SLASHED_YMD = re.compile(r"^\d{4}/\d{1,2}/\d{1,2}")
+# RFC 2822 ("Thu, 19 Oct 2023 10:15:00 +0200"); email.utils is lenient with anything else
+# and would read "October 19, 2023 3:30 PM" as 03:30, so it only gets this shape.
+_RFC2822 = re.compile(r"^([A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d")
 _EPOCH = re.compile(r"^-?\d{9,13}(\.\d+)?$")
 
 
@@ -60,10 +63,11 @@ def _parse_text(text: str) -> datetime:
         return datetime.fromisoformat(candidate)
     except ValueError:
         pass
-    try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        pass
+    if _RFC2822.match(text):
+        try:
+            return parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            pass
     try:
         return dateutil_parser.parse(text, dayfirst=False, yearfirst=bool(_SLASHED_YMD.match(text)))
     except (ValueError, OverflowError, TypeError) as exc:
