@@ -101,3 +101,16 @@ def assert_consistent(db_path: Path) -> dict[str, int]:
         return {"articles": articles, "chunks": chunks}
     finally:
         conn.close()
+
+
+def main_in_process(capsys: Any, *args: str) -> tuple[int, str, str]:
+    """Run the real CLI entry point in this process (no interpreter start-up cost)."""
+    from bot.cli import main
+
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse errors and --help
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 from corpus_helpers import REPO, prose, write_jsonl
@@ -40,7 +41,7 @@ def test_long_article_chunks_are_sentence_aligned_and_sized() -> None:
 def test_chunks_cover_the_whole_text_in_order_without_overlap() -> None:
     text = prose(8, 60)
     chunks = chunk_text(text)
-    for prev, nxt in zip(chunks, chunks[1:], strict=False):
+    for prev, nxt in pairwise(chunks):
         assert prev.end <= nxt.start
         assert text[prev.end : nxt.start].strip() == ""
     assert text[: chunks[0].start].strip() == ""

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from corpus_helpers import FIXTURES, prose, run_cli, write_jsonl
+from corpus_helpers import FIXTURES, main_in_process, prose, write_jsonl
 
 from bot.engine import Engine
 from bot.text.normalize import canonical_url
@@ -86,22 +86,24 @@ def test_duplicates_within_one_batch_and_across_runs(engine: Engine, tmp_path: P
     assert engine.stats().articles == 1
 
 
-def test_reingesting_a_folder_is_a_noop_reporting_n_duplicates(tmp_path: Path) -> None:
+def test_reingesting_a_folder_is_a_noop_reporting_n_duplicates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "corpus"
     folder.mkdir()
     shutil.copy(FIXTURES / "glacier.md", folder)
     shutil.copy(FIXTURES / "harbour.html", folder)
     write_jsonl(folder / "items.jsonl", [{"title": f"N{i}", "text": prose(i, 4)} for i in range(5)])
-    data = tmp_path / "data"
+    data = str(tmp_path / "data")
 
-    first = run_cli("ingest", str(folder), data_dir=data)
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith("added 7, 0 duplicates, 0 rejected")
-    before = run_cli("stats", "--json", data_dir=data).stdout
+    code, out, err = main_in_process(capsys, "ingest", str(folder), "--data-dir", data)
+    assert code == 0, err
+    assert out.startswith("added 7, 0 duplicates, 0 rejected")
+    before = main_in_process(capsys, "stats", "--json", "--data-dir", data)[1]
 
-    again = run_cli("ingest", str(folder), data_dir=data)
-    assert again.returncode == 0, again.stderr
-    assert again.stdout.startswith("added 0, 7 duplicates, 0 rejected")
-    after = run_cli("stats", "--json", data_dir=data).stdout
+    code, out, err = main_in_process(capsys, "ingest", str(folder), "--data-dir", data)
+    assert code == 0, err
+    assert out.startswith("added 0, 7 duplicates, 0 rejected")
+    after = main_in_process(capsys, "stats", "--json", "--data-dir", data)[1]
     strip = [line for line in before.splitlines() if "db_bytes" not in line]
     assert strip == [line for line in after.splitlines() if "db_bytes" not in line]
