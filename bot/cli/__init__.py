@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -43,6 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except (BriefbotError, StoreError) as exc:
         print(f"briefbot: error: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as exc:
+        # corruption found after the database opened ("database disk image is malformed")
+        print(f"briefbot: error: database error: {exc}", file=sys.stderr)
         return 1
     except ValidationError as exc:
         first = exc.errors()[0]
