@@ -7,6 +7,7 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from pydantic import ValidationError
 
@@ -19,8 +20,15 @@ from bot.store.db import StoreError
 COMMANDS = [ingest_cmd, ask_cmd, info_cmd]
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one line on stderr (argparse prints the whole usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="briefbot",
         description="Cited answers and daily briefings over a news corpus.",
     )
