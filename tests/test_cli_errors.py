@@ -135,3 +135,12 @@ def test_errors_in_a_real_process_have_no_traceback(tmp_path: Path) -> None:
     result = run_cli("ask", "q", "--since", "garbage", data_dir=data)
     assert result.returncode == 2
     _one_error_line(result.stderr)
+
+
+def test_bad_setting_in_the_environment(
+    tmp_path: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_TOP_K", "lots")
+    code, _, err = main_in_process(capsys, "stats", "--data-dir", str(tmp_path / "d"))
+    assert code == 2
+    assert "invalid setting top_k" in _one_error_line(err)

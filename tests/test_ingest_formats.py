@@ -113,8 +113,10 @@ def test_jsonl_and_jsonl_gz(engine: Engine, tmp_path: Path) -> None:
     with gzip.open(tmp_path / "packed.jsonl.gz", "wt", encoding="utf-8") as fh:
         for i in range(13, 17):
             fh.write(json.dumps(_item(i)) + "\n")
-    report = engine.ingest([tmp_path / "plain.jsonl", tmp_path / "packed.jsonl.gz"])
-    assert (report.added, report.rejected) == (7, [])
+    (tmp_path / "list.json.gz").write_bytes(gzip.compress(json.dumps([_item(17)]).encode()))
+    names = ("plain.jsonl", "packed.jsonl.gz", "list.json.gz")
+    report = engine.ingest([tmp_path / n for n in names])
+    assert (report.added, report.rejected) == (8, [])
     stored = _all(engine)
     assert stored["Item 14 headline"].text == prose(14, 6)
 
