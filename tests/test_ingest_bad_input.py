@@ -184,3 +184,14 @@ def test_cli_summary_lists_one_reason_per_rejected_item(engine: Engine, tmp_path
     assert any("empty.txt: empty text" in line for line in rejected)
     assert any("b.jsonl:1: bad JSON line 1" in line for line in rejected)
     assert result.stderr == "", "no progress bar or noise when stderr is not a terminal"
+
+
+def test_lone_surrogate_escapes_reject_only_that_record(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "surrogates.jsonl"
+    bad = '{"title": "Broken \\ud800 title", "text": "Body text here."}'
+    path.write_text("\n".join([json.dumps(_good(40)), bad, json.dumps(_good(41))]) + "\n")
+    report = engine.ingest([path])
+    assert report.added == 2
+    (rejection,) = report.rejected
+    assert rejection.origin.endswith("surrogates.jsonl:2")
+    assert rejection.reason.startswith("invalid title")
