@@ -195,3 +195,15 @@ def test_lone_surrogate_escapes_reject_only_that_record(engine: Engine, tmp_path
     (rejection,) = report.rejected
     assert rejection.origin.endswith("surrogates.jsonl:2")
     assert rejection.reason.startswith("invalid title")
+
+
+def test_absurdly_nested_json_is_a_rejection(engine: Engine, tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    (tmp_path / "deep.jsonl").write_text(deep + "\n" + json.dumps(_good(50)) + "\n")
+    (tmp_path / "deep.json").write_text(deep)
+    report = engine.ingest([tmp_path / "deep.jsonl", tmp_path / "deep.json"])
+    assert report.added == 1
+    assert _reasons(report) == [
+        "bad JSON line 1: nested too deeply",
+        "bad JSON: nested too deeply",
+    ]

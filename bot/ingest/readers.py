@@ -205,6 +205,9 @@ def _read_json(path: Path, origin: str) -> Iterator[Record | Rejection]:
             return
         yield Rejection(origin=origin, reason=f"bad JSON: {exc.msg} at line {exc.lineno}")
         return
+    except RecursionError:
+        yield Rejection(origin=origin, reason="bad JSON: nested too deeply")
+        return
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         data = data["articles"]
     items = data if isinstance(data, list) else [data]
@@ -221,7 +224,7 @@ def _starts_with_json_object_line(text: str) -> bool:
     first = next((line for line in text.splitlines() if line.strip()), "")
     try:
         return isinstance(json.loads(first), dict)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
 
 
@@ -248,6 +251,9 @@ def _jsonl_lines(lines: Any, origin: str) -> Iterator[Record | Rejection]:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             yield Rejection(origin=where, reason=f"bad JSON line {number}: {exc.msg}")
+            continue
+        except RecursionError:
+            yield Rejection(origin=where, reason=f"bad JSON line {number}: nested too deeply")
             continue
         if not isinstance(item, dict):
             yield Rejection(origin=where, reason=f"line {number} is not a JSON object")
