@@ -242,3 +242,17 @@ def test_ingest_does_not_seed(data: str, tmp_path: Path, capsys: Cap) -> None:
     assert code == 0 and "seed" not in err
     stats = json.loads(main_in_process(capsys, "stats", "--json", "--data-dir", data)[1])
     assert stats["articles"] == 1
+
+
+def test_ingest_json_report(data: str, tmp_path: Path, capsys: Cap) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_text('{"title": "A", "text": "Alpha text here."}\nnot json\n')
+    code, out, _ = main_in_process(capsys, "ingest", str(path), "--json", "--data-dir", data)
+    assert code == 0
+    report = json.loads(out)
+    assert report["added"] == 1 and report["duplicates"] == 0
+    assert report["rejected"] == [
+        {"origin": f"{path}:2", "reason": report["rejected"][0]["reason"]}
+    ]
+    assert report["rejected"][0]["reason"].startswith("bad JSON line 2")
+    assert "added_ids" not in report
