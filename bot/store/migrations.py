@@ -12,6 +12,10 @@ from collections.abc import Callable
 Migration = Callable[[sqlite3.Connection], None]
 
 
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer briefbot; opening it could corrupt it."""
+
+
 def run_script(db: sqlite3.Connection, script: str) -> None:
     """Execute several statements inside the current transaction.
 
@@ -107,8 +111,9 @@ def migrate(db: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
     """Bring `db` up to `target`; returns the version it started from."""
     start = int(db.execute("PRAGMA user_version").fetchone()[0])
     if start > LATEST_VERSION:
-        raise RuntimeError(
-            f"database schema version {start} is newer than this briefbot ({LATEST_VERSION})"
+        raise SchemaTooNewError(
+            f"database schema version {start} is newer than this briefbot ({LATEST_VERSION});"
+            " upgrade briefbot to use it"
         )
     for version in range(start + 1, target + 1):
         db.execute("BEGIN IMMEDIATE")
