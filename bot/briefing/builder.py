@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -100,7 +100,7 @@ class BriefingBuilder:
             until=window.until,
             generated_at=utcnow(),
             topics=list(topics),
-            note=self._empty_note(window.since, topics),
+            note=self._empty_note(window, topics),
         )
         if not articles:
             return empty, []
@@ -139,11 +139,14 @@ class BriefingBuilder:
         return self._cite(skeleton, drafts, [d.extractive for d in drafts]), drafts
 
     @staticmethod
-    def _empty_note(since: datetime, topics: Sequence[str]) -> str:
-        when = since.strftime("%Y-%m-%d %H:%M UTC")
-        if topics:
-            return f"No new stories about {', '.join(topics)} since {when}."
-        return f"No new articles since {when}."
+    def _empty_note(window: Window, topics: Sequence[str]) -> str:
+        since = window.since.strftime("%Y-%m-%d %H:%M UTC")
+        if utcnow() - window.until < timedelta(minutes=5):
+            span = f"since {since}"
+        else:
+            span = f"from {since} to {window.until.strftime('%Y-%m-%d %H:%M UTC')}"
+        what = f"stories about {', '.join(topics)}" if topics else "articles"
+        return f"No new {what} {span}."
 
     @staticmethod
     def _stems(group: StoryGroup, articles: list[WindowArticle]) -> set[str]:
