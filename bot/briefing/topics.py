@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.text.words import stems
+from bot.briefing.vectors import terms
 
 
 def keyword_stems(keywords: Iterable[str]) -> list[frozenset[str]]:
     """One stem set per keyword; "Gaza Strip" needs both words, "Houthi" matches "Houthis"."""
-    found = [frozenset(stems(k)) for k in keywords]
+    found = [frozenset(terms(k)) for k in keywords]
     return [f for f in found if f]
 
 
