@@ -18,8 +18,9 @@ from bot.briefing.corpus import WindowArticle, load_window
 from bot.briefing.grouping import StoryGroup, group_stories
 from bot.briefing.models import Briefing, Story
 from bot.briefing.summary import StoryDraft, StorySummariser, SummarySentence, extractive_summary
+from bot.briefing.terms import article_terms, terms
 from bot.briefing.topics import keyword_stems, matches
-from bot.briefing.vectors import TfIdf, article_terms, terms
+from bot.briefing.vectors import TfIdf
 from bot.briefing.window import Window
 from bot.config import Settings
 from bot.models import AnswerSentence

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.briefing.vectors import terms
+from bot.briefing.terms import terms
 
 
 def keyword_stems(keywords: Iterable[str]) -> list[frozenset[str]]:

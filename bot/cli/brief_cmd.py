@@ -6,8 +6,6 @@ import argparse
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.briefing.builder import BriefingBuilder
-from bot.briefing.render import render_text
 from bot.briefing.topics import split_keywords
 from bot.briefing.window import Window, day_window, explicit_window
 from bot.cli.common import date_arg, open_engine, print_json
@@ -58,6 +56,9 @@ def window_from(args: argparse.Namespace, max_hours: float) -> Window:
 def run(args: argparse.Namespace) -> int:
     if args.top is not None and args.top < 1:
         raise BriefbotError("--top must be at least 1")
+    from bot.briefing.builder import BriefingBuilder  # numpy/scipy: only when briefing
+    from bot.briefing.render import render_text
+
     engine = open_engine(args)
     try:
         settings = engine.settings

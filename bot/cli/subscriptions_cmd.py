@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from bot.briefing.models import SendOutcome, SubscriptionStatus
-from bot.briefing.service import BriefingService
 from bot.cli.common import open_engine, print_json
 from bot.errors import BriefbotError
+
+if TYPE_CHECKING:
+    from bot.briefing.service import BriefingService
 
 
 async def _no_transport(**_: object) -> SendOutcome:
@@ -41,6 +44,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.briefing.service import BriefingService  # numpy/scipy: only when needed
+
     engine = open_engine(args, seed=False)
     try:
         service = BriefingService(engine.db, engine.settings, _no_transport)
