@@ -23,7 +23,8 @@ def plain_text(text: str) -> str:
         text = _TAG.sub(" ", _BLOCK.sub("\n", text))
     if "&" in text:
         text = html.unescape(text)
-    return _BLANKS.sub(" ", text).strip()
+    lines = (_BLANKS.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 @dataclass

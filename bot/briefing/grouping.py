@@ -119,6 +119,8 @@ def average_link(sim: np.ndarray, threshold: float, weights: np.ndarray) -> list
 
 def _within(pairs: sparse.coo_matrix, stamps: np.ndarray, hours: float) -> sparse.coo_matrix:
     """Drop the similarities of pairs further apart in time than `hours`."""
+    if len(stamps) == 0 or float(stamps.max() - stamps.min()) <= hours * 3600.0:
+        return pairs  # a window shorter than `hours`: every pair is close enough
     close = np.abs(stamps[pairs.row] - stamps[pairs.col]) <= hours * 3600.0
     return sparse.coo_matrix(
         (pairs.data[close], (pairs.row[close], pairs.col[close])), shape=pairs.shape

@@ -23,9 +23,11 @@ class TfIdf:
         self.df = df
         shared = sorted(t for t, c in df.items() if c >= 2)
         self.columns = {t: i for i, t in enumerate(shared)}
+        self._idf = {t: math.log((1 + self.n) / (1 + c)) + 1.0 for t, c in df.items()}
+        self._unseen = math.log(1 + self.n) + 1.0
 
     def idf(self, term: str) -> float:
-        return math.log((1 + self.n) / (1 + self.df.get(term, 0))) + 1.0
+        return self._idf.get(term, self._unseen)
 
     def weights(self, doc: Iterable[str]) -> tuple[dict[int, float], float]:
         """Column weights (1 + log tf) · idf and the L2 norm over all terms."""
