@@ -22,6 +22,8 @@ from bot.text.sentences import sentence_spans
 MIN_CHARS = 30
 MAX_CHARS = 400
 REDUNDANT = 0.5
+NOVEL_SHARE = 0.4
+NOVEL_MIN = 3
 KEEP_RATIO = 0.5
 MAX_CITATIONS = 3
 _BOILERPLATE = re.compile(
@@ -91,7 +93,19 @@ def _acceptable(c: _Candidate) -> bool:
     """Not too short or long, not feed boilerplate, not a teaser cut off mid-sentence."""
     text = c.text.rstrip("\"'”’)] ")
     truncated = text.endswith(("...", "…", "[…]", "[...]"))
-    return MIN_CHARS <= len(c.text) <= MAX_CHARS and not truncated and not _BOILERPLATE.search(text)
+    ended = text.endswith((".", "!", "?"))
+    return (
+        MIN_CHARS <= len(c.text) <= MAX_CHARS
+        and ended
+        and not truncated
+        and not _BOILERPLATE.search(text)
+    )
+
+
+def _adds_news(c: _Candidate, covered: set[str]) -> bool:
+    """A further sentence must say something the headline and earlier ones did not."""
+    new = c.stems - covered
+    return len(new) >= NOVEL_MIN and len(new) >= NOVEL_SHARE * len(c.stems)
 
 
 def extractive_summary(
@@ -115,6 +129,8 @@ def extractive_summary(
         if chosen and c.score < KEEP_RATIO * chosen[0].score:
             break
         if any(_jaccard(c.stems, x.stems) >= REDUNDANT for x in chosen):
+            continue
+        if chosen and not _adds_news(c, head.union(*(x.stems for x in chosen))):
             continue
         chosen.append(c)
     return [SummarySentence(c.text, _cited(c.article_ids, outlet_of)) for c in chosen]
