@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -82,6 +83,15 @@ class Settings(BaseSettings):
         default=600, ge=10, description="a claimed-but-unsent slot may be retaken after this"
     )
     briefing_max_attempts: int = Field(default=3, ge=1, le=20)
+
+    @field_validator("briefing_default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:

@@ -244,3 +244,28 @@ async def test_plans_across_timezones_and_pause(corpus: Settings) -> None:
     # the chat's timezone is remembered for the next /subscribe without one
     again = svc.subscribe(21, 5, ["07:00"])
     assert again.timezone == "Asia/Tokyo" and again.thread_id == 5
+
+
+async def test_daily_deliveries_follow_local_time_across_the_dst_change(
+    corpus: Settings,
+) -> None:
+    """08:00 Berlin every day from 27 to 31 October 2023: one post a day, always 08:00 local."""
+    from zoneinfo import ZoneInfo
+
+    clock = Clock(datetime(2023, 10, 26, 12, 0, tzinfo=UTC))
+    outbox = Outbox()
+    svc = service(corpus, clock, outbox)
+    sub = subscribe(svc, 30, "08:00", "Europe/Berlin")
+    delivered: list[datetime] = []
+    for _ in range(5):
+        plan = svc.plan(sub)
+        assert plan is not None
+        clock.now = plan.slot  # the JobQueue job fires at the planned instant
+        done = await svc.deliver(sub, plan.slot)
+        assert done is not None and done.status is DeliveryStatus.SENT
+        delivered.append(plan.slot)
+        clock.now = plan.slot + timedelta(minutes=1)
+    local = [d.astimezone(ZoneInfo("Europe/Berlin")) for d in delivered]
+    assert [(d.day, d.hour, d.minute) for d in local] == [(27 + i, 8, 0) for i in range(5)]
+    assert [d.hour for d in delivered] == [6, 6, 7, 7, 7]  # CEST, CEST, then CET
+    assert len(outbox.sent) == 5
