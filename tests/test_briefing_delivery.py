@@ -212,11 +212,32 @@ async def test_topics_and_window_of_a_scheduled_briefing(corpus: Settings) -> No
     await svc.deliver(sub, clock.now)
     briefing = outbox.sent[0][2]
     assert briefing.topics == ["Houthi"] and len(briefing.stories) == 1
-    assert briefing.since == clock.now - timedelta(hours=24)
+    assert briefing.since == clock.now - timedelta(hours=24) and briefing.until == clock.now
     assert svc.subscriptions.last_briefing_at(13) == clock.now
     # /brief right after: the window starts at the last briefing, so nothing is new
+    clock.now += timedelta(minutes=3)
     again = await svc.brief_now(13, ["Houthi"])
-    assert again.empty and again.since == clock.now
+    assert again.empty and again.since == clock.now - timedelta(minutes=3)
+
+
+async def test_a_late_send_covers_up_to_its_slot_and_chats_on_one_slot_share_a_build(
+    corpus: Settings,
+) -> None:
+    clock = Clock(datetime(2023, 10, 17, 12, 0, tzinfo=UTC))
+    outbox = Outbox()
+    svc = service(corpus, clock, outbox)
+    for chat in (40, 41):
+        subscribe(svc, chat, "20:00", "UTC", "Gaza")
+    subscribe(svc, 42, "20:00", "UTC")
+    slot = datetime(2023, 10, 17, 20, 0, tzinfo=UTC)
+    clock.now = slot + timedelta(minutes=90)  # the bot was down; still within grace
+    await svc.catch_up()
+    sent = {chat: briefing for chat, _, briefing in outbox.sent}
+    assert sent.keys() == {40, 41, 42}
+    assert sent[40] is sent[41] and sent[42] is not sent[40]
+    assert sent[40].until == slot
+    # the Gaza hospital reports of 20:05-21:30 are left for the next briefing, not lost
+    assert svc.subscriptions.last_briefing_at(40) == slot
 
 
 async def test_silent_empty_setting_sends_nothing(corpus: Settings) -> None:

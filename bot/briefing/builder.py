@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import re
@@ -75,8 +76,12 @@ class BriefingBuilder:
         topics: Sequence[str] = (),
         summariser: StorySummariser | None = None,
     ) -> Briefing:
-        """Like `build`; with a summariser, each story's sentences come from one call to it."""
-        briefing, drafts = self._build(window, topics)
+        """Like `build`, off the event loop; with a summariser, one call per story.
+
+        Grouping a busy day takes a second or two of CPU: a worker thread keeps the bot
+        responsive meanwhile (the Database serialises access with its lock).
+        """
+        briefing, drafts = await asyncio.to_thread(self._build, window, topics)
         if summariser is None or not drafts:
             return briefing
         written: list[list[SummarySentence]] = []

@@ -8,6 +8,7 @@ a second instance, a retry or catch-up racing a job sends a slot's briefing at m
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 EARLY_TOLERANCE = timedelta(seconds=5)
 MISSED_SLOTS_LOGGED = 7
+RECENT_BRIEFINGS = 16
 
 
 class Send(Protocol):
@@ -83,6 +85,8 @@ class BriefingService:
         self.builder = BriefingBuilder(db, settings)
         self.subscriptions = SubscriptionStore(db)
         self.deliveries = DeliveryLog(db)
+        self._build_lock = asyncio.Lock()
+        self._recent: dict[tuple[datetime, datetime, tuple[str, ...]], Briefing] = {}
 
     @property
     def grace(self) -> timedelta:
@@ -101,6 +105,27 @@ class BriefingService:
             self.settings.briefing_window_max_hours,
         )
         return await self.builder.abuild(window, topics, self.summariser)
+
+    async def scheduled_briefing(self, sub: Subscription, slot: datetime) -> Briefing:
+        """The briefing of a slot: since the chat's last briefing, up to the slot itself.
+
+        Chats on the same slot with the same topics share one build (their windows match
+        when each got the previous slot's briefing), so 08:00 for many chats is one job.
+        """
+        window = since_last_briefing(
+            slot,
+            self.subscriptions.last_briefing_at(sub.chat_id),
+            self.settings.briefing_window_max_hours,
+        )
+        key = (window.since, window.until, tuple(k.casefold() for k in sub.keywords))
+        async with self._build_lock:
+            briefing = self._recent.get(key)
+            if briefing is None:
+                briefing = await self.builder.abuild(window, sub.keywords, self.summariser)
+                self._recent[key] = briefing
+                while len(self._recent) > RECENT_BRIEFINGS:
+                    self._recent.pop(next(iter(self._recent)))
+        return briefing
 
     def record_briefing(self, chat_id: int, briefing: Briefing) -> None:
         """Call after an on-demand briefing went out: the next one starts where it ended."""
@@ -209,7 +234,7 @@ class BriefingService:
             return found
 
         try:
-            briefing = await self.brief_now(chat, sub.keywords)
+            briefing = await self.scheduled_briefing(sub, slot)
         except Exception as exc:
             log.exception("briefing for chat %s failed to build", chat)
             return finish(DeliveryStatus.FAILED, f"build failed: {exc}")
