@@ -58,3 +58,18 @@ def test_look_alike_reports_far_apart_in_time_stay_separate() -> None:
 def test_feed_html_is_reduced_to_sentences() -> None:
     raw = "<p>First point &amp; more.</p><ul><li>Second item</li></ul><img src='x'>Tail"
     assert plain_text(raw).split("\n") == ["First point & more.", "Second item", "Tail"]
+
+
+def test_a_story_is_on_topic_when_a_third_of_its_articles_mention_it() -> None:
+    from bot.briefing.terms import terms
+    from bot.briefing.topics import keyword_stems, matches
+
+    wanted = keyword_stems(["Hezbollah", "Gaza Strip"])
+    on = set(terms("Hezbollah fighters fired rockets"))
+    strip = set(terms("Aid trucks waited at the border of the Gaza Strip"))
+    off = set(terms("A hostage video was released"))
+    assert not matches([on, off, off, off, off], wanted)
+    assert matches([on, off, strip, off, off], wanted)
+    assert matches([on], wanted) and not matches([off], wanted)
+    assert not matches([set(terms("Gaza city"))], wanted)  # "Gaza Strip" needs both words
+    assert matches([off], [])

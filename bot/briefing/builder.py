@@ -155,11 +155,8 @@ class BriefingBuilder:
         return f"No new {what} {span}."
 
     @staticmethod
-    def _stems(group: StoryGroup, articles: list[WindowArticle]) -> set[str]:
-        found: set[str] = set()
-        for i in group.members:
-            found.update(terms(articles[i].title + "\n" + articles[i].text))
-        return found
+    def _stems(group: StoryGroup, articles: list[WindowArticle]) -> list[set[str]]:
+        return [set(terms(articles[i].title + "\n" + articles[i].text)) for i in group.members]
 
     def _rank(self, group: StoryGroup, articles: list[WindowArticle], window: Window) -> _Ranked:
         members = [articles[i] for i in group.members]

@@ -1,4 +1,9 @@
-"""Topic filters: a story matches when every word of any one keyword occurs in it (stemmed)."""
+"""Topic filters: a story matches a keyword when enough of its articles mention it.
+
+An article mentions a keyword when every word of it occurs in the title or text (stemmed).
+A story needs at least a third of its articles to mention one of the keywords: a story of
+thirteen reports about a hostage video is not about Hezbollah because one of them names it.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,19 @@ def keyword_stems(keywords: Iterable[str]) -> list[frozenset[str]]:
     return [f for f in found if f]
 
 
-def matches(story_stems: set[str], wanted: list[frozenset[str]]) -> bool:
-    return not wanted or any(k <= story_stems for k in wanted)
+MIN_SHARE = 1 / 3
+
+
+def mentions(article_stems: set[str], wanted: list[frozenset[str]]) -> bool:
+    return any(k <= article_stems for k in wanted)
+
+
+def matches(articles_stems: list[set[str]], wanted: list[frozenset[str]]) -> bool:
+    """True without keywords; else when >= MIN_SHARE of the articles mention one."""
+    if not wanted:
+        return True
+    hits = sum(1 for stems in articles_stems if mentions(stems, wanted))
+    return hits > 0 and hits >= MIN_SHARE * len(articles_stems)
 
 
 def split_keywords(text: str) -> list[str]:
