@@ -172,10 +172,11 @@ async def test_retry_outcome_is_retried_then_gives_up(corpus: Settings) -> None:
 
 
 async def test_a_claim_whose_worker_died_before_sending_is_retaken(corpus: Settings) -> None:
-    clock = Clock(BERLIN_8AM)
+    clock = Clock(BERLIN_8AM - timedelta(hours=1))
     outbox = Outbox()
     svc = service(corpus, clock, outbox)
     sub = subscribe(svc, 11, "08:00", "Europe/Berlin")
+    clock.now = BERLIN_8AM
     lease = timedelta(seconds=corpus.briefing_claim_lease_seconds)
     token = svc.deliveries.claim(11, None, BERLIN_8AM, sub, clock(), lease=lease, max_attempts=3)
     assert token is not None  # a worker claimed the slot, then crashed
@@ -186,9 +187,10 @@ async def test_a_claim_whose_worker_died_before_sending_is_retaken(corpus: Setti
 
 
 async def test_a_send_interrupted_midway_is_never_repeated(corpus: Settings) -> None:
-    clock = Clock(BERLIN_8AM)
+    clock = Clock(BERLIN_8AM - timedelta(hours=1))
     svc = service(corpus, clock, Outbox())
     sub = subscribe(svc, 12, "08:00", "Europe/Berlin")
+    clock.now = BERLIN_8AM
     lease = timedelta(seconds=corpus.briefing_claim_lease_seconds)
     token = svc.deliveries.claim(12, None, BERLIN_8AM, sub, clock(), lease=lease, max_attempts=3)
     assert token is not None
@@ -290,3 +292,21 @@ async def test_daily_deliveries_follow_local_time_across_the_dst_change(
     assert [(d.day, d.hour, d.minute) for d in local] == [(27 + i, 8, 0) for i in range(5)]
     assert [d.hour for d in delivered] == [6, 6, 7, 7, 7]  # CEST, CEST, then CET
     assert len(outbox.sent) == 5
+
+
+async def test_a_stale_job_after_a_time_change_sends_nothing(corpus: Settings) -> None:
+    clock = Clock(datetime(2023, 10, 17, 20, 0, tzinfo=UTC))
+    outbox = Outbox()
+    svc = service(corpus, clock, outbox)
+    sub = subscribe(svc, 50, "08:00", "Europe/Berlin")
+    old = svc.plan(sub)
+    assert old is not None
+    clock.now = datetime(2023, 10, 17, 21, 0, tzinfo=UTC)
+    svc.subscribe(50, None, ["09:00"])  # the chat's timezone (Berlin) is kept
+    clock.now = old.slot
+    assert await svc.deliver(sub, old.slot) is None
+    new = svc.plan(sub)
+    assert new is not None and new.slot == old.slot + timedelta(hours=1)
+    clock.now = new.slot
+    done = await svc.deliver(sub, new.slot)
+    assert done is not None and done.status is DeliveryStatus.SENT and len(outbox.sent) == 1

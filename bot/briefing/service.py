@@ -25,7 +25,7 @@ from bot.briefing.models import (
     Subscription,
     SubscriptionStatus,
 )
-from bot.briefing.slots import local_time_text, next_slot, slots_between
+from bot.briefing.slots import latest_slot, local_time_text, next_slot, slots_between
 from bot.briefing.subscribe_args import parse_subscribe_args
 from bot.briefing.subscriptions import SubscriptionStore
 from bot.briefing.summary import StorySummariser
@@ -201,7 +201,7 @@ class BriefingService:
         now = self.clock()
         if sub is None or sub.status is not SubscriptionStatus.ACTIVE:
             return None
-        if slot > now + EARLY_TOLERANCE:
+        if slot > now + EARLY_TOLERANCE or not self._is_slot_of(sub, slot):
             return None
         if now - slot > self.grace:
             return self._skip(sub, slot, now, f"missed by {now - slot} (grace {self.grace})")
@@ -264,6 +264,13 @@ class BriefingService:
         if attempts >= self.settings.briefing_max_attempts:
             return finish(DeliveryStatus.FAILED, f"gave up after {attempts} attempts")
         return finish(DeliveryStatus.RETRY, f"attempt {attempts} not delivered")
+
+    @staticmethod
+    def _is_slot_of(sub: Subscription, slot: datetime) -> bool:
+        """A stale job (time changed, re-subscribed since) does not match the subscription."""
+        if slot <= sub.updated_at:
+            return False
+        return latest_slot(sub.time_of_day, sub.timezone, slot) == slot
 
     def _skip(self, sub: Subscription, slot: datetime, now: datetime, why: str) -> Delivery:
         if self.deliveries.record(
