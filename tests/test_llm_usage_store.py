@@ -11,10 +11,10 @@ from bot.store.migrations import LATEST_VERSION, migrate
 from bot.store.usage import UsageRepository
 
 
-def test_database_at_version_2_gains_the_usage_table(tmp_path: Path) -> None:
+def test_database_at_the_previous_version_gains_the_usage_table(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, target=2)
+    migrate(conn, target=LATEST_VERSION - 1)
     conn.execute("INSERT INTO meta (key, value) VALUES ('kept', 'yes')")
     conn.close()
     db = Database(path)
