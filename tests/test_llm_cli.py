@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.cli import main
 from tests.llm_helpers import cited, passage_with
 from tests.support.openai_server import FakeOpenAIServer, Reply, Request, openai_server
 
@@ -66,51 +70,93 @@ def test_ask_uses_llm_when_configured_and_never_prints_the_key(
     assert SECRET not in done.stdout + done.stderr
 
 
+def in_process(
+    *args: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
+    """`briefbot ARGS` through `bot.cli.main` (start-up cost of a subprocess avoided)."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def test_ask_mode_extractive_overrides_configured_llm(
-    openai_server: FakeOpenAIServer, tmp_path: Path
+    openai_server: FakeOpenAIServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    done = briefbot(
+    monkeypatch.setenv("BRIEFBOT_LLM_BASE_URL", openai_server.url)
+    code, out, err = in_process(
         "ask",
         "--json",
         "--mode",
         "extractive",
         "What hit Ain al-Asad?",
-        server=openai_server,
-        tmp_path=tmp_path,
+        capsys=capsys,
+        monkeypatch=monkeypatch,
     )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["mode"] == "extractive"
+    assert code == 0, err
+    assert json.loads(out)["mode"] == "extractive"
     assert openai_server.requests == []
 
 
-def test_ask_with_history_file_answers_the_follow_up(tmp_path: Path) -> None:
+def test_ask_with_history_file_answers_the_follow_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     history = tmp_path / "history.json"
     history.write_text(
         json.dumps([{"question": "What did the USS Carney intercept?", "answer": "Missiles [1]."}])
     )
-    done = briefbot(
+    code, out, err = in_process(
         "ask",
         "--json",
         "--history",
         str(history),
         "and who launched them?",
-        server=None,
-        tmp_path=tmp_path,
+        capsys=capsys,
+        monkeypatch=monkeypatch,
     )
-    assert done.returncode == 0, done.stderr
-    answer = json.loads(done.stdout)
+    assert code == 0, err
+    answer = json.loads(out)
     assert answer["mode"] == "extractive"
+    assert answer["question"] == "and who launched them?"
     assert "carney" in answer["standalone_question"].lower()
     assert "Houthi" in answer["answer"]
 
 
-def test_bad_history_file_is_a_clear_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", ['[{"question": "q"}]', "not json", '{"question": "q"}'])
+def test_bad_history_file_is_a_clear_error(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    content: str,
+) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text('[{"question": "q"}]')
-    done = briefbot("ask", "--history", str(bad), "why?", server=None, tmp_path=tmp_path)
-    assert done.returncode == 1
-    assert done.stderr.startswith("briefbot: error: history file")
-    assert "Traceback" not in done.stderr
+    bad.write_text(content)
+    code, _out, err = in_process(
+        "ask", "--history", str(bad), "why?", capsys=capsys, monkeypatch=monkeypatch
+    )
+    assert code == 1
+    assert err.startswith("briefbot: error: history file")
+    assert "Traceback" not in err
+    missing = in_process(
+        "ask",
+        "--history",
+        str(tmp_path / "nope.json"),
+        "why?",
+        capsys=capsys,
+        monkeypatch=monkeypatch,
+    )
+    assert missing[0] == 1 and "cannot read history file" in missing[2]
+
+
+@pytest.mark.parametrize("command", [["ask", "--mode", "llm", "why?"], ["chat", "--mode", "llm"]])
+def test_mode_llm_without_endpoint_is_a_clear_error(
+    command: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _out, err = in_process(*command, capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 1
+    assert err.startswith("briefbot: error: --mode llm needs an LLM endpoint")
 
 
 def test_chat_keeps_the_conversation_for_follow_ups(
@@ -144,10 +190,3 @@ def test_chat_keeps_the_conversation_for_follow_ups(
     condense = openai_server.requests[1]
     assert "What did the USS Carney intercept?" in condense.text("user")
     assert len(openai_server.requests) == 3
-
-
-def test_mode_llm_without_endpoint_is_a_clear_error(tmp_path: Path) -> None:
-    for command in (["ask", "--mode", "llm", "why?"], ["chat", "--mode", "llm"]):
-        done = briefbot(*command, server=None, tmp_path=tmp_path)
-        assert done.returncode == 1
-        assert done.stderr.startswith("briefbot: error: --mode llm needs an LLM endpoint")
