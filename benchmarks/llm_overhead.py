@@ -223,10 +223,12 @@ def render(r: dict[str, Any]) -> str:
         ]
     )
     met = "met" if r["outside_call_p95_ms"] <= 50 else "NOT met"
+    cpu_met = "met" if r["cpu_p95_ms"] <= 50 else "NOT met"
+    load = os.getloadavg()[0]
     return f"""{SECTION}
 
 `python benchmarks/llm_overhead.py --write-docs` — {datetime.now(UTC).date().isoformat()},
-{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} while it
+{platform.machine()}, {os.cpu_count()} cores, load average {load:.1f} while it
 ran (other jobs on the machine), Python {platform.python_version()}.
 
 Setup: BBC News corpus ({r["articles"]:,} articles, ingested in {r["ingest_seconds"]:.0f} s),
@@ -238,11 +240,13 @@ fake server from tests/support answering instantly with scripted JSON, driven by
 
 {table}
 
-Target p95 <= 50 ms outside the LLM call: {met} on this run
-({r["outside_call_p95_ms"]:.0f} ms). BM25 retrieval — the same work an extractive answer
-does — is most of it; the LLM path's own work (packing with tiktoken, prompt, parse,
-verification, usage row) is the "LLM path itself" row. Wall times are inflated by the load
-average; the CPU-time row is the contention-free figure.
+Target p95 <= 50 ms outside the LLM call — wall time: {met} on this run
+({r["outside_call_p95_ms"]:.0f} ms); CPU time: {cpu_met} (the whole answer, LLM client
+included, takes {r["cpu_p95_ms"]:.0f} ms of CPU at p95, an upper bound on the work outside
+the call). The gap is waiting for a CPU: the load average was ~{load:.0f} on 2 cores. BM25
+retrieval, the same work an extractive answer does, is most of the wall time; the LLM
+path's own work (packing with tiktoken, prompt, parse, verification, usage row) is the
+"LLM path itself" row.
 
 Sentences dropped by verification on the scripted replies (each reply: one faithful sentence
 copied from its cited passage — or trimmed at its first comma — plus one unsupported
