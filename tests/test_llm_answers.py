@@ -336,3 +336,20 @@ async def test_streamed_plain_text_from_server_without_json_mode(tmp_path: Path)
     assert "".join(drafts) == "Drones and missiles hit the Ain al-Asad airbase in Iraq."
     assert answer.mode == "llm"
     assert answer.answer == "Drones and missiles hit the Ain al-Asad airbase in Iraq. [1]"
+
+
+async def test_stream_cut_mid_reply_falls_back_cleanly(
+    llm_engine: Engine, openai_server: FakeOpenAIServer
+) -> None:
+    openai_server.respond_with(
+        lambda r: Reply(content=good_reply(r).content, chunk_chars=10, cut_after_chunks=4)
+    )
+    drafts: list[str] = []
+
+    async def on_delta(piece: str) -> None:
+        drafts.append(piece)
+
+    answer = await llm_engine.ask("What hit Ain al-Asad airbase?", on_delta=on_delta)
+    assert answer.mode == "extractive"
+    assert answer.fallback_reason in {"connection_error", "invalid_reply"}
+    assert "drones and missiles" in answer.answer

@@ -47,6 +47,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     chunk_chars: int = 12
+    cut_after_chunks: int | None = None  # streaming: drop the connection mid-reply
 
     @classmethod
     def error(cls, status: int, message: str = "error", **headers: str) -> Reply:
@@ -243,6 +244,9 @@ class FakeOpenAIServer:
         size = max(reply.chunk_chars, 1)
         pieces = [content[i : i + size] for i in range(0, len(content), size)]
         for i, piece in enumerate(pieces):
+            if reply.cut_after_chunks is not None and i >= reply.cut_after_chunks:
+                writer.transport.abort()
+                return
             delta = {"content": piece, **({"role": "assistant"} if i == 0 else {})}
             chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
             await _event(writer, json.dumps(chunk))
