@@ -168,7 +168,7 @@ async def test_prompt_fits_the_token_budget_and_keeps_passages_whole(
     openai_server: FakeOpenAIServer, tmp_path: Path
 ) -> None:
     openai_server.respond_with(drones_reply)
-    for budget in (2500, 450):
+    for budget in (2500, 520):
         settings = llm_settings(
             tmp_path / str(budget),
             openai_server.url,
