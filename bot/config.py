@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from platformdirs import user_data_dir
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_data_dir() -> Path:
@@ -50,6 +51,61 @@ class Settings(BaseSettings):
         description="minimum share of the question's term weight a passage must cover",
     )
     max_answer_sentences: int = Field(default=4, ge=1, le=10)
+
+    # --- Telegram (issue 4) --------------------------------------------------------
+    telegram_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "telegram_token", "TELEGRAM_BOT_TOKEN", "BRIEFBOT_TELEGRAM_TOKEN"
+        ),
+        description="Bot API token from @BotFather (TELEGRAM_BOT_TOKEN)",
+    )
+    telegram_api_url: str | None = Field(
+        default=None, description="Bot API base URL for a self-hosted server (default Telegram)"
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None, description="public HTTPS URL; when set the bot runs a webhook"
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="X-Telegram-Bot-Api-Secret-Token (generated when unset)"
+    )
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_allowed_users: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="user ids allowed to ask; empty = everyone"
+    )
+    telegram_allowed_chats: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="group chat ids the bot serves; empty = every group"
+    )
+    telegram_admin_users: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="user ids always allowed, exempt from rate limits"
+    )
+    telegram_admin_log_chat: int | None = Field(
+        default=None, description="chat that receives error tracebacks"
+    )
+    telegram_rate_limit: int = Field(default=10, ge=1, description="questions per window")
+    telegram_rate_window: float = Field(default=60.0, gt=0, description="seconds")
+    telegram_history_turns: int = Field(default=6, ge=0, le=50)
+    telegram_history_tokens: int = Field(default=1500, ge=0)
+    telegram_history_idle_minutes: float = Field(default=60.0, gt=0)
+    telegram_link_previews: bool = False
+    telegram_max_retries: int = Field(default=3, ge=0, description="429 retries per request")
+    telegram_typing_interval: float = Field(default=4.5, gt=0)
+    telegram_edit_interval_private: float = Field(default=1.0, ge=0)
+    telegram_edit_interval_group: float = Field(default=3.0, ge=0)
+    telegram_poll_timeout: int = Field(default=30, ge=0, le=50, description="getUpdates wait")
+
+    @field_validator(
+        "telegram_allowed_users", "telegram_allowed_chats", "telegram_admin_users", mode="before"
+    )
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        """Accept "1, 2,-100" from the environment as well as real lists."""
+        if isinstance(value, str):
+            return [part for part in value.replace(";", ",").replace(" ", ",").split(",") if part]
+        if isinstance(value, int):
+            return [value]
+        return value
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:

@@ -1,0 +1,531 @@
+"""A small Telegram Bot API emulator on 127.0.0.1 for tests and benchmarks.
+
+Point a real PTB `Application` at `emulator.base_url`, inject updates (private, group,
+mention, reply, forum topic, commands) and wait for the calls the bot makes. It validates
+`parse_mode=HTML` and the 4,096-character limit like Telegram, and can be scripted to fail
+the next calls with 429 (retry_after) or 400.
+
+    async with BotApiEmulator() as api:
+        app = build_application(services, token=api.token)  # with telegram_api_url=api.url
+        api.private_message(user_id=1, text="hello")
+        call = await api.wait_for("sendMessage")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tests.support.tg_html import EntityError, parse_html, utf16_length
+
+TOKEN = "123456:TEST-token-for-the-emulator"
+MESSAGE_LIMIT = 4096
+_JSON_FIELDS = {
+    "reply_parameters",
+    "link_preview_options",
+    "commands",
+    "scope",
+    "allowed_updates",
+    "reply_markup",
+    "entities",
+}
+_INT_FIELDS = {"message_id", "message_thread_id", "offset", "limit", "user_id"}
+_FLOAT_FIELDS = {"timeout"}
+
+
+@dataclass
+class ApiCall:
+    """One request the bot made, with its decoded parameters and what it got back."""
+
+    method: str
+    params: dict[str, Any]
+    at: float
+    ok: bool = True
+    result: Any = None
+    error: str | None = None
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+
+@dataclass
+class Failure:
+    """A scripted error reply for the next matching call."""
+
+    method: str
+    status: int
+    description: str
+    retry_after: int | None = None
+    times: int = 1
+    when: Callable[[dict[str, Any]], bool] | None = None
+
+
+@dataclass
+class Chat:
+    id: int
+    type: str
+    title: str | None = None
+    is_forum: bool = False
+    next_message_id: int = 1
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "type": self.type}
+        if self.title:
+            data["title"] = self.title
+        else:
+            data["first_name"] = f"User{self.id}"
+        if self.is_forum:
+            data["is_forum"] = True
+        return data
+
+
+def _user(user_id: int, *, is_bot: bool = False, username: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": user_id, "is_bot": is_bot, "first_name": f"User{user_id}"}
+    if username:
+        data["username"] = username
+    return data
+
+
+class BotApiEmulator:
+    """The Bot API over HTTP, in memory. All methods are used from the test's event loop."""
+
+    def __init__(
+        self, *, token: str = TOKEN, bot_id: int = 123456, username: str = "briefbot_test_bot"
+    ) -> None:
+        self.token = token
+        self.bot_id = bot_id
+        self.username = username
+        self.calls: list[ApiCall] = []
+        self.updates: list[dict[str, Any]] = []
+        self.chats: dict[int, Chat] = {}
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.failures: list[Failure] = []
+        self._update_ids = itertools.count(1)
+        self._confirmed = 0
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.response_delay = 0.0
+
+    # --- lifecycle ----------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """Server root, for BRIEFBOT_TELEGRAM_API_URL (the bot appends /bot<token>)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/bot"
+
+    async def start(self) -> BotApiEmulator:
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets
+        self.port = server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> BotApiEmulator:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # --- scripting ----------------------------------------------------------------------
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        retry_after: int | None = 1,
+        description: str | None = None,
+        times: int = 1,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` (matching `when`) with an error."""
+        if description is None:
+            description = (
+                f"Too Many Requests: retry after {retry_after}"
+                if status == 429
+                else "Bad Request: scripted failure"
+            )
+        self.failures.append(
+            Failure(method, status, description, retry_after if status == 429 else None, times, when)
+        )
+
+    # --- chats and injected updates ----------------------------------------------------
+    def chat(
+        self, chat_id: int, *, type: str | None = None, title: str | None = None, forum: bool = False
+    ) -> Chat:
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            kind = type or ("private" if chat_id > 0 else "supergroup")
+            chat = Chat(chat_id, kind, title or (None if kind == "private" else f"Group {chat_id}"))
+            chat.is_forum = forum
+            self.chats[chat_id] = chat
+        return chat
+
+    def _store(self, chat: Chat, message: dict[str, Any]) -> dict[str, Any]:
+        message["message_id"] = chat.next_message_id
+        chat.next_message_id += 1
+        chat.messages[message["message_id"]] = message
+        return message
+
+    def _push(self, message: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": next(self._update_ids), "message": message}
+        self.updates.append(update)
+        asyncio.get_running_loop().create_task(self._notify())
+        return message
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    def user_message(
+        self,
+        chat_id: int,
+        user_id: int,
+        text: str,
+        *,
+        reply_to: dict[str, Any] | int | None = None,
+        thread_id: int | None = None,
+        entities: list[dict[str, Any]] | None = None,
+        chat_type: str | None = None,
+        forum: bool = False,
+    ) -> dict[str, Any]:
+        """Inject a text message from a user; returns the Message dict as Telegram sent it."""
+        chat = self.chat(chat_id, type=chat_type, forum=forum)
+        message: dict[str, Any] = {
+            "date": int(time.time()),
+            "chat": chat.as_dict(),
+            "from": _user(user_id),
+            "text": text,
+        }
+        if entities is None and text.startswith("/"):
+            command = text.split()[0]
+            entities = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        if entities:
+            message["entities"] = entities
+        if isinstance(reply_to, int):
+            reply_to = chat.messages[reply_to]
+        if reply_to is not None:
+            message["reply_to_message"] = {
+                k: v for k, v in reply_to.items() if k != "reply_to_message"
+            }
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            if chat.is_forum:
+                message["is_topic_message"] = True
+        self._store(chat, message)
+        return self._push(message)
+
+    def private_message(self, user_id: int, text: str, **kw: Any) -> dict[str, Any]:
+        return self.user_message(user_id, user_id, text, chat_type="private", **kw)
+
+    def group_message(self, chat_id: int, user_id: int, text: str, **kw: Any) -> dict[str, Any]:
+        return self.user_message(chat_id, user_id, text, **kw)
+
+    def mention(self, chat_id: int, user_id: int, text: str, **kw: Any) -> dict[str, Any]:
+        """A group message that @mentions the bot (prefixed to `text`)."""
+        handle = f"@{self.username}"
+        entity = {"type": "mention", "offset": 0, "length": len(handle)}
+        return self.user_message(chat_id, user_id, f"{handle} {text}", entities=[entity], **kw)
+
+    def reply(
+        self, to: dict[str, Any], user_id: int, text: str, **kw: Any
+    ) -> dict[str, Any]:
+        """A reply to message `to` (e.g. one the bot sent), in the same chat and topic."""
+        chat_id = to["chat"]["id"]
+        if "message_thread_id" in to and "thread_id" not in kw:
+            kw["thread_id"] = to["message_thread_id"]
+        return self.user_message(chat_id, user_id, text, reply_to=to, **kw)
+
+    def topic_message(
+        self, chat_id: int, user_id: int, text: str, thread_id: int, *, mention: bool = True
+    ) -> dict[str, Any]:
+        """A message in a forum topic of a forum supergroup."""
+        self.chat(chat_id, forum=True).is_forum = True
+        if mention:
+            return self.mention(chat_id, user_id, text, thread_id=thread_id)
+        return self.user_message(chat_id, user_id, text, thread_id=thread_id)
+
+    # --- observing calls ----------------------------------------------------------------
+    def calls_to(self, method: str, chat_id: int | None = None) -> list[ApiCall]:
+        return [
+            c
+            for c in self.calls
+            if c.method == method and (chat_id is None or c.chat_id == chat_id)
+        ]
+
+    def sent_messages(self, chat_id: int | None = None) -> list[ApiCall]:
+        """Successful sendMessage calls (optionally to one chat)."""
+        return [c for c in self.calls_to("sendMessage", chat_id) if c.ok]
+
+    async def wait_for(
+        self,
+        method: str,
+        *,
+        count: int = 1,
+        where: Callable[[ApiCall], bool] | None = None,
+        timeout: float = 5.0,
+        ok: bool | None = True,
+    ) -> list[ApiCall]:
+        """Wait until `count` matching calls happened; returns them (raises on timeout)."""
+
+        def matching() -> list[ApiCall]:
+            return [
+                c
+                for c in self.calls
+                if c.method == method
+                and (ok is None or c.ok == ok)
+                and (where is None or where(c))
+            ]
+
+        async def until() -> list[ApiCall]:
+            async with self._changed:
+                await self._changed.wait_for(lambda: len(matching()) >= count)
+            return matching()
+
+        try:
+            return await asyncio.wait_for(until(), timeout)
+        except TimeoutError:
+            seen = [(c.method, c.ok, c.text[:60]) for c in self.calls[-10:]]
+            raise AssertionError(f"no {count}× {method} within {timeout}s; last calls: {seen}") from None
+
+    async def settle(self, quiet: float = 0.3) -> None:
+        """Wait until the bot has made no call for `quiet` seconds."""
+        seen = -1
+        while seen != len(self.calls):
+            seen = len(self.calls)
+            await asyncio.sleep(quiet)
+
+    # --- HTTP -----------------------------------------------------------------------------
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            data = await request.json()
+            return dict(data or {})
+        form = await request.post()
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            text = value if isinstance(value, str) else value.file.read().decode()
+            if key in _JSON_FIELDS:
+                params[key] = json.loads(text)
+            elif key in _INT_FIELDS or (key == "chat_id" and text.lstrip("-").isdigit()):
+                params[key] = int(text)
+            elif key in _FLOAT_FIELDS:
+                params[key] = float(text)
+            elif text in ("true", "false"):
+                params[key] = text == "true"
+            else:
+                params[key] = text
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.match_info["token"] != self.token:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        params = await self._params(request)
+        call = ApiCall(method, params, time.monotonic())
+        failure = self._scripted_failure(method, params)
+        if failure is not None:
+            return await self._reply_error(call, failure.status, failure.description, failure)
+        handler = getattr(self, f"api_{method}", None)
+        if handler is None:
+            return await self._reply_error(call, 404, "Not Found: method not found")
+        if self.response_delay and method != "getUpdates":
+            await asyncio.sleep(self.response_delay)
+        try:
+            result = await handler(params)
+        except ApiError as exc:
+            return await self._reply_error(call, exc.status, exc.description)
+        if method != "getUpdates":
+            call.result = result
+            await self._record(call)
+        return web.json_response({"ok": True, "result": result})
+
+    def _scripted_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
+        for failure in self.failures:
+            if failure.method == method and failure.times > 0:
+                if failure.when is None or failure.when(params):
+                    failure.times -= 1
+                    return failure
+        return None
+
+    async def _reply_error(
+        self, call: ApiCall, status: int, description: str, failure: Failure | None = None
+    ) -> web.Response:
+        call.ok, call.error = False, description
+        await self._record(call)
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if failure is not None and failure.retry_after is not None:
+            body["parameters"] = {"retry_after": failure.retry_after}
+        return web.json_response(body, status=status)
+
+    async def _record(self, call: ApiCall) -> None:
+        self.calls.append(call)
+        async with self._changed:
+            self._changed.notify_all()
+
+    # --- methods ----------------------------------------------------------------------------
+    async def api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        me = _user(self.bot_id, is_bot=True, username=self.username)
+        me.update(
+            first_name="briefbot",
+            can_join_groups=True,
+            can_read_all_group_messages=False,
+            supports_inline_queries=False,
+        )
+        return me
+
+    async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        if offset:
+            self._confirmed = max(self._confirmed, offset)
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+
+        def pending() -> list[dict[str, Any]]:
+            return [u for u in self.updates if u["update_id"] >= self._confirmed][:limit]
+
+        if not pending() and timeout > 0:
+            async with self._changed:
+                try:
+                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(pending())), timeout)
+                except TimeoutError:
+                    pass
+        return pending()
+
+    async def api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def api_setWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        scope = (params.get("scope") or {"type": "default"})["type"]
+        self.commands[scope] = list(params.get("commands") or [])
+        return True
+
+    async def api_getMyCommands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        scope = (params.get("scope") or {"type": "default"})["type"]
+        return self.commands.get(scope, [])
+
+    async def api_sendChatAction(self, params: dict[str, Any]) -> bool:
+        self._known_chat(params)
+        return True
+
+    async def api_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
+        data = self._known_chat(params).as_dict()
+        data.update(accent_color_id=0, max_reaction_count=11)
+        return data
+
+    async def api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._known_chat(params)
+        return {"status": "member", "user": _user(int(params["user_id"]))}
+
+    async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._known_chat(params)
+        text = self._visible_text(params)
+        message: dict[str, Any] = {
+            "date": int(time.time()),
+            "chat": chat.as_dict(),
+            "from": await self.api_getMe({}),
+            "text": text,
+        }
+        reply = params.get("reply_parameters")
+        if reply:
+            replied = chat.messages.get(int(reply["message_id"]))
+            if replied is None and not reply.get("allow_sending_without_reply"):
+                raise ApiError(400, "Bad Request: message to be replied not found")
+            if replied is not None:
+                message["reply_to_message"] = {
+                    k: v for k, v in replied.items() if k != "reply_to_message"
+                }
+        thread = params.get("message_thread_id")
+        if thread is not None:
+            if not chat.is_forum:
+                raise ApiError(400, "Bad Request: message thread not found")
+            message["message_thread_id"] = int(thread)
+            message["is_topic_message"] = True
+        return self._store(chat, message)
+
+    async def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._known_chat(params)
+        message = chat.messages.get(int(params.get("message_id", 0)))
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        if message["from"]["id"] != self.bot_id:
+            raise ApiError(400, "Bad Request: message can't be edited")
+        text = self._visible_text(params)
+        if text == message["text"]:
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup "
+                "of the message",
+            )
+        message["text"] = text
+        message["edit_date"] = int(time.time())
+        return message
+
+    async def api_close(self, params: dict[str, Any]) -> bool:
+        return True
+
+    # --- validation -------------------------------------------------------------------------
+    def _known_chat(self, params: dict[str, Any]) -> Chat:
+        chat_id = params.get("chat_id")
+        if chat_id is None:
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        chat = self.chats.get(int(chat_id))
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        return chat
+
+    def _visible_text(self, params: dict[str, Any]) -> str:
+        raw = str(params.get("text", ""))
+        text = raw
+        if str(params.get("parse_mode", "")).upper() == "HTML":
+            try:
+                text = parse_html(raw)
+            except EntityError as exc:
+                raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if utf16_length(text) > MESSAGE_LIMIT:
+            raise ApiError(400, "Bad Request: message is too long")
+        return text
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
