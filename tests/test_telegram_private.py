@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.engine import Engine
 from tests.support.botapi import BotApiEmulator
 from tests.support.corpus import ingest_news, long_article
-from tests.support.telegram_bot import RecordingEngine, bot_settings, botapi, run_bot  # noqa: F401
+from tests.support.telegram_bot import RecordingEngine, bot_settings, run_bot
 from tests.support.tg_html import parse_html
 
 USER = 1001
@@ -139,7 +139,7 @@ async def test_rejected_markup_is_resent_as_plain_text(
     botapi.fail_next(
         "sendMessage",
         status=400,
-        description="Bad Request: can't parse entities: Unsupported start tag \"x\"",
+        description='Bad Request: can\'t parse entities: Unsupported start tag "x"',
         when=lambda p: p.get("parse_mode") == "HTML",
     )
     async with run_bot(news, bot_settings(settings, botapi), botapi):

@@ -36,7 +36,7 @@ def _ref(n: int, title: str, url: str | None, source: str | None = "Src") -> Sou
 def test_markers_link_to_articles_and_untrusted_text_is_escaped() -> None:
     html = render_answer(
         _answer(
-            "Tom & Jerry <script> said \"hi\" [1]. Plain source [2].",
+            'Tom & Jerry <script> said "hi" [1]. Plain source [2].',
             _ref(1, 'A <b>bold</b> & "quoted" title', "https://x.example/a?b=1&c=2"),
             _ref(2, "No URL", None, source="<Src>"),
         )

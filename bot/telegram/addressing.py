@@ -31,7 +31,9 @@ def mentions_bot(message: Message, bot: Bot) -> bool:
 
 def is_command(message: Message) -> bool:
     entities = message.entities or ()
-    return bool(entities and entities[0].type == MessageEntity.BOT_COMMAND and not entities[0].offset)
+    return bool(
+        entities and entities[0].type == MessageEntity.BOT_COMMAND and not entities[0].offset
+    )
 
 
 def addressed_to_bot(message: Message, bot: Bot) -> bool:

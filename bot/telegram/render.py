@@ -31,9 +31,7 @@ def _link(url: str | None, label_html: str) -> str:
 
 def _cited(text: str, urls: dict[int, str | None]) -> str:
     """Escape `text` and turn its `[n]` markers into links to source n."""
-    return _MARKER.sub(
-        lambda m: _link(urls.get(int(m.group(1))), m.group(0)), escape(text)
-    )
+    return _MARKER.sub(lambda m: _link(urls.get(int(m.group(1))), m.group(0)), escape(text))
 
 
 def source_line(ref: SourceRef) -> str:
@@ -61,7 +59,7 @@ def render_answer(answer: Answer) -> str:
 
 def render_draft(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """A streamed draft: escaped and cut to one message (the final text replaces it)."""
-    escaped = escape(text)
+    escaped = escape(text.strip())
     if len(escaped) <= limit:
         return escaped
     return split_html(escaped[: limit + 200], limit - 2)[0] + " …"
@@ -130,9 +128,9 @@ def _find_cut(document: str, limit: int) -> _Cut:
         else:
             visible = (visible + html.unescape(token))[-2:]
     for rank in range(4):
-        cut = best.get(rank)
-        if cut and cut.position >= limit // 2:
-            return cut
+        good = best.get(rank)
+        if good and good.position >= limit // 2:
+            return good
     for rank in range(5):
         if rank in best:
             return best[rank]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from urllib.parse import urlparse
 from collections.abc import AsyncIterator
+from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.ext import Application

@@ -14,6 +14,7 @@ the next calls with 429 (retry_after) or 400.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -120,6 +121,7 @@ class BotApiEmulator:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.response_delay = 0.0
+        self._closing = False
 
     # --- lifecycle ----------------------------------------------------------------------
     @property
@@ -134,7 +136,7 @@ class BotApiEmulator:
     async def start(self) -> BotApiEmulator:
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -144,6 +146,7 @@ class BotApiEmulator:
         return self
 
     async def stop(self) -> None:
+        self._closing = True
         async with self._changed:
             self._changed.notify_all()
         if self._runner is not None:
@@ -175,12 +178,19 @@ class BotApiEmulator:
                 else "Bad Request: scripted failure"
             )
         self.failures.append(
-            Failure(method, status, description, retry_after if status == 429 else None, times, when)
+            Failure(
+                method, status, description, retry_after if status == 429 else None, times, when
+            )
         )
 
     # --- chats and injected updates ----------------------------------------------------
     def chat(
-        self, chat_id: int, *, type: str | None = None, title: str | None = None, forum: bool = False
+        self,
+        chat_id: int,
+        *,
+        type: str | None = None,
+        title: str | None = None,
+        forum: bool = False,
     ) -> Chat:
         chat = self.chats.get(chat_id)
         if chat is None:
@@ -256,9 +266,7 @@ class BotApiEmulator:
         entity = {"type": "mention", "offset": 0, "length": len(handle)}
         return self.user_message(chat_id, user_id, f"{handle} {text}", entities=[entity], **kw)
 
-    def reply(
-        self, to: dict[str, Any], user_id: int, text: str, **kw: Any
-    ) -> dict[str, Any]:
+    def reply(self, to: dict[str, Any], user_id: int, text: str, **kw: Any) -> dict[str, Any]:
         """A reply to message `to` (e.g. one the bot sent), in the same chat and topic."""
         chat_id = to["chat"]["id"]
         if "message_thread_id" in to and "thread_id" not in kw:
@@ -301,9 +309,7 @@ class BotApiEmulator:
             return [
                 c
                 for c in self.calls
-                if c.method == method
-                and (ok is None or c.ok == ok)
-                and (where is None or where(c))
+                if c.method == method and (ok is None or c.ok == ok) and (where is None or where(c))
             ]
 
         async def until() -> list[ApiCall]:
@@ -315,7 +321,9 @@ class BotApiEmulator:
             return await asyncio.wait_for(until(), timeout)
         except TimeoutError:
             seen = [(c.method, c.ok, c.text[:60]) for c in self.calls[-10:]]
-            raise AssertionError(f"no {count}× {method} within {timeout}s; last calls: {seen}") from None
+            raise AssertionError(
+                f"no {count}× {method} within {timeout}s; last calls: {seen}"
+            ) from None
 
     async def settle(self, quiet: float = 0.3) -> None:
         """Wait until the bot has made no call for `quiet` seconds."""
@@ -372,10 +380,10 @@ class BotApiEmulator:
 
     def _scripted_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
         for failure in self.failures:
-            if failure.method == method and failure.times > 0:
-                if failure.when is None or failure.when(params):
-                    failure.times -= 1
-                    return failure
+            wanted = failure.when is None or failure.when(params)
+            if failure.method == method and failure.times > 0 and wanted:
+                failure.times -= 1
+                return failure
         return None
 
     async def _reply_error(
@@ -417,10 +425,10 @@ class BotApiEmulator:
 
         if not pending() and timeout > 0:
             async with self._changed:
-                try:
-                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(pending())), timeout)
-                except TimeoutError:
-                    pass
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: bool(pending()) or self._closing), timeout
+                    )
         return pending()
 
     async def api_deleteWebhook(self, params: dict[str, Any]) -> bool:
@@ -517,7 +525,8 @@ class BotApiEmulator:
                 text = parse_html(raw)
             except EntityError as exc:
                 raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
-        if not text.strip():
+        text = text.strip()  # Telegram trims the text it stores
+        if not text:
             raise ApiError(400, "Bad Request: message text is empty")
         if utf16_length(text) > MESSAGE_LIMIT:
             raise ApiError(400, "Bad Request: message is too long")

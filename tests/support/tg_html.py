@@ -27,7 +27,9 @@ ALLOWED_TAGS = {
     "tg-emoji",
 }
 NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*(/?)>")
+_TAG = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*(/?)>"
+)
 _ATTR = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);")
 
@@ -88,7 +90,7 @@ def parse_html(text: str) -> str:
             if closing:
                 if not stack or stack[-1][0] != name:
                     raise EntityError(
-                        f'Unmatched end tag at byte offset {offset}, expected '
+                        f"Unmatched end tag at byte offset {offset}, expected "
                         f'"</{stack[-1][0] if stack else ""}>", found "</{name}>"'
                     )
                 stack.pop()
