@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     telegram_history_idle_minutes: float = Field(default=60.0, gt=0)
     telegram_link_previews: bool = False
     telegram_max_retries: int = Field(default=3, ge=0, description="429 retries per request")
+    telegram_messages_per_second: int = Field(
+        default=30, ge=3, le=1000, description="flood limit over all chats (Telegram: 30)"
+    )
+    telegram_group_messages_per_minute: int = Field(
+        default=20, ge=3, le=1000, description="flood limit per group (Telegram: 20)"
+    )
     telegram_typing_interval: float = Field(default=4.5, gt=0)
     telegram_edit_interval_private: float = Field(default=1.0, ge=0)
     telegram_edit_interval_group: float = Field(default=3.0, ge=0)

@@ -59,10 +59,10 @@ async def test_reply_to_the_bot_is_a_follow_up_even_after_a_restart(
     async with run_bot(news, config, botapi):
         botapi.mention(GROUP, ALICE, "Why was the harbour bridge closed?")
         [first] = await botapi.wait_for("sendMessage")
-        botapi.reply(first.result, BOB, "and when does it reopen?")
+        follow = botapi.reply(first.result, BOB, "and when does it reopen?")
         [_, second] = await botapi.wait_for("sendMessage", count=2)
     assert [t.question for t in news.asked[1]["history"]] == ["Why was the harbour bridge closed?"]
-    assert second.params["reply_parameters"]["message_id"] != first.result["message_id"]
+    assert second.params["reply_parameters"]["message_id"] == follow["message_id"]
 
     news.asked.clear()
     async with run_bot(news, config, botapi):  # a new Application: only the database remains
