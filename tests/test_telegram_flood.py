@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from bot.config import Settings
 from bot.engine import Engine
 from bot.telegram.app import build_application
+from bot.telegram.flood import SlidingWindows
 from bot.telegram.services import Services
 from tests.support.botapi import BotApiEmulator
 
@@ -31,3 +33,20 @@ async def test_burst_to_many_chats_stays_under_the_overall_limit(
     sent = botapi.sent_messages()
     assert sorted(c.chat_id or 0 for c in sent) == chats
     assert _busiest([c.at for c in sent], 1.0) <= 6
+
+
+async def test_group_window_holds_back_only_that_group() -> None:
+    windows = SlidingWindows(per_second=100, per_group_minute=3, group_period=0.4)
+    sent: dict[int, list[float]] = {-1: [], 7: []}
+
+    async def send(chat: int) -> None:
+        await windows.admit(chat)
+        sent[chat].append(time.monotonic())
+        await asyncio.sleep(0.01)  # the HTTP round trip
+        windows.release(chat)
+
+    started = time.monotonic()
+    await asyncio.gather(*(send(-1) for _ in range(7)), *(send(7) for _ in range(5)))
+    assert _busiest(sent[-1], 0.4) <= 3
+    assert max(sent[7]) - started < 0.1, "private chats do not wait behind the group"
+    assert max(sent[-1]) - started >= 0.8, "7 group messages need three windows"

@@ -213,3 +213,17 @@ async def test_engine_failure_gets_an_apology_and_a_report_to_admins(
     assert botapi.token not in report.text
     assert botapi.token not in caplog.text
     await asyncio.sleep(0)
+
+
+async def test_typing_is_refreshed_until_the_answer_is_out(
+    news: RecordingEngine, settings: Settings, botapi: BotApiEmulator
+) -> None:
+    botapi.delays["sendMessage"] = 0.6  # a slow delivery keeps the question in flight
+    config = bot_settings(settings, botapi, telegram_typing_interval=0.1)
+    async with run_bot(news, config, botapi):
+        botapi.private_message(USER, "Why was the harbour bridge closed?")
+        [answer] = await botapi.wait_for("sendMessage")
+        await asyncio.sleep(0.3)
+    actions = botapi.calls_to("sendChatAction", USER)
+    assert len(actions) >= 4
+    assert not [a for a in actions if a.at > answer.at + 0.6 + 0.15], "refresh stops after delivery"

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from telegram import LinkPreviewOptions, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CommandHandler,
     ContextTypes,
@@ -16,11 +15,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.config import Settings
 from bot.errors import BriefbotError
 from bot.telegram import commands, questions
 from bot.telegram.access import check_access
 from bot.telegram.errors import on_error
+from bot.telegram.flood import FloodLimiter
 from bot.telegram.services import Services, services
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -35,24 +34,6 @@ def api_base_urls(api_url: str | None) -> tuple[str, str]:
     if not base.endswith("/bot"):
         base += "/bot"
     return base, base[: -len("/bot")] + "/file/bot"
-
-
-def flood_limiter(settings: Settings) -> AIORateLimiter:
-    """AIORateLimiter tuned so no 1-second window exceeds the overall limit, nor any 60-second
-    window a group's. aiolimiter is a leaky bucket: a window of T seconds can carry the bucket
-    (the burst) plus T × rate, so PTB's defaults (30 per 1 s) let 60 through in a second.
-    """
-    overall = settings.telegram_messages_per_second
-    burst = max(1, min(4, overall // 6))
-    per_group = settings.telegram_group_messages_per_minute
-    group_burst = max(1, min(5, per_group // 4))
-    return AIORateLimiter(
-        overall_max_rate=burst,
-        overall_time_period=burst / (overall - burst - 1),
-        group_max_rate=group_burst,
-        group_time_period=60 * group_burst / (per_group - group_burst - 1),
-        max_retries=settings.telegram_max_retries,
-    )
 
 
 async def _expire_conversations(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -74,7 +55,13 @@ def build_application(svc: Services, token: str | None = None) -> Application:
         .token(token)
         .base_url(base_url)
         .base_file_url(file_url)
-        .rate_limiter(flood_limiter(settings))
+        .rate_limiter(
+            FloodLimiter(
+                settings.telegram_messages_per_second,
+                settings.telegram_group_messages_per_minute,
+                settings.telegram_max_retries,
+            )
+        )
         .defaults(
             Defaults(
                 allow_sending_without_reply=True,

@@ -121,6 +121,7 @@ class BotApiEmulator:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.response_delay = 0.0
+        self.delays: dict[str, float] = {}
         self._closing = False
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -133,12 +134,25 @@ class BotApiEmulator:
     def base_url(self) -> str:
         return f"{self.url}/bot"
 
-    async def start(self) -> BotApiEmulator:
+    async def _dump_calls(self, request: web.Request) -> web.Response:
+        """Calls as JSON, for a bot in another process (`at` is time.monotonic())."""
+        return web.json_response(
+            [{"method": c.method, "chat_id": c.chat_id, "at": c.at, "ok": c.ok} for c in self.calls]
+        )
+
+    async def _add_chats(self, request: web.Request) -> web.Response:
+        for chat_id in await request.json():
+            self.chat(int(chat_id))
+        return web.json_response({"ok": True})
+
+    async def start(self, port: int = 0) -> BotApiEmulator:
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/_emulator/calls", self._dump_calls)
+        app.router.add_post("/_emulator/chats", self._add_chats)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         server = site._server
         assert server is not None and server.sockets
@@ -367,8 +381,9 @@ class BotApiEmulator:
         handler = getattr(self, f"api_{method}", None)
         if handler is None:
             return await self._reply_error(call, 404, "Not Found: method not found")
-        if self.response_delay and method != "getUpdates":
-            await asyncio.sleep(self.response_delay)
+        delay = self.delays.get(method, self.response_delay if method != "getUpdates" else 0)
+        if delay:
+            await asyncio.sleep(delay)
         try:
             result = await handler(params)
         except ApiError as exc:
@@ -533,8 +548,20 @@ class BotApiEmulator:
         return text
 
 
+async def _serve(port: int) -> None:
+    api = await BotApiEmulator().start(port)
+    print(f"Bot API emulator on {api.url} (token {api.token})", flush=True)
+    await asyncio.Event().wait()
+
+
 class ApiError(Exception):
     def __init__(self, status: int, description: str) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
+
+
+if __name__ == "__main__":
+    import sys
+
+    asyncio.run(_serve(int(sys.argv[1]) if len(sys.argv) > 1 else 8081))
