@@ -98,7 +98,9 @@ class Settings(BaseSettings):
     )
     telegram_typing_interval: float = Field(default=4.5, gt=0)
     telegram_edit_interval_private: float = Field(default=1.0, ge=0)
-    telegram_edit_interval_group: float = Field(default=3.0, ge=0)
+    telegram_edit_interval_group: float = Field(
+        default=5.0, ge=0, description="groups allow 20 messages a minute, edits included"
+    )
     telegram_poll_timeout: int = Field(default=30, ge=0, le=50, description="getUpdates wait")
 
     @field_validator(

@@ -227,3 +227,14 @@ async def test_typing_is_refreshed_until_the_answer_is_out(
     actions = botapi.calls_to("sendChatAction", USER)
     assert len(actions) >= 4
     assert not [a for a in actions if a.at > answer.at + 0.6 + 0.15], "refresh stops after delivery"
+
+
+async def test_a_refused_typing_indicator_does_not_stop_the_answer(
+    news: RecordingEngine, settings: Settings, botapi: BotApiEmulator
+) -> None:
+    botapi.fail_next("sendChatAction", status=429, retry_after=5)
+    async with run_bot(news, bot_settings(settings, botapi), botapi):
+        botapi.private_message(USER, "Why was the harbour bridge closed?")
+        [answer] = await botapi.wait_for("sendMessage", timeout=3)
+    assert "Storm Ada" in answer.text
+    assert answer.at - botapi.calls_to("sendChatAction")[0].at < 2, "no 5 s wait for typing"

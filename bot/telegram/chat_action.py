@@ -23,7 +23,8 @@ async def typing(
     context: ContextTypes.DEFAULT_TYPE, message: Message, interval: float
 ) -> AsyncIterator[None]:
     """Show "typing" in the message's chat (and forum topic) while the block runs."""
-    await message.reply_chat_action(ChatAction.TYPING)
+    with contextlib.suppress(TelegramError):
+        await message.reply_chat_action(ChatAction.TYPING)
     job = None
     if context.job_queue is not None:
         job = context.job_queue.run_repeating(

@@ -6,6 +6,7 @@ queue at the overall limit bunches a group's messages together (we measured 25 i
 The windows here admit a request right before its HTTP call only while fewer than the limit
 are in flight or were answered within the window, which bounds what Telegram can see in any
 window whatever the network delays; AIORateLimiter's retry-after handling stays around it.
+Chat actions ("typing…") are not messages and bypass the limits.
 """
 
 from __future__ import annotations
@@ -133,6 +134,8 @@ class FloodLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
         chat_id = data.get("chat_id")
+        if endpoint == "sendChatAction":
+            return await callback(*args, **kwargs)  # not a message; failures are ignored
         if chat_id is None:
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
