@@ -14,94 +14,30 @@ the next calls with 429 (retry_after) or 400.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from tests.support.tg_html import EntityError, parse_html, utf16_length
+from tests.support.botapi_methods import BotApiMethods
+from tests.support.botapi_types import (
+    INT_FIELDS,
+    JSON_FIELDS,
+    TOKEN,
+    ApiCall,
+    ApiError,
+    Chat,
+    Failure,
+    user_dict,
+)
 
-TOKEN = "123456:TEST-token-for-the-emulator"
-MESSAGE_LIMIT = 4096
-_JSON_FIELDS = {
-    "reply_parameters",
-    "link_preview_options",
-    "commands",
-    "scope",
-    "allowed_updates",
-    "reply_markup",
-    "entities",
-}
-_INT_FIELDS = {"message_id", "message_thread_id", "offset", "limit", "user_id"}
-_FLOAT_FIELDS = {"timeout"}
+__all__ = ["TOKEN", "ApiCall", "BotApiEmulator", "Chat", "Failure"]
 
 
-@dataclass
-class ApiCall:
-    """One request the bot made, with its decoded parameters and what it got back."""
-
-    method: str
-    params: dict[str, Any]
-    at: float
-    ok: bool = True
-    result: Any = None
-    error: str | None = None
-
-    @property
-    def chat_id(self) -> int | None:
-        value = self.params.get("chat_id")
-        return int(value) if value is not None else None
-
-    @property
-    def text(self) -> str:
-        return str(self.params.get("text", ""))
-
-
-@dataclass
-class Failure:
-    """A scripted error reply for the next matching call."""
-
-    method: str
-    status: int
-    description: str
-    retry_after: int | None = None
-    times: int = 1
-    when: Callable[[dict[str, Any]], bool] | None = None
-
-
-@dataclass
-class Chat:
-    id: int
-    type: str
-    title: str | None = None
-    is_forum: bool = False
-    next_message_id: int = 1
-    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.id, "type": self.type}
-        if self.title:
-            data["title"] = self.title
-        else:
-            data["first_name"] = f"User{self.id}"
-        if self.is_forum:
-            data["is_forum"] = True
-        return data
-
-
-def _user(user_id: int, *, is_bot: bool = False, username: str | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": user_id, "is_bot": is_bot, "first_name": f"User{user_id}"}
-    if username:
-        data["username"] = username
-    return data
-
-
-class BotApiEmulator:
+class BotApiEmulator(BotApiMethods):
     """The Bot API over HTTP, in memory. All methods are used from the test's event loop."""
 
     def __init__(
@@ -214,12 +150,6 @@ class BotApiEmulator:
             self.chats[chat_id] = chat
         return chat
 
-    def _store(self, chat: Chat, message: dict[str, Any]) -> dict[str, Any]:
-        message["message_id"] = chat.next_message_id
-        chat.next_message_id += 1
-        chat.messages[message["message_id"]] = message
-        return message
-
     def _push(self, message: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": next(self._update_ids), "message": message}
         self.updates.append(update)
@@ -247,7 +177,7 @@ class BotApiEmulator:
         message: dict[str, Any] = {
             "date": int(time.time()),
             "chat": chat.as_dict(),
-            "from": _user(user_id),
+            "from": user_dict(user_id),
             "text": text,
         }
         if entities is None and text.startswith("/"):
@@ -355,11 +285,11 @@ class BotApiEmulator:
         params: dict[str, Any] = {}
         for key, value in form.items():
             text = value if isinstance(value, str) else value.file.read().decode()
-            if key in _JSON_FIELDS:
+            if key in JSON_FIELDS:
                 params[key] = json.loads(text)
-            elif key in _INT_FIELDS or (key == "chat_id" and text.lstrip("-").isdigit()):
+            elif key in INT_FIELDS or (key == "chat_id" and text.lstrip("-").isdigit()):
                 params[key] = int(text)
-            elif key in _FLOAT_FIELDS:
+            elif key in {"timeout"}:
                 params[key] = float(text)
             elif text in ("true", "false"):
                 params[key] = text == "true"
@@ -416,149 +346,11 @@ class BotApiEmulator:
         async with self._changed:
             self._changed.notify_all()
 
-    # --- methods ----------------------------------------------------------------------------
-    async def api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
-        me = _user(self.bot_id, is_bot=True, username=self.username)
-        me.update(
-            first_name="briefbot",
-            can_join_groups=True,
-            can_read_all_group_messages=False,
-            supports_inline_queries=False,
-        )
-        return me
-
-    async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        offset = int(params.get("offset") or 0)
-        if offset:
-            self._confirmed = max(self._confirmed, offset)
-            self.updates = [u for u in self.updates if u["update_id"] >= offset]
-        limit = int(params.get("limit") or 100)
-        timeout = float(params.get("timeout") or 0)
-
-        def pending() -> list[dict[str, Any]]:
-            return [u for u in self.updates if u["update_id"] >= self._confirmed][:limit]
-
-        if not pending() and timeout > 0:
-            async with self._changed:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._changed.wait_for(lambda: bool(pending()) or self._closing), timeout
-                    )
-        return pending()
-
-    async def api_deleteWebhook(self, params: dict[str, Any]) -> bool:
-        return True
-
-    async def api_setWebhook(self, params: dict[str, Any]) -> bool:
-        return True
-
-    async def api_setMyCommands(self, params: dict[str, Any]) -> bool:
-        scope = (params.get("scope") or {"type": "default"})["type"]
-        self.commands[scope] = list(params.get("commands") or [])
-        return True
-
-    async def api_getMyCommands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        scope = (params.get("scope") or {"type": "default"})["type"]
-        return self.commands.get(scope, [])
-
-    async def api_sendChatAction(self, params: dict[str, Any]) -> bool:
-        self._known_chat(params)
-        return True
-
-    async def api_getChat(self, params: dict[str, Any]) -> dict[str, Any]:
-        data = self._known_chat(params).as_dict()
-        data.update(accent_color_id=0, max_reaction_count=11)
-        return data
-
-    async def api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
-        self._known_chat(params)
-        return {"status": "member", "user": _user(int(params["user_id"]))}
-
-    async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat = self._known_chat(params)
-        text = self._visible_text(params)
-        message: dict[str, Any] = {
-            "date": int(time.time()),
-            "chat": chat.as_dict(),
-            "from": await self.api_getMe({}),
-            "text": text,
-        }
-        reply = params.get("reply_parameters")
-        if reply:
-            replied = chat.messages.get(int(reply["message_id"]))
-            if replied is None and not reply.get("allow_sending_without_reply"):
-                raise ApiError(400, "Bad Request: message to be replied not found")
-            if replied is not None:
-                message["reply_to_message"] = {
-                    k: v for k, v in replied.items() if k != "reply_to_message"
-                }
-        thread = params.get("message_thread_id")
-        if thread is not None:
-            if not chat.is_forum:
-                raise ApiError(400, "Bad Request: message thread not found")
-            message["message_thread_id"] = int(thread)
-            message["is_topic_message"] = True
-        return self._store(chat, message)
-
-    async def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat = self._known_chat(params)
-        message = chat.messages.get(int(params.get("message_id", 0)))
-        if message is None:
-            raise ApiError(400, "Bad Request: message to edit not found")
-        if message["from"]["id"] != self.bot_id:
-            raise ApiError(400, "Bad Request: message can't be edited")
-        text = self._visible_text(params)
-        if text == message["text"]:
-            raise ApiError(
-                400,
-                "Bad Request: message is not modified: specified new message content and "
-                "reply markup are exactly the same as a current content and reply markup "
-                "of the message",
-            )
-        message["text"] = text
-        message["edit_date"] = int(time.time())
-        return message
-
-    async def api_close(self, params: dict[str, Any]) -> bool:
-        return True
-
-    # --- validation -------------------------------------------------------------------------
-    def _known_chat(self, params: dict[str, Any]) -> Chat:
-        chat_id = params.get("chat_id")
-        if chat_id is None:
-            raise ApiError(400, "Bad Request: chat_id is empty")
-        chat = self.chats.get(int(chat_id))
-        if chat is None:
-            raise ApiError(400, "Bad Request: chat not found")
-        return chat
-
-    def _visible_text(self, params: dict[str, Any]) -> str:
-        raw = str(params.get("text", ""))
-        text = raw
-        if str(params.get("parse_mode", "")).upper() == "HTML":
-            try:
-                text = parse_html(raw)
-            except EntityError as exc:
-                raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
-        text = text.strip()  # Telegram trims the text it stores
-        if not text:
-            raise ApiError(400, "Bad Request: message text is empty")
-        if utf16_length(text) > MESSAGE_LIMIT:
-            raise ApiError(400, "Bad Request: message is too long")
-        return text
-
 
 async def _serve(port: int) -> None:
     api = await BotApiEmulator().start(port)
     print(f"Bot API emulator on {api.url} (token {api.token})", flush=True)
     await asyncio.Event().wait()
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
 
 
 if __name__ == "__main__":
