@@ -21,6 +21,7 @@ def run_polling(app: Application, settings: Settings) -> None:
         timeout=settings.telegram_poll_timeout,
         allowed_updates=ALLOWED_UPDATES,
         drop_pending_updates=False,
+        bootstrap_retries=3,
     )
 
 
@@ -41,6 +42,7 @@ def run_webhook(app: Application, settings: Settings) -> None:
         webhook_url=url,
         secret_token=secret,
         allowed_updates=ALLOWED_UPDATES,
+        bootstrap_retries=3,
     )
 
 
