@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_data_dir() -> Path:
@@ -116,6 +116,69 @@ class Settings(BaseSettings):
     llm_keep_uncited: bool = Field(
         default=False, description="keep sentences without a valid citation, marked uncited"
     )
+
+    # --- Telegram (issue 4) --------------------------------------------------------
+    telegram_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "telegram_token", "TELEGRAM_BOT_TOKEN", "BRIEFBOT_TELEGRAM_TOKEN"
+        ),
+        description="Bot API token from @BotFather (TELEGRAM_BOT_TOKEN)",
+    )
+    telegram_api_url: str | None = Field(
+        default=None, description="Bot API base URL for a self-hosted server (default Telegram)"
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None, description="public HTTPS URL; when set the bot runs a webhook"
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="X-Telegram-Bot-Api-Secret-Token (generated when unset)"
+    )
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_allowed_users: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="user ids allowed to ask; empty = everyone"
+    )
+    telegram_allowed_chats: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="group chat ids the bot serves; empty = every group"
+    )
+    telegram_admin_users: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="user ids always allowed, exempt from rate limits"
+    )
+    telegram_admin_log_chat: int | None = Field(
+        default=None, description="chat that receives error tracebacks"
+    )
+    telegram_rate_limit: int = Field(default=10, ge=1, description="questions per window")
+    telegram_rate_window: float = Field(default=60.0, gt=0, description="seconds")
+    telegram_history_turns: int = Field(default=6, ge=0, le=50)
+    telegram_history_tokens: int = Field(default=1500, ge=0)
+    telegram_history_idle_minutes: float = Field(default=60.0, gt=0)
+    telegram_link_previews: bool = False
+    telegram_max_retries: int = Field(default=3, ge=0, description="429 retries per request")
+    telegram_messages_per_second: int = Field(
+        default=30, ge=3, le=1000, description="flood limit over all chats (Telegram: 30)"
+    )
+    telegram_group_messages_per_minute: int = Field(
+        default=20, ge=3, le=1000, description="flood limit per group (Telegram: 20)"
+    )
+    telegram_typing_interval: float = Field(default=4.5, gt=0)
+    telegram_edit_interval_private: float = Field(default=1.0, ge=0)
+    telegram_edit_interval_group: float = Field(
+        default=5.0, ge=0, description="groups allow 20 messages a minute, edits included"
+    )
+    telegram_poll_timeout: int = Field(default=30, ge=0, le=50, description="getUpdates wait")
+
+    @field_validator(
+        "telegram_allowed_users", "telegram_allowed_chats", "telegram_admin_users", mode="before"
+    )
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        """Accept "1, 2,-100" from the environment as well as real lists."""
+        if isinstance(value, str):
+            return [part for part in value.replace(";", ",").replace(" ", ",").split(",") if part]
+        if isinstance(value, int):
+            return [value]
+        return value
 
     @field_validator("briefing_default_timezone")
     @classmethod

@@ -12,12 +12,20 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from bot import __version__
-from bot.cli import ask_cmd, brief_cmd, chat_cmd, info_cmd, ingest_cmd, subscriptions_cmd
+from bot.cli import (
+    ask_cmd,
+    brief_cmd,
+    chat_cmd,
+    info_cmd,
+    ingest_cmd,
+    run_cmd,
+    subscriptions_cmd,
+)
 from bot.cli.common import common_parent
 from bot.errors import BriefbotError
 from bot.store.db import StoreError
 
-COMMANDS = [ingest_cmd, ask_cmd, chat_cmd, info_cmd, brief_cmd, subscriptions_cmd]
+COMMANDS = [ingest_cmd, ask_cmd, chat_cmd, info_cmd, run_cmd, brief_cmd, subscriptions_cmd]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -168,11 +168,48 @@ def _v4_llm_usage(db: sqlite3.Connection) -> None:
     )
 
 
+def _v5_conversations(db: sqlite3.Connection) -> None:
+    """Telegram follow-up context: conversations, their turns, and the bot messages in them."""
+    run_script(
+        db,
+        """
+        CREATE TABLE conversations (
+            id         INTEGER PRIMARY KEY,
+            chat_id    INTEGER NOT NULL,
+            user_id    INTEGER,
+            thread_id  INTEGER,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX conversations_chat ON conversations(chat_id, updated_at);
+
+        CREATE TABLE conversation_turns (
+            id              INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            question        TEXT NOT NULL,
+            answer          TEXT NOT NULL,
+            tokens          INTEGER NOT NULL,
+            created_at      TEXT NOT NULL
+        );
+        CREATE INDEX conversation_turns_conv ON conversation_turns(conversation_id, id);
+
+        CREATE TABLE conversation_messages (
+            chat_id         INTEGER NOT NULL,
+            message_id      INTEGER NOT NULL,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            PRIMARY KEY (chat_id, message_id)
+        );
+        CREATE INDEX conversation_messages_conv ON conversation_messages(conversation_id);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_articles_chunks,
     _v2_stats_vocab_meta,
     _v3_briefing_subscriptions,
     _v4_llm_usage,
+    _v5_conversations,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
