@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -113,11 +114,14 @@ class Engine:
                 question, k=k, filters=filters, history=history, chat_id=chat_id, on_delta=on_delta
             )
         standalone = heuristic_standalone(question, history or [])
-        answer = extractive_answer(
-            question,
-            self.search(standalone, k=k, filters=filters),
-            threshold=self.settings.abstain_threshold,
-            max_sentences=self.settings.max_answer_sentences,
+        # Retrieval is CPU work on SQLite: keep it off the event loop so the bot stays live.
+        answer = await asyncio.to_thread(
+            lambda: extractive_answer(
+                question,
+                self.search(standalone, k=k, filters=filters),
+                threshold=self.settings.abstain_threshold,
+                max_sentences=self.settings.max_answer_sentences,
+            )
         )
         if standalone != question:
             answer.standalone_question = standalone
