@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from bot.answer.extractive import extractive_answer
 from bot.config import Settings
+from bot.feeds.service import FeedService
 from bot.ingest.pipeline import Ingestor, Progress
-from bot.models import Answer, ArticleSummary, IngestReport, SearchFilters, Stats, Turn
+from bot.models import (
+    AlternateSource,
+    Answer,
+    ArticleSummary,
+    Feed,
+    IngestReport,
+    PollResult,
+    SearchFilters,
+    Stats,
+    Turn,
+    UrlIngestResult,
+)
 from bot.resources import bundled_dir
 from bot.retrieval.bm25 import Retriever, SearchResult
+from bot.store.alternates import AlternateRepository
 from bot.store.articles import ArticleRepository
 from bot.store.db import Database
 
@@ -27,6 +41,8 @@ class Engine:
         self.articles = ArticleRepository(self.db)
         self.retriever = Retriever(self.db, settings)
         self.ingestor = Ingestor(self.db, settings)
+        self.alternates = AlternateRepository(self.db)
+        self.feeds = FeedService(self.db, settings, self.ingestor)
 
     def close(self) -> None:
         self.db.close()
@@ -46,6 +62,37 @@ class Engine:
 
     def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         return self.ingestor.ingest_paths(paths, progress)
+
+    async def ingest_url(self, url: str) -> UrlIngestResult:
+        """Fetch one article page safely and store it (`/add <url>`, `briefbot ingest URL`)."""
+        return await self.feeds.add_url(url)
+
+    def add_feed(
+        self, url: str, *, name: str | None = None, interval_minutes: int | None = None
+    ) -> Feed:
+        return self.feeds.add_feed(url, name=name, interval_minutes=interval_minutes)
+
+    def list_feeds(self) -> list[Feed]:
+        return self.feeds.list_feeds()
+
+    def remove_feed(self, ref: str | int) -> Feed:
+        return self.feeds.remove_feed(ref)
+
+    def resume_feed(self, ref: str | int) -> Feed:
+        return self.feeds.resume_feed(ref)
+
+    async def poll_due_feeds(self, now: datetime | None = None) -> list[PollResult]:
+        """Poll the feeds that are due; the bot's JobQueue job calls this every minute."""
+        return await self.feeds.poll_due_feeds(now)
+
+    async def poll_feeds(
+        self, refs: list[str] | None = None, now: datetime | None = None
+    ) -> list[PollResult]:
+        return await self.feeds.poll_feeds(refs, now)
+
+    def alternates_for(self, article_ids: list[int]) -> dict[int, list[AlternateSource]]:
+        """Other outlets' copies of these articles, for "also reported by …"."""
+        return self.alternates.for_articles(article_ids)
 
     def search(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None

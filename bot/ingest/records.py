@@ -24,6 +24,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "language": ("language", "lang"),
     "external_id": ("external_id", "id", "guid", "uuid"),
+    "author": ("author", "byline", "creator"),
 }
 
 
@@ -76,5 +77,6 @@ def to_article(origin: str, fields: dict[str, Any]) -> tuple[ArticleIn | None, l
         language=_as_text(_pick(fields, ALIASES["language"])) or None,
         external_id=str(external_id) if external_id is not None else None,
         origin=origin,
+        author=_as_text(_pick(fields, ALIASES["author"])) or None,
     )
     return article, notes
