@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.answer.extractive import extractive_answer
 from bot.config import Settings
-from bot.feeds.service import FeedService
 from bot.ingest.pipeline import Ingestor, Progress
 from bot.models import (
     AlternateSource,
@@ -29,6 +28,9 @@ from bot.store.alternates import AlternateRepository
 from bot.store.articles import ArticleRepository
 from bot.store.db import Database
 
+if TYPE_CHECKING:
+    from bot.feeds.service import FeedService
+
 Notify = Callable[[str], None]
 
 
@@ -42,7 +44,16 @@ class Engine:
         self.retriever = Retriever(self.db, settings)
         self.ingestor = Ingestor(self.db, settings)
         self.alternates = AlternateRepository(self.db)
-        self.feeds = FeedService(self.db, settings, self.ingestor)
+        self._feeds: FeedService | None = None
+
+    @property
+    def feeds(self) -> FeedService:
+        """Feed and URL operations; built on first use (fetch/extract imports are heavy)."""
+        if self._feeds is None:
+            from bot.feeds.service import FeedService
+
+            self._feeds = FeedService(self.db, self.settings, self.ingestor)
+        return self._feeds
 
     def close(self) -> None:
         self.db.close()

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import trafilatura
-
 
 @dataclass
 class ExtractedPage:
@@ -22,6 +20,8 @@ def extract_page(html: str, url: str) -> ExtractedPage | None:
 
     CPU-bound (~ms per page): callers in the event loop run it in a worker thread.
     """
+    import trafilatura  # heavy; only loaded when a page is extracted
+
     try:
         doc = trafilatura.bare_extraction(
             html, url=url, with_metadata=True, include_comments=False, favor_precision=True

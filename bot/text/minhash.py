@@ -24,6 +24,8 @@ _B = _rng.integers(0, 2**63, size=(PERMUTATIONS, 1), dtype=np.uint64)
 _BAND_MIX = _rng.integers(1, 2**63, size=(1, ROWS), dtype=np.uint64) | np.uint64(1)
 _BAND_SALT = _rng.integers(0, 2**63, size=BANDS, dtype=np.uint64)
 _SHIFT = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_GRAM_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 def basis_words(title: str, text: str) -> list[str]:
@@ -34,13 +36,22 @@ def basis_words(title: str, text: str) -> list[str]:
 
 
 def shingles(words: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
-    """Distinct crc32 hashes of the word n-grams (the whole text when it is shorter)."""
-    if len(words) < size:
-        grams = [" ".join(words)] if words else []
-    else:
-        grams = [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
-    hashed = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), np.uint64, len(grams))
-    return np.unique(hashed)
+    """Distinct 32-bit hashes of the word n-grams (one gram when the text is shorter).
+
+    Words are hashed once with crc32 and the n-gram hash is a fixed polynomial of its
+    words' hashes, folded to 32 bits: no per-gram string building.
+    """
+    if not words:
+        return np.empty(0, dtype=np.uint64)
+    hashed = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), np.uint64, len(words))
+    span = min(size, len(words))
+    count = len(words) - span + 1
+    combined = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(span):
+            combined = combined * _GRAM_MIX + hashed[offset : offset + count]
+        folded = (combined ^ (combined >> _SHIFT)) & _LOW32
+    return np.unique(folded)
 
 
 def signature(hashes: np.ndarray) -> np.ndarray:
