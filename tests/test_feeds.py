@@ -3,6 +3,7 @@ syndicated copies collapsed into alternates."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -289,3 +290,33 @@ async def test_add_url_stores_article_once(engine: Engine, web: LoopbackServer) 
     with pytest.raises(BriefbotError, match="not an http"):
         await engine.ingest_url("javascript:alert(1)")
     assert engine.articles.count() == 1
+
+
+async def test_declared_encodings_are_honoured(engine: Engine, web: LoopbackServer) -> None:
+    text = "Le café de la gare rouvre après des travaux. " + long_text("café")
+    feed = (
+        "<?xml version='1.0' encoding='windows-1252'?><rss version='2.0'><channel>"
+        f"<title>Gare</title><item><title>Café rouvert</title><link>{web.url('/c')}</link>"
+        f"<description>{text}</description></item></channel></rss>"
+    ).encode("cp1252")
+    web.route("/rss", Reply(body=feed, content_type="application/xml"))
+    page = article_page("Crème brûlée à Noël", [long_text("crème")]).decode()
+    latin_page = page.replace("<head>", "<head><meta charset='iso-8859-1'>").encode("latin-1")
+    web.route("/latin", Reply(body=latin_page, content_type="text/html"))
+    engine.add_feed(web.url("/rss"))
+    result = (await engine.poll_feeds(now=NOW))[0]
+    assert result.report.added == 1, result.error
+    added = await engine.ingest_url(web.url("/latin"))
+    assert added.title == "Crème brûlée à Noël"
+    assert sorted(a.title for a in engine.sources()) == ["Café rouvert", "Crème brûlée à Noël"]
+
+
+async def test_overlapping_polls_do_not_poll_a_feed_twice(
+    engine: Engine, web: LoopbackServer
+) -> None:
+    body = rss2("Slow", [Item("Slow one", web.url("/s"), long_text("slow"))])
+    web.route("/rss", Reply(body=[body[:50], body[50:]], content_type=RSS, chunk_delay=0.3))
+    engine.add_feed(web.url("/rss"))
+    first, second = await asyncio.gather(engine.poll_feeds(now=NOW), engine.poll_feeds(now=NOW))
+    assert (len(first), len(second)) == (1, 0)
+    assert first[0].report.added == 1 and web.hits["/rss"] == 1

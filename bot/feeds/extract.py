@@ -15,8 +15,11 @@ class ExtractedPage:
     site: str | None
 
 
-def extract_page(html: str, url: str) -> ExtractedPage | None:
+def extract_page(html: str | bytes, url: str) -> ExtractedPage | None:
     """The main text of an article page, or None when trafilatura finds no article in it.
+
+    Bytes are passed when the server declared no charset: trafilatura then detects it
+    from the markup (meta charset) instead of us guessing UTF-8.
 
     CPU-bound (~ms per page): callers in the event loop run it in a worker thread.
     """

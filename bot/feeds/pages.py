@@ -27,7 +27,8 @@ async def fetch_article(
         return ArticleIn(
             title=first, text=text, url=result.final_url, source=source, origin=origin or url
         )
-    page = await asyncio.to_thread(extract_page, result.text(), result.final_url)
+    markup: str | bytes = result.text() if result.charset else result.content
+    page = await asyncio.to_thread(extract_page, markup, result.final_url)
     if page is None:
         raise FeedParseError(result.final_url, "no article text found on the page")
     return ArticleIn(

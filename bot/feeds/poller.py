@@ -28,12 +28,18 @@ class FeedPoller:
         self.repo = repo
         self.ingestor = ingestor
         self.settings = settings
+        self._in_flight: set[int] = set()
 
     def interval(self, feed: Feed) -> int:
         return max(feed.interval_minutes, self.settings.feed_min_interval)
 
     async def poll(self, feeds: list[Feed], now: datetime) -> list[PollResult]:
-        """Poll `feeds` concurrently (bounded); results in the same order."""
+        """Poll `feeds` concurrently (bounded); results in the same order.
+
+        A feed still being polled by an earlier, overlapping call is skipped.
+        """
+        feeds = [f for f in feeds if f.id not in self._in_flight]
+        self._in_flight.update(f.id for f in feeds)
         feed_slots = asyncio.Semaphore(self.settings.feed_concurrency)
         page_slots = asyncio.Semaphore(self.settings.page_concurrency)
 
@@ -41,8 +47,11 @@ class FeedPoller:
             async with feed_slots:
                 return await self.poll_one(fetcher, page_slots, feed, now)
 
-        async with SafeFetcher(self.settings) as fetcher:
-            return list(await asyncio.gather(*(one(f) for f in feeds)))
+        try:
+            async with SafeFetcher(self.settings) as fetcher:
+                return list(await asyncio.gather(*(one(f) for f in feeds)))
+        finally:
+            self._in_flight.difference_update(f.id for f in feeds)
 
     async def poll_one(
         self, fetcher: SafeFetcher, page_slots: asyncio.Semaphore, feed: Feed, now: datetime
