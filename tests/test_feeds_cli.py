@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from tests.conftest import REPO
 from tests.support.content import Item, article_page, rss2
 from tests.support.webserver import LoopbackServer, Reply
@@ -37,7 +38,17 @@ def briefbot(tmp_path: Path, *args: str, allow: bool = True) -> subprocess.Compl
     )
 
 
-def test_feeds_commands(tmp_path: Path, web: LoopbackServer) -> None:
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """In-process run (the subprocess start-up is the slow part; one test keeps it real)."""
+    code = main([*args, "--no-seeds"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_feeds_commands(
+    web: LoopbackServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_FETCH_ALLOWLIST", "127.0.0.1")
     feed = web.route(
         "/rss",
         Reply(
@@ -47,31 +58,24 @@ def test_feeds_commands(tmp_path: Path, web: LoopbackServer) -> None:
     )
     bad = web.route("/bad", Reply(body=b"<rss><channel><item><title>x"))
 
-    assert (
-        briefbot(tmp_path, "feeds", "add", feed, "--name", "Town", "--interval", "15").returncode
-        == 0
-    )
-    assert briefbot(tmp_path, "feeds", "add", bad).returncode == 0
-    duplicate = briefbot(tmp_path, "feeds", "add", feed)
-    assert duplicate.returncode == 1 and "already added" in duplicate.stderr
+    assert run_cli(capsys, "feeds", "add", feed, "--name", "Town", "--interval", "15")[0] == 0
+    assert run_cli(capsys, "feeds", "add", bad)[0] == 0
+    code, _, err = run_cli(capsys, "feeds", "add", feed)
+    assert code == 1 and "already added" in err
 
-    poll = briefbot(tmp_path, "feeds", "poll")
-    assert poll.returncode == 0, poll.stderr
-    assert "[1] 1 entries, 1 new: added 1" in poll.stdout
-    assert "[2] error: unexpected content type text/html" in poll.stdout
+    code, out, err = run_cli(capsys, "feeds", "poll")
+    assert code == 0, err
+    assert "[1] 1 entries, 1 new: added 1" in out
+    assert "[2] error: unexpected content type text/html" in out
 
-    listing = briefbot(tmp_path, "feeds", "list")
-    assert "[1] Town" in listing.stdout and "every 15 min · ok · 1 articles" in listing.stdout
-    assert (
-        "failing (1 in a row)" in listing.stdout
-        and "last error: unexpected content" in listing.stdout
-    )
+    _, listing, _ = run_cli(capsys, "feeds", "list")
+    assert "[1] Town" in listing and "every 15 min · ok · 1 articles" in listing
+    assert "failing (1 in a row)" in listing and "last error: unexpected content" in listing
 
-    removed = briefbot(tmp_path, "feeds", "remove", "2")
-    assert removed.returncode == 0 and bad in removed.stdout
-    missing = briefbot(tmp_path, "feeds", "remove", "2")
-    assert missing.returncode == 1 and "no feed 2" in missing.stderr
-    assert "Traceback" not in missing.stderr
+    code, out, _ = run_cli(capsys, "feeds", "remove", "2")
+    assert code == 0 and bad in out
+    code, _, err = run_cli(capsys, "feeds", "remove", "2")
+    assert code == 1 and err.strip() == "briefbot: error: no feed 2"
 
 
 def test_ingest_url(tmp_path: Path, web: LoopbackServer) -> None:
