@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     )
     fetch_max_redirects: int = Field(default=5, ge=0, le=20)
     fetch_user_agent: str = "briefbot/0.1 (news digest bot; +https://github.com/briefbot/briefbot)"
+    feed_poll_tick: int = Field(
+        default=60, ge=5, description="seconds between the bot's checks for due feeds"
+    )
     feed_default_interval: int = Field(default=30, ge=1, description="minutes between polls")
     feed_min_interval: int = Field(
         default=5, ge=0, description="minutes; no feed is polled more often than this"

@@ -186,3 +186,12 @@ async def test_error_status_and_bad_scheme(settings: Settings, web: LoopbackServ
             await client.fetch("file:///etc/passwd")
         with pytest.raises(UnsupportedScheme):
             await client.fetch("ftp://127.0.0.1/x")
+
+
+async def test_redirect_loop_detected(settings: Settings, web: LoopbackServer) -> None:
+    web.route("/a", Reply(302, headers={"Location": "/b"}))
+    web.route("/b", Reply(302, headers={"Location": "/a"}))
+    async with fetcher(settings) as client:
+        with pytest.raises(TooManyRedirects, match="redirect loop"):
+            await client.fetch(web.url("/a"))
+    assert (web.hits["/a"], web.hits["/b"]) == (1, 1)

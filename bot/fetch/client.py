@@ -145,7 +145,9 @@ class SafeFetcher:
                 raise HttpStatusError(current, result.status)
             visited.append(current)
             following = str(target.join(location))
-            if len(visited) > self.settings.fetch_max_redirects or following in visited:
+            if following in visited:
+                raise TooManyRedirects(url, f"redirect loop at {following}")
+            if len(visited) > self.settings.fetch_max_redirects:
                 raise TooManyRedirects(
                     url, f"more than {self.settings.fetch_max_redirects} redirects"
                 )
