@@ -106,10 +106,12 @@ class Ingestor:
             if self.near_dups is not None:
                 self.alternates.add(duplicate_of, article, 1.0)
             return
-        fingerprint = self.near_dups.fingerprint(article) if self.near_dups else None
-        if self.near_dups is not None and fingerprint is not None:
-            match = self.near_dups.find(fingerprint)
+        fingerprint = None
+        if self.near_dups is not None:
+            fingerprint = self.near_dups.fingerprint(article)
+            match = self.near_dups.find(fingerprint) if fingerprint is not None else None
             if match is not None:
+                # a wire copy: one canonical article, the others are its alternate sources
                 self.alternates.add(match.article_id, article, match.similarity)
                 report.near_duplicates += 1
                 return
