@@ -67,8 +67,11 @@ class FeedPoller:
             if fetched.not_modified:
                 result.status = "not_modified"
             else:
-                parsed = parse_feed(
-                    fetched.content, fetched.final_url, fetched.headers.get("content-type", "")
+                parsed = await asyncio.to_thread(
+                    parse_feed,
+                    fetched.content,
+                    fetched.final_url,
+                    fetched.headers.get("content-type", ""),
                 )
                 result.entries = len(parsed.entries)
                 fresh = self.repo.unseen(feed.id, parsed.entries)
