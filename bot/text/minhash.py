@@ -7,11 +7,13 @@ near 0.63 Jaccard: a pair at 0.8 becomes a candidate with probability ~0.98, at 
 
 from __future__ import annotations
 
+import re
 import zlib
 
 import numpy as np
 
-from bot.text.normalize import normalized_text
+_WORD = re.compile(r"\w+", re.UNICODE)  # the words of `normalize.normalized_text`
+_WORD_HASHES: dict[str, int] = {}
 
 SHINGLE_WORDS = 3
 BANDS = 10
@@ -30,9 +32,19 @@ _GRAM_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 def basis_words(title: str, text: str) -> list[str]:
     """The words compared: the body alone when long (outlets retitle), else title + body."""
-    body = normalized_text(text)
-    basis = body if len(body) >= 200 else normalized_text(title) + " " + body
-    return basis.split()
+    body = _WORD.findall(text.lower())
+    if sum(map(len, body)) + len(body) - 1 >= 200:  # its normalised length
+        return body
+    return _WORD.findall(title.lower()) + body
+
+
+def _word_hash(word: str) -> int:
+    value = _WORD_HASHES.get(word)
+    if value is None:
+        if len(_WORD_HASHES) >= 500_000:
+            _WORD_HASHES.clear()
+        value = _WORD_HASHES[word] = zlib.crc32(word.encode("utf-8"))
+    return value
 
 
 def shingles(words: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
@@ -43,7 +55,7 @@ def shingles(words: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
     """
     if not words:
         return np.empty(0, dtype=np.uint64)
-    hashed = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), np.uint64, len(words))
+    hashed = np.fromiter((_word_hash(w) for w in words), np.uint64, len(words))
     span = min(size, len(words))
     count = len(words) - span + 1
     combined = np.zeros(count, dtype=np.uint64)
