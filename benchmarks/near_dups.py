@@ -18,6 +18,7 @@ import tempfile
 import time
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -102,20 +103,23 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=50_000)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--only", choices=("on", "off"), help="run one mode only")
     args = parser.parse_args()
     records = load(args.corpus, args.items)
-    results: dict[str, list[dict[str, float]]] = {"off": [], "on": []}
+    modes = [(label, label == "on") for label in ("off", "on") if args.only in (None, label)]
+    results: dict[str, list[dict[str, float]]] = {label: [] for label, _ in modes}
     for _ in range(args.repeats):
-        for label, enabled in (("off", False), ("on", True)):
+        for label, enabled in modes:
             results[label].append(run(records, enabled))
-    summary = {}
+    summary: dict[str, Any] = {}
     for label, runs in results.items():
         best = dict(runs[-1])
         best["items_per_s"] = statistics.median(r["items_per_s"] for r in runs)
         best["index_us_per_item"] = statistics.median(r["index_us_per_item"] for r in runs)
         summary[label] = best
-    off, on = summary["off"]["items_per_s"], summary["on"]["items_per_s"]
-    summary["ab_cost_us_per_item"] = round((1 / on - 1 / off) * 1e6, 1)
+    if len(modes) == 2:
+        off, on = summary["off"]["items_per_s"], summary["on"]["items_per_s"]
+        summary["ab_cost_us_per_item"] = round((1 / on - 1 / off) * 1e6, 1)
     print(json.dumps({"items": len(records), **summary}, indent=2))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -195,3 +196,24 @@ async def test_redirect_loop_detected(settings: Settings, web: LoopbackServer) -
         with pytest.raises(TooManyRedirects, match="redirect loop"):
             await client.fetch(web.url("/a"))
     assert (web.hits["/a"], web.hits["/b"]) == (1, 1)
+
+
+async def test_pinned_connection_keeps_host_header(settings: Settings, web: LoopbackServer) -> None:
+    """The request goes to the checked IP literal; the server still sees the name."""
+    web.route("/page", Reply(body=b"ok"))
+    async with fetcher(settings, fetch_allowlist="localhost") as client:
+        result = await client.fetch(web.url("/page", host="localhost"))
+    assert result.content == b"ok"
+    assert web.requests[0].headers["host"] == f"localhost:{web.port}"
+
+
+async def test_stalled_server_hits_read_timeout(settings: Settings, web: LoopbackServer) -> None:
+    def stall() -> Iterator[bytes]:
+        yield b"<p>start"
+        time.sleep(1.0)
+        yield b"</p>"
+
+    web.route("/stall", lambda _req: Reply(body=stall()))
+    async with fetcher(settings, fetch_read_timeout=0.2) as client:
+        with pytest.raises(FetchTimeout, match="ReadTimeout"):
+            await client.fetch(web.url("/stall"))
