@@ -38,32 +38,35 @@ def basis_words(title: str, text: str) -> list[str]:
     return _WORD.findall(title.lower()) + body
 
 
-def _word_hash(word: str) -> int:
-    value = _WORD_HASHES.get(word)
-    if value is None:
-        if len(_WORD_HASHES) >= 500_000:
-            _WORD_HASHES.clear()
-        value = _WORD_HASHES[word] = zlib.crc32(word.encode("utf-8"))
-    return value
+def _word_hashes(words: list[str]) -> list[int]:
+    cache = _WORD_HASHES
+    if len(cache) >= 500_000:
+        cache.clear()
+    hashes = [cache.get(w, -1) for w in words]
+    for i, value in enumerate(hashes):
+        if value < 0:
+            hashes[i] = cache[words[i]] = zlib.crc32(words[i].encode("utf-8"))
+    return hashes
 
 
-def shingles(words: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
-    """Distinct 32-bit hashes of the word n-grams (one gram when the text is shorter).
+def shingles(words: list[str], size: int = SHINGLE_WORDS, *, distinct: bool = True) -> np.ndarray:
+    """32-bit hashes of the word n-grams (one gram when the text is shorter).
 
-    Words are hashed once with crc32 and the n-gram hash is a fixed polynomial of its
-    words' hashes, folded to 32 bits: no per-gram string building.
+    Words are hashed once with crc32 (cached) and the n-gram hash is a fixed polynomial of
+    its words' hashes, folded to 32 bits: no per-gram string building. `distinct=False`
+    skips the sort, which MinHash does not need.
     """
     if not words:
         return np.empty(0, dtype=np.uint64)
-    hashed = np.fromiter((_word_hash(w) for w in words), np.uint64, len(words))
+    hashed = np.array(_word_hashes(words), dtype=np.uint64)
     span = min(size, len(words))
     count = len(words) - span + 1
-    combined = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for offset in range(span):
+        combined = hashed[:count].copy()
+        for offset in range(1, span):
             combined = combined * _GRAM_MIX + hashed[offset : offset + count]
         folded = (combined ^ (combined >> _SHIFT)) & _LOW32
-    return np.unique(folded)
+    return np.unique(folded) if distinct else folded
 
 
 def signature(hashes: np.ndarray) -> np.ndarray:
@@ -76,7 +79,7 @@ def band_keys(sig: np.ndarray) -> list[int]:
     """One signed 64-bit key per band (SQLite INTEGER), salted by band number."""
     with np.errstate(over="ignore"):
         mixed = (sig.reshape(BANDS, ROWS) * _BAND_MIX).sum(axis=1, dtype=np.uint64) ^ _BAND_SALT
-    return [int(k) for k in mixed.view(np.int64)]
+    return list(mixed.view(np.int64).tolist())
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
