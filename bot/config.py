@@ -189,6 +189,51 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
         return value
 
+    # --- Feeds and fetching (issue 6) ----------------------------------------------
+    fetch_allowlist: str = Field(
+        default="",
+        description="comma-separated hosts or CIDRs that may be fetched although they are "
+        "loopback/private/reserved (e.g. '127.0.0.1' for a local test server)",
+    )
+    fetch_connect_timeout: float = Field(default=5.0, gt=0, description="seconds")
+    fetch_read_timeout: float = Field(default=10.0, gt=0, description="seconds per read")
+    fetch_total_timeout: float = Field(
+        default=30.0, gt=0, description="deadline for a whole fetch, redirects included"
+    )
+    fetch_max_bytes: int = Field(
+        default=5_000_000, ge=1024, description="largest body accepted, after decompression"
+    )
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    fetch_user_agent: str = "briefbot/0.1 (news digest bot; +https://github.com/briefbot/briefbot)"
+    feed_poll_tick: int = Field(
+        default=60, ge=5, description="seconds between the bot's checks for due feeds"
+    )
+    feed_default_interval: int = Field(default=30, ge=1, description="minutes between polls")
+    feed_min_interval: int = Field(
+        default=5, ge=0, description="minutes; no feed is polled more often than this"
+    )
+    feed_max_backoff: int = Field(default=24 * 60, ge=1, description="minutes")
+    feed_max_failures: int = Field(
+        default=5, ge=1, description="consecutive failures after which a feed is paused"
+    )
+    feed_concurrency: int = Field(default=8, ge=1, le=64, description="feeds fetched at once")
+    page_concurrency: int = Field(default=8, ge=1, le=64, description="pages fetched at once")
+    feed_fetch_pages: bool = Field(
+        default=True, description="fetch and extract the linked page of teaser entries"
+    )
+    feed_teaser_chars: int = Field(
+        default=600, ge=0, description="entries with less text than this are teasers"
+    )
+    near_dup_enabled: bool = Field(
+        default=True, description="collapse near-duplicate copies into alternate sources"
+    )
+    near_dup_threshold: float = Field(
+        default=0.8, gt=0.0, le=1.0, description="word-shingle Jaccard similarity to collapse"
+    )
+    near_dup_min_words: int = Field(
+        default=25, ge=5, description="shorter texts are never matched as near-duplicates"
+    )
+
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         self.data_dir = Path(self.data_dir).expanduser()

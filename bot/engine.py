@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -11,15 +12,30 @@ from bot.answer.extractive import extractive_answer
 from bot.answer.followup import heuristic_standalone
 from bot.config import Settings
 from bot.ingest.pipeline import Ingestor, Progress
-from bot.models import Answer, ArticleSummary, IngestReport, SearchFilters, Stats, Turn
+from bot.models import (
+    AlternateSource,
+    Answer,
+    ArticleSummary,
+    Feed,
+    IngestReport,
+    PollResult,
+    SearchFilters,
+    Stats,
+    Turn,
+    UrlIngestResult,
+)
 from bot.resources import bundled_dir
 from bot.retrieval.bm25 import Retriever, SearchResult
+from bot.store.alternates import AlternateRepository
 from bot.store.articles import ArticleRepository
 from bot.store.db import Database
 from bot.store.usage import UsageRepository
 
 if TYPE_CHECKING:
     from bot.answer.llm_answer import LLMAnswerer
+
+if TYPE_CHECKING:
+    from bot.feeds.service import FeedService
 
 Notify = Callable[[str], None]
 
@@ -35,6 +51,8 @@ class Engine:
         self.ingestor = Ingestor(self.db, settings)
         self.usage = UsageRepository(self.db)
         self._llm: LLMAnswerer | None = None
+        self.alternates = AlternateRepository(self.db)
+        self._feeds: FeedService | None = None
 
     @property
     def llm(self) -> LLMAnswerer:
@@ -46,6 +64,15 @@ class Engine:
                 self.settings, lambda q, k, f: self.search(q, k=k, filters=f), self.usage
             )
         return self._llm
+
+    @property
+    def feeds(self) -> FeedService:
+        """Feed and URL operations; built on first use (fetch/extract imports are heavy)."""
+        if self._feeds is None:
+            from bot.feeds.service import FeedService
+
+            self._feeds = FeedService(self.db, self.settings, self.ingestor)
+        return self._feeds
 
     def close(self) -> None:
         self.db.close()
@@ -72,6 +99,37 @@ class Engine:
 
     def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         return self.ingestor.ingest_paths(paths, progress)
+
+    async def ingest_url(self, url: str) -> UrlIngestResult:
+        """Fetch one article page safely and store it (`/add <url>`, `briefbot ingest URL`)."""
+        return await self.feeds.add_url(url)
+
+    def add_feed(
+        self, url: str, *, name: str | None = None, interval_minutes: int | None = None
+    ) -> Feed:
+        return self.feeds.add_feed(url, name=name, interval_minutes=interval_minutes)
+
+    def list_feeds(self) -> list[Feed]:
+        return self.feeds.list_feeds()
+
+    def remove_feed(self, ref: str | int) -> Feed:
+        return self.feeds.remove_feed(ref)
+
+    def resume_feed(self, ref: str | int) -> Feed:
+        return self.feeds.resume_feed(ref)
+
+    async def poll_due_feeds(self, now: datetime | None = None) -> list[PollResult]:
+        """Poll the feeds that are due; the bot's JobQueue job calls this every minute."""
+        return await self.feeds.poll_due_feeds(now)
+
+    async def poll_feeds(
+        self, refs: list[str] | None = None, now: datetime | None = None
+    ) -> list[PollResult]:
+        return await self.feeds.poll_feeds(refs, now)
+
+    def alternates_for(self, article_ids: list[int]) -> dict[int, list[AlternateSource]]:
+        """Other outlets' copies of these articles, for "also reported by …"."""
+        return self.alternates.for_articles(article_ids)
 
     def search(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None

@@ -21,6 +21,7 @@ class ArticleIn(BaseModel):
     language: str | None = None
     external_id: str | None = None
     origin: str = Field(default="", description="where it came from: file path, line, feed")
+    author: str | None = None
 
 
 class Article(BaseModel):
@@ -36,6 +37,7 @@ class Article(BaseModel):
     content_hash: str
     language: str | None = None
     external_id: str | None = None
+    author: str | None = None
 
 
 class ArticleSummary(BaseModel):
@@ -45,6 +47,17 @@ class ArticleSummary(BaseModel):
     source: str | None
     published_at: datetime | None
     ingested_at: datetime
+
+
+class AlternateSource(BaseModel):
+    """Another outlet's copy of a stored (canonical) article: "also reported by …"."""
+
+    canonical_id: int
+    title: str
+    url: str | None
+    source: str | None
+    published_at: datetime | None
+    similarity: float
 
 
 class Chunk(BaseModel):
@@ -92,10 +105,14 @@ class IngestReport(BaseModel):
     rejected: list[Rejection] = Field(default_factory=list)
     warnings: list[Rejection] = Field(default_factory=list)
     added_ids: list[int] = Field(default_factory=list)
+    near_duplicates: int = Field(
+        default=0, description="copies recorded as alternate sources of a stored article"
+    )
 
     def merge(self, other: IngestReport) -> None:
         self.added += other.added
         self.duplicates += other.duplicates
+        self.near_duplicates += other.near_duplicates
         self.rejected.extend(other.rejected)
         self.warnings.extend(other.warnings)
         self.added_ids.extend(other.added_ids)
@@ -157,3 +174,53 @@ class Stats(BaseModel):
     first_published: datetime | None
     last_published: datetime | None
     db_bytes: int
+
+
+class Feed(BaseModel):
+    """A subscribed feed and its polling state."""
+
+    id: int
+    url: str
+    name: str | None
+    interval_minutes: int
+    added_at: datetime
+    next_poll_at: datetime
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    paused: bool = False
+    entries_seen: int = 0
+    articles_added: int = 0
+
+    @property
+    def label(self) -> str:
+        return self.name or self.url
+
+
+class PollResult(BaseModel):
+    """The outcome of polling one feed."""
+
+    feed_id: int
+    url: str
+    status: Literal["ok", "not_modified", "error"]
+    entries: int = 0
+    new_entries: int = 0
+    pages_fetched: int = 0
+    pages_failed: int = 0
+    report: IngestReport = Field(default_factory=IngestReport)
+    error: str | None = None
+    paused: bool = Field(default=False, description="this failure paused the feed")
+
+
+class UrlIngestResult(BaseModel):
+    """What `/add <url>` and `briefbot ingest URL` did with one page."""
+
+    url: str
+    final_url: str
+    title: str
+    status: Literal["added", "duplicate", "near_duplicate", "rejected"]
+    article_id: int | None = Field(
+        default=None, description="the new article, or the stored one it duplicates"
+    )
+    reason: str | None = None

@@ -23,7 +23,8 @@ DAY = date(2023, 10, 17)
 
 
 def _engine(settings: Settings, order_seed: int | None = None) -> Engine:
-    engine = Engine(settings.model_copy(update={"auto_seed": False}))
+    # Copies stay separate articles here: this tests the briefing's own copy collapse.
+    engine = Engine(settings.model_copy(update={"auto_seed": False, "near_dup_enabled": False}))
     lines = FIXTURE.read_text(encoding="utf-8").splitlines()
     if order_seed is not None:
         random.Random(order_seed).shuffle(lines)

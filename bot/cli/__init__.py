@@ -16,6 +16,7 @@ from bot.cli import (
     ask_cmd,
     brief_cmd,
     chat_cmd,
+    feeds_cmd,
     info_cmd,
     ingest_cmd,
     run_cmd,
@@ -25,7 +26,16 @@ from bot.cli.common import common_parent
 from bot.errors import BriefbotError
 from bot.store.db import StoreError
 
-COMMANDS = [ingest_cmd, ask_cmd, chat_cmd, info_cmd, run_cmd, brief_cmd, subscriptions_cmd]
+COMMANDS = [
+    ingest_cmd,
+    ask_cmd,
+    chat_cmd,
+    info_cmd,
+    run_cmd,
+    brief_cmd,
+    subscriptions_cmd,
+    feeds_cmd,
+]
 
 
 class _Parser(argparse.ArgumentParser):

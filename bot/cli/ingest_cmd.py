@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
 from bot.cli.common import TerminalProgress, open_engine, print_json
-from bot.models import IngestReport
+from bot.engine import Engine
+from bot.errors import BriefbotError
+from bot.models import IngestReport, Rejection
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "ingest",
         parents=[parent],
-        help="add articles from files and folders",
-        description="Add .txt/.md/.html/.json/.jsonl(.gz) files or folders.",
+        help="add articles from files, folders and http(s) URLs",
+        description="Add .txt/.md/.html/.json/.jsonl(.gz) files or folders, or article pages "
+        "by http(s) URL (fetched safely and extracted).",
     )
-    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH|URL")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
 
@@ -26,6 +30,11 @@ def print_report(report: IngestReport, *, limit: int = 50) -> None:
     print(
         f"added {report.added}, {report.duplicates} duplicates, "
         f"{len(report.rejected)} rejected, {len(report.warnings)} warnings"
+        + (
+            f", {report.near_duplicates} near-duplicates kept as alternate sources"
+            if report.near_duplicates
+            else ""
+        )
     )
     for label, items in (("rejected", report.rejected), ("warning", report.warnings)):
         for item in items[:limit]:
@@ -34,12 +43,39 @@ def print_report(report: IngestReport, *, limit: int = 50) -> None:
             print(f"  … and {len(items) - limit} more {label} items")
 
 
+def is_url(value: str) -> bool:
+    return value.lower().startswith(("http://", "https://"))
+
+
+def ingest_urls(engine: Engine, urls: list[str], report: IngestReport) -> None:
+    """Each URL is fetched on its own; a failure is a rejection and the others go on."""
+    for url in urls:
+        try:
+            result = asyncio.run(engine.ingest_url(url))
+        except BriefbotError as exc:
+            report.rejected.append(Rejection(origin=url, reason=str(exc)))
+            continue
+        if result.status == "added":
+            report.added += 1
+        elif result.status == "duplicate":
+            report.duplicates += 1
+        elif result.status == "near_duplicate":
+            report.near_duplicates += 1
+        else:
+            report.rejected.append(Rejection(origin=url, reason=result.reason or "not stored"))
+
+
 def run(args: argparse.Namespace) -> int:
+    urls = [p for p in args.paths if is_url(p)]
+    paths = [Path(p) for p in args.paths if not is_url(p)]
     engine = open_engine(args, seed=False)
     try:
-        progress = TerminalProgress("ingesting")
-        report = engine.ingest(args.paths, progress)
-        progress.done()
+        report = IngestReport()
+        if paths:
+            progress = TerminalProgress("ingesting")
+            report = engine.ingest(paths, progress)
+            progress.done()
+        ingest_urls(engine, urls, report)
     finally:
         engine.close()
     if args.json:
@@ -49,5 +85,9 @@ def run(args: argparse.Namespace) -> int:
     missing = [r for r in report.rejected if r.reason == "no such file or directory"]
     if missing and len(missing) == len(args.paths):
         print(f"briefbot: error: no such file or directory: {missing[0].origin}", file=sys.stderr)
+        return 1
+    failed_urls = [r for r in report.rejected if is_url(r.origin)]
+    if urls and len(failed_urls) == len(args.paths):
+        print(f"briefbot: error: {failed_urls[0].reason}", file=sys.stderr)
         return 1
     return 0

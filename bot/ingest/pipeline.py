@@ -11,8 +11,10 @@ from bot.ingest.chunker import chunk_text
 from bot.ingest.readers import Record, is_supported, read_path
 from bot.ingest.records import to_article
 from bot.models import ArticleIn, IngestReport, Rejection
+from bot.store.alternates import AlternateRepository
 from bot.store.articles import ArticleRepository
 from bot.store.db import Database
+from bot.store.neardups import NearDuplicateIndex
 
 Progress = Callable[[int], None]
 
@@ -44,6 +46,12 @@ class Ingestor:
         self.db = db
         self.settings = settings
         self.articles = ArticleRepository(db)
+        self.alternates = AlternateRepository(db)
+        self.near_dups = (
+            NearDuplicateIndex(db, settings.near_dup_threshold, settings.near_dup_min_words)
+            if settings.near_dup_enabled
+            else None
+        )
 
     def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         def records() -> Iterator[Record | Rejection]:
@@ -92,9 +100,21 @@ class Ingestor:
             report.rejected.extend(notes)
             return
         report.warnings.extend(notes)
-        if self.articles.find_duplicate(article) is not None:
+        duplicate_of = self.articles.find_duplicate(article)
+        if duplicate_of is not None:
             report.duplicates += 1
+            if self.near_dups is not None:
+                self.alternates.add(duplicate_of, article, 1.0)
             return
+        fingerprint = None
+        if self.near_dups is not None:
+            fingerprint = self.near_dups.fingerprint(article)
+            match = self.near_dups.find(fingerprint) if fingerprint is not None else None
+            if match is not None:
+                # a wire copy: one canonical article, the others are its alternate sources
+                self.alternates.add(match.article_id, article, match.similarity)
+                report.near_duplicates += 1
+                return
         chunks = chunk_text(
             article.text,
             target=self.settings.chunk_tokens,
@@ -105,7 +125,11 @@ class Ingestor:
             report.rejected.append(Rejection(origin=record.origin, reason="empty text"))
             return
         try:
-            report.added_ids.append(self.articles.insert(article, chunks))
+            with self.db.transaction():
+                article_id = self.articles.insert(article, chunks)
+                if self.near_dups is not None and fingerprint is not None:
+                    self.near_dups.add(article_id, fingerprint)
+            report.added_ids.append(article_id)
         except sqlite3.IntegrityError:
             report.duplicates += 1
             return

@@ -26,6 +26,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "language": ("language", "lang"),
     "external_id": ("external_id", "id", "guid", "uuid"),
+    "author": ("author", "byline", "creator"),
 }
 
 
@@ -79,6 +80,7 @@ def to_article(origin: str, fields: dict[str, Any]) -> tuple[ArticleIn | None, l
             language=_as_text(_pick(fields, ALIASES["language"])) or None,
             external_id=str(external_id) if external_id is not None else None,
             origin=origin,
+            author=_as_text(_pick(fields, ALIASES["author"])) or None,
         )
     except ValidationError as exc:  # e.g. lone surrogates from "\ud800" escapes in JSON
         error = exc.errors()[0]

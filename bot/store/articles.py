@@ -12,7 +12,8 @@ from bot.text.normalize import canonical_url, content_hash
 from bot.text.words import word_count
 
 _ARTICLE_COLUMNS = (
-    "id, title, text, url, source, published_at, ingested_at, content_hash, language, external_id"
+    "id, title, text, url, source, published_at, ingested_at, content_hash, language, external_id,"
+    " author"
 )
 
 
@@ -28,6 +29,7 @@ def _article(row: sqlite3.Row | tuple) -> Article:
         content_hash=row[7],
         language=row[8],
         external_id=row[9],
+        author=row[10],
     )
 
 
@@ -71,8 +73,8 @@ class ArticleRepository:
         with self.db.transaction() as tx:
             cur = tx.execute(
                 "INSERT INTO articles (title, text, url, canonical_url, source, published_at,"
-                " ingested_at, content_hash, language, external_id, origin)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " ingested_at, content_hash, language, external_id, origin, author)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     article.title,
                     article.text,
@@ -85,6 +87,7 @@ class ArticleRepository:
                     article.language,
                     article.external_id,
                     article.origin,
+                    article.author,
                 ),
             )
             article_id = int(cur.lastrowid or 0)

@@ -204,12 +204,74 @@ def _v5_conversations(db: sqlite3.Connection) -> None:
     )
 
 
+def _v6_feeds_alternates_near_dups(db: sqlite3.Connection) -> None:
+    """Feeds with their poll state, seen entries, alternate sources and LSH band keys.
+
+    `near_dup_bands` has no foreign key on purpose: a cascade would need a second index over
+    millions of rows; keys of deleted articles are skipped when candidates are loaded.
+    """
+    run_script(
+        db,
+        """
+        ALTER TABLE articles ADD COLUMN author TEXT;
+
+        CREATE TABLE feeds (
+            id                   INTEGER PRIMARY KEY,
+            url                  TEXT NOT NULL UNIQUE,
+            name                 TEXT,
+            interval_minutes     INTEGER NOT NULL,
+            etag                 TEXT,
+            last_modified        TEXT,
+            added_at             TEXT NOT NULL,
+            next_poll_at         TEXT NOT NULL,
+            last_polled_at       TEXT,
+            last_success_at      TEXT,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            last_error           TEXT,
+            paused               INTEGER NOT NULL DEFAULT 0,
+            entries_seen         INTEGER NOT NULL DEFAULT 0,
+            articles_added       INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX feeds_due ON feeds(paused, next_poll_at);
+
+        CREATE TABLE feed_entries (
+            feed_id      INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            entry_key    TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            seen_at      TEXT NOT NULL,
+            PRIMARY KEY (feed_id, entry_key)
+        ) WITHOUT ROWID;
+        CREATE INDEX feed_entries_hash ON feed_entries(feed_id, content_hash);
+
+        CREATE TABLE article_alternates (
+            id           INTEGER PRIMARY KEY,
+            canonical_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            dedupe_key   TEXT NOT NULL,
+            title        TEXT NOT NULL,
+            url          TEXT,
+            source       TEXT,
+            published_at TEXT,
+            similarity   REAL NOT NULL,
+            added_at     TEXT NOT NULL,
+            UNIQUE (canonical_id, dedupe_key)
+        );
+
+        CREATE TABLE near_dup_bands (
+            band_key   INTEGER NOT NULL,
+            article_id INTEGER NOT NULL,
+            PRIMARY KEY (band_key, article_id)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_articles_chunks,
     _v2_stats_vocab_meta,
     _v3_briefing_subscriptions,
     _v4_llm_usage,
     _v5_conversations,
+    _v6_feeds_alternates_near_dups,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -1,1 +1,1 @@
-"""Reusable test servers (loopback emulators of external services)."""
+"""Reusable test helpers: loopback emulators of external services, content builders."""

@@ -1,0 +1,164 @@
+"""Poll feeds: conditional GET, parse, skip seen entries, complete teasers, store, reschedule.
+
+Every failure of a feed (network, size, type, parse) is recorded on that feed with backoff
+and never stops the other feeds; a failed page falls back to the entry's own summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from bot.config import Settings
+from bot.feeds.pages import fetch_article, parse_date_or_none
+from bot.feeds.parse import FeedEntry, ParsedFeed, parse_feed
+from bot.feeds.repository import FeedRepository
+from bot.fetch import FetchError, SafeFetcher
+from bot.fetch.client import FEED_TYPES
+from bot.ingest.pipeline import Ingestor
+from bot.models import ArticleIn, Feed, PollResult, Rejection
+
+log = logging.getLogger(__name__)
+
+
+class FeedPoller:
+    def __init__(self, repo: FeedRepository, ingestor: Ingestor, settings: Settings) -> None:
+        self.repo = repo
+        self.ingestor = ingestor
+        self.settings = settings
+        self._in_flight: set[int] = set()
+
+    def interval(self, feed: Feed) -> int:
+        return max(feed.interval_minutes, self.settings.feed_min_interval)
+
+    async def poll(self, feeds: list[Feed], now: datetime) -> list[PollResult]:
+        """Poll `feeds` concurrently (bounded); results in the same order.
+
+        A feed still being polled by an earlier, overlapping call is skipped.
+        """
+        feeds = [f for f in feeds if f.id not in self._in_flight]
+        self._in_flight.update(f.id for f in feeds)
+        feed_slots = asyncio.Semaphore(self.settings.feed_concurrency)
+        page_slots = asyncio.Semaphore(self.settings.page_concurrency)
+
+        async def one(feed: Feed) -> PollResult:
+            async with feed_slots:
+                return await self.poll_one(fetcher, page_slots, feed, now)
+
+        try:
+            async with SafeFetcher(self.settings) as fetcher:
+                return list(await asyncio.gather(*(one(f) for f in feeds)))
+        finally:
+            self._in_flight.difference_update(f.id for f in feeds)
+
+    async def poll_one(
+        self, fetcher: SafeFetcher, page_slots: asyncio.Semaphore, feed: Feed, now: datetime
+    ) -> PollResult:
+        result = PollResult(feed_id=feed.id, url=feed.url, status="ok")
+        try:
+            etag, modified = self.repo.validators(feed.id)
+            conditional = {"If-None-Match": etag} if etag else {}
+            if modified:
+                conditional["If-Modified-Since"] = modified
+            fetched = await fetcher.fetch(feed.url, allowed_types=FEED_TYPES, headers=conditional)
+            fresh: list[FeedEntry] = []
+            if fetched.not_modified:
+                result.status = "not_modified"
+            else:
+                parsed = await asyncio.to_thread(
+                    parse_feed,
+                    fetched.content,
+                    fetched.final_url,
+                    fetched.headers.get("content-type", ""),
+                )
+                result.entries = len(parsed.entries)
+                fresh = self.repo.unseen(feed.id, parsed.entries)
+                result.new_entries = len(fresh)
+                articles = await self._articles(fetcher, page_slots, feed, parsed, fresh, result)
+                result.report.merge(
+                    await asyncio.to_thread(self.ingestor.ingest_articles, articles)
+                )
+                if parsed.warning:
+                    result.report.warnings.append(Rejection(origin=feed.url, reason=parsed.warning))
+            self.repo.record_success(
+                feed.id,
+                now=now,
+                next_poll=now + timedelta(minutes=self.interval(feed)),
+                etag=fetched.headers.get("etag"),
+                last_modified=fetched.headers.get("last-modified"),
+                entries=fresh,
+                added=result.report.added,
+            )
+        except Exception as exc:
+            if not isinstance(exc, FetchError):
+                log.exception("unexpected error polling %s", feed.url)
+            reason = str(exc) if isinstance(exc, FetchError) else f"{type(exc).__name__}: {exc}"
+            result.status, result.error = "error", reason
+            result.paused = self.repo.record_failure(
+                feed.id,
+                now=now,
+                error=reason,
+                base_minutes=self.interval(feed) or 1,
+                max_minutes=self.settings.feed_max_backoff,
+                max_failures=self.settings.feed_max_failures,
+            )
+        return result
+
+    async def _articles(
+        self,
+        fetcher: SafeFetcher,
+        page_slots: asyncio.Semaphore,
+        feed: Feed,
+        parsed: ParsedFeed,
+        entries: list[FeedEntry],
+        result: PollResult,
+    ) -> list[ArticleIn]:
+        source = feed.name or parsed.title or urlsplit(feed.url).hostname
+
+        async def build(entry: FeedEntry) -> ArticleIn | None:
+            origin = f"feed {feed.id}: {entry.link or entry.key}"
+            summary = ArticleIn(
+                title=entry.title,
+                text=entry.text,
+                url=entry.link,
+                source=source,
+                published_at=parse_date_or_none(entry.published),
+                author=entry.author,
+                external_id=entry.key,
+                origin=origin,
+            )
+            if not self._is_teaser(entry):
+                return summary
+            try:
+                async with page_slots:
+                    page = await fetch_article(
+                        fetcher, entry.link or "", source=source, origin=origin
+                    )
+                result.pages_fetched += 1
+            except FetchError as exc:
+                result.pages_failed += 1
+                result.report.warnings.append(
+                    Rejection(origin=origin, reason=f"{exc}; stored the feed's summary")
+                )
+                return summary if summary.text else None
+            return page.model_copy(
+                update={
+                    "title": entry.title or page.title,
+                    "url": entry.link or page.url,
+                    "published_at": summary.published_at or page.published_at,
+                    "author": entry.author or page.author,
+                    "external_id": entry.key,
+                }
+            )
+
+        built = await asyncio.gather(*(build(e) for e in entries))
+        return [a for a in built if a is not None]
+
+    def _is_teaser(self, entry: FeedEntry) -> bool:
+        return (
+            self.settings.feed_fetch_pages
+            and bool(entry.link)
+            and len(entry.text) < self.settings.feed_teaser_chars
+        )
