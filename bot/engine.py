@@ -19,6 +19,7 @@ from bot.store.usage import UsageRepository
 
 if TYPE_CHECKING:
     from bot.answer.llm_answer import LLMAnswerer
+    from bot.briefing.summary import StorySummariser
 
 Notify = Callable[[str], None]
 
@@ -45,6 +46,22 @@ class Engine:
                 self.settings, lambda q, k, f: self.search(q, k=k, filters=f), self.usage
             )
         return self._llm
+
+    def briefing_summariser(
+        self, mode: Literal["extractive", "llm"] | None = None
+    ) -> StorySummariser | None:
+        """The LLM story summariser when briefings should use one, else None (extractive).
+
+        Default: on when an LLM endpoint is set and `briefing_llm_summaries` is true. It shares
+        the answers' client, prompts and usage ledger.
+        """
+        s = self.settings
+        wanted = mode == "llm" or (mode is None and s.briefing_llm_summaries)
+        if not wanted or not s.llm_enabled:
+            return None
+        from bot.briefing.llm_summary import LLMStorySummariser
+
+        return LLMStorySummariser(s, self.llm.client, self.llm.prompts, self.usage)
 
     def close(self) -> None:
         self.db.close()

@@ -58,5 +58,3 @@ def render_draft(text: str, limit: int = MESSAGE_LIMIT) -> str:
     if len(escaped) <= limit:
         return escaped
     return split_html(escaped[: limit + 200], limit - 2)[0] + " …"
-
-
