@@ -115,24 +115,29 @@ async def test_brief_replies_with_valid_html_in_the_forum_topic(
     assert "too long" in bad
 
 
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        ("25:00", "“25:00” is not a time of day: use HH:MM between 00:00 and 23:59"),
-        ("08:00 Mars/Base", "Unknown timezone “Mars/Base”"),
-        ("08:00 europe/berlni", "Did you mean Europe/Berlin?"),
-        ("8:00 UTC+2", "is a UTC offset, which ignores daylight saving time"),
-        (" ".join(f"k{i}" for i in range(12)), "At most 10 keywords"),
-    ],
-)
+BAD_SUBSCRIBE = [
+    ("25:00", "“25:00” is not a time of day: use HH:MM between 00:00 and 23:59"),
+    ("08:00 Mars/Base", "Unknown timezone “Mars/Base”"),
+    ("08:00 europe/berlni", "Did you mean Europe/Berlin?"),
+    ("8:00 UTC+2", "is a UTC offset, which ignores daylight saving time"),
+    (" ".join(f"k{i}" for i in range(12)), "At most 10 keywords"),
+    ("7:00 pizza " + "x" * 60, "is too long"),
+]
+
+
 async def test_bad_subscribe_arguments_get_a_clear_reply(
-    config: Settings, botapi: BotApiEmulator, args: str, expected: str
+    config: Settings, botapi: BotApiEmulator
 ) -> None:
     async with bot(config, botapi, EmulatedClock(BERLIN_8AM)) as services:
-        reply = await command(botapi, USER, USER, f"/subscribe {args}")
+        replies = [await command(botapi, USER, USER, f"/subscribe {a}") for a, _ in BAD_SUBSCRIBE]
         stored = services.briefings.subscriptions.find()
-    assert expected in reply and "Usage: /subscribe [HH:MM] [timezone]" in reply
-    assert stored == []
+        no_args = await command(botapi, USER, USER, "/pause now")
+        nothing = await command(botapi, USER, USER, "/resume")
+    for reply, (_, expected) in zip(replies, BAD_SUBSCRIBE, strict=True):
+        assert expected in reply and "Usage: /subscribe [HH:MM] [timezone]" in reply
+    assert stored == [], "nothing is stored from a bad /subscribe"
+    assert "/pause takes no arguments" in no_args
+    assert "no briefing subscription" in nothing
 
 
 async def test_only_group_admins_change_the_group_subscription(
@@ -217,3 +222,54 @@ async def test_two_instances_scheduling_the_same_slot_deliver_once(
             await botapi.wait_for("sendMessage", where=is_briefing, timeout=10)
             await botapi.settle(0.5)
     assert len([c for c in botapi.sent_messages(USER) if is_briefing(c)]) == 1
+
+
+async def test_rejected_html_is_resent_as_plain_text_and_counted_once(
+    config: Settings, botapi: BotApiEmulator
+) -> None:
+    clock = EmulatedClock(BERLIN_8AM - timedelta(seconds=1.5))
+    async with bot(config, botapi, clock):
+        await command(botapi, USER, USER, "/subscribe 08:00 Europe/Berlin")
+        botapi.fail_next(
+            "sendMessage",
+            status=400,
+            retry_after=None,
+            description="Bad Request: can't parse entities: unsupported start tag",
+        )
+        [plain] = await botapi.wait_for("sendMessage", where=is_briefing, timeout=10)
+        await botapi.settle(0.3)
+    assert plain.params.get("parse_mode") is None
+    assert plain.text.startswith("Briefing 2023-10-17 06:00") and "<b>" not in plain.text
+    assert len([c for c in botapi.sent_messages(USER) if is_briefing(c)]) == 1
+
+
+async def test_network_error_before_the_first_message_is_retried_by_the_sweep(
+    config: Settings, botapi: BotApiEmulator
+) -> None:
+    fast_sweep = config.model_copy(update={"briefing_sweep_seconds": 1.0})
+    clock = EmulatedClock(BERLIN_8AM - timedelta(seconds=1.5))
+    async with bot(fast_sweep, botapi, clock) as services:
+        await command(botapi, USER, USER, "/subscribe 08:00 Europe/Berlin")
+        botapi.fail_next("sendMessage", status=502, retry_after=None, description="Bad Gateway")
+        await botapi.wait_for("sendMessage", ok=False, timeout=10)
+        await botapi.wait_for("sendMessage", where=is_briefing, timeout=10)
+        await botapi.settle(0.3)
+        delivery = services.briefings.deliveries.get(USER, None, BERLIN_8AM)
+    assert len([c for c in botapi.sent_messages(USER) if is_briefing(c)]) == 1
+    assert delivery is not None and delivery.status is DeliveryStatus.SENT
+    assert delivery.attempts == 2
+
+
+async def test_a_forum_topic_subscription_is_delivered_into_that_topic(
+    config: Settings, botapi: BotApiEmulator
+) -> None:
+    botapi.chat(GROUP, forum=True)
+    botapi.set_member(GROUP, ADMIN, "administrator")
+    clock = EmulatedClock(BERLIN_8AM - timedelta(seconds=1.5))
+    async with bot(config, botapi, clock) as services:
+        await command(botapi, GROUP, ADMIN, "/subscribe 08:00 Europe/Berlin", thread_id=77)
+        found = await botapi.wait_for("sendMessage", where=is_briefing, timeout=10)
+        [sub] = services.briefings.subscriptions.find(chat_id=GROUP)
+    assert sub.thread_id == 77
+    assert found[0].chat_id == GROUP and found[0].params["message_thread_id"] == 77
+    assert "reply_parameters" not in found[0].params, "a scheduled briefing replies to nothing"
