@@ -85,8 +85,7 @@ class BotApiMethods:
     async def api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._known_chat(params)
         user_id = int(params["user_id"])
-        default = "creator" if chat.type == "private" and user_id == chat.id else "member"
-        return chat_member(user_id, chat.member_status.get(user_id, default))
+        return chat_member(user_id, chat.member_status.get(user_id, "member"))
 
     async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._known_chat(params)
