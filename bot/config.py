@@ -84,6 +84,15 @@ class Settings(BaseSettings):
         default=600, ge=10, description="a claimed-but-unsent slot may be retaken after this"
     )
     briefing_max_attempts: int = Field(default=3, ge=1, le=20)
+    briefing_sweep_seconds: float = Field(
+        default=300.0, ge=1, description="catch-up tick: retries, missed slots, lost jobs"
+    )
+    briefing_llm_summaries: bool = Field(
+        default=True, description="LLM-written story summaries when an LLM endpoint is set"
+    )
+    briefing_llm_concurrency: int = Field(
+        default=3, ge=1, le=16, description="story summaries requested at the same time"
+    )
 
     # --- LLM (issue 3) --------------------------------------------------------------
     llm_base_url: str | None = Field(

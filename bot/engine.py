@@ -33,6 +33,7 @@ from bot.store.usage import UsageRepository
 
 if TYPE_CHECKING:
     from bot.answer.llm_answer import LLMAnswerer
+    from bot.briefing.summary import StorySummariser
 
 if TYPE_CHECKING:
     from bot.feeds.service import FeedService
@@ -73,6 +74,22 @@ class Engine:
 
             self._feeds = FeedService(self.db, self.settings, self.ingestor)
         return self._feeds
+
+    def briefing_summariser(
+        self, mode: Literal["extractive", "llm"] | None = None
+    ) -> StorySummariser | None:
+        """The LLM story summariser when briefings should use one, else None (extractive).
+
+        Default: on when an LLM endpoint is set and `briefing_llm_summaries` is true. It shares
+        the answers' client, prompts and usage ledger.
+        """
+        s = self.settings
+        wanted = mode == "llm" or (mode is None and s.briefing_llm_summaries)
+        if not wanted or not s.llm_enabled:
+            return None
+        from bot.briefing.llm_summary import LLMStorySummariser
+
+        return LLMStorySummariser(s, self.llm.client, self.llm.prompts, self.usage)
 
     def close(self) -> None:
         self.db.close()

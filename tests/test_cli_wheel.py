@@ -44,6 +44,7 @@ def test_wheel_contains_package_seeds_and_prompts(wheel: Path) -> None:
     repo_seeds = sorted(p.name for p in (REPO / "seeds").glob("*.txt"))
     assert sorted(Path(n).name for n in seeds) == repo_seeds
     assert any(n.startswith("bot/_data/prompts/") for n in names)
+    assert "bot/_data/prompts/briefing.md" in names, "LLM briefings need their prompt"
     for module in ("bot/__main__.py", "bot/cli/__init__.py", "bot/store/migrations.py"):
         assert module in names
     assert not any(n.startswith("tests/") for n in names)

@@ -6,9 +6,9 @@ import asyncio
 import logging
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -61,9 +61,12 @@ class _Ranked:
 class BriefingBuilder:
     """Pure over the database: the same window and topics give the same briefing."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.db = db
         self.settings = settings
+        self.clock = clock
 
     def build(self, window: Window, topics: Sequence[str] = ()) -> Briefing:
         """The extractive briefing (no network)."""
@@ -76,7 +79,8 @@ class BriefingBuilder:
         topics: Sequence[str] = (),
         summariser: StorySummariser | None = None,
     ) -> Briefing:
-        """Like `build`, off the event loop; with a summariser, one call per story.
+        """Like `build`, off the event loop; with a summariser, one call per story (a few
+        at a time), each story falling back to its extractive sentences on its own.
 
         Grouping a busy day takes a second or two of CPU: a worker thread keeps the bot
         responsive meanwhile (the Database serialises access with its lock).
@@ -84,19 +88,26 @@ class BriefingBuilder:
         briefing, drafts = await asyncio.to_thread(self._build, window, topics)
         if summariser is None or not drafts:
             return briefing
-        written: list[list[SummarySentence]] = []
-        used_llm = False
-        for draft in drafts:
-            try:
-                result = await summariser(draft)
-            except Exception as exc:  # a failed call must not lose the briefing
-                log.warning("briefing summariser failed for %r: %s", draft.headline, exc)
-                result = None
-            used_llm = used_llm or bool(result)
-            written.append(result or draft.extractive)
-        if not used_llm:
+        gate = asyncio.Semaphore(self.settings.briefing_llm_concurrency)
+
+        async def summarise(draft: StoryDraft) -> list[SummarySentence] | None:
+            async with gate:
+                try:
+                    return await summariser(draft)
+                except Exception as exc:  # a failed call must not lose the briefing
+                    log.warning("briefing summariser failed for %r: %s", draft.headline, exc)
+                    return None
+
+        results = await asyncio.gather(*(summarise(d) for d in drafts))
+        if not any(results):
             return briefing.model_copy(update={"note": "LLM unavailable; extractive summaries"})
-        return self._cite(briefing, drafts, written).model_copy(update={"mode": "llm"})
+        written = [r or d.extractive for r, d in zip(results, drafts, strict=True)]
+        cited = self._cite(briefing, drafts, written)
+        stories = [
+            story.model_copy(update={"mode": "llm"}) if r else story
+            for story, r in zip(cited.stories, results, strict=True)
+        ]
+        return cited.model_copy(update={"mode": "llm", "stories": stories})
 
     def _build(self, window: Window, topics: Sequence[str]) -> tuple[Briefing, list[StoryDraft]]:
         s = self.settings
@@ -104,7 +115,7 @@ class BriefingBuilder:
         empty = Briefing(
             since=window.since,
             until=window.until,
-            generated_at=utcnow(),
+            generated_at=self.clock(),
             topics=list(topics),
             note=self._empty_note(window, topics),
         )
@@ -144,10 +155,9 @@ class BriefingBuilder:
         )
         return self._cite(skeleton, drafts, [d.extractive for d in drafts]), drafts
 
-    @staticmethod
-    def _empty_note(window: Window, topics: Sequence[str]) -> str:
+    def _empty_note(self, window: Window, topics: Sequence[str]) -> str:
         since = window.since.strftime("%Y-%m-%d %H:%M UTC")
-        if utcnow() - window.until < timedelta(minutes=5):
+        if self.clock() - window.until < timedelta(minutes=5):
             span = f"since {since}"
         else:
             span = f"from {since} to {window.until.strftime('%Y-%m-%d %H:%M UTC')}"

@@ -24,6 +24,9 @@ class Story(BaseModel):
     first_seen: datetime
     last_seen: datetime
     score: float = 0.0
+    mode: Literal["extractive", "llm"] = Field(
+        default="extractive", description="who wrote this story's sentences"
+    )
 
 
 class Briefing(BaseModel):

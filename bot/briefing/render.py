@@ -1,17 +1,14 @@
 """Briefings as plain text (CLI) and Telegram-HTML messages, split under the size limit.
 
-Every piece of article text is escaped; links are only http(s). The Telegram layer may use
-its own renderer; this one needs nothing from telegram.
+Every piece of article text is escaped; links are only http(s). Splitting is the one shared
+splitter of `bot.text.markup` (answers use it too); nothing here imports telegram.
 """
 
 from __future__ import annotations
 
-from html import escape
-
 from bot.briefing.models import Briefing, Story
 from bot.models import SourceRef
-
-TELEGRAM_LIMIT = 4096
+from bot.text.markup import MESSAGE_LIMIT, escape, link, split_html
 
 
 def _plural(n: int, word: str) -> str:
@@ -65,97 +62,26 @@ def _source_text(ref: SourceRef) -> str:
     return line + (f"\n    {ref.url}" if ref.url else "")
 
 
-def _marker_html(ref: SourceRef | None, n: int) -> str:
-    url = ref.url if ref else None
-    if url and url.lower().startswith(("http://", "https://")):
-        return f'<a href="{escape(url, quote=True)}">[{n}]</a>'
-    return f"[{n}]"
-
-
-def _story_html(i: int, story: Story, refs: dict[int, SourceRef]) -> list[str]:
-    """A story as a list of lines (the unit of splitting)."""
+def _story_html(i: int, story: Story) -> str:
+    """A story as one paragraph: headline, cited sentences, outlets (lines, no blank line)."""
     lines = [f"<b>{i}. {escape(story.headline)}</b>"]
+    urls = {r.n: r.url for r in story.sources}
     for s in story.sentences:
-        lines.append(
-            escape(s.text) + " " + "".join(_marker_html(refs.get(n), n) for n in s.citations)
-        )
+        markers = "".join(link(urls.get(n), f"[{n}]") for n in s.citations)
+        lines.append(f"{escape(s.text)} {markers}")
     lines.append(f"<i>{escape(_story_meta(story))}</i>")
-    return lines
+    return "\n".join(lines)
 
 
-def render_html(b: Briefing, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Messages of at most `limit` characters; a story is split only when it alone is too long."""
+def render_html(b: Briefing, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Telegram-HTML messages of at most `limit` characters.
+
+    Stories are paragraphs, so the shared splitter cuts between stories and only cuts
+    inside one (closing and reopening its tags) when a story alone is too long.
+    """
     header = f"<b>{escape(title_line(b))}</b>"
     if b.empty:
-        return _pack([[header, "", escape(b.note or "Nothing new.")]], limit)
-    refs = {r.n: r for r in b.sources}
-    blocks = [[header]]
-    blocks += [[*_story_html(i, s, refs), ""] for i, s in enumerate(b.stories, 1)]
-    footer = [escape(totals_line(b))] + ([f"<i>{escape(b.note)}</i>"] if b.note else [])
-    blocks.append(footer)
-    return _pack(blocks, limit)
-
-
-def _pack(blocks: list[list[str]], limit: int) -> list[str]:
-    messages: list[str] = []
-    current = ""
-    for block in blocks:
-        text = "\n".join(block)
-        if current and len(current) + 1 + len(text) <= limit:
-            current += "\n" + text
-            continue
-        if current:
-            messages.append(current.rstrip())
-            current = ""
-        if len(text) <= limit:
-            current = text
-            continue
-        for line in block:
-            for piece in _hard_split(line, limit):
-                if current and len(current) + 1 + len(piece) <= limit:
-                    current += "\n" + piece
-                else:
-                    if current:
-                        messages.append(current.rstrip())
-                    current = piece
-    if current.strip():
-        messages.append(current.rstrip())
-    return messages
-
-
-def _hard_split(line: str, limit: int) -> list[str]:
-    """A single over-long line: cut at spaces outside tags (never inside an entity or tag)."""
-    if len(line) <= limit:
-        return [line]
-    pieces: list[str] = []
-    while len(line) > limit:
-        cut = _safe_cut(line, limit)
-        pieces.append(line[:cut].rstrip())
-        line = line[cut:].lstrip()
-    if line:
-        pieces.append(line)
-    return pieces
-
-
-def _safe_cut(line: str, limit: int) -> int:
-    depth_ok = [True] * (limit + 1)
-    in_tag = in_entity = False
-    open_tags = 0
-    for i, ch in enumerate(line[:limit]):
-        if ch == "<":
-            in_tag = True
-            open_tags += -1 if line[i + 1 : i + 2] == "/" else 1
-        elif ch == ">":
-            in_tag = False
-        elif ch == "&":
-            in_entity = True
-        elif ch == ";":
-            in_entity = False
-        depth_ok[i + 1] = not in_tag and not in_entity and open_tags == 0
-    for i in range(limit, 0, -1):
-        if depth_ok[i] and line[i - 1 : i] == " ":
-            return i
-    for i in range(limit, 0, -1):
-        if depth_ok[i]:
-            return i
-    return limit
+        return split_html(f"{header}\n\n{escape(b.note or 'Nothing new.')}", limit)
+    paragraphs = [header, *(_story_html(i, s) for i, s in enumerate(b.stories, 1))]
+    footer = escape(totals_line(b)) + (f"\n<i>{escape(b.note)}</i>" if b.note else "")
+    return split_html("\n\n".join([*paragraphs, footer]), limit)

@@ -82,7 +82,7 @@ class BriefingService:
         self.send = send
         self.clock = clock
         self.summariser = summariser
-        self.builder = BriefingBuilder(db, settings)
+        self.builder = BriefingBuilder(db, settings, clock)
         self.subscriptions = SubscriptionStore(db)
         self.deliveries = DeliveryLog(db)
         self._build_lock = asyncio.Lock()
@@ -163,14 +163,17 @@ class BriefingService:
         found = [self._plan(s) for s in self.subscriptions.find(status=SubscriptionStatus.ACTIVE)]
         return sorted(found, key=lambda p: (p.slot, p.chat_id, p.thread_id or 0))
 
-    def plan(self, subscription_id: int) -> Plan | None:
+    def plan(self, subscription_id: int, *, after: datetime | None = None) -> Plan | None:
+        """The next slot after now (or after `after`, e.g. the slot just delivered, when that
+        is later: a job that fired a moment early must not plan the same slot again)."""
         sub = self.subscriptions.get(subscription_id)
         if sub is None or sub.status is not SubscriptionStatus.ACTIVE:
             return None
-        return self._plan(sub)
+        return self._plan(sub, after)
 
-    def _plan(self, sub: Subscription) -> Plan:
-        slot = next_slot(sub.time_of_day, sub.timezone, self.clock())
+    def _plan(self, sub: Subscription, after: datetime | None = None) -> Plan:
+        now = self.clock()
+        slot = next_slot(sub.time_of_day, sub.timezone, max(now, after or now))
         return Plan(sub.id, sub.chat_id, sub.thread_id, slot)
 
     # --- delivery -------------------------------------------------------------------------

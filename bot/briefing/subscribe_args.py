@@ -81,6 +81,17 @@ def parse_timezone(token: str) -> str:
     return found
 
 
+def parse_keywords(args: Sequence[str]) -> list[str]:
+    """Topic keywords ('Iraq, Syria' or 'Iraq Syria'), bounded in number and length."""
+    keywords = split_keywords(" ".join(args))
+    if len(keywords) > MAX_KEYWORDS:
+        raise SubscribeError(f"At most {MAX_KEYWORDS} keywords, please (got {len(keywords)}).")
+    for word in keywords:
+        if len(word) > MAX_KEYWORD_CHARS:
+            raise SubscribeError(f"Keyword “{word[:20]}…” is too long (max {MAX_KEYWORD_CHARS}).")
+    return keywords
+
+
 def parse_subscribe_args(
     args: Sequence[str],
     *,
@@ -101,12 +112,7 @@ def parse_subscribe_args(
         else:
             break
         tokens.pop(0)
-    keywords = split_keywords(" ".join(tokens))
-    if len(keywords) > MAX_KEYWORDS:
-        raise SubscribeError(f"At most {MAX_KEYWORDS} keywords, please (got {len(keywords)}).")
-    for word in keywords:
-        if len(word) > MAX_KEYWORD_CHARS:
-            raise SubscribeError(f"Keyword “{word[:20]}…” is too long (max {MAX_KEYWORD_CHARS}).")
+    keywords = parse_keywords(tokens)
     if zone is not None:
         origin = "given"
     elif chat_timezone:

@@ -109,7 +109,7 @@ async def _answer(
     return await engine.ask(question, k=args.k, filters=filters, history=history, mode=args.mode)
 
 
-async def _closing(engine: Engine, work: Awaitable[T]) -> T:
+async def closing_engine(engine: Engine, work: Awaitable[T]) -> T:
     """Run `work`, then close the engine (and its LLM client) on the same event loop."""
     try:
         return await work
@@ -127,8 +127,10 @@ def run(args: argparse.Namespace) -> int:
     check_mode(args, settings_from(args))
     engine = open_engine(args)
     if args.question == "-":
-        return asyncio.run(_closing(engine, _run_stream(engine, args, filters, history)))
-    answer = asyncio.run(_closing(engine, _answer(engine, args.question, args, filters, history)))
+        return asyncio.run(closing_engine(engine, _run_stream(engine, args, filters, history)))
+    answer = asyncio.run(
+        closing_engine(engine, _answer(engine, args.question, args, filters, history))
+    )
     if args.json:
         print_json(answer)
     else:

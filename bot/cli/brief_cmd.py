@@ -1,14 +1,16 @@
-"""`briefbot brief [--date D | --since S --until U] [--topics …] [--json]`."""
+"""`briefbot brief [--date D | --since S --until U] [--topics …] [--json] [--mode …]`."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.briefing.topics import split_keywords
 from bot.briefing.window import Window, day_window, explicit_window
-from bot.cli.common import date_arg, open_engine, print_json
+from bot.cli.ask_cmd import add_mode, check_mode, closing_engine
+from bot.cli.common import date_arg, open_engine, print_json, settings_from
 from bot.errors import BriefbotError
 
 
@@ -38,6 +40,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--topics", nargs="+", metavar="KEYWORD", help="only stories matching these")
     p.add_argument("--top", type=int, default=None, help="how many stories (default: setting)")
     p.add_argument("--json", action="store_true", help="print the briefing as JSON")
+    add_mode(p)
     p.set_defaults(func=run)
 
 
@@ -56,19 +59,23 @@ def window_from(args: argparse.Namespace, max_hours: float) -> Window:
 def run(args: argparse.Namespace) -> int:
     if args.top is not None and args.top < 1:
         raise BriefbotError("--top must be at least 1")
+    check_mode(args, settings_from(args))
     from bot.briefing.builder import BriefingBuilder  # numpy/scipy: only when briefing
     from bot.briefing.render import render_text
 
     engine = open_engine(args)
+    settings = engine.settings
+    if args.top is not None:
+        settings = settings.model_copy(update={"briefing_top_stories": args.top})
     try:
-        settings = engine.settings
-        if args.top is not None:
-            settings = settings.model_copy(update={"briefing_top_stories": args.top})
         window = window_from(args, settings.briefing_window_max_hours)
-        topics = split_keywords(" ".join(args.topics or []))
-        briefing = BriefingBuilder(engine.db, settings).build(window, topics)
-    finally:
+    except BriefbotError:
         engine.close()
+        raise
+    topics = split_keywords(" ".join(args.topics or []))
+    builder = BriefingBuilder(engine.db, settings)
+    summariser = engine.briefing_summariser(args.mode)
+    briefing = asyncio.run(closing_engine(engine, builder.abuild(window, topics, summariser)))
     if args.json:
         print_json(briefing)
     else:

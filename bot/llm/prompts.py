@@ -10,18 +10,20 @@ from bot.resources import bundled_dir
 
 
 class Prompts:
-    """Loads `<name>.txt` from the override folder when it has one, else from `prompts/`."""
+    """Loads `<name>.txt` (or `name` itself when it has a suffix, e.g. `briefing.md`) from the
+    override folder when it has one, else from `prompts/`."""
 
     def __init__(self, override: Path | None = None) -> None:
         self.override = Path(override).expanduser() if override else None
         self._cache: dict[str, Template] = {}
 
     def _path(self, name: str) -> Path:
+        filename = name if Path(name).suffix else f"{name}.txt"
         if self.override is not None:
-            candidate = self.override / f"{name}.txt"
+            candidate = self.override / filename
             if candidate.is_file():
                 return candidate
-        return bundled_dir("prompts") / f"{name}.txt"
+        return bundled_dir("prompts") / filename
 
     def template(self, name: str) -> Template:
         if name not in self._cache:

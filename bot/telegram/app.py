@@ -16,8 +16,9 @@ from telegram.ext import (
 )
 
 from bot.errors import BriefbotError
-from bot.telegram import commands, questions
+from bot.telegram import briefing_handlers, commands, questions
 from bot.telegram.access import check_access
+from bot.telegram.briefing_jobs import start_briefings
 from bot.telegram.errors import on_error
 from bot.telegram.flood import FloodLimiter
 from bot.telegram.services import Services, services
@@ -41,7 +42,8 @@ async def _expire_conversations(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build_application(svc: Services, token: str | None = None) -> Application:
-    """PTB Application with rate limiter, job queue, handlers and the error handler."""
+    """PTB Application with rate limiter, job queue, handlers, briefing jobs and the error
+    handler."""
     settings = svc.settings
     if token is None:
         if settings.telegram_token is None:
@@ -82,6 +84,12 @@ def build_application(svc: Services, token: str | None = None) -> Application:
     app.add_handler(CommandHandler("reset", commands.on_reset))
     app.add_handler(CommandHandler("sources", commands.on_sources))
     app.add_handler(CommandHandler("stats", commands.on_stats))
+    app.add_handler(CommandHandler("brief", briefing_handlers.on_brief))
+    app.add_handler(CommandHandler("subscribe", briefing_handlers.on_subscribe))
+    app.add_handler(CommandHandler("unsubscribe", briefing_handlers.on_unsubscribe))
+    app.add_handler(CommandHandler("subscriptions", briefing_handlers.on_subscriptions))
+    app.add_handler(CommandHandler("pause", briefing_handlers.on_pause))
+    app.add_handler(CommandHandler("resume", briefing_handlers.on_resume))
     text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & text, questions.on_private_text))
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & text, questions.on_group_text))
@@ -90,4 +98,6 @@ def build_application(svc: Services, token: str | None = None) -> Application:
         app.job_queue.run_repeating(
             _expire_conversations, interval=timedelta(hours=1), first=timedelta(minutes=1)
         )
+    svc.courier.bind(app.bot)
+    start_briefings(app.job_queue, settings)
     return app

@@ -22,6 +22,12 @@ PRIVATE_COMMANDS = [
     BotCommand("reset", "forget the follow-up context"),
     BotCommand("sources", "the newest articles I know"),
     BotCommand("stats", "corpus size and date range"),
+    BotCommand("brief", "today's top stories now [keywords…]"),
+    BotCommand("subscribe", "daily briefing [HH:MM] [timezone] [keywords…]"),
+    BotCommand("subscriptions", "this chat's daily briefing"),
+    BotCommand("pause", "pause the daily briefing"),
+    BotCommand("resume", "resume the daily briefing"),
+    BotCommand("unsubscribe", "stop the daily briefing"),
     BotCommand("help", "how to use me"),
 ]
 GROUP_COMMANDS = [c for c in PRIVATE_COMMANDS if c.command != "start"]
@@ -32,7 +38,12 @@ HELP = (
     "• In a group, mention me, reply to one of my messages, or use /ask &lt;question&gt;.\n"
     "• Reply to my answer to ask a follow-up; /reset forgets the context.\n\n"
     "Every sentence of an answer cites its article as [n]; the sources are listed below it.\n"
-    "/sources lists the newest articles, /stats shows what I know."
+    "/sources lists the newest articles, /stats shows what I know.\n\n"
+    "<b>Briefings</b>\n"
+    "• /brief [keywords…] — the top stories since this chat's last briefing.\n"
+    "• /subscribe [HH:MM] [timezone] [keywords…] — a daily briefing, e.g. "
+    "/subscribe 07:30 Europe/Berlin Iraq, Syria (default 08:00 in the chat's timezone).\n"
+    "• /subscriptions, /pause, /resume, /unsubscribe — in groups, admins change it."
 )
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from telegram import Message
+from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -26,15 +26,34 @@ def _not_modified(exc: BadRequest) -> bool:
     return "message is not modified" in exc.message.lower()
 
 
-async def send_html(message: Message, html: str, *, quote: bool) -> Message:
-    """Reply with HTML; if Telegram rejects the markup, resend the same text as plain."""
+async def _html_or_plain(
+    send: Callable[[str, str | None], Awaitable[Message]], html: str
+) -> Message:
+    """Send as HTML; if Telegram rejects the markup, send the same text as plain."""
     try:
-        return await message.reply_text(html, parse_mode=ParseMode.HTML, do_quote=quote)
+        return await send(html, ParseMode.HTML)
     except BadRequest as exc:
         if not _markup_rejected(exc):
             raise
         log.warning("HTML rejected (%s); resending as plain text", exc.message)
-        return await message.reply_text(html_to_plain(html), parse_mode=None, do_quote=quote)
+        return await send(html_to_plain(html), None)
+
+
+async def send_html(message: Message, html: str, *, quote: bool) -> Message:
+    """Reply with HTML, falling back to plain text."""
+    return await _html_or_plain(
+        lambda text, mode: message.reply_text(text, parse_mode=mode, do_quote=quote), html
+    )
+
+
+async def post_html(bot: Bot, chat_id: int, html: str, *, thread_id: int | None) -> Message:
+    """A message nobody asked for (a scheduled briefing), in the chat's forum topic if any."""
+    return await _html_or_plain(
+        lambda text, mode: bot.send_message(
+            chat_id, text, parse_mode=mode, message_thread_id=thread_id
+        ),
+        html,
+    )
 
 
 async def edit_html(sent: Message, html: str) -> None:

@@ -7,9 +7,12 @@ from datetime import timedelta
 
 from telegram.ext import CallbackContext
 
+from bot.briefing.service import BriefingService, Clock
 from bot.config import Settings
 from bot.engine import Engine
 from bot.store.conversations import ConversationStore
+from bot.store.timefmt import utcnow
+from bot.telegram.briefing_send import BriefingCourier
 from bot.telegram.limits import QuestionGate
 
 
@@ -19,11 +22,19 @@ class Services:
     settings: Settings
     conversations: ConversationStore
     gate: QuestionGate
+    briefings: BriefingService
+    courier: BriefingCourier
     refused_users: set[int] = field(default_factory=set)
 
     @classmethod
-    def create(cls, engine: Engine, settings: Settings | None = None) -> Services:
-        """Wire the stores and limits from settings over the engine's database."""
+    def create(
+        cls, engine: Engine, settings: Settings | None = None, *, clock: Clock = utcnow
+    ) -> Services:
+        """Wire the stores and limits from settings over the engine's database.
+
+        `clock` drives briefing schedules (tests pass an emulated one); the courier is bound
+        to the bot by `build_application`.
+        """
         settings = settings or engine.settings
         conversations = ConversationStore(
             engine.db,
@@ -32,7 +43,22 @@ class Services:
             idle=timedelta(minutes=settings.telegram_history_idle_minutes),
         )
         gate = QuestionGate(settings.telegram_rate_limit, settings.telegram_rate_window)
-        return cls(engine=engine, settings=settings, conversations=conversations, gate=gate)
+        courier = BriefingCourier()
+        briefings = BriefingService(
+            engine.db,
+            settings,
+            courier,
+            clock=clock,
+            summariser=engine.briefing_summariser(),
+        )
+        return cls(
+            engine=engine,
+            settings=settings,
+            conversations=conversations,
+            gate=gate,
+            briefings=briefings,
+            courier=courier,
+        )
 
 
 def services(context: CallbackContext) -> Services:

@@ -150,6 +150,10 @@ class BotApiEmulator(BotApiMethods):
             self.chats[chat_id] = chat
         return chat
 
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember reports: member, administrator, creator, left, kicked."""
+        self.chat(chat_id).member_status[user_id] = status
+
     def _push(self, message: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": next(self._update_ids), "message": message}
         self.updates.append(update)

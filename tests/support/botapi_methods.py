@@ -7,7 +7,7 @@ import contextlib
 import time
 from typing import Any
 
-from tests.support.botapi_types import MESSAGE_LIMIT, ApiError, Chat, user_dict
+from tests.support.botapi_types import MESSAGE_LIMIT, ApiError, Chat, chat_member, user_dict
 from tests.support.tg_html import EntityError, parse_html, utf16_length
 
 
@@ -83,8 +83,9 @@ class BotApiMethods:
         return data
 
     async def api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
-        self._known_chat(params)
-        return {"status": "member", "user": user_dict(int(params["user_id"]))}
+        chat = self._known_chat(params)
+        user_id = int(params["user_id"])
+        return chat_member(user_id, chat.member_status.get(user_id, "member"))
 
     async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._known_chat(params)

@@ -61,6 +61,7 @@ class Chat:
     is_forum: bool = False
     next_message_id: int = 1
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    member_status: dict[int, str] = field(default_factory=dict)  # user id → status
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type}
@@ -85,3 +86,23 @@ class ApiError(Exception):
         super().__init__(description)
         self.status = status
         self.description = description
+
+
+ADMIN_RIGHTS = (
+    "can_be_edited can_manage_chat can_delete_messages can_manage_video_chats "
+    "can_restrict_members can_promote_members can_change_info can_invite_users "
+    "can_post_stories can_edit_stories can_delete_stories"
+).split()
+
+
+def chat_member(user_id: int, status: str) -> dict[str, Any]:
+    """A ChatMember object as Telegram sends it for `status`."""
+    member: dict[str, Any] = {"status": status, "user": user_dict(user_id)}
+    if status == "creator":
+        member["is_anonymous"] = False
+    elif status == "administrator":
+        member.update({right: right != "can_be_edited" for right in ADMIN_RIGHTS})
+        member["is_anonymous"] = False
+    elif status == "restricted":
+        raise ValueError("restricted members are not emulated")
+    return member

@@ -7,8 +7,11 @@ Use from a test module (or a conftest) with:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -40,12 +43,34 @@ def bot_settings(settings: Settings, api: BotApiEmulator, **overrides: Any) -> S
     return settings.model_copy(update=values)
 
 
+class EmulatedClock:
+    """Wall-clock time that runs at real speed from `start`: schedules fire in seconds."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.origin = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.at(time.monotonic())
+
+    def at(self, monotonic: float) -> datetime:
+        """The emulated time of a `time.monotonic()` reading (e.g. `ApiCall.at`)."""
+        return self.start + timedelta(seconds=monotonic - self.origin)
+
+    async def sleep_until(self, when: datetime) -> None:
+        await asyncio.sleep(max((when - self()).total_seconds(), 0.0))
+
+
 @contextlib.asynccontextmanager
 async def run_bot(
-    engine: Engine, settings: Settings, api: BotApiEmulator
+    engine: Engine,
+    settings: Settings,
+    api: BotApiEmulator,
+    *,
+    clock: Callable[[], datetime] | None = None,
 ) -> AsyncIterator[Services]:
     """Build the real Application over `engine` and long-poll the emulator until exit."""
-    services = Services.create(engine, settings)
+    services = Services.create(engine, settings, **({"clock": clock} if clock else {}))
     app = build_application(services, token=api.token)
     async with polling(app, timeout=1):
         yield services
