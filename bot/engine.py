@@ -26,7 +26,7 @@ from bot.models import (
 )
 from bot.resources import bundled_dir
 from bot.retrieval.bm25 import Retriever, SearchResult
-from bot.store.alternates import AlternateRepository
+from bot.store.alternates import AlternateRepository, outlet_name
 from bot.store.articles import ArticleRepository
 from bot.store.db import Database
 from bot.store.usage import UsageRepository
@@ -148,6 +148,24 @@ class Engine:
         """Other outlets' copies of these articles, for "also reported by …"."""
         return self.alternates.for_articles(article_ids)
 
+    def with_alternates(self, answer: Answer) -> Answer:
+        """Name the other outlets that carried each cited article (one query per answer).
+
+        The one place extractive and LLM answers get "also reported by": both leave here.
+        """
+        if not answer.sources:
+            return answer
+        outlets = self.alternates.outlets_for(
+            {ref.article_id: outlet_name(ref.source, ref.url) for ref in answer.sources}
+        )
+        if not outlets:
+            return answer
+        sources = [
+            ref.model_copy(update={"also_reported_by": outlets.get(ref.article_id, [])})
+            for ref in answer.sources
+        ]
+        return answer.model_copy(update={"sources": sources})
+
     def search(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
     ) -> SearchResult:
@@ -157,11 +175,13 @@ class Engine:
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
     ) -> Answer:
         result = self.search(question, k=k, filters=filters)
-        return extractive_answer(
-            question,
-            result,
-            threshold=self.settings.abstain_threshold,
-            max_sentences=self.settings.max_answer_sentences,
+        return self.with_alternates(
+            extractive_answer(
+                question,
+                result,
+                threshold=self.settings.abstain_threshold,
+                max_sentences=self.settings.max_answer_sentences,
+            )
         )
 
     async def ask(
@@ -185,17 +205,20 @@ class Engine:
             answer = self.answer_extractive(question, k=k, filters=filters)
             return answer.model_copy(update={"fallback_reason": "llm_not_configured"})
         if mode == "llm" or (mode is None and self.settings.llm_enabled):
-            return await self.llm.answer(
+            answer = await self.llm.answer(
                 question, k=k, filters=filters, history=history, chat_id=chat_id, on_delta=on_delta
             )
+            return self.with_alternates(answer)
         standalone = heuristic_standalone(question, history or [])
         # Retrieval is CPU work on SQLite: keep it off the event loop so the bot stays live.
         answer = await asyncio.to_thread(
-            lambda: extractive_answer(
-                question,
-                self.search(standalone, k=k, filters=filters),
-                threshold=self.settings.abstain_threshold,
-                max_sentences=self.settings.max_answer_sentences,
+            lambda: self.with_alternates(
+                extractive_answer(
+                    question,
+                    self.search(standalone, k=k, filters=filters),
+                    threshold=self.settings.abstain_threshold,
+                    max_sentences=self.settings.max_answer_sentences,
+                )
             )
         )
         if standalone != question:

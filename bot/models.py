@@ -131,6 +131,9 @@ class SourceRef(BaseModel):
     source: str | None
     published_at: datetime | None
     quote: str
+    also_reported_by: list[str] = Field(
+        default_factory=list, description="other outlets that carried the same (wire) article"
+    )
 
 
 class Verification(BaseModel):

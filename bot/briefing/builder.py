@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import numpy as np
 from scipy import sparse
@@ -24,7 +23,8 @@ from bot.briefing.topics import keyword_stems, matches
 from bot.briefing.vectors import TfIdf
 from bot.briefing.window import Window
 from bot.config import Settings
-from bot.models import AnswerSentence
+from bot.models import AlternateSource, AnswerSentence
+from bot.store.alternates import AlternateRepository, outlet_name
 from bot.store.db import Database
 from bot.store.timefmt import utcnow
 
@@ -37,10 +37,7 @@ RECENCY_WEIGHT = 0.5
 
 def outlet(article: WindowArticle) -> str:
     """The publisher's name, or the URL's host when the feed gave none."""
-    if article.source:
-        return " ".join(article.source.split())
-    host = urlsplit(article.url or "").netloc.lower()
-    return host.removeprefix("www.") or "unknown"
+    return outlet_name(article.source, article.url)
 
 
 def clean_headline(title: str, source: str) -> str:
@@ -56,6 +53,12 @@ class _Ranked:
     articles: list[WindowArticle]
     outlets: list[str]
     score: float
+    copies: int = 0  # copies collapsed at ingest (article_alternates) of these articles
+
+    @property
+    def count(self) -> int:
+        """Articles reporting the story: stored ones plus their collapsed copies."""
+        return len(self.articles) + self.copies
 
 
 class BriefingBuilder:
@@ -121,6 +124,8 @@ class BriefingBuilder:
         )
         if not articles:
             return empty, []
+        # copies collapsed at ingest still count: one more outlet reporting the story
+        copies = AlternateRepository(self.db).for_articles([a.id for a in articles])
         docs = [article_terms(a.title, a.text) for a in articles]
         tfidf = TfIdf(docs)
         vectors = tfidf.matrix(docs)
@@ -133,7 +138,7 @@ class BriefingBuilder:
         )
         wanted = keyword_stems(topics)
         ranked = [
-            self._rank(g, articles, window)
+            self._rank(g, articles, window, copies)
             for g in groups
             if not wanted or matches(self._stems(g, articles), wanted)
         ]
@@ -146,7 +151,7 @@ class BriefingBuilder:
         skeleton = empty.model_copy(
             update={
                 "note": None,
-                "total_articles": sum(len(r.articles) for r in ranked),
+                "total_articles": sum(r.count for r in ranked),
                 "total_sources": len(all_outlets),
                 "total_stories": len(ranked),
                 "more_stories": len(ranked) - len(top),
@@ -168,18 +173,27 @@ class BriefingBuilder:
     def _stems(group: StoryGroup, articles: list[WindowArticle]) -> list[set[str]]:
         return [set(terms(articles[i].title + "\n" + articles[i].text)) for i in group.members]
 
-    def _rank(self, group: StoryGroup, articles: list[WindowArticle], window: Window) -> _Ranked:
+    def _rank(
+        self,
+        group: StoryGroup,
+        articles: list[WindowArticle],
+        window: Window,
+        copies: dict[int, list[AlternateSource]],
+    ) -> _Ranked:
         members = [articles[i] for i in group.members]
-        outlets = sorted({outlet(a) for a in members}, key=str.casefold)
+        also = [c for a in members for c in copies.get(a.id, [])]
+        names = {outlet(a) for a in members} | {outlet_name(c.source, c.url) for c in also}
+        outlets = sorted(names, key=str.casefold)
+        count = len(members) + len(also)
         span = max((window.until - window.since).total_seconds(), 1.0)
         age = (window.until - members[-1].when).total_seconds()
         recency = min(max(1.0 - age / span, 0.0), 1.0)
         score = (
             SOURCE_WEIGHT * len(outlets)
-            + ARTICLE_WEIGHT * math.log2(1 + len(members))
+            + ARTICLE_WEIGHT * math.log2(1 + count)
             + RECENCY_WEIGHT * recency
         )
-        return _Ranked(group, members, outlets, round(score, 6))
+        return _Ranked(group, members, outlets, round(score, 6), copies=len(also))
 
     def _draft(
         self, r: _Ranked, articles: list[WindowArticle], vectors: sparse.csr_matrix, tfidf: TfIdf
@@ -211,8 +225,8 @@ class BriefingBuilder:
         return Story(
             headline=draft.headline,
             article_ids=[a.id for a in r.articles],
-            articles=len(r.articles),
-            duplicates=r.group.duplicates,
+            articles=r.count,
+            duplicates=r.group.duplicates + r.copies,
             outlets=r.outlets,
             first_seen=r.articles[0].when,
             last_seen=r.articles[-1].when,

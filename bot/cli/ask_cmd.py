@@ -95,6 +95,8 @@ def format_answer(answer: Answer) -> str:
             line = f"[{ref.n}] " + " · ".join(parts)
             if ref.url:
                 line += f"\n    {ref.url}"
+            if ref.also_reported_by:
+                line += "\n    also reported by: " + ", ".join(ref.also_reported_by)
             lines.append(line)
     return "\n".join(lines)
 

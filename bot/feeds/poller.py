@@ -39,6 +39,8 @@ class FeedPoller:
         A feed still being polled by an earlier, overlapping call is skipped.
         """
         feeds = [f for f in feeds if f.id not in self._in_flight]
+        if not feeds:
+            return []
         self._in_flight.update(f.id for f in feeds)
         feed_slots = asyncio.Semaphore(self.settings.feed_concurrency)
         page_slots = asyncio.Semaphore(self.settings.page_concurrency)

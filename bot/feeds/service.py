@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
@@ -97,7 +98,8 @@ class FeedService:
         url = check_url(url)
         async with SafeFetcher(self.settings) as fetcher:
             article = await fetch_article(fetcher, url, origin=url)
-        report = self.ingestor.ingest_articles([article])
+        # chunking and near-duplicate matching are CPU work: keep the bot's event loop free
+        report = await asyncio.to_thread(self.ingestor.ingest_articles, [article])
         result = UrlIngestResult(
             url=url, final_url=article.url or url, title=article.title, status="added"
         )

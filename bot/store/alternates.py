@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import sqlite3
+from urllib.parse import urlsplit
+
 from bot.models import AlternateSource, ArticleIn
 from bot.store.db import Database
 from bot.store.timefmt import from_db, to_db, utcnow
 from bot.text.normalize import canonical_url
+
+# SQLite caps bound parameters; a briefing window may hold thousands of articles.
+_IDS_PER_QUERY = 500
+
+
+def outlet_name(source: str | None, url: str | None) -> str:
+    """The publisher's name, or the URL's host when the feed gave none."""
+    if source and source.strip():
+        return " ".join(source.split())
+    host = (urlsplit(url or "").hostname or "").lower()
+    return host.removeprefix("www.") or "unknown"
 
 
 class AlternateRepository:
@@ -39,14 +53,17 @@ class AlternateRepository:
 
     def for_articles(self, article_ids: list[int]) -> dict[int, list[AlternateSource]]:
         """Alternates of each given article (oldest first); articles without any are absent."""
-        if not article_ids:
-            return {}
-        marks = ",".join("?" * len(article_ids))
-        rows = self.db.query(
-            "SELECT canonical_id, title, url, source, published_at, similarity"
-            f" FROM article_alternates WHERE canonical_id IN ({marks}) ORDER BY id",
-            tuple(article_ids),
-        )
+        rows: list[sqlite3.Row | tuple] = []
+        ids = list(dict.fromkeys(article_ids))
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            part = ids[start : start + _IDS_PER_QUERY]
+            marks = ",".join("?" * len(part))
+            rows += self.db.query(
+                "SELECT canonical_id, title, url, source, published_at, similarity, id"
+                f" FROM article_alternates WHERE canonical_id IN ({marks})",
+                tuple(part),
+            )
+        rows.sort(key=lambda r: r[6])
         found: dict[int, list[AlternateSource]] = {}
         for r in rows:
             found.setdefault(int(r[0]), []).append(
@@ -59,4 +76,20 @@ class AlternateRepository:
                     similarity=r[5],
                 )
             )
+        return found
+
+    def outlets_for(self, own_outlets: dict[int, str]) -> dict[int, list[str]]:
+        """ "Also reported by": the distinct outlets of each article's copies, oldest first,
+        without the article's own outlet (`own_outlets`: article id → its outlet)."""
+        found: dict[int, list[str]] = {}
+        for article_id, copies in self.for_articles(list(own_outlets)).items():
+            seen = {own_outlets[article_id].casefold()}
+            names: list[str] = []
+            for copy in copies:
+                name = outlet_name(copy.source, copy.url)
+                if name.casefold() not in seen:
+                    seen.add(name.casefold())
+                    names.append(name)
+            if names:
+                found[article_id] = names
         return found

@@ -7,6 +7,7 @@ from datetime import timedelta
 from telegram import LinkPreviewOptions, Update
 from telegram.ext import (
     Application,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -16,10 +17,11 @@ from telegram.ext import (
 )
 
 from bot.errors import BriefbotError
-from bot.telegram import briefing_handlers, commands, questions
+from bot.telegram import briefing_handlers, commands, feed_handlers, link_offer, questions
 from bot.telegram.access import check_access
 from bot.telegram.briefing_jobs import start_briefings
 from bot.telegram.errors import on_error
+from bot.telegram.feed_jobs import start_feed_polling
 from bot.telegram.flood import FloodLimiter
 from bot.telegram.services import Services, services
 
@@ -42,8 +44,8 @@ async def _expire_conversations(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build_application(svc: Services, token: str | None = None) -> Application:
-    """PTB Application with rate limiter, job queue, handlers, briefing jobs and the error
-    handler."""
+    """PTB Application with rate limiter, job queue, handlers, briefing and feed-polling
+    jobs and the error handler."""
     settings = svc.settings
     if token is None:
         if settings.telegram_token is None:
@@ -90,7 +92,22 @@ def build_application(svc: Services, token: str | None = None) -> Application:
     app.add_handler(CommandHandler("subscriptions", briefing_handlers.on_subscriptions))
     app.add_handler(CommandHandler("pause", briefing_handlers.on_pause))
     app.add_handler(CommandHandler("resume", briefing_handlers.on_resume))
+    app.add_handler(CommandHandler("addfeed", feed_handlers.on_addfeed))
+    app.add_handler(CommandHandler("feeds", feed_handlers.on_feeds))
+    app.add_handler(CommandHandler("removefeed", feed_handlers.on_removefeed))
+    app.add_handler(CommandHandler("resumefeed", feed_handlers.on_resumefeed))
+    app.add_handler(CommandHandler("add", feed_handlers.on_add))
+    app.add_handler(
+        CallbackQueryHandler(link_offer.on_add_link, pattern=link_offer.CALLBACK_PATTERN)
+    )
     text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
+    forwarded = filters.FORWARDED & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & forwarded & filters.UpdateType.MESSAGE,
+            link_offer.on_forwarded,
+        )
+    )
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & text, questions.on_private_text))
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & text, questions.on_group_text))
     app.add_error_handler(on_error)
@@ -100,4 +117,5 @@ def build_application(svc: Services, token: str | None = None) -> Application:
         )
     svc.courier.bind(app.bot)
     start_briefings(app.job_queue, settings)
+    start_feed_polling(app.job_queue, settings)
     return app

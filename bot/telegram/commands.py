@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     Update,
 )
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.models import ArticleSummary
+from bot.telegram.access import is_admin
 from bot.telegram.addressing import is_private
 from bot.telegram.render import escape, split_html
 from bot.telegram.services import services
@@ -31,6 +36,16 @@ PRIVATE_COMMANDS = [
     BotCommand("help", "how to use me"),
 ]
 GROUP_COMMANDS = [c for c in PRIVATE_COMMANDS if c.command != "start"]
+# Shown only in each bot admin's private chat: everyone else would only get a refusal.
+ADMIN_COMMANDS = [
+    BotCommand("add", "admin: add one article by URL"),
+    BotCommand("addfeed", "admin: subscribe to a feed URL [name]"),
+    BotCommand("feeds", "admin: list feeds and their state"),
+    BotCommand("removefeed", "admin: remove a feed ID|URL"),
+    BotCommand("resumefeed", "admin: resume a paused feed ID|URL"),
+]
+
+log = logging.getLogger(__name__)
 
 HELP = (
     "<b>How to ask</b>\n"
@@ -45,12 +60,30 @@ HELP = (
     "/subscribe 07:30 Europe/Berlin Iraq, Syria (default 08:00 in the chat's timezone).\n"
     "• /subscriptions, /pause, /resume, /unsubscribe — in groups, admins change it."
 )
+ADMIN_HELP = (
+    "<b>Corpus (bot admins)</b>\n"
+    "• /add URL — fetch one article and add it.\n"
+    "• /addfeed URL [name] — subscribe to an RSS/Atom feed (polled automatically).\n"
+    "• /feeds — every feed with its state and last error; /removefeed ID|URL; "
+    "/resumefeed ID|URL for a paused one.\n"
+    "• Forward me a message with a link: I offer to add it."
+)
 
 
 async def register_commands(app: Application) -> None:
-    """setMyCommands for private chats and for groups."""
+    """setMyCommands for private chats and groups, plus the admin commands in each bot
+    admin's own private chat (Telegram refuses that scope until the admin has started
+    the bot: logged, not fatal)."""
     await app.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    settings = app.bot_data["services"].settings
+    for admin in settings.telegram_admin_users:
+        try:
+            await app.bot.set_my_commands(
+                PRIVATE_COMMANDS + ADMIN_COMMANDS, scope=BotCommandScopeChat(admin)
+            )
+        except TelegramError as exc:
+            log.info("no admin command menu for user %s yet: %s", admin, exc)
 
 
 def _date_range(context: ContextTypes.DEFAULT_TYPE) -> tuple[int, str]:
@@ -79,12 +112,20 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         update,
         "Hi! I'm <b>briefbot</b>. I answer questions about the news with short summaries "
         "where every sentence cites its article.\n\n"
-        f"I know {count:,} article(s) {span}.\n\n" + HELP,
+        f"I know {count:,} article(s) {span}.\n\n" + _help(update, context),
     )
 
 
+def _help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The help text; bot admins also read about their corpus commands."""
+    user = update.effective_user
+    if user is not None and is_admin(services(context).settings, user.id):
+        return f"{HELP}\n\n{ADMIN_HELP}"
+    return HELP
+
+
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _reply(update, HELP)
+    await _reply(update, _help(update, context))
 
 
 async def on_reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,7 +9,14 @@ from __future__ import annotations
 import re
 
 from bot.models import Answer, SourceRef
-from bot.text.markup import MESSAGE_LIMIT, escape, html_to_plain, link, split_html
+from bot.text.markup import (
+    MESSAGE_LIMIT,
+    compact_names,
+    escape,
+    html_to_plain,
+    link,
+    split_html,
+)
 
 __all__ = [
     "MESSAGE_LIMIT",
@@ -30,12 +37,15 @@ def _cited(text: str, urls: dict[int, str | None]) -> str:
 
 
 def source_line(ref: SourceRef) -> str:
-    """`[n] title · source · date`, the title linking to the article when it has a URL."""
+    """`[n] title · source · date · also: Reuters, AP +3`, the title linking to the article
+    when it has a URL; "also" names other outlets that carried the same article."""
     parts = [link(ref.url, escape(ref.title))]
     if ref.source:
         parts.append(escape(ref.source))
     if ref.published_at:
         parts.append(ref.published_at.date().isoformat())
+    if ref.also_reported_by:
+        parts.append("also: " + escape(compact_names(ref.also_reported_by)))
     return f"[{ref.n}] " + " · ".join(parts)
 
 

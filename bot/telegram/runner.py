@@ -12,7 +12,7 @@ from telegram.ext import Application
 
 from bot.config import Settings
 
-ALLOWED_UPDATES = [Update.MESSAGE]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
 def run_polling(app: Application, settings: Settings) -> None:

@@ -22,6 +22,13 @@ def escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def compact_names(names: list[str], shown: int = 2) -> str:
+    """`Reuters, AP +3`: the first `shown` names and how many more (plain text; escape it)."""
+    head = ", ".join(names[:shown])
+    rest = len(names) - shown
+    return f"{head} +{rest}" if rest > 0 else head
+
+
 def link(url: str | None, label_html: str) -> str:
     """`label_html` linked to `url` when it is an http(s) URL (Telegram rejects the rest)."""
     if not url or not url.lower().startswith(("http://", "https://")):
