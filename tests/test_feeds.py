@@ -4,7 +4,6 @@ syndicated copies collapsed into alternates."""
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +13,7 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.errors import BriefbotError
 from bot.fetch.errors import BlockedAddress
-from tests.support.content import Item, article_page, atom, rss1, rss2
+from tests.support.content import Item, article_page, atom, long_text, rss1, rss2
 from tests.support.webserver import LoopbackServer, Reply, Request
 
 NOW = datetime(2030, 1, 5, 12, 0, tzinfo=UTC)  # after any real "added_at"
@@ -29,20 +28,6 @@ WIRE = (
     "dollar. Analysts said the cautious tone suggested policymakers were worried about a "
     "second wave of price rises as fuel costs climb again ahead of the winter season."
 )
-
-
-VOCAB = [
-    a + b
-    for a in ("ba", "ko", "mi", "tu", "re", "sa", "lo", "ne")
-    for b in ("rt", "nd", "lk", "ss", "mp", "ft", "rn", "ck", "st", "ng")
-]
-
-
-def long_text(topic: str) -> str:
-    """About 120 words of a text unique to `topic` (random words, seeded by the topic)."""
-    rng = random.Random(topic)
-    sentences = (" ".join(rng.choices(VOCAB, k=12)).capitalize() + "." for _ in range(10))
-    return f"About {topic}. " + " ".join(sentences)
 
 
 @pytest.fixture

@@ -154,8 +154,8 @@ class BotApiEmulator(BotApiMethods):
         """What getChatMember reports: member, administrator, creator, left, kicked."""
         self.chat(chat_id).member_status[user_id] = status
 
-    def _push(self, message: dict[str, Any]) -> dict[str, Any]:
-        update = {"update_id": next(self._update_ids), "message": message}
+    def _push(self, message: dict[str, Any], kind: str = "message") -> dict[str, Any]:
+        update = {"update_id": next(self._update_ids), kind: message}
         self.updates.append(update)
         asyncio.get_running_loop().create_task(self._notify())
         return message
@@ -175,6 +175,7 @@ class BotApiEmulator(BotApiMethods):
         entities: list[dict[str, Any]] | None = None,
         chat_type: str | None = None,
         forum: bool = False,
+        forward_origin: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Inject a text message from a user; returns the Message dict as Telegram sent it."""
         chat = self.chat(chat_id, type=chat_type, forum=forum)
@@ -189,6 +190,8 @@ class BotApiEmulator(BotApiMethods):
             entities = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         if entities:
             message["entities"] = entities
+        if forward_origin is not None:
+            message["forward_origin"] = {"date": message["date"], **forward_origin}
         if isinstance(reply_to, int):
             reply_to = chat.messages[reply_to]
         if reply_to is not None:
@@ -204,6 +207,24 @@ class BotApiEmulator(BotApiMethods):
 
     def private_message(self, user_id: int, text: str, **kw: Any) -> dict[str, Any]:
         return self.user_message(user_id, user_id, text, chat_type="private", **kw)
+
+    def forwarded(
+        self, user_id: int, text: str, *, sender: str = "Some Channel", **kw: Any
+    ) -> dict[str, Any]:
+        """A message the user forwarded to the bot's private chat (original sender hidden)."""
+        origin = {"type": "hidden_user", "sender_user_name": sender}
+        return self.private_message(user_id, text, forward_origin=origin, **kw)
+
+    def press_button(self, user_id: int, message: dict[str, Any], data: str) -> dict[str, Any]:
+        """The user presses the inline button with callback `data` under the bot's `message`."""
+        query = {
+            "id": f"q{time.monotonic_ns()}",
+            "from": user_dict(user_id),
+            "message": message,
+            "chat_instance": str(message["chat"]["id"]),
+            "data": data,
+        }
+        return self._push(query, "callback_query")
 
     def group_message(self, chat_id: int, user_id: int, text: str, **kw: Any) -> dict[str, Any]:
         return self.user_message(chat_id, user_id, text, **kw)

@@ -64,14 +64,25 @@ class BotApiMethods:
     async def api_setWebhook(self, params: dict[str, Any]) -> bool:
         return True
 
+    @staticmethod
+    def _scope_key(params: dict[str, Any]) -> str:
+        """`default`, `all_private_chats`, … or `chat:<id>` for one chat's menu."""
+        scope = params.get("scope") or {"type": "default"}
+        if "chat_id" in scope:
+            return f"{scope['type']}:{scope['chat_id']}"
+        return str(scope["type"])
+
     async def api_setMyCommands(self, params: dict[str, Any]) -> bool:
-        scope = (params.get("scope") or {"type": "default"})["type"]
-        self.commands[scope] = list(params.get("commands") or [])
+        self.commands[self._scope_key(params)] = list(params.get("commands") or [])
         return True
 
     async def api_getMyCommands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        scope = (params.get("scope") or {"type": "default"})["type"]
-        return self.commands.get(scope, [])
+        return self.commands.get(self._scope_key(params), [])
+
+    async def api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        if not params.get("callback_query_id"):
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired")
+        return True
 
     async def api_sendChatAction(self, params: dict[str, Any]) -> bool:
         self._known_chat(params)
@@ -96,6 +107,8 @@ class BotApiMethods:
             "from": await self.api_getMe({}),
             "text": text,
         }
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
         reply = params.get("reply_parameters")
         if reply:
             replied = chat.messages.get(int(reply["message_id"]))
@@ -121,7 +134,8 @@ class BotApiMethods:
         if message["from"]["id"] != self.bot_id:
             raise ApiError(400, "Bad Request: message can't be edited")
         text = self._visible_text(params)
-        if text == message["text"]:
+        markup = params.get("reply_markup")
+        if text == message["text"] and markup == message.get("reply_markup"):
             raise ApiError(
                 400,
                 "Bad Request: message is not modified: specified new message content and "
@@ -130,6 +144,10 @@ class BotApiMethods:
             )
         message["text"] = text
         message["edit_date"] = int(time.time())
+        if markup:  # like Telegram: an edit without a keyboard removes it
+            message["reply_markup"] = markup
+        else:
+            message.pop("reply_markup", None)
         return message
 
     async def api_close(self, params: dict[str, Any]) -> bool:

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from html import escape
+
+VOCAB = [
+    a + b
+    for a in ("ba", "ko", "mi", "tu", "re", "sa", "lo", "ne")
+    for b in ("rt", "nd", "lk", "ss", "mp", "ft", "rn", "ck", "st", "ng")
+]
+
+
+def long_text(topic: str) -> str:
+    """About 120 words of a text unique to `topic` (random words, seeded by the topic)."""
+    rng = random.Random(topic)
+    sentences = (" ".join(rng.choices(VOCAB, k=12)).capitalize() + "." for _ in range(10))
+    return f"About {topic}. " + " ".join(sentences)
 
 
 @dataclass
@@ -90,3 +104,25 @@ def article_page(
         "<ul><li><a href='/privacy'>Privacy</a></li><li><a href='/terms'>Terms</a></li></ul>"
         "</footer></body></html>"
     ).encode()
+
+
+WIRE = (
+    "Central bank officials signalled on Tuesday that interest rates would stay on hold for "
+    "the rest of the year, citing a slowdown in consumer spending and a cooling labour market. "
+    "The governor told reporters in the capital that inflation had fallen for a fourth month "
+    "in a row but remained above the target, and that the board would watch wage growth and "
+    "energy prices closely before any further move. Markets had priced in a small cut by "
+    "December, and bond yields rose after the remarks while the currency gained against the "
+    "dollar. Analysts said the cautious tone suggested policymakers were worried about a "
+    "second wave of price rises as fuel costs climb again ahead of the winter season."
+)
+
+
+def syndicated() -> dict[str, str]:
+    """One wire story as four outlets print it: each text differs, all are near-duplicates."""
+    return {
+        "Wire": WIRE,
+        "Daily": WIRE.replace("on Tuesday", "on Tuesday morning") + " Reporting by Daily staff.",
+        "Herald": "LONDON (Herald) - " + WIRE.replace("closely", "very closely"),
+        "Post": WIRE + " Additional reporting by Post staff.",
+    }
