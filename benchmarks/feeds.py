@@ -5,7 +5,9 @@
 A child process serves FEEDS RSS feeds of ENTRIES teaser entries each, linking to article
 pages built from the BBC corpus; the engine polls them all (fetch, parse, page fetch,
 trafilatura extraction, near-duplicate check, store), then polls again (every feed answers
-304). Extraction time per page is measured separately, in one thread. Prints JSON.
+304). During the first poll a 10 ms ticker measures event-loop stalls (the bot runs the same
+poll in its event loop). Extraction time per page is measured separately, in one thread.
+Prints JSON.
 """
 
 from __future__ import annotations
@@ -73,10 +75,25 @@ def _etag_route(body: bytes, etag: str) -> Any:
     return reply
 
 
-async def poll_all(engine: Engine) -> tuple[float, list[Any]]:
+async def poll_all(engine: Engine) -> tuple[float, list[Any], list[float]]:
+    """Poll every feed once; also how late a 10 ms ticker ran meanwhile (event-loop stalls:
+    what a bot answering questions during a poll round would feel)."""
+    lags: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        while not done.is_set():
+            before = time.perf_counter()
+            await asyncio.sleep(0.01)
+            lags.append(time.perf_counter() - before - 0.01)
+
+    watch = asyncio.create_task(ticker())
     started = time.perf_counter()
     results = await engine.poll_feeds()
-    return time.perf_counter() - started, results
+    elapsed = time.perf_counter() - started
+    done.set()
+    await watch
+    return elapsed, results, lags
 
 
 def extraction_times(corpus: Path, count: int) -> list[float]:
@@ -114,8 +131,8 @@ def main() -> None:
             engine = Engine(settings)
             for f in range(args.feeds):
                 engine.add_feed(f"http://127.0.0.1:{port}/feed/{f}.xml")
-            first_s, first = asyncio.run(poll_all(engine))
-            second_s, second = asyncio.run(poll_all(engine))
+            first_s, first, lags = asyncio.run(poll_all(engine))
+            second_s, second, _ = asyncio.run(poll_all(engine))
             engine.close()
     finally:
         server.kill()
@@ -133,6 +150,9 @@ def main() -> None:
                 "errors": sum(r.status == "error" for r in first),
                 "first_poll_s": round(first_s, 2),
                 "entries_per_s": round(entries / first_s, 1),
+                "loop_lag_p50_ms": round(statistics.median(lags) * 1000, 1),
+                "loop_lag_p99_ms": round(percentile(lags, 0.99) * 1000, 1),
+                "loop_lag_max_ms": round(max(lags) * 1000, 1),
                 "second_poll_s": round(second_s, 2),
                 "second_poll_not_modified": sum(r.status == "not_modified" for r in second),
                 "extract_pages": len(extract),

@@ -92,6 +92,8 @@ class Engine:
         return LLMStorySummariser(s, self.llm.client, self.llm.prompts, self.usage)
 
     def close(self) -> None:
+        if self._feeds is not None:
+            self._feeds.poller.close()
         self.db.close()
 
     async def aclose(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Executor
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -15,9 +16,17 @@ from bot.models import ArticleIn
 
 
 async def fetch_article(
-    fetcher: SafeFetcher, url: str, *, source: str | None = None, origin: str | None = None
+    fetcher: SafeFetcher,
+    url: str,
+    *,
+    source: str | None = None,
+    origin: str | None = None,
+    executor: Executor | None = None,
 ) -> ArticleIn:
-    """Fetch and extract one article; raises `FetchError` (incl. no article found)."""
+    """Fetch and extract one article; raises `FetchError` (incl. no article found).
+
+    Extraction runs on `executor` (default: asyncio's thread pool), off the event loop.
+    """
     result = await fetcher.fetch(url, allowed_types=PAGE_TYPES)
     if result.content_type == "text/plain":
         text = result.text().strip()
@@ -28,7 +37,8 @@ async def fetch_article(
             title=first, text=text, url=result.final_url, source=source, origin=origin or url
         )
     markup: str | bytes = result.text() if result.charset else result.content
-    page = await asyncio.to_thread(extract_page, markup, result.final_url)
+    loop = asyncio.get_running_loop()
+    page = await loop.run_in_executor(executor, extract_page, markup, result.final_url)
     if page is None:
         raise FeedParseError(result.final_url, "no article text found on the page")
     return ArticleIn(

@@ -1,5 +1,10 @@
 """Poll feeds: conditional GET, parse, skip seen entries, complete teasers, store, reschedule.
 
+It runs in the bot's event loop: parsing, extraction, storing and every database call go to
+one worker thread of the poller's own. The work is GIL-bound, so more threads only contend:
+one worker polled ~10 % faster than asyncio's default pool and halved the event loop's p99
+stall (docs/benchmarks.md). An ingest holds the database lock for its batch, so the loop
+must not wait on that lock either.
 Every failure of a feed (network, size, type, parse) is recorded on that feed with backoff
 and never stops the other feeds; a failed page falls back to the entry's own summary.
 """
@@ -7,8 +12,12 @@ and never stops the other feeds; a failed page falls back to the entry's own sum
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from bot.config import Settings
@@ -22,6 +31,8 @@ from bot.models import ArticleIn, Feed, PollResult, Rejection
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 class FeedPoller:
     def __init__(self, repo: FeedRepository, ingestor: Ingestor, settings: Settings) -> None:
@@ -29,6 +40,16 @@ class FeedPoller:
         self.ingestor = ingestor
         self.settings = settings
         self._in_flight: set[int] = set()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-worker")
+
+    def close(self) -> None:
+        """Let the worker thread end (pending work, if any, still finishes)."""
+        self._worker.shutdown(wait=False)
+
+    async def off_loop(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run blocking work (CPU or database) on the poller's worker thread."""
+        call = functools.partial(fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._worker, call)
 
     def interval(self, feed: Feed) -> int:
         return max(feed.interval_minutes, self.settings.feed_min_interval)
@@ -60,7 +81,7 @@ class FeedPoller:
     ) -> PollResult:
         result = PollResult(feed_id=feed.id, url=feed.url, status="ok")
         try:
-            etag, modified = self.repo.validators(feed.id)
+            etag, modified = await self.off_loop(self.repo.validators, feed.id)
             conditional = {"If-None-Match": etag} if etag else {}
             if modified:
                 conditional["If-Modified-Since"] = modified
@@ -69,22 +90,21 @@ class FeedPoller:
             if fetched.not_modified:
                 result.status = "not_modified"
             else:
-                parsed = await asyncio.to_thread(
+                parsed = await self.off_loop(
                     parse_feed,
                     fetched.content,
                     fetched.final_url,
                     fetched.headers.get("content-type", ""),
                 )
                 result.entries = len(parsed.entries)
-                fresh = self.repo.unseen(feed.id, parsed.entries)
+                fresh = await self.off_loop(self.repo.unseen, feed.id, parsed.entries)
                 result.new_entries = len(fresh)
                 articles = await self._articles(fetcher, page_slots, feed, parsed, fresh, result)
-                result.report.merge(
-                    await asyncio.to_thread(self.ingestor.ingest_articles, articles)
-                )
+                result.report.merge(await self.off_loop(self.ingestor.ingest_articles, articles))
                 if parsed.warning:
                     result.report.warnings.append(Rejection(origin=feed.url, reason=parsed.warning))
-            self.repo.record_success(
+            await self.off_loop(
+                self.repo.record_success,
                 feed.id,
                 now=now,
                 next_poll=now + timedelta(minutes=self.interval(feed)),
@@ -98,7 +118,8 @@ class FeedPoller:
                 log.exception("unexpected error polling %s", feed.url)
             reason = str(exc) if isinstance(exc, FetchError) else f"{type(exc).__name__}: {exc}"
             result.status, result.error = "error", reason
-            result.paused = self.repo.record_failure(
+            result.paused = await self.off_loop(
+                self.repo.record_failure,
                 feed.id,
                 now=now,
                 error=reason,
@@ -136,7 +157,11 @@ class FeedPoller:
             try:
                 async with page_slots:
                     page = await fetch_article(
-                        fetcher, entry.link or "", source=source, origin=origin
+                        fetcher,
+                        entry.link or "",
+                        source=source,
+                        origin=origin,
+                        executor=self._worker,
                     )
                 result.pages_fetched += 1
             except FetchError as exc:
