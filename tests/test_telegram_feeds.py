@@ -252,9 +252,12 @@ async def test_admin_commands_are_in_the_admins_menu_only(
     async with run_bot(engine_for(s), s, botapi):
         botapi.private_message(ADMIN, "/help")
         [help_reply] = await botapi.wait_for("sendMessage", where=to(ADMIN))
+        botapi.private_message(USER, "/help")
+        [user_help] = await botapi.wait_for("sendMessage", where=to(USER))
     public = {c["command"] for c in botapi.commands["all_private_chats"]}
     admin = {c["command"] for c in botapi.commands[f"chat:{ADMIN}"]}
     assert "addfeed" not in public and "feeds" not in public
     assert {"add", "addfeed", "feeds", "removefeed", "resumefeed", "ask"} <= admin
     assert "chat:777" not in botapi.commands, "an admin who never started the bot is skipped"
     assert "/addfeed URL [name]" in parse_html(help_reply.text)
+    assert "/addfeed" not in parse_html(user_help.text)

@@ -19,7 +19,9 @@ class Story(BaseModel):
     sources: list[SourceRef] = Field(default_factory=list, description="articles cited here")
     article_ids: list[int] = Field(default_factory=list, description="every article of the story")
     articles: int = Field(description="articles in the story, syndicated copies included")
-    duplicates: int = Field(default=0, description="syndicated copies collapsed into others")
+    duplicates: int = Field(
+        default=0, description="syndicated copies collapsed into others (at ingest or here)"
+    )
     outlets: list[str] = Field(default_factory=list, description="distinct sources")
     first_seen: datetime
     last_seen: datetime
