@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -50,6 +51,29 @@ class Settings(BaseSettings):
         description="minimum share of the question's term weight a passage must cover",
     )
     max_answer_sentences: int = Field(default=4, ge=1, le=10)
+
+    # --- Retrieval quality (issue 7) ---------------------------------------------------
+    retrieval: Literal["bm25", "dense", "hybrid"] = Field(
+        default="hybrid", description="ranking: lexical, embeddings, or both fused with RRF"
+    )
+    rrf_k: float = Field(default=60.0, gt=0, description="reciprocal rank fusion constant")
+    fusion_depth: int = Field(
+        default=50, ge=5, le=1000, description="passages taken from each list before fusion"
+    )
+    embeddings_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible /v1 URL; unset = offline wordllama"
+    )
+    embeddings_model: str = "text-embedding-3-small"
+    embeddings_api_key: SecretStr | None = Field(
+        default=None, description="key for the embeddings endpoint (else OPENAI_API_KEY)"
+    )
+    embeddings_batch: int = Field(default=256, ge=1, le=4096)
+    embeddings_timeout: float = Field(default=30.0, gt=0)
+    recency_reference: Literal["auto", "now", "corpus"] = Field(
+        default="auto",
+        description="what 'yesterday' is relative to: now, the newest article, or now unless "
+        "the corpus has nothing from the last week",
+    )
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:

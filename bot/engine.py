@@ -12,6 +12,10 @@ from bot.ingest.pipeline import Ingestor, Progress
 from bot.models import Answer, ArticleSummary, IngestReport, SearchFilters, Stats, Turn
 from bot.resources import bundled_dir
 from bot.retrieval.bm25 import Retriever, SearchResult
+from bot.retrieval.dense import DenseIndex
+from bot.retrieval.embeddings import make_embedder
+from bot.retrieval.hybrid import HybridRetriever
+from bot.retrieval.vectors import VectorStore
 from bot.store.articles import ArticleRepository
 from bot.store.db import Database
 
@@ -27,6 +31,13 @@ class Engine:
         self.articles = ArticleRepository(self.db)
         self.retriever = Retriever(self.db, settings)
         self.ingestor = Ingestor(self.db, settings)
+        self.vectors: VectorStore | None = None
+        dense = None
+        if settings.retrieval != "bm25":
+            self.vectors = VectorStore(self.db, make_embedder(settings))
+            dense = DenseIndex(self.vectors)
+            self.ingestor.after_batch.append(self.vectors.add_articles)
+        self.hybrid = HybridRetriever(self.db, settings, self.retriever, dense)
 
     def close(self) -> None:
         self.db.close()
@@ -50,7 +61,7 @@ class Engine:
     def search(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
     ) -> SearchResult:
-        return self.retriever.search(question, k=k, filters=filters)
+        return self.hybrid.search(question, k=k, filters=filters)
 
     def answer_extractive(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
@@ -80,6 +91,12 @@ class Engine:
         `chat_id` keys per-chat budgets; `on_delta` receives streamed draft text.
         """
         return self.answer_extractive(question, k=k, filters=filters)
+
+    def reindex(self, progress: Progress | None = None) -> int:
+        """Compute the vectors chunks lack (new embedder, failed batch); returns how many."""
+        if self.vectors is None:
+            return 0
+        return self.vectors.fill_missing(progress=progress)
 
     def stats(self) -> Stats:
         return self.articles.stats()

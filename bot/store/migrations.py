@@ -95,9 +95,24 @@ def _v2_stats_vocab_meta(db: sqlite3.Connection) -> None:
     )
 
 
+def _v3_chunk_vectors(db: sqlite3.Connection) -> None:
+    """Dense embeddings per chunk (float16 BLOBs); `model` says which embedder made them."""
+    run_script(
+        db,
+        """
+        CREATE TABLE chunk_vectors (
+            chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+            model    TEXT NOT NULL,
+            vector   BLOB NOT NULL
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_articles_chunks,
     _v2_stats_vocab_meta,
+    _v3_chunk_vectors,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

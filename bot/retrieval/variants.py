@@ -1,0 +1,93 @@
+"""Spelling variants in news questions: U.S./US, 3,785/3785, al-Asad/alAsad.
+
+The tokenizer (like FTS5's) already splits hyphens and apostrophes, so "al-Asad" matches
+"al Asad" and "Sistani's" matches "Sistani". What it cannot do is match a written form that
+tokenizes differently: "U.S." is the tokens u+s while "US" is one token; "3,785" is 3+785
+while "3785" is one. We add the other form to the question and group the forms, so either
+form in a passage counts as the same term for coverage (and so for abstention).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.retrieval.query import QueryTerms, analyze
+from bot.text.words import stem, words
+
+Alternative = tuple[str, ...]
+
+_DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+_ACRONYM = re.compile(r"\b[A-Z]{2,3}\b")
+_GROUPED_NUMBER = re.compile(r"\b\d{1,3}(?:,\d{3})+\b")
+_PLAIN_NUMBER = re.compile(r"\b\d{4,}\b")
+_HYPHENATED = re.compile(r"\b[^\W\d_]+(?:[-‐‑][^\W\d_]+)+\b")
+
+
+def _stems(text: str) -> Alternative:
+    return tuple(stem(w) for w in words(text))
+
+
+def _with_commas(digits: str) -> str:
+    return f"{int(digits):,}"
+
+
+def variant_forms(question: str) -> list[tuple[str, str]]:
+    """(form in the question, other form) pairs worth adding."""
+    pairs: list[tuple[str, str]] = []
+    for m in _DOTTED.finditer(question):
+        pairs.append((m.group(), m.group().replace(".", "")))
+    for m in _ACRONYM.finditer(question):
+        pairs.append((m.group(), ".".join(m.group()) + "."))
+    for m in _GROUPED_NUMBER.finditer(question):
+        pairs.append((m.group(), m.group().replace(",", "")))
+    for m in _PLAIN_NUMBER.finditer(question):
+        if not (len(m.group()) == 4 and m.group()[:2] in ("19", "20")):
+            pairs.append((m.group(), _with_commas(m.group())))
+    for m in _HYPHENATED.finditer(question):
+        pairs.append((m.group(), re.sub(r"[-‐‑]", "", m.group())))
+    return pairs
+
+
+@dataclass
+class GroupedQueryTerms(QueryTerms):
+    """Query terms where alternative spellings count once: any one form present covers it."""
+
+    groups: list[list[Alternative]] = field(default_factory=list)
+
+    def _units(self) -> list[tuple[list[Alternative], float]]:
+        grouped: set[str] = set()
+        units: list[tuple[list[Alternative], float]] = []
+        for group in self.groups:
+            alts = [tuple(s for s in alt if s in self.surface) for alt in group]
+            alts = [a for a in alts if a]
+            if len(alts) < 2:
+                continue
+            grouped.update(s for a in alts for s in a)
+            weight = max(sum(self.weights.get(s, 0.0) for s in a) for a in alts)
+            units.append((alts, weight))
+        for s in self.stems:
+            if s not in grouped:
+                units.append(([(s,)], self.weights.get(s, 0.0)))
+        return units
+
+    @property
+    def total_weight(self) -> float:
+        return sum(w for _, w in self._units())
+
+    def coverage(self, present: set[str]) -> float:
+        units = self._units()
+        total = sum(w for _, w in units)
+        if total <= 0:
+            return 0.0
+        found = sum(w for alts, w in units if any(all(s in present for s in a) for a in alts))
+        return found / total
+
+
+def expand(question: str) -> tuple[str, GroupedQueryTerms]:
+    """The question with variant forms appended, and its grouped terms (weights unset)."""
+    pairs = variant_forms(question)
+    expanded = question + "".join(f" {other}" for _, other in pairs)
+    base = analyze(expanded)
+    groups = [[_stems(form), _stems(other)] for form, other in pairs]
+    return expanded, GroupedQueryTerms(stems=base.stems, surface=base.surface, groups=groups)
