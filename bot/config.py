@@ -54,9 +54,12 @@ class Settings(BaseSettings):
 
     # --- Retrieval quality (issue 7) ---------------------------------------------------
     retrieval: Literal["bm25", "dense", "hybrid"] = Field(
-        default="hybrid", description="ranking: lexical, embeddings, or both fused with RRF"
+        default="bm25", description="ranking: lexical, embeddings, or both fused with RRF"
     )
-    rrf_k: float = Field(default=60.0, gt=0, description="reciprocal rank fusion constant")
+    rrf_k: float = Field(default=10.0, gt=0, description="reciprocal rank fusion constant")
+    dense_weight: float = Field(
+        default=0.5, ge=0.0, le=4.0, description="weight of the dense list in the fusion"
+    )
     fusion_depth: int = Field(
         default=50, ge=5, le=1000, description="passages taken from each list before fusion"
     )

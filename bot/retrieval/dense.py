@@ -25,11 +25,22 @@ class DenseIndex:
         self.ids = np.zeros(0, dtype=np.int64)
         self.matrix = np.zeros((0, 0), dtype=np.float32)
         self._lock = threading.Lock()
+        self._seen: tuple[int, int] | None = None
+
+    def _corpus_key(self) -> tuple[int, int]:
+        """(highest chunk id, chunk count): both O(1) reads, and they change on every write."""
+        top = self.store.db.query("SELECT max(id) FROM chunks")[0][0] or 0
+        count = self.store.db.query("SELECT chunks FROM corpus_stats WHERE id = 1")[0][0]
+        return int(top), int(count)
 
     def refresh(self) -> None:
         """Pick up vectors written since the last load; reload fully after deletions."""
         with self._lock:
-            self.store.fill_missing(limit=LAZY_FILL_LIMIT)
+            key = self._corpus_key()
+            if key == self._seen:
+                return
+            if self.store.fill_missing(limit=LAZY_FILL_LIMIT) < LAZY_FILL_LIMIT:
+                self._seen = key
             count = self.store.count()
             if count < len(self.ids):
                 self.ids = np.zeros(0, dtype=np.int64)

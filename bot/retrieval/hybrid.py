@@ -21,7 +21,7 @@ from bot.retrieval.variants import expand
 from bot.store.articles import filter_sql
 from bot.store.db import Database
 from bot.store.timefmt import from_db, required_time, utcnow
-from bot.text.words import STOPWORDS, stems, words
+from bot.text.words import STOPWORDS, stem, words
 
 # A corpus with nothing newer than this is "stale": time words refer to its newest article.
 STALE_AFTER = timedelta(days=7)
@@ -38,6 +38,18 @@ _ROW_SQL = (
 def _when(p: Passage) -> float:
     when = p.published_at or p.ingested_at
     return when.timestamp() if when else 0.0
+
+
+def _within(p: Passage, since: datetime | None, until: datetime | None) -> bool:
+    when = p.published_at
+    if when is None:
+        return False
+    return (since is None or when >= since) and (until is None or when <= until)
+
+
+def _stem_set(text: str) -> set[str]:
+    """Distinct stems of a text, stemming each distinct word once."""
+    return {stem(w) for w in set(words(text))}
 
 
 def _passage(row: Any) -> Passage:
@@ -112,13 +124,22 @@ class HybridRetriever:
         tq = parse_time_words(question, self.reference_time(now))
         if not tq.has_window and not tq.prefer_recent:
             return self._search(question, k, filters, prefer_recent=False)
+        if tq.absolute:
+            window = (tq.since, tq.until)
+            return self._search(question, k, filters, prefer_recent=tq.prefer_recent, boost=window)
         result = self._search(tq.text, k, _intersect(filters, tq), prefer_recent=tq.prefer_recent)
         if not result.passages and tq.has_window:
             result = self._search(tq.text, k, filters, prefer_recent=True)
         return result
 
     def _search(
-        self, question: str, k: int, filters: SearchFilters | None, *, prefer_recent: bool
+        self,
+        question: str,
+        k: int,
+        filters: SearchFilters | None,
+        *,
+        prefer_recent: bool,
+        boost: tuple[datetime | None, datetime | None] | None = None,
     ) -> SearchResult:
         only_time = not any(w not in STOPWORDS for w in words(question))
         if only_time and (prefer_recent or (filters and (filters.since or filters.until))):
@@ -136,15 +157,21 @@ class HybridRetriever:
             lists.append([cid for cid, _ in hits])
             self._fetch(by_id, [cid for cid, _ in hits])
         weights = [1.0] * len(lists)
+        if len(lists) == 2:
+            weights[1] = self.settings.dense_weight
         if prefer_recent:
             pool = sorted(by_id.values(), key=lambda p: (-_when(p), p.chunk_id))
             lists.append([p.chunk_id for p in pool])
             weights.append(RECENCY_WEIGHT)
         fused = rrf(lists, self.settings.rrf_k, weights)
+        if boost is not None:
+            for cid in fused:
+                if _within(by_id[cid], *boost):
+                    fused[cid] += 1.0 / (self.settings.rrf_k + 1)
         passages = []
         for cid, score in fused.items():
             p = by_id[cid]
-            present = set(stems(p.title)) | set(stems(p.text))
+            present = _stem_set(p.title) | _stem_set(p.text)
             passages.append(
                 p.model_copy(update={"score": score, "coverage": query.coverage(present)})
             )

@@ -27,13 +27,18 @@ _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
 
 @dataclass
 class TimeQuery:
-    """The question minus its time words, with the window or recency preference they meant."""
+    """The question minus its time words, with the window or recency preference they meant.
+
+    `absolute` windows ("on Oct 18", "in November") name a date that may also be part of the
+    story ("sales fell in November"), so the retriever boosts rather than filters by them.
+    """
 
     text: str
     since: datetime | None = None
     until: datetime | None = None
     prefer_recent: bool = False
     phrase: str | None = None
+    absolute: bool = False
 
     @property
     def has_window(self) -> bool:
@@ -136,11 +141,12 @@ def _weekday(m: re.Match[str], ref: datetime) -> Window | None:
 
 
 _N = r"(?P<n>\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")"
+_NOT_OF_YEAR = r"(?!\s+of\s+(?:19|20)\d\d)"
 _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     (
         re.compile(
             rf"\b(?:in\s+|over\s+|during\s+)?(?:the\s+)?(?:last|past)\s+{_N}\s+"
-            r"(?P<unit>hours?|days?|weeks?|months?)\b",
+            r"(?P<unit>hours?|days?|weeks?|months?)\b" + _NOT_OF_YEAR,
             re.I,
         ),
         _last_n,
@@ -148,7 +154,7 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     (
         re.compile(
             r"\b(?:in\s+|over\s+|during\s+)?(?:the\s+)?(?P<which>this|last|past)\s+"
-            r"(?P<unit>week|month|year)\b",
+            r"(?P<unit>week|month|year)\b" + _NOT_OF_YEAR,
             re.I,
         ),
         _relative,
@@ -194,6 +200,7 @@ def parse_time_words(question: str, reference: datetime) -> TimeQuery:
             until=window[1],
             prefer_recent=recent,
             phrase=m.group(0).strip(),
+            absolute=handler in (_month_day, _month_only),
         )
     if _RECENT.search(question):
         return TimeQuery(text=_tidy(_RECENT.sub(" ", question)), prefer_recent=True)

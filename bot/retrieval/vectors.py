@@ -22,9 +22,13 @@ DTYPE = np.float16
 FILL_BATCH = 2000
 
 
+# Static embeddings are averages: the first ~250 words carry the topic; more only costs time.
+MAX_EMBED_CHARS = 1500
+
+
 def passage_text(title: str, text: str) -> str:
     """What gets embedded: the headline gives a short chunk its topic."""
-    return f"{title}\n{text}"
+    return f"{title}\n{text[:MAX_EMBED_CHARS]}"
 
 
 class VectorStore:
