@@ -47,8 +47,10 @@ def question_from(sentence: str) -> tuple[str, str] | None:
 
 
 def main() -> None:
-    hand = {json.loads(line)["article"] for line in HAND.open()}
-    items = [json.loads(line) for line in gzip.open(BBC, "rt", encoding="utf-8")]
+    with HAND.open(encoding="utf-8") as fh:
+        hand = {json.loads(line)["article"] for line in fh}
+    with gzip.open(BBC, "rt", encoding="utf-8") as fh:
+        items = [json.loads(line) for line in fh]
     titles = Counter(item["title"] for item in items)
     for item in items[3::20]:
         if item["id"] in hand or titles[item["title"]] > 1:

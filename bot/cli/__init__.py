@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from bot import __version__
-from bot.cli import ask_cmd, info_cmd, ingest_cmd
+from bot.cli import ask_cmd, info_cmd, ingest_cmd, reindex_cmd
 from bot.cli.common import common_parent
 from bot.errors import BriefbotError
 from bot.store.db import StoreError
 
-COMMANDS = [ingest_cmd, ask_cmd, info_cmd]
+COMMANDS = [ingest_cmd, ask_cmd, info_cmd, reindex_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,13 +7,17 @@ loaded once and extended incrementally with vectors of newer chunks.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import numpy as np
 
 from bot.models import SearchFilters
+from bot.retrieval.embeddings import EmbeddingError
 from bot.retrieval.vectors import VectorStore
 from bot.store.articles import filter_sql
+
+log = logging.getLogger(__name__)
 
 # Chunks embedded lazily at search time when some lack vectors (e.g. after an endpoint outage).
 LAZY_FILL_LIMIT = 20_000
@@ -39,8 +43,11 @@ class DenseIndex:
             key = self._corpus_key()
             if key == self._seen:
                 return
-            if self.store.fill_missing(limit=LAZY_FILL_LIMIT) < LAZY_FILL_LIMIT:
-                self._seen = key
+            try:
+                if self.store.fill_missing(limit=LAZY_FILL_LIMIT) < LAZY_FILL_LIMIT:
+                    self._seen = key
+            except EmbeddingError as exc:
+                log.warning("dense index searched without missing vectors: %s", exc)
             count = self.store.count()
             if count < len(self.ids):
                 self.ids = np.zeros(0, dtype=np.int64)
@@ -75,7 +82,11 @@ class DenseIndex:
         self.refresh()
         if len(self.ids) == 0 or not question.strip():
             return []
-        query = self.store.embedder.embed([question])[0]
+        try:
+            query = self.store.embedder.embed([question])[0]
+        except EmbeddingError as exc:
+            log.warning("dense retrieval skipped: %s", exc)
+            return []
         if query.shape[0] != self.matrix.shape[1]:
             return []
         scores = self.matrix @ query

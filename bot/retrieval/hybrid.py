@@ -68,12 +68,19 @@ def _passage(row: Any) -> Passage:
     )
 
 
-def rrf(lists: list[list[int]], k: float, weights: list[float] | None = None) -> dict[int, float]:
-    """Reciprocal rank fusion of ranked id lists (rank 1 = best)."""
+Ranked = list[tuple[int, float]]
+
+
+def rrf(lists: list[Ranked], k: float, weights: list[float] | None = None) -> dict[int, float]:
+    """Reciprocal rank fusion of (id, score) lists sorted best first; equal scores share a rank."""
     fused: dict[int, float] = {}
     for i, ranked in enumerate(lists):
         w = weights[i] if weights else 1.0
-        for rank, item in enumerate(ranked, start=1):
+        rank = 0
+        previous: float | None = None
+        for position, (item, score) in enumerate(ranked, start=1):
+            if score != previous:
+                rank, previous = position, score
             fused[item] = fused.get(item, 0.0) + w / (k + rank)
     return fused
 
@@ -149,19 +156,19 @@ class HybridRetriever:
         lexical = self.bm25.search(expanded, k=depth, filters=filters)
         query.weights = lexical.query.weights
         by_id = {p.chunk_id: p for p in lexical.passages}
-        lists: list[list[int]] = []
+        lists: list[Ranked] = []
         if self.mode != "dense":
-            lists.append([p.chunk_id for p in lexical.passages])
+            lists.append([(p.chunk_id, p.score) for p in lexical.passages])
         if self.mode != "bm25" and self.dense is not None:
             hits = self.dense.search(question, depth, filters)
-            lists.append([cid for cid, _ in hits])
+            lists.append(hits)
             self._fetch(by_id, [cid for cid, _ in hits])
         weights = [1.0] * len(lists)
         if len(lists) == 2:
             weights[1] = self.settings.dense_weight
         if prefer_recent:
             pool = sorted(by_id.values(), key=lambda p: (-_when(p), p.chunk_id))
-            lists.append([p.chunk_id for p in pool])
+            lists.append([(p.chunk_id, _when(p)) for p in pool])
             weights.append(RECENCY_WEIGHT)
         fused = rrf(lists, self.settings.rrf_k, weights)
         if boost is not None:

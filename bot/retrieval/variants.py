@@ -64,7 +64,7 @@ class GroupedQueryTerms(QueryTerms):
             if len(alts) < 2:
                 continue
             grouped.update(s for a in alts for s in a)
-            weight = max(sum(self.weights.get(s, 0.0) for s in a) for a in alts)
+            weight = sum(self.weights.get(s, 0.0) for s in alts[0])  # the asker's own form
             units.append((alts, weight))
         for s in self.stems:
             if s not in grouped:
