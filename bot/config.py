@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,6 +53,37 @@ class Settings(BaseSettings):
     )
     max_answer_sentences: int = Field(default=4, ge=1, le=10)
 
+    # --- Briefings (issue 5) -------------------------------------------------------
+    briefing_top_stories: int = Field(default=6, ge=1, le=30, description="stories shown")
+    briefing_max_sentences: int = Field(default=3, ge=1, le=3, description="per story")
+    briefing_window_max_hours: float = Field(
+        default=24.0, gt=0, le=24 * 14, description="longest look-back of a briefing"
+    )
+    briefing_empty: Literal["message", "silent"] = Field(
+        default="message", description="empty window: say so, or send nothing"
+    )
+    briefing_default_time: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    briefing_default_timezone: str = "UTC"
+    briefing_grace_minutes: int = Field(
+        default=120, ge=0, le=24 * 60, description="a missed slot is still sent this late"
+    )
+    briefing_duplicate_similarity: float = Field(
+        default=0.8, gt=0, le=1, description="cosine above which articles are copies"
+    )
+    briefing_story_similarity: float = Field(
+        default=0.22, gt=0, le=1, description="average-link cosine joining one story"
+    )
+    briefing_story_hours: float = Field(
+        default=36.0, gt=0, description="articles further apart never join one story"
+    )
+    briefing_max_articles: int = Field(
+        default=6000, ge=10, description="newest articles clustered in one briefing"
+    )
+    briefing_claim_lease_seconds: int = Field(
+        default=600, ge=10, description="a claimed-but-unsent slot may be retaken after this"
+    )
+    briefing_max_attempts: int = Field(default=3, ge=1, le=20)
+
     # --- Retrieval quality (issue 7) ---------------------------------------------------
     retrieval: Literal["bm25", "dense", "hybrid"] = Field(
         default="bm25", description="ranking: lexical, embeddings, or both fused with RRF"
@@ -77,6 +109,15 @@ class Settings(BaseSettings):
         description="what 'yesterday' is relative to: now, the newest article, or now unless "
         "the corpus has nothing from the last week",
     )
+
+    @field_validator("briefing_default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:

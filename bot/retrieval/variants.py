@@ -1,7 +1,8 @@
-"""Spelling variants in news questions: U.S./US, 3,785/3785, al-Asad/alAsad.
+"""Spelling variants in news questions: U.N./UN, 3,785/3785.
 
 The tokenizer (like FTS5's) already splits hyphens and apostrophes, so "al-Asad" matches
-"al Asad" and "Sistani's" matches "Sistani". What it cannot do is match a written form that
+"al Asad" and "Sistani's" matches "Sistani"; the porter stemmer turns "US" into "u", the same
+term as the "u" of "U.S.". What it cannot do is match a written form that
 tokenizes differently: "U.S." is the tokens u+s while "US" is one token; "3,785" is 3+785
 while "3785" is one. We add the other form to the question and group the forms, so either
 form in a passage counts as the same term for coverage (and so for abstention).
@@ -13,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.retrieval.query import QueryTerms, analyze
-from bot.text.words import stem, words
+from bot.text.words import STOPWORDS, stem, words
 
 Alternative = tuple[str, ...]
 
@@ -21,7 +22,6 @@ _DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 _ACRONYM = re.compile(r"\b[A-Z]{2,3}\b")
 _GROUPED_NUMBER = re.compile(r"\b\d{1,3}(?:,\d{3})+\b")
 _PLAIN_NUMBER = re.compile(r"\b\d{4,}\b")
-_HYPHENATED = re.compile(r"\b[^\W\d_]+(?:[-‐‑][^\W\d_]+)+\b")
 
 
 def _stems(text: str) -> Alternative:
@@ -38,14 +38,13 @@ def variant_forms(question: str) -> list[tuple[str, str]]:
     for m in _DOTTED.finditer(question):
         pairs.append((m.group(), m.group().replace(".", "")))
     for m in _ACRONYM.finditer(question):
-        pairs.append((m.group(), ".".join(m.group()) + "."))
+        if m.group().lower() not in STOPWORDS:  # "AND", "OR" are words, not acronyms
+            pairs.append((m.group(), ".".join(m.group()) + "."))
     for m in _GROUPED_NUMBER.finditer(question):
         pairs.append((m.group(), m.group().replace(",", "")))
     for m in _PLAIN_NUMBER.finditer(question):
         if not (len(m.group()) == 4 and m.group()[:2] in ("19", "20")):
             pairs.append((m.group(), _with_commas(m.group())))
-    for m in _HYPHENATED.finditer(question):
-        pairs.append((m.group(), re.sub(r"[-‐‑]", "", m.group())))
     return pairs
 
 
@@ -60,6 +59,7 @@ class GroupedQueryTerms(QueryTerms):
         units: list[tuple[list[Alternative], float]] = []
         for group in self.groups:
             alts = [tuple(s for s in alt if s in self.surface) for alt in group]
+            grouped.update(s for a in alts[1:] for s in a)  # added forms never count alone
             alts = [a for a in alts if a]
             if len(alts) < 2:
                 continue
