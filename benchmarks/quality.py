@@ -34,7 +34,7 @@ BBC = Path("/work/shared/corpora/bbc-news-2225.jsonl.gz")
 RSS = Path("/work/shared/corpora/rss-2023-09-12-en.jsonl.gz")
 MODES = ("bm25", "dense", "hybrid")
 SEARCH_DEPTH = 30
-THRESHOLDS = (0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8)
+THRESHOLDS = (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 
 
 @dataclass

@@ -133,7 +133,7 @@ class HybridRetriever:
             return self._search(question, k, filters, prefer_recent=False)
         if tq.absolute:
             window = (tq.since, tq.until)
-            return self._search(question, k, filters, prefer_recent=tq.prefer_recent, boost=window)
+            return self._search(tq.text, k, filters, prefer_recent=tq.prefer_recent, boost=window)
         result = self._search(tq.text, k, _intersect(filters, tq), prefer_recent=tq.prefer_recent)
         if not result.passages and tq.has_window:
             result = self._search(tq.text, k, filters, prefer_recent=True)
@@ -180,7 +180,7 @@ class HybridRetriever:
             p = by_id[cid]
             present = _stem_set(p.title) | _stem_set(p.text)
             passages.append(
-                p.model_copy(update={"score": score, "coverage": query.coverage(present)})
+                p.model_copy(update={"score": score, "coverage": query.key_coverage(present)})
             )
         passages.sort(key=lambda p: (-p.score, -_when(p), p.chunk_id))
         return SearchResult(query=query, passages=passages[:k])

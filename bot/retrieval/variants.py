@@ -48,13 +48,46 @@ def variant_forms(question: str) -> list[tuple[str, str]]:
     return pairs
 
 
+# Words that frame a question rather than name its subject ("how old", "what kind", "take
+# place"): they stay in the ranking query but do not count towards coverage.
+FRAME_STEMS = frozenset(
+    stem(w)
+    for w in "whose kind type sort describe described large old given result take place "
+    "according exactly called name named".split()
+)
+# A passage that lacks one of the question's rarest terms covers only this share of it.
+KEY_TERM_PENALTY = 0.5
+
+
 @dataclass
 class GroupedQueryTerms(QueryTerms):
     """Query terms where alternative spellings count once: any one form present covers it."""
 
     groups: list[list[Alternative]] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
 
     def _units(self) -> list[tuple[list[Alternative], float]]:
+        units = self._all_units()
+        subject = [u for u in units if not all(s in FRAME_STEMS for a in u[0] for s in a)]
+        return subject or units
+
+    def key_coverage(self, present: set[str]) -> float:
+        """Coverage, cut when one of the two rarest names or numbers is missing.
+
+        Off-corpus questions often share common words with some passage ("Who won the 2026
+        World Cup final?") but lack the one or two rare names that make them specific.
+        """
+        units = self._units()
+        total = sum(w for _, w in units)
+        if total <= 0:
+            return 0.0
+        found = [any(all(s in present for s in a) for a in alts) for alts, _ in units]
+        share = sum(w for (_, w), ok in zip(units, found, strict=True) if ok) / total
+        named = [i for i, (alts, _) in enumerate(units) if any(s in self.names for s in alts[0])]
+        keys = sorted(named, key=lambda i: -units[i][1])[:2]
+        return share if all(found[i] for i in keys) else share * KEY_TERM_PENALTY
+
+    def _all_units(self) -> list[tuple[list[Alternative], float]]:
         grouped: set[str] = set()
         units: list[tuple[list[Alternative], float]] = []
         for group in self.groups:
@@ -90,4 +123,20 @@ def expand(question: str) -> tuple[str, GroupedQueryTerms]:
     expanded = question + "".join(f" {other}" for _, other in pairs)
     base = analyze(expanded)
     groups = [[_stems(form), _stems(other)] for form, other in pairs]
-    return expanded, GroupedQueryTerms(stems=base.stems, surface=base.surface, groups=groups)
+    return expanded, GroupedQueryTerms(
+        stems=base.stems, surface=base.surface, groups=groups, names=name_stems(question)
+    )
+
+
+_NAME = re.compile(r"[^\W_]+")
+
+
+def name_stems(question: str) -> set[str]:
+    """Stems of capitalised words (not the first) and numbers: the question's specifics."""
+    found = [m.group() for m in _NAME.finditer(question)]
+    return {
+        stem(w)
+        for i, w in enumerate(found)
+        if (w.isdigit() and len(w) > 1)
+        or (i > 0 and w[0].isupper() and w.lower() not in STOPWORDS and w != "NEAR")
+    }
