@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     candidates: int = Field(default=100, ge=10, le=2000, description="BM25 candidates rescored")
     title_weight: float = Field(default=2.0, gt=0)
     abstain_threshold: float = Field(
-        default=0.5,
+        default=0.65,
         ge=0.0,
         le=1.0,
         description="minimum share of the question's term weight a passage must cover",
@@ -103,6 +103,11 @@ class Settings(BaseSettings):
         default=None, description="key for the embeddings endpoint (else OPENAI_API_KEY)"
     )
     embeddings_batch: int = Field(default=256, ge=1, le=4096)
+    embed_at_ingest: bool = Field(
+        default=True,
+        description="embed chunks inside each ingest batch; false = later, at the first "
+        "search or `briefbot reindex` (keeps ingest at BM25 speed)",
+    )
     embeddings_timeout: float = Field(default=30.0, gt=0)
     recency_reference: Literal["auto", "now", "corpus"] = Field(
         default="auto",

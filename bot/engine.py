@@ -36,7 +36,8 @@ class Engine:
         if settings.retrieval != "bm25":
             self.vectors = VectorStore(self.db, make_embedder(settings))
             dense = DenseIndex(self.vectors)
-            self.ingestor.after_batch.append(self.vectors.add_articles)
+            if settings.embed_at_ingest:
+                self.ingestor.after_batch.append(self.vectors.add_articles)
         self.hybrid = HybridRetriever(self.db, settings, self.retriever, dense)
 
     def close(self) -> None:

@@ -163,3 +163,22 @@ def test_reindex_command_fills_vectors_for_a_bm25_built_database(tmp_path: Path)
     engine = Engine(Settings(data_dir=data, retrieval="hybrid"))
     assert len(_vector_rows(engine)) == engine.stats().chunks > 0
     engine.close()
+
+
+def test_pooling_matches_wordllamas_own_embed() -> None:
+    from bot.retrieval.embeddings import _wordllama_model, normalise
+
+    texts = ["Interest rates rise", "Storm floods the coast, residents flee. " * 40, "x", ""]
+    ours = WordLlamaEmbedder().embed(texts)
+    theirs = normalise(_wordllama_model().embed(texts))
+    assert np.allclose(ours, theirs, atol=1e-5)
+
+
+def test_embedding_later_keeps_ingest_lexical_and_fills_at_first_search(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, retrieval="dense", auto_seed=False, embed_at_ingest=False)
+    engine.ingestor.ingest_articles(ARTICLES)
+    assert _vector_rows(engine) == []
+    top = engine.search("Why did borrowing costs go up?").passages[0]
+    assert top.title == "Central bank raises interest rates"
+    assert len(_vector_rows(engine)) == 3
+    engine.close()

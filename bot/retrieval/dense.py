@@ -19,8 +19,9 @@ from bot.store.articles import filter_sql
 
 log = logging.getLogger(__name__)
 
-# Chunks embedded lazily at search time when some lack vectors (e.g. after an endpoint outage).
-LAZY_FILL_LIMIT = 20_000
+# Chunks embedded at search time when some lack vectors (endpoint outage, embed_at_ingest off);
+# small, so a question never waits long: `briefbot reindex` does the bulk.
+LAZY_FILL_LIMIT = 2_000
 
 
 class DenseIndex:

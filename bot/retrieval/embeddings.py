@@ -66,19 +66,25 @@ def _wordllama_parts() -> tuple[Any, np.ndarray]:
 MAX_TOKENS = 512
 
 
+POOL_BATCH = 64
+
+
 class WordLlamaEmbedder:
     """Static token embeddings averaged per text (wordllama's own pooling), offline.
 
     `WordLlama.embed` pads every batch to its longest text, so one long article makes a whole
-    batch slow; we pool the same token vectors over a flat, unpadded token array instead.
+    batch slow. We count each batch's distinct tokens per text and multiply the count matrix
+    by those tokens' rows (one BLAS call), which gives the same means about twice as fast as
+    gathering every token's row.
     """
 
     name = "wordllama-l2_supercat-256"
 
     def embed(self, texts: list[str]) -> np.ndarray:
         tokenizer, table = _wordllama_parts()
+        pooled = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
         if not texts:
-            return np.zeros((0, table.shape[1]), dtype=np.float32)
+            return pooled
         encodings = tokenizer.encode_batch(texts, add_special_tokens=False)
         lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(texts))
         flat = np.fromiter(
@@ -87,12 +93,18 @@ class WordLlamaEmbedder:
             count=int(lengths.sum()),
         )
         np.clip(flat, 0, table.shape[0] - 1, out=flat)
-        pooled = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
-        nonempty = lengths > 0
-        if flat.size:
-            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[nonempty]
-            sums = np.add.reduceat(table[flat], starts, axis=0)
-            pooled[nonempty] = sums / lengths[nonempty, None]
+        owner = np.repeat(np.arange(len(texts)), lengths)
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
+        for i in range(0, len(texts), POOL_BATCH):
+            j = min(i + POOL_BATCH, len(texts))
+            tokens = flat[bounds[i] : bounds[j]]
+            if tokens.size == 0:
+                continue
+            distinct, inverse = np.unique(tokens, return_inverse=True)
+            cells = (owner[bounds[i] : bounds[j]] - i) * len(distinct) + inverse
+            counts = np.bincount(cells, minlength=(j - i) * len(distinct))
+            pooled[i:j] = counts.reshape(j - i, len(distinct)).astype(np.float32) @ table[distinct]
+        pooled /= np.maximum(lengths, 1)[:, None]
         return normalise(pooled)
 
 

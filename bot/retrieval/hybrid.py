@@ -8,6 +8,7 @@ the extractive answer abstains on low coverage.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,9 @@ from bot.text.words import STOPWORDS, stem, words
 STALE_AFTER = timedelta(days=7)
 # Weight of the recency list fused in for "latest …" questions (1.0 = as strong as BM25).
 RECENCY_WEIGHT = 0.5
+
+# "title:Carney" is FTS5 column syntax a power user may type; the words after it are the query.
+_COLUMN_PREFIX = re.compile(r"\b(?:title|text)\s*:", re.IGNORECASE)
 
 _ROW_SQL = (
     "SELECT c.id, c.article_id, c.ordinal, c.start, c.end, c.text, c.words,"
@@ -151,10 +155,11 @@ class HybridRetriever:
         only_time = not any(w not in STOPWORDS for w in words(question))
         if only_time and (prefer_recent or (filters and (filters.since or filters.until))):
             return self._newest(question, k, filters)
-        expanded, query = expand(question)
+        expanded, query = expand(_COLUMN_PREFIX.sub(" ", question))
         depth = max(self.settings.fusion_depth, k)
         lexical = self.bm25.search(expanded, k=depth, filters=filters)
         query.weights = lexical.query.weights
+        query.in_corpus = self._known_terms(query.stems)
         by_id = {p.chunk_id: p for p in lexical.passages}
         lists: list[Ranked] = []
         if self.mode != "dense":
@@ -184,6 +189,14 @@ class HybridRetriever:
             )
         passages.sort(key=lambda p: (-p.score, -_when(p), p.chunk_id))
         return SearchResult(query=query, passages=passages[:k])
+
+    def _known_terms(self, terms: list[str]) -> set[str]:
+        """The terms that occur somewhere in the corpus (FTS5 vocabulary)."""
+        if not terms:
+            return set()
+        marks = ",".join("?" * len(terms))
+        rows = self.db.query(f"SELECT term FROM chunks_vocab WHERE term IN ({marks})", tuple(terms))
+        return {str(r[0]) for r in rows}
 
     def _fetch(self, by_id: dict[int, Passage], ids: list[int]) -> None:
         wanted = [cid for cid in ids if cid not in by_id]

@@ -64,7 +64,7 @@ class GroupedQueryTerms(QueryTerms):
     """Query terms where alternative spellings count once: any one form present covers it."""
 
     groups: list[list[Alternative]] = field(default_factory=list)
-    names: set[str] = field(default_factory=set)
+    in_corpus: set[str] | None = None
 
     def _units(self) -> list[tuple[list[Alternative], float]]:
         units = self._all_units()
@@ -72,10 +72,11 @@ class GroupedQueryTerms(QueryTerms):
         return subject or units
 
     def key_coverage(self, present: set[str]) -> float:
-        """Coverage, cut when one of the two rarest names or numbers is missing.
+        """Coverage, cut when one of the question's two rarest terms is missing.
 
-        Off-corpus questions often share common words with some passage ("Who won the 2026
-        World Cup final?") but lack the one or two rare names that make them specific.
+        Off-corpus questions often share common words with some passage ("recipe for banana
+        bread") but lack one of the rare words that make them specific. Terms found nowhere
+        in the corpus are not candidates: a paraphrase ("What hit …?") must not sink a match.
         """
         units = self._units()
         total = sum(w for _, w in units)
@@ -83,8 +84,13 @@ class GroupedQueryTerms(QueryTerms):
             return 0.0
         found = [any(all(s in present for s in a) for a in alts) for alts, _ in units]
         share = sum(w for (_, w), ok in zip(units, found, strict=True) if ok) / total
-        named = [i for i, (alts, _) in enumerate(units) if any(s in self.names for s in alts[0])]
-        keys = sorted(named, key=lambda i: -units[i][1])[:2]
+        known = self.in_corpus
+        candidates = [
+            i
+            for i, (alts, _) in enumerate(units)
+            if known is None or any(s in known for a in alts for s in a)
+        ]
+        keys = sorted(candidates, key=lambda i: -units[i][1])[:2]
         return share if all(found[i] for i in keys) else share * KEY_TERM_PENALTY
 
     def _all_units(self) -> list[tuple[list[Alternative], float]]:
@@ -123,20 +129,4 @@ def expand(question: str) -> tuple[str, GroupedQueryTerms]:
     expanded = question + "".join(f" {other}" for _, other in pairs)
     base = analyze(expanded)
     groups = [[_stems(form), _stems(other)] for form, other in pairs]
-    return expanded, GroupedQueryTerms(
-        stems=base.stems, surface=base.surface, groups=groups, names=name_stems(question)
-    )
-
-
-_NAME = re.compile(r"[^\W_]+")
-
-
-def name_stems(question: str) -> set[str]:
-    """Stems of capitalised words (not the first) and numbers: the question's specifics."""
-    found = [m.group() for m in _NAME.finditer(question)]
-    return {
-        stem(w)
-        for i, w in enumerate(found)
-        if (w.isdigit() and len(w) > 1)
-        or (i > 0 and w[0].isupper() and w.lower() not in STOPWORDS and w != "NEAR")
-    }
+    return expanded, GroupedQueryTerms(stems=base.stems, surface=base.surface, groups=groups)
