@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answer.extractive import extractive_answer
 from bot.config import Settings
 from bot.engine import Engine
 from bot.models import ArticleIn
@@ -165,3 +166,15 @@ def test_variant_groups_count_once_in_coverage() -> None:
     assert query.coverage({"un", "vote"}) == 1.0
     assert query.coverage({"u", "n", "vote"}) == 1.0
     assert query.coverage({"vote"}) == pytest.approx(0.5)
+
+
+def test_a_question_that_is_only_a_time_answers_with_that_days_leads(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, recency_reference="now")
+    engine.ingestor.ingest_articles(HARBOUR)
+    result = engine.hybrid.search("What happened yesterday?", now=NOW)
+    assert [p.title for p in result.passages] == ["Harbour bridge reopens"]
+    week = engine.hybrid.search("What happened this week?", now=NOW)
+    answer = extractive_answer("What happened this week?", week, threshold=0.65, max_sentences=4)
+    assert not answer.abstained
+    assert [s.title for s in answer.sources] == ["Harbour bridge reopens", "Harbour bridge repairs"]
+    engine.close()

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.models import Passage, SearchFilters
 from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.dense import DenseIndex
-from bot.retrieval.query import analyze
+from bot.retrieval.query import QueryTerms, analyze
 from bot.retrieval.timewords import TimeQuery, parse_time_words
 from bot.retrieval.variants import expand
 from bot.store.articles import filter_sql
@@ -73,6 +73,13 @@ def _passage(row: Any) -> Passage:
 
 
 Ranked = list[tuple[int, float]]
+
+
+class AnyTerms(QueryTerms):
+    """A question that is only a time: every sentence of the window's articles answers it."""
+
+    def coverage(self, present: set[str]) -> float:
+        return 1.0
 
 
 def rrf(lists: list[Ranked], k: float, weights: list[float] | None = None) -> dict[int, float]:
@@ -219,4 +226,7 @@ class HybridRetriever:
             _passage(r).model_copy(update={"score": 1.0 / (i + 1), "coverage": 1.0})
             for i, r in enumerate(rows)
         ]
-        return SearchResult(query=analyze(question), passages=passages)
+        base = analyze(question)
+        return SearchResult(
+            query=AnyTerms(stems=base.stems, surface=base.surface), passages=passages
+        )
