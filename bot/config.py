@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     candidates: int = Field(default=100, ge=10, le=2000, description="BM25 candidates rescored")
     title_weight: float = Field(default=2.0, gt=0)
     abstain_threshold: float = Field(
-        default=0.5,
+        default=0.65,
         ge=0.0,
         le=1.0,
         description="minimum share of the question's term weight a passage must cover",
@@ -122,6 +122,14 @@ class Settings(BaseSettings):
     llm_daily_tokens_per_chat: int = Field(
         default=200_000, ge=0, description="tokens a chat may use per UTC day; 0 = unlimited"
     )
+    llm_min_coverage: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=1.0,
+        description="lexical coverage the best passage needs before the LLM is asked; lower "
+        "than the extractive threshold because the model may paraphrase (verification still "
+        "checks every sentence)",
+    )
     llm_keep_uncited: bool = Field(
         default=False, description="keep sentences without a valid citation, marked uncited"
     )
@@ -188,6 +196,37 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    # --- Retrieval quality (issue 7) ---------------------------------------------------
+    retrieval: Literal["bm25", "dense", "hybrid"] = Field(
+        default="bm25", description="ranking: lexical, embeddings, or both fused with RRF"
+    )
+    rrf_k: float = Field(default=10.0, gt=0, description="reciprocal rank fusion constant")
+    dense_weight: float = Field(
+        default=0.5, ge=0.0, le=4.0, description="weight of the dense list in the fusion"
+    )
+    fusion_depth: int = Field(
+        default=50, ge=5, le=1000, description="passages taken from each list before fusion"
+    )
+    embeddings_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible /v1 URL; unset = offline wordllama"
+    )
+    embeddings_model: str = "text-embedding-3-small"
+    embeddings_api_key: SecretStr | None = Field(
+        default=None, description="key for the embeddings endpoint (else OPENAI_API_KEY)"
+    )
+    embeddings_batch: int = Field(default=256, ge=1, le=4096)
+    embed_at_ingest: bool = Field(
+        default=True,
+        description="embed chunks inside each ingest batch; false = later, at the first "
+        "search or `briefbot reindex` (keeps ingest at BM25 speed)",
+    )
+    embeddings_timeout: float = Field(default=30.0, gt=0)
+    recency_reference: Literal["auto", "now", "corpus"] = Field(
+        default="auto",
+        description="what 'yesterday' is relative to: now, the newest article, or now unless "
+        "the corpus has nothing from the last week",
+    )
 
     @field_validator("briefing_default_timezone")
     @classmethod

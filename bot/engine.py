@@ -26,6 +26,10 @@ from bot.models import (
 )
 from bot.resources import bundled_dir
 from bot.retrieval.bm25 import Retriever, SearchResult
+from bot.retrieval.dense import DenseIndex
+from bot.retrieval.embeddings import make_embedder
+from bot.retrieval.hybrid import HybridRetriever
+from bot.retrieval.vectors import VectorStore
 from bot.store.alternates import AlternateRepository, outlet_name
 from bot.store.articles import ArticleRepository
 from bot.store.db import Database
@@ -54,6 +58,14 @@ class Engine:
         self._llm: LLMAnswerer | None = None
         self.alternates = AlternateRepository(self.db)
         self._feeds: FeedService | None = None
+        self.vectors: VectorStore | None = None
+        dense = None
+        if settings.retrieval != "bm25":
+            self.vectors = VectorStore(self.db, make_embedder(settings))
+            dense = DenseIndex(self.vectors)
+            if settings.embed_at_ingest:
+                self.ingestor.after_batch.append(self.vectors.add_articles)
+        self.hybrid = HybridRetriever(self.db, settings, self.retriever, dense)
 
     @property
     def llm(self) -> LLMAnswerer:
@@ -171,7 +183,7 @@ class Engine:
     def search(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
     ) -> SearchResult:
-        return self.retriever.search(question, k=k, filters=filters)
+        return self.hybrid.search(question, k=k, filters=filters)
 
     def answer_extractive(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
@@ -226,6 +238,12 @@ class Engine:
         if standalone != question:
             answer.standalone_question = standalone
         return answer
+
+    def reindex(self, progress: Progress | None = None) -> int:
+        """Compute the vectors chunks lack (new embedder, failed batch); returns how many."""
+        if self.vectors is None:
+            return 0
+        return self.vectors.fill_missing(progress=progress)
 
     def stats(self) -> Stats:
         return self.articles.stats()

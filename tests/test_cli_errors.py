@@ -26,12 +26,14 @@ def _one_error_line(err: str) -> str:
         (["ask", "q", "--since", "not-a-date"], "argument --since: unparseable date 'not-a-date'"),
         (["ask", "q", "--until", "31/31/2023"], "argument --until"),
         (["ask", "q", "--since", "99999999999999999999d"], "argument --since"),
-        (["ask", "q", "--k", "many"], "argument --k: invalid int value"),
+        (["ask", "q", "--k", "many"], "argument --k: expected a whole number"),
         (["ask", "q", "--bogus"], "unrecognized arguments: --bogus"),
         (["ask"], "required: question"),
         (["fly"], "invalid choice: 'fly'"),
         ([], "required: COMMAND"),
         (["ingest"], "required: PATH"),
+        (["ask", "q", "--k", "0"], "argument --k: must be at least 1"),
+        (["sources", "--limit", "-5"], "argument --limit: must be at least 1"),
     ],
 )
 def test_bad_arguments(args: list[str], needle: str, tmp_path: Path, capsys: Cap) -> None:
@@ -44,7 +46,6 @@ def test_bad_arguments(args: list[str], needle: str, tmp_path: Path, capsys: Cap
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["ask", "q", "--k", "0"], "--k must be at least 1"),
         (["ask", "   "], "the question is empty"),
         (
             ["ask", "q", "--since", "2023-10-20", "--until", "2023-10-01"],

@@ -150,3 +150,18 @@ def test_source_date_and_id_are_optional(engine: Engine, tmp_path: Path) -> None
         None,
     )
     assert article.ingested_at.tzinfo is not None
+
+
+def test_markdown_front_matter_is_metadata_not_title(tmp_path: Path, engine: Engine) -> None:
+    page = tmp_path / "post.md"
+    page.write_text(
+        '---\ntitle: "Port strike ends"\ndate: 2023-10-18\n---\n\n'
+        "Dock workers returned to the port of Antwerp on Wednesday after a two-day strike.\n",
+        encoding="utf-8",
+    )
+    report = engine.ingest([page])
+    assert report.added == 1
+    article = engine.articles.get(report.added_ids[0])
+    assert article is not None
+    assert article.title == "Port strike ends"
+    assert "---" not in article.text and "title:" not in article.text

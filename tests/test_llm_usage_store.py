@@ -7,14 +7,15 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.store.db import Database
-from bot.store.migrations import LATEST_VERSION, migrate
+from bot.store.migrations import LATEST_VERSION, MIGRATIONS, _v4_llm_usage, migrate
 from bot.store.usage import UsageRepository
 
 
-def test_database_at_the_previous_version_gains_the_usage_table(tmp_path: Path) -> None:
+def test_database_before_the_usage_migration_gains_the_usage_table(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, target=LATEST_VERSION - 1)
+    migrate(conn, target=MIGRATIONS.index(_v4_llm_usage))
+    assert not conn.execute("SELECT name FROM sqlite_master WHERE name = 'llm_usage'").fetchall()
     conn.execute("INSERT INTO meta (key, value) VALUES ('kept', 'yes')")
     conn.close()
     db = Database(path)

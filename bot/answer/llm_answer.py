@@ -164,7 +164,7 @@ class LLMAnswerer:
         standalone = await self.standalone_question(question, history, attempt)
         result = self.search(standalone, max(k or self.settings.top_k, PACK_CANDIDATES), filters)
         best = max((p.coverage for p in result.passages), default=0.0)
-        if best < self.settings.abstain_threshold:
+        if best < self.settings.llm_min_coverage:
             answer = self._extractive_from(question, standalone, result, k)
             return answer.model_copy(update={"fallback_reason": "no_relevant_passages"})
         prompt = build_answer_prompt(

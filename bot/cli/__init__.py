@@ -19,6 +19,7 @@ from bot.cli import (
     feeds_cmd,
     info_cmd,
     ingest_cmd,
+    reindex_cmd,
     run_cmd,
     subscriptions_cmd,
 )
@@ -35,6 +36,7 @@ COMMANDS = [
     brief_cmd,
     subscriptions_cmd,
     feeds_cmd,
+    reindex_cmd,
 ]
 
 

@@ -12,7 +12,14 @@ from typing import TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from bot.cli.common import add_filters, filters_from, open_engine, print_json, settings_from
+from bot.cli.common import (
+    add_filters,
+    filters_from,
+    open_engine,
+    positive_int,
+    print_json,
+    settings_from,
+)
 from bot.config import Settings
 from bot.engine import Engine
 from bot.errors import BriefbotError
@@ -31,7 +38,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     )
     p.add_argument("question", help="the question, or '-' to read questions from stdin")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
-    p.add_argument("--k", type=int, default=None, help="passages to consider")
+    p.add_argument("--k", type=positive_int, default=None, help="passages to consider")
     add_mode(p)
     p.add_argument(
         "--history",
@@ -120,8 +127,6 @@ async def closing_engine(engine: Engine, work: Awaitable[T]) -> T:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.k is not None and args.k < 1:
-        raise BriefbotError("--k must be at least 1")
     filters = filters_from(args)
     history = read_history(args.history)
     if args.question != "-" and not args.question.strip():

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.briefing.topics import split_keywords
 from bot.briefing.window import Window, day_window, explicit_window
 from bot.cli.ask_cmd import add_mode, check_mode, closing_engine
-from bot.cli.common import date_arg, open_engine, print_json, settings_from
+from bot.cli.common import date_arg, open_engine, positive_int, print_json, settings_from
 from bot.errors import BriefbotError
 
 
@@ -38,7 +38,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--since", type=date_arg, help="window start (ISO date/time, 24h, 7d…)")
     p.add_argument("--until", type=date_arg, help="window end (default: now)")
     p.add_argument("--topics", nargs="+", metavar="KEYWORD", help="only stories matching these")
-    p.add_argument("--top", type=int, default=None, help="how many stories (default: setting)")
+    p.add_argument(
+        "--top", type=positive_int, default=None, help="how many stories (default: setting)"
+    )
     p.add_argument("--json", action="store_true", help="print the briefing as JSON")
     add_mode(p)
     p.set_defaults(func=run)

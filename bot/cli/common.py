@@ -58,6 +58,17 @@ def filters_from(args: argparse.Namespace) -> SearchFilters | None:
     return SearchFilters(since=since, until=until, source=source)
 
 
+def positive_int(value: str) -> int:
+    """argparse type for counts: a whole number of at least 1."""
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from exc
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
 def date_arg(value: str) -> datetime:
     """Absolute dates in any common format, or relative ones: today, yesterday, 24h, 7d."""
     text = value.strip().lower()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.common import add_filters, filters_from, open_engine, print_json
+from bot.cli.common import add_filters, filters_from, open_engine, positive_int, print_json
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("sources", parents=[parent], help="list the articles in the corpus")
     add_filters(p)
-    p.add_argument("--limit", type=int, default=None, help="at most this many (newest first)")
+    p.add_argument(
+        "--limit", type=positive_int, default=None, help="at most this many (newest first)"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_sources)
 

@@ -52,6 +52,8 @@ class Ingestor:
             if settings.near_dup_enabled
             else None
         )
+        # Called inside each batch's transaction with the ids it added (e.g. to embed them).
+        self.after_batch: list[Callable[[list[int]], object]] = []
 
     def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         def records() -> Iterator[Record | Rejection]:
@@ -86,12 +88,15 @@ class Ingestor:
         return self.ingest_records(Record(origin=a.origin, fields=a.model_dump()) for a in articles)
 
     def _write_batch(self, batch: list[Record | Rejection], report: IngestReport) -> int:
+        first = len(report.added_ids)
         with self.db.transaction():
             for item in batch:
                 if isinstance(item, Rejection):
                     report.rejected.append(item)
                     continue
                 self._write_one(item, report)
+            for hook in self.after_batch:
+                hook(report.added_ids[first:])
         return len(batch)
 
     def _write_one(self, record: Record, report: IngestReport) -> None:

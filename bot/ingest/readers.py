@@ -79,8 +79,22 @@ def _open_bytes(path: Path) -> bytes:
 
 
 def parse_text_article(text: str) -> dict[str, Any]:
-    """Title = first non-empty line; trailing `Tags:` lines are metadata, not body."""
+    """Title = first non-empty line; trailing `Tags:` lines are metadata, not body.
+
+    A leading YAML front-matter block (`---` … `---`) is metadata too; its `title:` is used
+    when present.
+    """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    front_title = ""
+    if lines and lines[0].strip() == "---" and "---" in (line.strip() for line in lines[1:]):
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+        for line in lines[1:end]:
+            key, _, value = line.partition(":")
+            if key.strip().lower() == "title" and value.strip():
+                front_title = value.strip().strip("\"'")
+        lines = lines[end + 1 :]
+        if front_title:
+            lines.insert(0, front_title)
     while lines and not lines[-1].strip():
         lines.pop()
     tags: list[str] = []

@@ -265,6 +265,20 @@ def _v6_feeds_alternates_near_dups(db: sqlite3.Connection) -> None:
     )
 
 
+def _v7_chunk_vectors(db: sqlite3.Connection) -> None:
+    """Issue 7: dense embeddings per chunk (float16 BLOBs); `model` names the embedder."""
+    run_script(
+        db,
+        """
+        CREATE TABLE chunk_vectors (
+            chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+            model    TEXT NOT NULL,
+            vector   BLOB NOT NULL
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_articles_chunks,
     _v2_stats_vocab_meta,
@@ -272,6 +286,7 @@ MIGRATIONS: list[Migration] = [
     _v4_llm_usage,
     _v5_conversations,
     _v6_feeds_alternates_near_dups,
+    _v7_chunk_vectors,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

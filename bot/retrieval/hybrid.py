@@ -1,0 +1,232 @@
+"""The retriever the engine uses: time words, spelling variants, BM25 and/or dense, fused.
+
+BM25 and dense lists are merged with reciprocal rank fusion, score = sum 1/(k + rank), which
+needs no score calibration between cosines and BM25. Every passage's `coverage` (the share of
+the question's IDF weight it contains) is computed lexically whatever list found it, because
+the extractive answer abstains on low coverage.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.config import Settings
+from bot.models import Passage, SearchFilters
+from bot.retrieval.bm25 import Retriever, SearchResult
+from bot.retrieval.dense import DenseIndex
+from bot.retrieval.query import QueryTerms, analyze
+from bot.retrieval.timewords import TimeQuery, parse_time_words
+from bot.retrieval.variants import expand
+from bot.store.articles import filter_sql
+from bot.store.db import Database
+from bot.store.timefmt import from_db, required_time, utcnow
+from bot.text.words import STOPWORDS, stem, words
+
+# A corpus with nothing newer than this is "stale": time words refer to its newest article.
+STALE_AFTER = timedelta(days=7)
+# Weight of the recency list fused in for "latest …" questions (1.0 = as strong as BM25).
+RECENCY_WEIGHT = 0.5
+
+# "title:Carney" is FTS5 column syntax a power user may type; the words after it are the query.
+_COLUMN_PREFIX = re.compile(r"\b(?:title|text)\s*:", re.IGNORECASE)
+
+_ROW_SQL = (
+    "SELECT c.id, c.article_id, c.ordinal, c.start, c.end, c.text, c.words,"
+    " a.title, a.url, a.source, a.published_at, a.ingested_at"
+    " FROM chunks c JOIN articles a ON a.id = c.article_id"
+)
+
+
+def _when(p: Passage) -> float:
+    when = p.published_at or p.ingested_at
+    return when.timestamp() if when else 0.0
+
+
+def _within(p: Passage, since: datetime | None, until: datetime | None) -> bool:
+    when = p.published_at
+    if when is None:
+        return False
+    return (since is None or when >= since) and (until is None or when <= until)
+
+
+def _stem_set(text: str) -> set[str]:
+    """Distinct stems of a text, stemming each distinct word once."""
+    return {stem(w) for w in set(words(text))}
+
+
+def _passage(row: Any) -> Passage:
+    return Passage(
+        chunk_id=row[0],
+        article_id=row[1],
+        ordinal=row[2],
+        start=row[3],
+        end=row[4],
+        text=row[5],
+        title=row[7],
+        url=row[8],
+        source=row[9],
+        published_at=from_db(row[10]),
+        ingested_at=required_time(from_db(row[11])),
+    )
+
+
+Ranked = list[tuple[int, float]]
+
+
+class AnyTerms(QueryTerms):
+    """A question that is only a time: every sentence of the window's articles answers it."""
+
+    def coverage(self, present: set[str]) -> float:
+        return 1.0
+
+
+def rrf(lists: list[Ranked], k: float, weights: list[float] | None = None) -> dict[int, float]:
+    """Reciprocal rank fusion of (id, score) lists sorted best first; equal scores share a rank."""
+    fused: dict[int, float] = {}
+    for i, ranked in enumerate(lists):
+        w = weights[i] if weights else 1.0
+        rank = 0
+        previous: float | None = None
+        for position, (item, score) in enumerate(ranked, start=1):
+            if score != previous:
+                rank, previous = position, score
+            fused[item] = fused.get(item, 0.0) + w / (k + rank)
+    return fused
+
+
+def _intersect(filters: SearchFilters | None, tq: TimeQuery) -> SearchFilters | None:
+    if not tq.has_window:
+        return filters
+    base = filters or SearchFilters()
+    since = max(d for d in (base.since, tq.since) if d is not None) if tq.since else base.since
+    until = min(d for d in (base.until, tq.until) if d is not None) if tq.until else base.until
+    return base.model_copy(update={"since": since, "until": until})
+
+
+class HybridRetriever:
+    def __init__(
+        self, db: Database, settings: Settings, bm25: Retriever, dense: DenseIndex | None
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.bm25 = bm25
+        self.dense = dense
+
+    @property
+    def mode(self) -> str:
+        return self.settings.retrieval if self.dense is not None else "bm25"
+
+    def reference_time(self, now: datetime | None = None) -> datetime:
+        """What "today" means: now, or the newest article's date when the corpus is stale."""
+        now = now or utcnow()
+        if self.settings.recency_reference == "now":
+            return now
+        newest = from_db(self.db.query("SELECT max(published_at) FROM articles")[0][0])
+        if newest is None:
+            return now
+        if self.settings.recency_reference == "corpus" or newest < now - STALE_AFTER:
+            return newest
+        return now
+
+    def search(
+        self,
+        question: str,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> SearchResult:
+        k = k or self.settings.top_k
+        tq = parse_time_words(question, self.reference_time(now))
+        if not tq.has_window and not tq.prefer_recent:
+            return self._search(question, k, filters, prefer_recent=False)
+        if tq.absolute:
+            window = (tq.since, tq.until)
+            return self._search(tq.text, k, filters, prefer_recent=tq.prefer_recent, boost=window)
+        result = self._search(tq.text, k, _intersect(filters, tq), prefer_recent=tq.prefer_recent)
+        if not result.passages and tq.has_window:
+            result = self._search(tq.text, k, filters, prefer_recent=True)
+        return result
+
+    def _search(
+        self,
+        question: str,
+        k: int,
+        filters: SearchFilters | None,
+        *,
+        prefer_recent: bool,
+        boost: tuple[datetime | None, datetime | None] | None = None,
+    ) -> SearchResult:
+        only_time = not any(w not in STOPWORDS for w in words(question))
+        if only_time and (prefer_recent or (filters and (filters.since or filters.until))):
+            return self._newest(question, k, filters)
+        expanded, query = expand(_COLUMN_PREFIX.sub(" ", question))
+        depth = max(self.settings.fusion_depth, k)
+        lexical = self.bm25.search(expanded, k=depth, filters=filters)
+        query.weights = lexical.query.weights
+        query.in_corpus = self._known_terms(query.stems)
+        by_id = {p.chunk_id: p for p in lexical.passages}
+        lists: list[Ranked] = []
+        if self.mode != "dense":
+            lists.append([(p.chunk_id, p.score) for p in lexical.passages])
+        if self.mode != "bm25" and self.dense is not None:
+            hits = self.dense.search(question, depth, filters)
+            lists.append(hits)
+            self._fetch(by_id, [cid for cid, _ in hits])
+        weights = [1.0] * len(lists)
+        if len(lists) == 2:
+            weights[1] = self.settings.dense_weight
+        if prefer_recent:
+            pool = sorted(by_id.values(), key=lambda p: (-_when(p), p.chunk_id))
+            lists.append([(p.chunk_id, _when(p)) for p in pool])
+            weights.append(RECENCY_WEIGHT)
+        fused = rrf(lists, self.settings.rrf_k, weights)
+        if boost is not None:
+            for cid in fused:
+                if _within(by_id[cid], *boost):
+                    fused[cid] += 1.0 / (self.settings.rrf_k + 1)
+        passages = []
+        for cid, score in fused.items():
+            p = by_id[cid]
+            present = _stem_set(p.title) | _stem_set(p.text)
+            passages.append(
+                p.model_copy(update={"score": score, "coverage": query.key_coverage(present)})
+            )
+        passages.sort(key=lambda p: (-p.score, -_when(p), p.chunk_id))
+        return SearchResult(query=query, passages=passages[:k])
+
+    def _known_terms(self, terms: list[str]) -> set[str]:
+        """The terms that occur somewhere in the corpus (FTS5 vocabulary)."""
+        if not terms:
+            return set()
+        marks = ",".join("?" * len(terms))
+        rows = self.db.query(f"SELECT term FROM chunks_vocab WHERE term IN ({marks})", tuple(terms))
+        return {str(r[0]) for r in rows}
+
+    def _fetch(self, by_id: dict[int, Passage], ids: list[int]) -> None:
+        wanted = [cid for cid in ids if cid not in by_id]
+        if not wanted:
+            return
+        marks = ",".join("?" * len(wanted))
+        for row in self.db.query(f"{_ROW_SQL} WHERE c.id IN ({marks})", tuple(wanted)):
+            by_id[int(row[0])] = _passage(row)
+
+    def _newest(self, question: str, k: int, filters: SearchFilters | None) -> SearchResult:
+        """A question that is only a time ("what happened yesterday?"): the newest leads."""
+        where, params = filter_sql(filters)
+        rows = self.db.query(
+            f"{_ROW_SQL} WHERE c.ordinal = 0"
+            + (f" AND {where}" if where else "")
+            + " ORDER BY coalesce(a.published_at, a.ingested_at) DESC, c.id DESC LIMIT ?",
+            (*params, k),
+        )
+        passages = [
+            _passage(r).model_copy(update={"score": 1.0 / (i + 1), "coverage": 1.0})
+            for i, r in enumerate(rows)
+        ]
+        base = analyze(question)
+        return SearchResult(
+            query=AnyTerms(stems=base.stems, surface=base.surface), passages=passages
+        )

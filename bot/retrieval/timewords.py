@@ -1,0 +1,207 @@
+"""Time expressions in questions ("yesterday", "this week", "on Oct 18", "latest").
+
+`parse_time_words` returns the question without its time words plus either a date window to
+filter by or a wish for the newest articles. Windows are whole UTC days relative to a
+reference time (now, or the newest article of a stale corpus).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+MONTHS = {
+    name.lower(): i
+    for i in range(1, 13)
+    for name in (calendar.month_name[i], calendar.month_abbr[i])
+}
+MONTHS["sept"] = 9
+WEEKDAYS = {calendar.day_name[i].lower(): i for i in range(7)}
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+
+
+@dataclass
+class TimeQuery:
+    """The question minus its time words, with the window or recency preference they meant.
+
+    `absolute` windows ("on Oct 18", "in November") name a date that may also be part of the
+    story ("sales fell in November"), so the retriever boosts rather than filters by them.
+    """
+
+    text: str
+    since: datetime | None = None
+    until: datetime | None = None
+    prefer_recent: bool = False
+    phrase: str | None = None
+    absolute: bool = False
+
+    @property
+    def has_window(self) -> bool:
+        return self.since is not None or self.until is not None
+
+
+def _day_start(dt: datetime) -> datetime:
+    return dt.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _day_window(day: datetime) -> tuple[datetime, datetime]:
+    start = _day_start(day)
+    return start, start + timedelta(days=1) - timedelta(seconds=1)
+
+
+def _month_window(year: int, month: int) -> tuple[datetime, datetime]:
+    start = datetime(year, month, 1, tzinfo=UTC)
+    last = calendar.monthrange(year, month)[1]
+    return start, datetime(year, month, last, 23, 59, 59, tzinfo=UTC)
+
+
+def _past_date(ref: datetime, month: int, day: int, year: int | None) -> datetime | None:
+    """The date with that month and day: in `year`, else the latest one not after `ref`."""
+    try:
+        if year is not None:
+            return datetime(year, month, day, tzinfo=UTC)
+        candidate = datetime(ref.year, month, day, tzinfo=UTC)
+        if candidate > ref + timedelta(days=1):
+            candidate = datetime(ref.year - 1, month, day, tzinfo=UTC)
+        return candidate
+    except ValueError:
+        return None
+
+
+def _year_window(year: int) -> tuple[datetime, datetime]:
+    return datetime(year, 1, 1, tzinfo=UTC), datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def _rolling(ref: datetime, days: int) -> tuple[datetime, datetime]:
+    end = _day_window(ref)[1]
+    return _day_start(ref) - timedelta(days=days - 1), end
+
+
+Window = tuple[datetime, datetime]
+
+
+def _relative(m: re.Match[str], ref: datetime) -> Window | None:
+    word = m.group(0).lower()
+    if word == "today" or word == "tonight":
+        return _day_window(ref)
+    if word == "yesterday":
+        return _day_window(ref - timedelta(days=1))
+    unit = m.group("unit").lower()
+    which = m.group("which").lower()
+    if unit == "week":
+        return _rolling(ref, 7)
+    if unit == "month":
+        if which == "this":
+            return _month_window(ref.year, ref.month)[0], _day_window(ref)[1]
+        if which == "past":
+            return _rolling(ref, 30)
+        year, month = (ref.year, ref.month - 1) if ref.month > 1 else (ref.year - 1, 12)
+        return _month_window(year, month)
+    if which == "this":
+        return datetime(ref.year, 1, 1, tzinfo=UTC), _day_window(ref)[1]
+    if which == "past":
+        return _rolling(ref, 365)
+    return datetime(ref.year - 1, 1, 1, tzinfo=UTC), datetime(
+        ref.year - 1, 12, 31, 23, 59, 59, tzinfo=UTC
+    )
+
+
+def _last_n(m: re.Match[str], ref: datetime) -> Window | None:
+    raw = m.group("n").lower()
+    n = _NUMBER_WORDS.get(raw) or int(raw)
+    unit = m.group("unit").lower().rstrip("s")
+    if unit == "hour":
+        return ref - timedelta(hours=n), ref
+    days = n * {"day": 1, "week": 7, "month": 30}[unit]
+    return _rolling(ref, days)
+
+
+def _month_day(m: re.Match[str], ref: datetime) -> Window | None:
+    year = int(m.group("year")) if m.group("year") else None
+    day = _past_date(ref, MONTHS[m.group("month").lower()], int(m.group("day")), year)
+    return _day_window(day) if day else None
+
+
+def _month_only(m: re.Match[str], ref: datetime) -> Window | None:
+    month = MONTHS[m.group("month").lower()]
+    if m.group("year"):
+        return _month_window(int(m.group("year")), month)
+    year = ref.year if month <= ref.month else ref.year - 1
+    return _month_window(year, month)
+
+
+def _weekday(m: re.Match[str], ref: datetime) -> Window | None:
+    back = (ref.weekday() - WEEKDAYS[m.group("weekday").lower()]) % 7
+    return _day_window(ref - timedelta(days=back))
+
+
+_N = r"(?P<n>\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")"
+_NOT_OF_YEAR = r"(?!\s+of\s+(?:19|20)\d\d)"
+_PATTERNS: list[tuple[re.Pattern[str], object]] = [
+    (
+        re.compile(
+            rf"\b(?:in\s+|over\s+|during\s+)?(?:the\s+)?(?:last|past)\s+{_N}\s+"
+            r"(?P<unit>hours?|days?|weeks?|months?)\b" + _NOT_OF_YEAR,
+            re.I,
+        ),
+        _last_n,
+    ),
+    (
+        re.compile(
+            r"\b(?:in\s+|over\s+|during\s+)?(?:the\s+)?(?P<which>this|last|past)\s+"
+            r"(?P<unit>week|month|year)\b" + _NOT_OF_YEAR,
+            re.I,
+        ),
+        _relative,
+    ),
+    (re.compile(r"\b(?:today|tonight|yesterday)\b", re.I), _relative),
+    (re.compile(rf"\b(?:on\s+)?{_MONTH}\s+{_DAY}\b{_YEAR}", re.I), _month_day),
+    (re.compile(rf"\b(?:on\s+)?(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}{_YEAR}", re.I), _month_day),
+    (
+        re.compile(
+            r"\b(?:on\s+)?(?:last\s+)?(?P<weekday>monday|tuesday|wednesday|thursday|friday"
+            r"|saturday|sunday)\b",
+            re.I,
+        ),
+        _weekday,
+    ),
+    (re.compile(rf"\bin\s+{_MONTH}(?:\s+(?P<year>(?:19|20)\d\d))?\b", re.I), _month_only),
+]
+_RECENT = re.compile(
+    r"\b(?:latest|newest|most\s+recent(?:ly)?|recent(?:ly)?|currently|right\s+now)\b", re.I
+)
+
+
+def _tidy(text: str) -> str:
+    return re.sub(r"\s+([?.!,])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
+
+
+def parse_time_words(question: str, reference: datetime) -> TimeQuery:
+    """Find the first time expression; strip it (and recency words) from the question."""
+    ref = reference if reference.tzinfo else reference.replace(tzinfo=UTC)
+    ref = ref.astimezone(UTC)
+    for pattern, handler in _PATTERNS:
+        m = pattern.search(question)
+        if m is None:
+            continue
+        window = handler(m, ref)  # type: ignore[operator]
+        if window is None:
+            continue
+        rest = question[: m.start()] + " " + question[m.end() :]
+        recent = bool(_RECENT.search(rest))
+        return TimeQuery(
+            text=_tidy(_RECENT.sub(" ", rest)),
+            since=window[0],
+            until=window[1],
+            prefer_recent=recent,
+            phrase=m.group(0).strip(),
+            absolute=handler in (_month_day, _month_only),
+        )
+    if _RECENT.search(question):
+        return TimeQuery(text=_tidy(_RECENT.sub(" ", question)), prefer_recent=True)
+    return TimeQuery(text=question)

@@ -1,0 +1,132 @@
+"""Spelling variants in news questions: U.N./UN, 3,785/3785.
+
+The tokenizer (like FTS5's) already splits hyphens and apostrophes, so "al-Asad" matches
+"al Asad" and "Sistani's" matches "Sistani"; the porter stemmer turns "US" into "u", the same
+term as the "u" of "U.S.". What it cannot do is match a written form that
+tokenizes differently: "U.S." is the tokens u+s while "US" is one token; "3,785" is 3+785
+while "3785" is one. We add the other form to the question and group the forms, so either
+form in a passage counts as the same term for coverage (and so for abstention).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.retrieval.query import QueryTerms, analyze
+from bot.text.words import STOPWORDS, stem, words
+
+Alternative = tuple[str, ...]
+
+_DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+_ACRONYM = re.compile(r"\b[A-Z]{2,3}\b")
+_GROUPED_NUMBER = re.compile(r"\b\d{1,3}(?:,\d{3})+\b")
+_PLAIN_NUMBER = re.compile(r"\b\d{4,}\b")
+
+
+def _stems(text: str) -> Alternative:
+    return tuple(stem(w) for w in words(text))
+
+
+def _with_commas(digits: str) -> str:
+    return f"{int(digits):,}"
+
+
+def variant_forms(question: str) -> list[tuple[str, str]]:
+    """(form in the question, other form) pairs worth adding."""
+    pairs: list[tuple[str, str]] = []
+    for m in _DOTTED.finditer(question):
+        pairs.append((m.group(), m.group().replace(".", "")))
+    for m in _ACRONYM.finditer(question):
+        if m.group().lower() not in STOPWORDS:  # "AND", "OR" are words, not acronyms
+            pairs.append((m.group(), ".".join(m.group()) + "."))
+    for m in _GROUPED_NUMBER.finditer(question):
+        pairs.append((m.group(), m.group().replace(",", "")))
+    for m in _PLAIN_NUMBER.finditer(question):
+        if not (len(m.group()) == 4 and m.group()[:2] in ("19", "20")):
+            pairs.append((m.group(), _with_commas(m.group())))
+    return pairs
+
+
+# Words that frame a question rather than name its subject ("how old", "what kind", "take
+# place"): they stay in the ranking query but do not count towards coverage.
+FRAME_STEMS = frozenset(
+    stem(w)
+    for w in "whose kind type sort describe described large old given result take place "
+    "according exactly called name named".split()
+)
+# A passage that lacks one of the question's rarest terms covers only this share of it.
+KEY_TERM_PENALTY = 0.5
+
+
+@dataclass
+class GroupedQueryTerms(QueryTerms):
+    """Query terms where alternative spellings count once: any one form present covers it."""
+
+    groups: list[list[Alternative]] = field(default_factory=list)
+    in_corpus: set[str] | None = None
+
+    def _units(self) -> list[tuple[list[Alternative], float]]:
+        units = self._all_units()
+        subject = [u for u in units if not all(s in FRAME_STEMS for a in u[0] for s in a)]
+        return subject or units
+
+    def key_coverage(self, present: set[str]) -> float:
+        """Coverage, cut when one of the question's two rarest terms is missing.
+
+        Off-corpus questions often share common words with some passage ("recipe for banana
+        bread") but lack one of the rare words that make them specific. Terms found nowhere
+        in the corpus are not candidates: a paraphrase ("What hit …?") must not sink a match.
+        """
+        units = self._units()
+        total = sum(w for _, w in units)
+        if total <= 0:
+            return 0.0
+        found = [any(all(s in present for s in a) for a in alts) for alts, _ in units]
+        share = sum(w for (_, w), ok in zip(units, found, strict=True) if ok) / total
+        known = self.in_corpus
+        candidates = [
+            i
+            for i, (alts, _) in enumerate(units)
+            if known is None or any(s in known for a in alts for s in a)
+        ]
+        keys = sorted(candidates, key=lambda i: -units[i][1])[:2]
+        return share if all(found[i] for i in keys) else share * KEY_TERM_PENALTY
+
+    def _all_units(self) -> list[tuple[list[Alternative], float]]:
+        grouped: set[str] = set()
+        units: list[tuple[list[Alternative], float]] = []
+        for group in self.groups:
+            alts = [tuple(s for s in alt if s in self.surface) for alt in group]
+            grouped.update(s for a in alts[1:] for s in a)  # added forms never count alone
+            alts = [a for a in alts if a]
+            if len(alts) < 2:
+                continue
+            grouped.update(s for a in alts for s in a)
+            weight = sum(self.weights.get(s, 0.0) for s in alts[0])  # the asker's own form
+            units.append((alts, weight))
+        for s in self.stems:
+            if s not in grouped:
+                units.append(([(s,)], self.weights.get(s, 0.0)))
+        return units
+
+    @property
+    def total_weight(self) -> float:
+        return sum(w for _, w in self._units())
+
+    def coverage(self, present: set[str]) -> float:
+        units = self._units()
+        total = sum(w for _, w in units)
+        if total <= 0:
+            return 0.0
+        found = sum(w for alts, w in units if any(all(s in present for s in a) for a in alts))
+        return found / total
+
+
+def expand(question: str) -> tuple[str, GroupedQueryTerms]:
+    """The question with variant forms appended, and its grouped terms (weights unset)."""
+    pairs = variant_forms(question)
+    expanded = question + "".join(f" {other}" for _, other in pairs)
+    base = analyze(expanded)
+    groups = [[_stems(form), _stems(other)] for form, other in pairs]
+    return expanded, GroupedQueryTerms(stems=base.stems, surface=base.surface, groups=groups)

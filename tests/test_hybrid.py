@@ -1,0 +1,180 @@
+"""The engine's retriever: fusion, recency, spelling variants, coverage for abstention."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.answer.extractive import extractive_answer
+from bot.config import Settings
+from bot.engine import Engine
+from bot.models import ArticleIn
+from bot.retrieval.hybrid import rrf
+from bot.retrieval.variants import expand
+
+NOW = datetime(2023, 10, 20, 12, 0, tzinfo=UTC)
+
+
+def _at(day: int) -> datetime:
+    return datetime(2023, 10, day, 9, 0, tzinfo=UTC)
+
+
+def _engine(tmp_path: Path, mode: str = "bm25", **kw: object) -> Engine:
+    return Engine(Settings(data_dir=tmp_path / "data", auto_seed=False, retrieval=mode, **kw))
+
+
+HARBOUR = [
+    ArticleIn(
+        title="Harbour bridge closed",
+        text="The harbour bridge was closed after a ship struck a pillar, officials said.",
+        published_at=_at(12),
+        url="https://x/1",
+    ),
+    ArticleIn(
+        title="Harbour bridge reopens",
+        text="The harbour bridge reopened to traffic after engineers inspected the pillar.",
+        published_at=_at(19),
+        url="https://x/2",
+    ),
+    ArticleIn(
+        title="Harbour bridge repairs",
+        text="Repairs to the harbour bridge pillar will cost millions, the council said.",
+        published_at=_at(16),
+        url="https://x/3",
+    ),
+]
+
+
+def test_rrf_sums_reciprocal_ranks() -> None:
+    fused = rrf([[(1, 9.0), (2, 5.0), (3, 1.0)], [(3, 0.9), (1, 0.2)]], k=10)
+    assert fused[1] == pytest.approx(1 / 11 + 1 / 12)
+    assert fused[3] == pytest.approx(1 / 13 + 1 / 11)
+    assert fused[2] == pytest.approx(1 / 12)
+    weighted = rrf([[(1, 1.0)], [(2, 1.0)]], k=10, weights=[1.0, 0.5])
+    assert weighted[1] > weighted[2]
+
+
+def test_rrf_gives_equal_scores_the_same_rank() -> None:
+    fused = rrf([[(1, 3.0), (2, 3.0), (3, 1.0)]], k=10)
+    assert fused[1] == fused[2] == pytest.approx(1 / 11)
+    assert fused[3] == pytest.approx(1 / 13)
+
+
+@pytest.mark.parametrize("mode", ["bm25", "hybrid"])
+def test_yesterday_filters_to_that_day(tmp_path: Path, mode: str) -> None:
+    engine = _engine(tmp_path, mode, recency_reference="now")
+    engine.ingestor.ingest_articles(HARBOUR)
+    result = engine.hybrid.search("What happened to the harbour bridge yesterday?", now=NOW)
+    assert {p.title for p in result.passages} == {"Harbour bridge reopens"}
+    engine.close()
+
+
+def test_latest_prefers_the_newest_article(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, recency_reference="now")
+    engine.ingestor.ingest_articles(HARBOUR)
+    latest = engine.hybrid.search("latest on the harbour bridge pillar", now=NOW).passages
+    assert latest[0].title == "Harbour bridge reopens"
+    assert [p.published_at for p in latest][:3] == [_at(19), _at(16), _at(12)]
+    engine.close()
+
+
+def test_equal_scores_break_ties_towards_newer(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    engine.ingestor.ingest_articles(
+        [
+            ArticleIn(
+                title="Ferry strike", text="Ferry crews walk out today.", published_at=_at(3)
+            ),
+            ArticleIn(
+                title="Ferry strike", text="Ferry crews walk out again.", published_at=_at(9)
+            ),
+        ]
+    )
+    passages = engine.search("ferry strike").passages
+    assert passages[0].published_at == _at(9)
+    engine.close()
+
+
+def test_stale_corpus_uses_its_newest_article_as_today(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)  # recency_reference="auto"
+    engine.ingestor.ingest_articles(HARBOUR)
+    assert engine.hybrid.reference_time(NOW.replace(year=2026)) == _at(19)
+    assert engine.hybrid.reference_time(NOW) == NOW
+    engine.close()
+
+
+def test_a_date_in_the_question_boosts_articles_from_that_day(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, recency_reference="now")
+    engine.ingestor.ingest_articles(HARBOUR)
+    top = engine.hybrid.search("harbour bridge pillar on Oct 16", now=NOW).passages[0]
+    assert top.title == "Harbour bridge repairs"
+    engine.close()
+
+
+def test_no_match_in_the_window_falls_back_to_newest_matches(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, recency_reference="now")
+    engine.ingestor.ingest_articles(HARBOUR)
+    result = engine.hybrid.search("harbour bridge in the past 2 hours", now=NOW)
+    assert result.passages and result.passages[0].title == "Harbour bridge reopens"
+    engine.close()
+
+
+VARIANTS = [
+    ArticleIn(
+        title="U.N. assembly vote",
+        text="The U.N. General Assembly backed the truce resolution by a wide margin.",
+    ),
+    ArticleIn(
+        title="Casualty count rises",
+        text="Officials counted 3785 casualties in the region by Tuesday.",
+    ),
+    ArticleIn(
+        title="Cleric speaks",
+        text="Grand Ayatollah al-Sistani's office condemned the attacks on the Ain al-Asad base.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("What did the UN General Assembly back?", "U.N. assembly vote"),
+        ("How were 3,785 casualties counted?", "Casualty count rises"),
+        ("What did Sistani's office condemn?", "Cleric speaks"),
+        ("What happened at al Asad?", "Cleric speaks"),
+        ("What did the Al-Sistani office say?", "Cleric speaks"),
+    ],
+)
+def test_spelling_variants_match_and_count_as_covered(
+    tmp_path: Path, question: str, title: str
+) -> None:
+    engine = _engine(tmp_path)
+    engine.ingestor.ingest_articles(VARIANTS)
+    top = engine.search(question).passages[0]
+    assert top.title == title
+    assert top.coverage >= 0.6
+    answer = engine.answer_extractive(question)
+    assert not answer.abstained
+    engine.close()
+
+
+def test_variant_groups_count_once_in_coverage() -> None:
+    _, query = expand("UN vote")
+    query.weights = {s: 1.0 for s in query.stems}
+    assert query.coverage({"un", "vote"}) == 1.0
+    assert query.coverage({"u", "n", "vote"}) == 1.0
+    assert query.coverage({"vote"}) == pytest.approx(0.5)
+
+
+def test_a_question_that_is_only_a_time_answers_with_that_days_leads(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, recency_reference="now")
+    engine.ingestor.ingest_articles(HARBOUR)
+    result = engine.hybrid.search("What happened yesterday?", now=NOW)
+    assert [p.title for p in result.passages] == ["Harbour bridge reopens"]
+    week = engine.hybrid.search("What happened this week?", now=NOW)
+    answer = extractive_answer("What happened this week?", week, threshold=0.65, max_sentences=4)
+    assert not answer.abstained
+    assert [s.title for s in answer.sources] == ["Harbour bridge reopens", "Harbour bridge repairs"]
+    engine.close()

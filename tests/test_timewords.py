@@ -1,0 +1,99 @@
+"""Time expressions in questions, relative to a fixed reference time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.retrieval.timewords import parse_time_words
+
+REF = datetime(2023, 10, 20, 15, 30, tzinfo=UTC)  # a Friday
+
+
+def day(y: int, m: int, d: int, end: bool = False) -> datetime:
+    return datetime(y, m, d, 23, 59, 59, tzinfo=UTC) if end else datetime(y, m, d, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("question", "since", "until", "rest"),
+    [
+        (
+            "What happened yesterday in Gaza?",
+            day(2023, 10, 19),
+            day(2023, 10, 19, True),
+            "What happened in Gaza?",
+        ),
+        (
+            "Any news today about Iran?",
+            day(2023, 10, 20),
+            day(2023, 10, 20, True),
+            "Any news about Iran?",
+        ),
+        (
+            "What did Biden say this week?",
+            day(2023, 10, 14),
+            day(2023, 10, 20, True),
+            "What did Biden say?",
+        ),
+        ("strikes in the past 3 days", day(2023, 10, 18), day(2023, 10, 20, True), "strikes"),
+        ("protests over the last two weeks", day(2023, 10, 7), day(2023, 10, 20, True), "protests"),
+        ("What happened last month?", day(2023, 9, 1), day(2023, 9, 30, True), "What happened?"),
+        ("markets this month", day(2023, 10, 1), day(2023, 10, 20, True), "markets"),
+        (
+            "What hit Ain al-Asad on Oct 18?",
+            day(2023, 10, 18),
+            day(2023, 10, 18, True),
+            "What hit Ain al-Asad?",
+        ),
+        ("news from 18 October 2023", day(2023, 10, 18), day(2023, 10, 18, True), "news from"),
+        ("the vote on the 3rd of March", day(2023, 3, 3), day(2023, 3, 3, True), "the vote"),
+        ("What happened on Monday?", day(2023, 10, 16), day(2023, 10, 16, True), "What happened?"),
+        ("floods in December", day(2022, 12, 1), day(2022, 12, 31, True), "floods"),
+        ("floods in September 2021", day(2021, 9, 1), day(2021, 9, 30, True), "floods"),
+    ],
+)
+def test_windows(question: str, since: datetime, until: datetime, rest: str) -> None:
+    tq = parse_time_words(question, REF)
+    assert (tq.since, tq.until) == (since, until)
+    assert tq.text == rest
+
+
+def test_a_date_later_this_year_means_last_year() -> None:
+    tq = parse_time_words("What happened on Nov 5?", REF)
+    assert tq.since == day(2022, 11, 5)
+
+
+def test_absolute_dates_are_marked_so_they_boost_rather_than_filter() -> None:
+    assert parse_time_words("sales fell in November", REF).absolute
+    assert parse_time_words("on Oct 18", REF).absolute
+    assert not parse_time_words("yesterday", REF).absolute
+
+
+@pytest.mark.parametrize(
+    "question", ["What is the latest on Gaza?", "most recent jobs report", "Gaza news recently"]
+)
+def test_recency_words_ask_for_newest_without_a_window(question: str) -> None:
+    tq = parse_time_words(question, REF)
+    assert tq.prefer_recent and not tq.has_window
+    assert "latest" not in tq.text and "recent" not in tq.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many Marines were deployed?",
+        "Who won the 2018 World Cup?",
+        "GDP fell in the last three months of 2004",
+        "What did the May government decide?",
+    ],
+)
+def test_questions_without_time_words_are_untouched(question: str) -> None:
+    tq = parse_time_words(question, REF)
+    assert not tq.has_window and not tq.prefer_recent
+    assert tq.text == question
+
+
+def test_naive_reference_is_taken_as_utc() -> None:
+    tq = parse_time_words("yesterday", datetime(2023, 10, 20, 1, 0))
+    assert tq.since == day(2023, 10, 19)
