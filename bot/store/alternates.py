@@ -79,8 +79,8 @@ class AlternateRepository:
         return found
 
     def outlets_for(self, own_outlets: dict[int, str]) -> dict[int, list[str]]:
-        """ "Also reported by": the distinct outlets of each article's copies, oldest first,
-        without the article's own outlet (`own_outlets`: article id → its outlet)."""
+        """Names for "also reported by": the distinct outlets of each article's copies, oldest
+        first, without the article's own outlet (`own_outlets`: article id → its outlet)."""
         found: dict[int, list[str]] = {}
         for article_id, copies in self.for_articles(list(own_outlets)).items():
             seen = {own_outlets[article_id].casefold()}
