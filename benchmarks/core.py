@@ -1,0 +1,269 @@
+"""Foundation benchmark: ingest rate, DB size, retrieval latency and Hit@5, peak RSS, cold ask.
+
+    python benchmarks/core.py                     # all 253,684 items of the RSS corpus
+    python benchmarks/core.py --items 20000       # an N-item prefix
+    python benchmarks/core.py --markdown          # also print the docs/benchmarks.md rows
+
+Queries: headlines of stored articles whose headline is unique in the store (so the target is
+unambiguous), sampled with a fixed seed. Hit@5: the article whose headline was the query is
+among the top 5 results. bm25s and rank-bm25 index the same stored articles (title + text) with
+briefbot's own analyser (words, Porter stems, stop-words dropped) and answer the same queries.
+Every measurement runs in its own process (see workers.py) so peak RSS is that stage's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path("/work/shared/corpora/rss-2023-09-12-en.jsonl.gz")
+WORKERS = Path(__file__).resolve().parent / "workers.py"
+FLOORS = {"ingest_items_per_s": 2000, "p95_ms": 20.0, "cold_ask_s": 1.0, "query_rss_mb": 300}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--corpus", type=Path, default=CORPUS, help="JSONL(.gz) of RSS items")
+    p.add_argument("--items", type=int, default=None, help="ingest this many items (a prefix)")
+    p.add_argument("--workdir", type=Path, default=Path("/tmp/briefbot-bench"))
+    p.add_argument("--queries", type=int, default=300, help="size of the fixed query set")
+    p.add_argument("--seed", type=int, default=2, help="query sampling seed")
+    p.add_argument("--repeats", type=int, default=5, help="timed passes over the queries")
+    p.add_argument("--ingest-runs", type=int, default=1, help="fresh ingests; median reported")
+    p.add_argument("--reuse-db", action="store_true", help="skip ingest when the DB exists")
+    p.add_argument("--ask-runs", type=int, default=7, help="cold `briefbot ask` processes")
+    p.add_argument(
+        "--rank-bm25-items",
+        type=int,
+        default=None,
+        help="index only this many stored articles in rank-bm25 (default: all)",
+    )
+    p.add_argument("--rank-bm25-repeats", type=int, default=1)
+    p.add_argument("--skip-baselines", action="store_true", help="no bm25s / rank-bm25")
+    p.add_argument("--json-out", type=Path, help="write all figures here as JSON")
+    p.add_argument("--markdown", action="store_true", help="print a Markdown summary")
+    return p.parse_args(argv)
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("BRIEFBOT_DATA_DIR", None)
+    env.pop("BRIEFBOT_DB_PATH", None)
+    return env
+
+
+def worker(kind: str, **args: Any) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, str(WORKERS), kind, json.dumps(args, default=str)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=child_env(),
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def count_lines(path: Path) -> int:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        return sum(1 for _ in handle)
+
+
+def prefix_file(corpus: Path, items: int, total: int, workdir: Path) -> Path:
+    """The corpus itself, or its first `items` lines in a .jsonl.gz of their own."""
+    if items >= total:
+        return corpus
+    target = workdir / f"prefix-{items}.jsonl.gz"
+    if not target.exists():
+        opener = gzip.open if corpus.name.endswith(".gz") else open
+        tmp = target.with_suffix(".tmp")
+        with opener(corpus, "rb") as src, gzip.open(tmp, "wb", compresslevel=1) as dst:
+            for n, line in enumerate(src):
+                if n >= items:
+                    break
+                dst.write(line)
+        tmp.rename(target)
+    return target
+
+
+def ingest(source: Path, items: int, data_dir: Path, runs: int) -> dict[str, Any]:
+    results = []
+    for _ in range(runs):
+        shutil.rmtree(data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True)
+        results.append(worker("ingest", source=source, items=items, data_dir=data_dir))
+        print(f"  ingest: {results[-1]['items_per_s']:,.0f} items/s", file=sys.stderr)
+    summary = dict(results[-1])
+    for key in ("seconds", "items_per_s", "peak_rss_mb"):
+        summary[key] = statistics.median(r[key] for r in results)
+    summary["runs"] = [round(r["items_per_s"]) for r in results]
+    return summary
+
+
+def query_set(db_path: Path, size: int, seed: int) -> list[dict[str, Any]]:
+    """Headlines unique in the store with at least three words, sampled reproducibly."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    rows = conn.execute("SELECT id, title FROM articles ORDER BY id").fetchall()
+    conn.close()
+    counts = Counter(" ".join(t.lower().split()) for _, t in rows)
+    eligible = [
+        (i, t) for i, t in rows if counts[" ".join(t.lower().split())] == 1 and len(t.split()) >= 3
+    ]
+    chosen = random.Random(seed).sample(eligible, min(size, len(eligible)))
+    return [{"q": t, "article_id": i} for i, t in chosen]
+
+
+def cold_ask(data_dir: Path, queries: list[dict[str, Any]], runs: int) -> dict[str, Any]:
+    """Wall time of fresh `python -m bot ask` processes on the benchmark store."""
+    env = child_env()
+
+    def timed(cmd: list[str]) -> float:
+        started = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=data_dir)
+        return time.perf_counter() - started
+
+    base = [sys.executable, "-m", "bot", "ask", "--data-dir", str(data_dir), "--no-seeds"]
+    times = [timed([*base, "--json", q["q"]]) for q in queries[:runs]]
+    python_only = [timed([sys.executable, "-c", "pass"]) for _ in range(runs)]
+    return {
+        "runs": len(times),
+        "median_s": statistics.median(times),
+        "max_s": max(times),
+        "python_startup_s": statistics.median(python_only),
+    }
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "load_avg": os.getloadavg(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    total = count_lines(args.corpus)
+    items = min(args.items or total, total)
+    source = prefix_file(args.corpus, items, total, args.workdir)
+    data_dir = args.workdir / f"store-{items}"
+    db_path = data_dir / "briefbot.sqlite3"
+    figures: dict[str, Any] = {"machine": machine(), "items": items, "corpus": str(args.corpus)}
+    print(f"briefbot benchmark: {items:,} items from {args.corpus.name}", file=sys.stderr)
+
+    if args.reuse_db and db_path.exists():
+        figures["ingest"] = None
+    else:
+        figures["ingest"] = ingest(source, items, data_dir, args.ingest_runs)
+    figures["db_bytes"] = db_path.stat().st_size
+
+    queries = query_set(db_path, args.queries, args.seed)
+    queries_file = args.workdir / f"queries-{items}-{args.seed}.json"
+    queries_file.write_text(json.dumps(queries))
+    common = {"queries": queries_file, "repeats": args.repeats}
+
+    print("  querying briefbot …", file=sys.stderr)
+    figures["briefbot"] = worker("briefbot", data_dir=data_dir, **common)
+    figures["cold_ask"] = cold_ask(data_dir, queries, args.ask_runs)
+    if not args.skip_baselines:
+        print("  querying bm25s …", file=sys.stderr)
+        figures["bm25s"] = worker("bm25s", db=db_path, **common)
+        print("  querying rank-bm25 (slow) …", file=sys.stderr)
+        figures["rank_bm25"] = worker(
+            "rank-bm25",
+            db=db_path,
+            queries=queries_file,
+            repeats=args.rank_bm25_repeats,
+            limit=args.rank_bm25_items,
+        )
+    figures["floors"] = check_floors(figures)
+
+    text = json.dumps(figures, indent=2, default=str)
+    if args.json_out:
+        args.json_out.write_text(text + "\n")
+    print(text)
+    if args.markdown:
+        print(markdown(figures))
+    return 0
+
+
+def check_floors(f: dict[str, Any]) -> dict[str, Any]:
+    measured = {
+        "ingest_items_per_s": f["ingest"]["items_per_s"] if f.get("ingest") else None,
+        "p95_ms": f["briefbot"]["p95_ms"],
+        "cold_ask_s": f["cold_ask"]["median_s"],
+        "query_rss_mb": f["briefbot"]["peak_rss_mb"],
+    }
+    result = {}
+    for key, floor in FLOORS.items():
+        value = measured[key]
+        higher_is_better = key == "ingest_items_per_s"
+        ok = None if value is None else (value >= floor if higher_is_better else value <= floor)
+        result[key] = {"value": value, "floor": floor, "met": ok}
+    return result
+
+
+def markdown(f: dict[str, Any]) -> str:
+    m, bb = f["machine"], f["briefbot"]
+    ing = f.get("ingest") or {}
+    lines = [
+        f"Run {m['date']}, {m['cpus']} cores, Python {m['python']}, SQLite {m['sqlite']}, "
+        f"{f['items']:,} items.",
+        "",
+        "| Measure | Value | Floor |",
+        "|---|---|---|",
+    ]
+    if ing:
+        lines.append(
+            f"| Ingest rate | {ing['items_per_s']:,.0f} items/s ({ing['seconds']:.0f} s; "
+            f"{ing['added']:,} added, {ing['duplicates']:,} duplicates, "
+            f"{ing['rejected']:,} rejected) | >= 2,000 items/s |"
+        )
+        lines.append(f"| Peak RSS while ingesting | {ing['peak_rss_mb']:.0f} MB | |")
+    lines += [
+        f"| DB size | {f['db_bytes'] / 1e6:,.0f} MB | |",
+        f"| Query latency p50 / p95 | {bb['p50_ms']:.1f} / {bb['p95_ms']:.1f} ms "
+        f"({bb['queries']} queries) | p95 <= 20 ms |",
+        f"| Peak RSS while querying | {bb['peak_rss_mb']:.0f} MB | <= 300 MB |",
+        f"| Cold `briefbot ask` | {f['cold_ask']['median_s']:.2f} s median "
+        f"(bare `python -c pass`: {f['cold_ask']['python_startup_s']:.2f} s) | <= 1 s |",
+        "",
+        "| Retriever | Docs | Index build | QPS | p50 / p95 ms | Hit@5 | Peak RSS |",
+        "|---|---|---|---|---|---|---|",
+        f"| briefbot (FTS5 + rescoring) | {bb['documents']:,} "
+        f"| during ingest | {bb['qps']:,.0f} | {bb['p50_ms']:.1f} / {bb['p95_ms']:.1f} "
+        f"| {bb['hit_at_5']:.3f} | {bb['peak_rss_mb']:.0f} MB |",
+    ]
+    for name, key in (("bm25s", "bm25s"), ("rank-bm25", "rank_bm25")):
+        r = f.get(key)
+        if r:
+            lines.append(
+                f"| {name} | {r['documents']:,} | {r['build_s']:.0f} s | {r['qps']:,.1f} "
+                f"| {r['p50_ms']:.1f} / {r['p95_ms']:.1f} | {r['hit_at_5']:.3f} "
+                f"({r['queries']} queries) | {r['peak_rss_mb']:.0f} MB |"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
