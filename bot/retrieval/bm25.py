@@ -19,12 +19,23 @@ from bot.retrieval.query import QueryTerms, analyze, fts_match
 from bot.store.articles import filter_sql
 from bot.store.db import Database
 from bot.store.timefmt import from_db, required_time
-from bot.text.words import stems
+from bot.text.words import stem_counts
 
 K1 = 1.2
 B = 0.75
 # Terms this common are left out of the FTS5 candidate query when rarer ones exist.
 COMMON_SHARE = 0.08
+# FTS5 computes bm25() for every row its MATCH selects (~2 µs a row at 250k passages), so the
+# candidate query OR-s only the rarest terms whose document frequencies sum to this many rows;
+# the commoner terms still count when the candidates are rescored.
+SCORED_ROWS_BUDGET = 3000
+# Below this many passages every term goes into the candidate query (it is cheap and exact).
+SMALL_CORPUS = 1000
+
+_ROW_COLUMNS = (
+    "c.id, c.article_id, c.ordinal, c.start, c.end, c.text, c.words,"
+    " a.title, a.url, a.source, a.published_at, a.ingested_at"
+)
 
 
 @dataclass
@@ -60,49 +71,101 @@ class Retriever:
             return SearchResult(query=query, passages=[])
         n_chunks, avgdl = self._corpus()
         dfs = self._doc_freqs(query)
-        match_terms = self._match_terms(query, dfs, n_chunks)
-        rows = self._candidates(match_terms, filters)
-        candidate_stems = [(Counter(stems(row[7])), Counter(stems(row[5]))) for row in rows]
+        rows = self._gather(self._match_plan(query, dfs, n_chunks), filters, k)
+        titles: dict[str, Counter[str]] = {}
+        candidate_stems = []
+        for row in rows:
+            title_tf = titles.get(row[7])
+            if title_tf is None:
+                title_tf = titles[row[7]] = stem_counts(row[7])
+            candidate_stems.append((title_tf, stem_counts(row[5])))
         for s in query.stems:
             seen = sum(1 for title, body in candidate_stems if s in title or s in body)
             dfs[s] = max(dfs.get(s, 0), seen)
         query.weights = self._idf(query, dfs, n_chunks)
-        passages = []
+        title_weight = self.settings.title_weight
+        scored = []
         for row, (title_tf, body_tf) in zip(rows, candidate_stems, strict=True):
-            dl = max(int(row[6]), 1)
+            norm = K1 * (1 - B + B * max(int(row[6]), 1) / avgdl)
             score = 0.0
             present: set[str] = set()
             for s in query.stems:
-                tf = self.settings.title_weight * title_tf.get(s, 0) + body_tf.get(s, 0)
+                tf = title_weight * title_tf.get(s, 0) + body_tf.get(s, 0)
                 if tf:
                     present.add(s)
-                    norm = K1 * (1 - B + B * dl / avgdl)
                     score += query.weights[s] * tf * (K1 + 1) / (tf + norm)
-            passages.append(self._passage(row, score, query.coverage(present)))
-        passages.sort(key=lambda p: (-p.score, -_recency(p), p.chunk_id))
-        return SearchResult(query=query, passages=passages[:k])
+            scored.append((-score, -_timestamp(row[10] or row[11]), row[0], row, present))
+        scored.sort(key=lambda item: item[:3])
+        passages = [
+            self._passage(row, -neg_score, query.coverage(present))
+            for neg_score, _, _, row, present in scored[:k]
+        ]
+        return SearchResult(query=query, passages=passages)
 
-    def _match_terms(self, query: QueryTerms, dfs: dict[str, int], n_chunks: int) -> list[str]:
-        """Drop very common terms from the candidate query when rarer ones remain."""
+    def _match_plan(self, query: QueryTerms, dfs: dict[str, int], n_chunks: int) -> list[str]:
+        """FTS5 MATCH expressions to try in turn until enough candidates are found.
+
+        First the rarest terms within the scored-rows budget (OR); then, when the rest are
+        too common to score row by row, passages holding all of them (AND), then the rarest
+        of them alone. Terms in more than COMMON_SHARE of passages are left out when rarer
+        ones remain.
+        """
         words = [query.surface[s] for s in query.stems]
-        if n_chunks < 1000:
-            return words
-        rare = [query.surface[s] for s in query.stems if dfs.get(s, 0) <= COMMON_SHARE * n_chunks]
-        return rare or words
+        if n_chunks < SMALL_CORPUS:
+            return [fts_match(words)]
+        present = sorted((s for s in query.stems if dfs.get(s, 0) > 0), key=lambda s: dfs[s])
+        if not present:
+            return [fts_match(words)]
+        pool = [s for s in present if dfs[s] <= COMMON_SHARE * n_chunks] or present
+        essential: list[str] = []
+        total = 0
+        for s in pool:
+            if total + dfs[s] > SCORED_ROWS_BUDGET:
+                break
+            essential.append(s)
+            total += dfs[s]
+        rest = [query.surface[s] for s in pool[len(essential) :]]
+        plan = [fts_match([query.surface[s] for s in essential])] if essential else []
+        if len(rest) > 1:
+            plan.append(fts_match(rest, all_of=True))
+        if rest:
+            plan.append(fts_match(rest[:1]))
+        return plan
 
-    def _candidates(self, terms: list[str], filters: SearchFilters | None) -> list[Any]:
+    def _gather(self, plan: list[str], filters: SearchFilters | None, k: int) -> list[Any]:
+        """Candidates from each MATCH expression of the plan until at least k are found."""
+        rows: list[Any] = []
+        seen: set[int] = set()
+        for match in plan:
+            for row in self._candidates(match, filters):
+                if row[0] not in seen:
+                    seen.add(row[0])
+                    rows.append(row)
+            if len(rows) >= k:
+                break
+        return rows
+
+    def _candidates(self, match: str, filters: SearchFilters | None) -> list[Any]:
+        """The best-ranked passages by FTS5's bm25 (title weighted), with their articles.
+
+        Without filters the ranking runs on the FTS5 table alone and only the winners are
+        joined; with filters the join comes first so the limit counts passages that pass.
+        """
+        weights = (self.settings.title_weight, self.settings.candidates)
+        if filters is None:
+            return self.db.query(
+                f"SELECT {_ROW_COLUMNS} FROM (SELECT rowid FROM chunks_fts"
+                " WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, ?, 1.0) LIMIT ?) f"
+                " JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.id = c.article_id",
+                (match, *weights),
+            )
         where, params = filter_sql(filters)
-        sql = (
-            "SELECT c.id, c.article_id, c.ordinal, c.start, c.end, c.text, c.words,"
-            " a.title, a.url, a.source, a.published_at, a.ingested_at"
-            " FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
-            " JOIN articles a ON a.id = c.article_id"
-            " WHERE chunks_fts MATCH ?"
-            + (f" AND {where}" if where else "")
-            + " ORDER BY bm25(chunks_fts, ?, 1.0) LIMIT ?"
-        )
         return self.db.query(
-            sql, (fts_match(terms), *params, self.settings.title_weight, self.settings.candidates)
+            f"SELECT {_ROW_COLUMNS} FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
+            " JOIN articles a ON a.id = c.article_id"
+            f" WHERE chunks_fts MATCH ? AND {where}"
+            " ORDER BY bm25(chunks_fts, ?, 1.0) LIMIT ?",
+            (match, *params, *weights),
         )
 
     @staticmethod
@@ -133,6 +196,6 @@ class Retriever:
         )
 
 
-def _recency(p: Passage) -> float:
-    when = p.published_at or p.ingested_at
+def _timestamp(value: str | None) -> float:
+    when = from_db(value)
     return when.timestamp() if when else 0.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 import snowballstemmer
@@ -51,6 +52,11 @@ def stems(text: str) -> list[str]:
     return [stem(w) for w in words(text)]
 
 
+def stem_counts(text: str) -> Counter[str]:
+    """`Counter(stems(text))` in one pass: a cached stem per raw token (stem() folds)."""
+    return Counter(map(stem, _WORD_RE.findall(text)))
+
+
 def content_stems(text: str) -> list[str]:
     """Distinct stems of the non-stop-words of `text`, in first-seen order."""
     seen: dict[str, None] = {}
@@ -62,4 +68,4 @@ def content_stems(text: str) -> list[str]:
 
 
 def word_count(text: str) -> int:
-    return sum(1 for _ in _WORD_RE.finditer(text))
+    return len(_WORD_RE.findall(text))
