@@ -11,7 +11,7 @@ from bot.ingest.chunker import chunk_text
 from bot.ingest.readers import Record, is_supported, read_path
 from bot.ingest.records import to_article
 from bot.models import ArticleIn, IngestReport, Rejection
-from bot.store.articles import ArticleRepository
+from bot.store.articles import ArticleRepository, dedupe_keys
 from bot.store.db import Database
 
 Progress = Callable[[int], None]
@@ -92,7 +92,8 @@ class Ingestor:
             report.rejected.extend(notes)
             return
         report.warnings.extend(notes)
-        if self.articles.find_duplicate(article) is not None:
+        keys = dedupe_keys(article)
+        if self.articles.find_duplicate(article, keys) is not None:
             report.duplicates += 1
             return
         chunks = chunk_text(
@@ -105,7 +106,7 @@ class Ingestor:
             report.rejected.append(Rejection(origin=record.origin, reason="empty text"))
             return
         try:
-            report.added_ids.append(self.articles.insert(article, chunks))
+            report.added_ids.append(self.articles.insert(article, chunks, keys))
         except sqlite3.IntegrityError:
             report.duplicates += 1
             return
