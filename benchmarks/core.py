@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -53,7 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="index only this many stored articles in rank-bm25 (default: all)",
     )
-    p.add_argument("--rank-bm25-repeats", type=int, default=1)
+    p.add_argument("--rank-bm25-repeats", type=int, default=0, help="0: time the Hit@5 pass itself")
     p.add_argument("--skip-baselines", action="store_true", help="no bm25s / rank-bm25")
     p.add_argument("--json-out", type=Path, help="write all figures here as JSON")
     p.add_argument("--markdown", action="store_true", help="print a Markdown summary")
@@ -110,7 +111,7 @@ def ingest(source: Path, items: int, data_dir: Path, runs: int) -> dict[str, Any
         results.append(worker("ingest", source=source, items=items, data_dir=data_dir))
         print(f"  ingest: {results[-1]['items_per_s']:,.0f} items/s", file=sys.stderr)
     summary = dict(results[-1])
-    for key in ("seconds", "items_per_s", "peak_rss_mb"):
+    for key in ("seconds", "items_per_s", "cpu_seconds", "items_per_cpu_s", "peak_rss_mb"):
         summary[key] = statistics.median(r[key] for r in results)
     summary["runs"] = [round(r["items_per_s"]) for r in results]
     return summary
@@ -133,18 +134,23 @@ def cold_ask(data_dir: Path, queries: list[dict[str, Any]], runs: int) -> dict[s
     """Wall time of fresh `python -m bot ask` processes on the benchmark store."""
     env = child_env()
 
-    def timed(cmd: list[str]) -> float:
-        started = time.perf_counter()
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def timed(cmd: list[str]) -> tuple[float, float]:
+        started, started_cpu = time.perf_counter(), children_cpu()
         subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=data_dir)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, children_cpu() - started_cpu
 
     base = [sys.executable, "-m", "bot", "ask", "--data-dir", str(data_dir), "--no-seeds"]
     times = [timed([*base, "--json", q["q"]]) for q in queries[:runs]]
-    python_only = [timed([sys.executable, "-c", "pass"]) for _ in range(runs)]
+    python_only = [timed([sys.executable, "-c", "pass"])[0] for _ in range(runs)]
     return {
         "runs": len(times),
-        "median_s": statistics.median(times),
-        "max_s": max(times),
+        "median_s": statistics.median(t for t, _ in times),
+        "max_s": max(t for t, _ in times),
+        "cpu_median_s": statistics.median(c for _, c in times),
         "python_startup_s": statistics.median(python_only),
     }
 
@@ -196,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             repeats=args.rank_bm25_repeats,
             limit=args.rank_bm25_items,
         )
+    figures["load_end"] = os.getloadavg()
     figures["floors"] = check_floors(figures)
 
     text = json.dumps(figures, indent=2, default=str)
@@ -208,59 +215,70 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def check_floors(f: dict[str, Any]) -> dict[str, Any]:
+    """Each floor against wall-clock figures and against CPU time (the shared-machine view)."""
+    ing, bb, ask = f.get("ingest") or {}, f["briefbot"], f["cold_ask"]
     measured = {
-        "ingest_items_per_s": f["ingest"]["items_per_s"] if f.get("ingest") else None,
-        "p95_ms": f["briefbot"]["p95_ms"],
-        "cold_ask_s": f["cold_ask"]["median_s"],
-        "query_rss_mb": f["briefbot"]["peak_rss_mb"],
+        "ingest_items_per_s": (ing.get("items_per_s"), ing.get("items_per_cpu_s")),
+        "p95_ms": (bb["p95_ms"], bb["cpu_p95_ms"]),
+        "cold_ask_s": (ask["median_s"], ask["cpu_median_s"]),
+        "query_rss_mb": (bb["peak_rss_mb"], bb["peak_rss_mb"]),
     }
     result = {}
     for key, floor in FLOORS.items():
-        value = measured[key]
-        higher_is_better = key == "ingest_items_per_s"
-        ok = None if value is None else (value >= floor if higher_is_better else value <= floor)
-        result[key] = {"value": value, "floor": floor, "met": ok}
+        wall, cpu = measured[key]
+
+        def met(value: float | None, key: str = key, floor: float = floor) -> bool | None:
+            if value is None:
+                return None
+            return value >= floor if key == "ingest_items_per_s" else value <= floor
+
+        result[key] = {"floor": floor, "wall": wall, "cpu": cpu, "met": met(wall)}
+        result[key]["met_cpu"] = met(cpu)
     return result
 
 
 def markdown(f: dict[str, Any]) -> str:
-    m, bb = f["machine"], f["briefbot"]
+    m, bb, ask = f["machine"], f["briefbot"], f["cold_ask"]
     ing = f.get("ingest") or {}
     lines = [
         f"Run {m['date']}, {m['cpus']} cores, Python {m['python']}, SQLite {m['sqlite']}, "
-        f"{f['items']:,} items.",
+        f"{f['items']:,} items; load average at the end {f['load_end'][0]:.1f}.",
         "",
-        "| Measure | Value | Floor |",
-        "|---|---|---|",
+        "| Measure | Wall clock | CPU time | Floor |",
+        "|---|---|---|---|",
     ]
     if ing:
         lines.append(
-            f"| Ingest rate | {ing['items_per_s']:,.0f} items/s ({ing['seconds']:.0f} s; "
-            f"{ing['added']:,} added, {ing['duplicates']:,} duplicates, "
-            f"{ing['rejected']:,} rejected) | >= 2,000 items/s |"
+            f"| Ingest rate ({ing['added']:,} added, {ing['duplicates']:,} duplicates, "
+            f"{ing['rejected']:,} rejected) | {ing['items_per_s']:,.0f} items/s "
+            f"({ing['seconds']:.0f} s) | {ing['items_per_cpu_s']:,.0f} items/CPU-s "
+            f"| >= 2,000 items/s |"
         )
-        lines.append(f"| Peak RSS while ingesting | {ing['peak_rss_mb']:.0f} MB | |")
+        lines.append(f"| Peak RSS while ingesting | {ing['peak_rss_mb']:.0f} MB | | |")
     lines += [
-        f"| DB size | {f['db_bytes'] / 1e6:,.0f} MB | |",
-        f"| Query latency p50 / p95 | {bb['p50_ms']:.1f} / {bb['p95_ms']:.1f} ms "
-        f"({bb['queries']} queries) | p95 <= 20 ms |",
-        f"| Peak RSS while querying | {bb['peak_rss_mb']:.0f} MB | <= 300 MB |",
-        f"| Cold `briefbot ask` | {f['cold_ask']['median_s']:.2f} s median "
-        f"(bare `python -c pass`: {f['cold_ask']['python_startup_s']:.2f} s) | <= 1 s |",
+        f"| DB size | {f['db_bytes'] / 1e6:,.0f} MB | | |",
+        f"| Query latency p50 / p95 ({bb['queries']} queries) | {bb['p50_ms']:.1f} / "
+        f"{bb['p95_ms']:.1f} ms | {bb['cpu_p50_ms']:.1f} / {bb['cpu_p95_ms']:.1f} ms "
+        "| p95 <= 20 ms |",
+        f"| Peak RSS while querying | {bb['peak_rss_mb']:.0f} MB | | <= 300 MB |",
+        f"| Cold `briefbot ask` (median of {ask['runs']}) | {ask['median_s']:.2f} s "
+        f"(bare `python -c pass`: {ask['python_startup_s']:.2f} s) "
+        f"| {ask['cpu_median_s']:.2f} s | <= 1 s |",
         "",
-        "| Retriever | Docs | Index build | QPS | p50 / p95 ms | Hit@5 | Peak RSS |",
-        "|---|---|---|---|---|---|---|",
-        f"| briefbot (FTS5 + rescoring) | {bb['documents']:,} "
-        f"| during ingest | {bb['qps']:,.0f} | {bb['p50_ms']:.1f} / {bb['p95_ms']:.1f} "
-        f"| {bb['hit_at_5']:.3f} | {bb['peak_rss_mb']:.0f} MB |",
+        "| Retriever | Docs | Index build | QPS | p50 / p95 ms (wall) "
+        "| p50 / p95 ms (CPU) | Hit@5 | Peak RSS |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| briefbot (FTS5 + rescoring) | {bb['documents']:,} | during ingest | {bb['qps']:,.0f} "
+        f"| {bb['p50_ms']:.1f} / {bb['p95_ms']:.1f} | {bb['cpu_p50_ms']:.1f} / "
+        f"{bb['cpu_p95_ms']:.1f} | {bb['hit_at_5']:.3f} | {bb['peak_rss_mb']:.0f} MB |",
     ]
     for name, key in (("bm25s", "bm25s"), ("rank-bm25", "rank_bm25")):
         r = f.get(key)
         if r:
             lines.append(
                 f"| {name} | {r['documents']:,} | {r['build_s']:.0f} s | {r['qps']:,.1f} "
-                f"| {r['p50_ms']:.1f} / {r['p95_ms']:.1f} | {r['hit_at_5']:.3f} "
-                f"({r['queries']} queries) | {r['peak_rss_mb']:.0f} MB |"
+                f"| {r['p50_ms']:.1f} / {r['p95_ms']:.1f} | {r['cpu_p50_ms']:.1f} / "
+                f"{r['cpu_p95_ms']:.1f} | {r['hit_at_5']:.3f} | {r['peak_rss_mb']:.0f} MB |"
             )
     return "\n".join(lines)
 
