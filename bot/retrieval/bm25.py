@@ -39,6 +39,15 @@ _ROW_COLUMNS = (
 
 
 @dataclass
+class Step:
+    """One FTS5 candidate query: ranked by bm25, or the newest matches when not `ranked`."""
+
+    match: str
+    ranked: bool = True
+    fallback: bool = False
+
+
+@dataclass
 class SearchResult:
     query: QueryTerms
     passages: list[Passage]
@@ -102,20 +111,24 @@ class Retriever:
         ]
         return SearchResult(query=query, passages=passages)
 
-    def _match_plan(self, query: QueryTerms, dfs: dict[str, int], n_chunks: int) -> list[str]:
-        """FTS5 MATCH expressions to try in turn until enough candidates are found.
+    def _match_plan(self, query: QueryTerms, dfs: dict[str, int], n_chunks: int) -> list[Step]:
+        """The FTS5 candidate queries for a question, cheapest first.
 
-        First the rarest terms within the scored-rows budget (OR); then, when the rest are
-        too common to score row by row, passages holding all of them (AND), then the rarest
-        of them alone. Terms in more than COMMON_SHARE of passages are left out when rarer
-        ones remain.
+        1. Passages holding every (not too common) term, AND-ed: few rows, and exactly the
+           ones a long question such as a headline is after.
+        2. The rarest terms whose document frequencies fit the scored-rows budget, OR-ed,
+           for the rest of the candidate slots.
+        3. Only when fewer than k were found: the rarest of the remaining terms alone.
+        A step that could select more rows than the budget takes the newest matching
+        passages instead of ranking them all. Terms in more than COMMON_SHARE of passages
+        are left out when rarer ones remain. Small corpora OR every term, ranked.
         """
         words = [query.surface[s] for s in query.stems]
         if n_chunks < SMALL_CORPUS:
-            return [fts_match(words)]
+            return [Step(fts_match(words))]
         present = sorted((s for s in query.stems if dfs.get(s, 0) > 0), key=lambda s: dfs[s])
         if not present:
-            return [fts_match(words)]
+            return [Step(fts_match(words))]
         pool = [s for s in present if dfs[s] <= COMMON_SHARE * n_chunks] or present
         essential: list[str] = []
         total = 0
@@ -124,48 +137,56 @@ class Retriever:
                 break
             essential.append(s)
             total += dfs[s]
-        rest = [query.surface[s] for s in pool[len(essential) :]]
-        plan = [fts_match([query.surface[s] for s in essential])] if essential else []
-        if len(rest) > 1:
-            plan.append(fts_match(rest, all_of=True))
+        rest = pool[len(essential) :]
+        plan = []
+        if rest and len(pool) > 1:
+            every = fts_match([query.surface[s] for s in pool], all_of=True)
+            plan.append(Step(every, ranked=dfs[pool[0]] <= SCORED_ROWS_BUDGET))
+        if essential:
+            plan.append(Step(fts_match([query.surface[s] for s in essential])))
         if rest:
-            plan.append(fts_match(rest[:1]))
+            rarest = dfs[rest[0]] <= SCORED_ROWS_BUDGET
+            plan.append(Step(fts_match([query.surface[rest[0]]]), ranked=rarest, fallback=True))
         return plan
 
-    def _gather(self, plan: list[str], filters: SearchFilters | None, k: int) -> list[Any]:
-        """Candidates from each MATCH expression of the plan until at least k are found."""
+    def _gather(self, plan: list[Step], filters: SearchFilters | None, k: int) -> list[Any]:
+        """Up to `candidates` rows from the plan's steps; fallback steps only while fewer than k."""
         rows: list[Any] = []
         seen: set[int] = set()
-        for match in plan:
-            for row in self._candidates(match, filters):
+        for step in plan:
+            room = self.settings.candidates - len(rows)
+            if room <= 0 or (step.fallback and len(rows) >= k):
+                break
+            for row in self._candidates(step.match, filters, room, ranked=step.ranked):
                 if row[0] not in seen:
                     seen.add(row[0])
                     rows.append(row)
-            if len(rows) >= k:
-                break
         return rows
 
-    def _candidates(self, match: str, filters: SearchFilters | None) -> list[Any]:
-        """The best-ranked passages by FTS5's bm25 (title weighted), with their articles.
+    def _candidates(
+        self, match: str, filters: SearchFilters | None, limit: int, *, ranked: bool = True
+    ) -> list[Any]:
+        """The best passages by FTS5's bm25 (title weighted), or the newest when not ranked.
 
         Without filters the ranking runs on the FTS5 table alone and only the winners are
         joined; with filters the join comes first so the limit counts passages that pass.
         """
-        weights = (self.settings.title_weight, self.settings.candidates)
+        order = "bm25(chunks_fts, ?, 1.0)" if ranked else "f.rowid DESC"
+        weights = (self.settings.title_weight,) if ranked else ()
         if filters is None:
+            order = order if ranked else "rowid DESC"
             return self.db.query(
                 f"SELECT {_ROW_COLUMNS} FROM (SELECT rowid FROM chunks_fts"
-                " WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, ?, 1.0) LIMIT ?) f"
+                f" WHERE chunks_fts MATCH ? ORDER BY {order} LIMIT ?) f"
                 " JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.id = c.article_id",
-                (match, *weights),
+                (match, *weights, limit),
             )
         where, params = filter_sql(filters)
         return self.db.query(
             f"SELECT {_ROW_COLUMNS} FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
             " JOIN articles a ON a.id = c.article_id"
-            f" WHERE chunks_fts MATCH ? AND {where}"
-            " ORDER BY bm25(chunks_fts, ?, 1.0) LIMIT ?",
-            (match, *params, *weights),
+            f" WHERE chunks_fts MATCH ? AND {where} ORDER BY {order} LIMIT ?",
+            (match, *params, *weights, limit),
         )
 
     @staticmethod
