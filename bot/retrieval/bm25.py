@@ -19,7 +19,7 @@ from bot.retrieval.query import QueryTerms, analyze, fts_match
 from bot.store.articles import filter_sql
 from bot.store.db import Database
 from bot.store.timefmt import from_db, required_time
-from bot.text.words import stem_counts
+from bot.text.words import counts_of, stem_prefix_pattern
 
 K1 = 1.2
 B = 0.75
@@ -81,13 +81,14 @@ class Retriever:
         n_chunks, avgdl = self._corpus()
         dfs = self._doc_freqs(query)
         rows = self._gather(self._match_plan(query, dfs, n_chunks), filters, k)
+        wanted, pattern = set(query.stems), stem_prefix_pattern(query.stems)
         titles: dict[str, Counter[str]] = {}
         candidate_stems = []
         for row in rows:
             title_tf = titles.get(row[7])
             if title_tf is None:
-                title_tf = titles[row[7]] = stem_counts(row[7])
-            candidate_stems.append((title_tf, stem_counts(row[5])))
+                title_tf = titles[row[7]] = counts_of(wanted, pattern, row[7])
+            candidate_stems.append((title_tf, counts_of(wanted, pattern, row[5])))
         for s in query.stems:
             seen = sum(1 for title, body in candidate_stems if s in title or s in body)
             dfs[s] = max(dfs.get(s, 0), seen)
