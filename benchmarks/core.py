@@ -188,12 +188,20 @@ def main(argv: list[str] | None = None) -> int:
     queries_file.write_text(json.dumps(queries))
     common = {"queries": queries_file, "repeats": args.repeats}
 
+    def save() -> None:
+        """Figures so far, so a long run that is stopped still leaves its measurements."""
+        if args.json_out:
+            args.json_out.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+
+    save()
     print("  querying briefbot …", file=sys.stderr)
     figures["briefbot"] = worker("briefbot", data_dir=data_dir, **common)
     figures["cold_ask"] = cold_ask(data_dir, queries, args.ask_runs)
+    save()
     if not args.skip_baselines:
         print("  querying bm25s …", file=sys.stderr)
         figures["bm25s"] = worker("bm25s", db=db_path, **common)
+        save()
         print("  querying rank-bm25 (slow) …", file=sys.stderr)
         figures["rank_bm25"] = worker(
             "rank-bm25",
