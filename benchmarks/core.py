@@ -4,10 +4,13 @@
     python benchmarks/core.py --items 20000       # an N-item prefix
     python benchmarks/core.py --markdown          # also print the docs/benchmarks.md rows
 
-Queries: headlines of stored articles whose headline is unique in the store (so the target is
-unambiguous), sampled with a fixed seed. Hit@5: the article whose headline was the query is
-among the top 5 results. bm25s and rank-bm25 index the same stored articles (title + text) with
-briefbot's own analyser (words, Porter stems, stop-words dropped) and answer the same queries.
+Queries (--query-kind headline, the default): titles of stored articles whose title is unique
+in the store, so the target is unambiguous; --query-kind lead: the first 12 words of an
+article's text. Both sampled with a fixed seed. Hit@5: the article the query came from is
+among the top 5 results. bm25s and rank-bm25 index the same stored articles (title + text)
+with briefbot's own analyser (words, Porter stems, stop-words dropped), k1=1.2, b=0.75, and
+answer the same queries. The briefbot rows measure the BM25 `Retriever` and the `Ingestor`
+directly; cold `ask` runs the real CLI (`python -m bot ask`) in a fresh process.
 Every measurement runs in its own process (see workers.py) so peak RSS is that stage's own.
 """
 
@@ -44,6 +47,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workdir", type=Path, default=Path("/tmp/briefbot-bench"))
     p.add_argument("--queries", type=int, default=300, help="size of the fixed query set")
     p.add_argument("--seed", type=int, default=2, help="query sampling seed")
+    p.add_argument(
+        "--query-kind",
+        choices=["headline", "lead"],
+        default="headline",
+        help="headline: an article's title; lead: its text's first 12 words",
+    )
     p.add_argument("--repeats", type=int, default=5, help="timed passes over the queries")
     p.add_argument("--ingest-runs", type=int, default=1, help="fresh ingests; median reported")
     p.add_argument("--reuse-db", action="store_true", help="skip ingest when the DB exists")
@@ -117,17 +126,27 @@ def ingest(source: Path, items: int, data_dir: Path, runs: int) -> dict[str, Any
     return summary
 
 
-def query_set(db_path: Path, size: int, seed: int) -> list[dict[str, Any]]:
-    """Headlines unique in the store with at least three words, sampled reproducibly."""
+def query_set(db_path: Path, size: int, seed: int, kind: str) -> list[dict[str, Any]]:
+    """A reproducible sample of queries, each with the stored article it should find.
+
+    headline: the article's title, among titles unique in the store (at least 3 words).
+    lead: the first 12 words of the article's text (texts of at least 150 characters) --
+    a harder, question-like probe where the title's words are not all given.
+    """
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    rows = conn.execute("SELECT id, title FROM articles ORDER BY id").fetchall()
+    rows = conn.execute("SELECT id, title, text FROM articles ORDER BY id").fetchall()
     conn.close()
-    counts = Counter(" ".join(t.lower().split()) for _, t in rows)
-    eligible = [
-        (i, t) for i, t in rows if counts[" ".join(t.lower().split())] == 1 and len(t.split()) >= 3
-    ]
+    if kind == "lead":
+        eligible = [(i, " ".join(text.split()[:12])) for i, _, text in rows if len(text) >= 150]
+    else:
+        counts = Counter(" ".join(t.lower().split()) for _, t, _ in rows)
+        eligible = [
+            (i, t)
+            for i, t, _ in rows
+            if counts[" ".join(t.lower().split())] == 1 and len(t.split()) >= 3
+        ]
     chosen = random.Random(seed).sample(eligible, min(size, len(eligible)))
-    return [{"q": t, "article_id": i} for i, t in chosen]
+    return [{"q": q, "article_id": i} for i, q in chosen]
 
 
 def cold_ask(data_dir: Path, queries: list[dict[str, Any]], runs: int) -> dict[str, Any]:
@@ -174,7 +193,12 @@ def main(argv: list[str] | None = None) -> int:
     source = prefix_file(args.corpus, items, total, args.workdir)
     data_dir = args.workdir / f"store-{items}"
     db_path = data_dir / "briefbot.sqlite3"
-    figures: dict[str, Any] = {"machine": machine(), "items": items, "corpus": str(args.corpus)}
+    figures: dict[str, Any] = {
+        "machine": machine(),
+        "items": items,
+        "corpus": str(args.corpus),
+        "query_kind": args.query_kind,
+    }
     print(f"briefbot benchmark: {items:,} items from {args.corpus.name}", file=sys.stderr)
 
     if args.reuse_db and db_path.exists():
@@ -183,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         figures["ingest"] = ingest(source, items, data_dir, args.ingest_runs)
     figures["db_bytes"] = db_path.stat().st_size
 
-    queries = query_set(db_path, args.queries, args.seed)
-    queries_file = args.workdir / f"queries-{items}-{args.seed}.json"
+    queries = query_set(db_path, args.queries, args.seed, args.query_kind)
+    queries_file = args.workdir / f"queries-{args.query_kind}-{items}-{args.seed}.json"
     queries_file.write_text(json.dumps(queries))
     common = {"queries": queries_file, "repeats": args.repeats}
 
@@ -250,7 +274,8 @@ def markdown(f: dict[str, Any]) -> str:
     ing = f.get("ingest") or {}
     lines = [
         f"Run {m['date']}, {m['cpus']} cores, Python {m['python']}, SQLite {m['sqlite']}, "
-        f"{f['items']:,} items; load average at the end {f['load_end'][0]:.1f}.",
+        f"{f['items']:,} items, {f['query_kind']} queries; "
+        f"load average at the end {f['load_end'][0]:.1f}.",
         "",
         "| Measure | Wall clock | CPU time | Floor |",
         "|---|---|---|---|",
