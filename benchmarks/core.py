@@ -293,6 +293,8 @@ def markdown(f: dict[str, Any]) -> str:
         f"| Query latency p50 / p95 ({bb['queries']} queries) | {bb['p50_ms']:.1f} / "
         f"{bb['p95_ms']:.1f} ms | {bb['cpu_p50_ms']:.1f} / {bb['cpu_p95_ms']:.1f} ms "
         "| p95 <= 20 ms |",
+        f"| First pass (empty in-process caches) p50 / p95 | {bb['first_pass_p50_ms']:.1f} / "
+        f"{bb['first_pass_p95_ms']:.1f} ms | p95 {bb['first_pass_cpu_p95_ms']:.1f} ms | |",
         f"| Peak RSS while querying | {bb['peak_rss_mb']:.0f} MB | | <= 300 MB |",
         f"| Cold `briefbot ask` (median of {ask['runs']}) | {ask['median_s']:.2f} s "
         f"(bare `python -c pass`: {ask['python_startup_s']:.2f} s) "

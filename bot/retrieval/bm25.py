@@ -29,6 +29,8 @@ COMMON_SHARE = 0.08
 # candidate query OR-s only the rarest terms whose document frequencies sum to this many rows;
 # the commoner terms still count when the candidates are rescored.
 SCORED_ROWS_BUDGET = 3000
+# Document frequencies kept in memory (see _doc_freqs) before the cache starts afresh.
+DF_CACHE_TERMS = 100_000
 # Below this many passages every term goes into the candidate query (it is cheap and exact).
 SMALL_CORPUS = 1000
 
@@ -43,6 +45,7 @@ class Step:
     """One FTS5 candidate query: ranked by bm25, or the newest matches when not `ranked`."""
 
     match: str
+    rows: int  # at most this many passages match
     ranked: bool = True
     fallback: bool = False
 
@@ -57,19 +60,33 @@ class Retriever:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
+        self._df_cache: dict[str, int] = {}
+        self._df_chunks = -1
 
     def _corpus(self) -> tuple[int, float]:
         chunks, total_words = self.db.query("SELECT chunks, words FROM corpus_stats")[0]
         return int(chunks), (total_words / chunks if chunks else 1.0)
 
-    def _doc_freqs(self, query: QueryTerms) -> dict[str, int]:
-        if not query.stems:
-            return {}
-        marks = ",".join("?" * len(query.stems))
-        rows = self.db.query(
-            f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", tuple(query.stems)
-        )
-        return {str(term): int(doc) for term, doc in rows}
+    def _doc_freqs(self, query: QueryTerms, n_chunks: int) -> dict[str, int]:
+        """Document frequencies of the query's stems (absent ones left out), cached.
+
+        fts5vocab counts a term's documents by walking its whole posting list (~1 ms for a
+        term in 30k passages), so a long-running bot keeps the counts until the corpus
+        changes size (an ingest or a delete).
+        """
+        if n_chunks != self._df_chunks or len(self._df_cache) > DF_CACHE_TERMS:
+            self._df_cache, self._df_chunks = {}, n_chunks
+        cache = self._df_cache
+        missing = [s for s in query.stems if s not in cache]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            rows = self.db.query(
+                f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", tuple(missing)
+            )
+            found = {str(term): int(doc) for term, doc in rows}
+            for s in missing:
+                cache[s] = found.get(s, 0)
+        return {s: cache[s] for s in query.stems if cache.get(s, 0) > 0}
 
     def search(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
@@ -79,7 +96,7 @@ class Retriever:
         if not query.stems:
             return SearchResult(query=query, passages=[])
         n_chunks, avgdl = self._corpus()
-        dfs = self._doc_freqs(query)
+        dfs = self._doc_freqs(query, n_chunks)
         rows = self._gather(self._match_plan(query, dfs, n_chunks), filters, k)
         wanted, pattern = set(query.stems), stem_prefix_pattern(query.stems)
         titles: dict[str, Counter[str]] = {}
@@ -126,10 +143,10 @@ class Retriever:
         """
         words = [query.surface[s] for s in query.stems]
         if n_chunks < SMALL_CORPUS:
-            return [Step(fts_match(words))]
+            return [Step(fts_match(words), n_chunks)]
         present = sorted((s for s in query.stems if dfs.get(s, 0) > 0), key=lambda s: dfs[s])
         if not present:
-            return [Step(fts_match(words))]
+            return [Step(fts_match(words), 0)]
         pool = [s for s in present if dfs[s] <= COMMON_SHARE * n_chunks] or present
         essential: list[str] = []
         total = 0
@@ -142,23 +159,35 @@ class Retriever:
         plan = []
         if rest and len(pool) > 1:
             every = fts_match([query.surface[s] for s in pool], all_of=True)
-            plan.append(Step(every, ranked=dfs[pool[0]] <= SCORED_ROWS_BUDGET))
+            plan.append(Step(every, dfs[pool[0]], ranked=dfs[pool[0]] <= SCORED_ROWS_BUDGET))
         if essential:
-            plan.append(Step(fts_match([query.surface[s] for s in essential])))
+            plan.append(Step(fts_match([query.surface[s] for s in essential]), total))
         if rest:
-            rarest = dfs[rest[0]] <= SCORED_ROWS_BUDGET
-            plan.append(Step(fts_match([query.surface[rest[0]]]), ranked=rarest, fallback=True))
+            rarest = dfs[rest[0]]
+            plan.append(
+                Step(
+                    fts_match([query.surface[rest[0]]]),
+                    rarest,
+                    ranked=rarest <= SCORED_ROWS_BUDGET,
+                    fallback=True,
+                )
+            )
         return plan
 
     def _gather(self, plan: list[Step], filters: SearchFilters | None, k: int) -> list[Any]:
-        """Up to `candidates` rows from the plan's steps; fallback steps only while fewer than k."""
+        """Up to `candidates` rows from the plan's steps; fallback steps only while fewer than k.
+
+        A step whose matches all fit in the free slots is not ranked: bm25() would walk
+        every term's postings for its IDF and score each row, to order rows all kept anyway.
+        """
         rows: list[Any] = []
         seen: set[int] = set()
         for step in plan:
             room = self.settings.candidates - len(rows)
             if room <= 0 or (step.fallback and len(rows) >= k):
                 break
-            for row in self._candidates(step.match, filters, room, ranked=step.ranked):
+            ranked = step.ranked and step.rows > room
+            for row in self._candidates(step.match, filters, room, ranked=ranked):
                 if row[0] not in seen:
                     seen.add(row[0])
                     rows.append(row)
