@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platformdirs import user_data_dir
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_data_dir() -> Path:
@@ -21,6 +23,7 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        populate_by_name=True,
     )
 
     # --- storage -----------------------------------------------------------------
@@ -51,6 +54,141 @@ class Settings(BaseSettings):
     )
     max_answer_sentences: int = Field(default=4, ge=1, le=10)
 
+    # --- Briefings (issue 5) -------------------------------------------------------
+    briefing_top_stories: int = Field(default=6, ge=1, le=30, description="stories shown")
+    briefing_max_sentences: int = Field(default=3, ge=1, le=3, description="per story")
+    briefing_window_max_hours: float = Field(
+        default=24.0, gt=0, le=24 * 14, description="longest look-back of a briefing"
+    )
+    briefing_empty: Literal["message", "silent"] = Field(
+        default="message", description="empty window: say so, or send nothing"
+    )
+    briefing_default_time: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    briefing_default_timezone: str = "UTC"
+    briefing_grace_minutes: int = Field(
+        default=120, ge=0, le=24 * 60, description="a missed slot is still sent this late"
+    )
+    briefing_duplicate_similarity: float = Field(
+        default=0.8, gt=0, le=1, description="cosine above which articles are copies"
+    )
+    briefing_story_similarity: float = Field(
+        default=0.22, gt=0, le=1, description="average-link cosine joining one story"
+    )
+    briefing_story_hours: float = Field(
+        default=36.0, gt=0, description="articles further apart never join one story"
+    )
+    briefing_max_articles: int = Field(
+        default=6000, ge=10, description="newest articles clustered in one briefing"
+    )
+    briefing_claim_lease_seconds: int = Field(
+        default=600, ge=10, description="a claimed-but-unsent slot may be retaken after this"
+    )
+    briefing_max_attempts: int = Field(default=3, ge=1, le=20)
+
+    # --- LLM (issue 3) --------------------------------------------------------------
+    llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint; LLM answers are on when set"
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("BRIEFBOT_LLM_API_KEY", "OPENAI_API_KEY"),
+        description="API key (falls back to OPENAI_API_KEY); never logged",
+    )
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = Field(default=20.0, gt=0, description="seconds per HTTP request")
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_deadline: float = Field(
+        default=30.0, gt=0, description="seconds an answer may take before the fallback"
+    )
+    llm_prompt_budget: int = Field(
+        default=2500, ge=300, le=100_000, description="prompt tokens, instructions included"
+    )
+    llm_max_completion_tokens: int = Field(default=600, ge=50, le=8000)
+    llm_prompts_dir: Path | None = Field(
+        default=None, description="folder of prompt templates overriding the bundled ones"
+    )
+    llm_history_tokens: int = Field(
+        default=600, ge=0, le=20_000, description="bound on conversation history in prompts"
+    )
+    llm_daily_tokens_per_chat: int = Field(
+        default=200_000, ge=0, description="tokens a chat may use per UTC day; 0 = unlimited"
+    )
+    llm_keep_uncited: bool = Field(
+        default=False, description="keep sentences without a valid citation, marked uncited"
+    )
+
+    # --- Telegram (issue 4) --------------------------------------------------------
+    telegram_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "telegram_token", "TELEGRAM_BOT_TOKEN", "BRIEFBOT_TELEGRAM_TOKEN"
+        ),
+        description="Bot API token from @BotFather (TELEGRAM_BOT_TOKEN)",
+    )
+    telegram_api_url: str | None = Field(
+        default=None, description="Bot API base URL for a self-hosted server (default Telegram)"
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None, description="public HTTPS URL; when set the bot runs a webhook"
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="X-Telegram-Bot-Api-Secret-Token (generated when unset)"
+    )
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_allowed_users: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="user ids allowed to ask; empty = everyone"
+    )
+    telegram_allowed_chats: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="group chat ids the bot serves; empty = every group"
+    )
+    telegram_admin_users: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="user ids always allowed, exempt from rate limits"
+    )
+    telegram_admin_log_chat: int | None = Field(
+        default=None, description="chat that receives error tracebacks"
+    )
+    telegram_rate_limit: int = Field(default=10, ge=1, description="questions per window")
+    telegram_rate_window: float = Field(default=60.0, gt=0, description="seconds")
+    telegram_history_turns: int = Field(default=6, ge=0, le=50)
+    telegram_history_tokens: int = Field(default=1500, ge=0)
+    telegram_history_idle_minutes: float = Field(default=60.0, gt=0)
+    telegram_link_previews: bool = False
+    telegram_max_retries: int = Field(default=3, ge=0, description="429 retries per request")
+    telegram_messages_per_second: int = Field(
+        default=30, ge=3, le=1000, description="flood limit over all chats (Telegram: 30)"
+    )
+    telegram_group_messages_per_minute: int = Field(
+        default=20, ge=3, le=1000, description="flood limit per group (Telegram: 20)"
+    )
+    telegram_typing_interval: float = Field(default=4.5, gt=0)
+    telegram_edit_interval_private: float = Field(default=1.0, ge=0)
+    telegram_edit_interval_group: float = Field(
+        default=5.0, ge=0, description="groups allow 20 messages a minute, edits included"
+    )
+    telegram_poll_timeout: int = Field(default=30, ge=0, le=50, description="getUpdates wait")
+
+    @field_validator(
+        "telegram_allowed_users", "telegram_allowed_chats", "telegram_admin_users", mode="before"
+    )
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        """Accept "1, 2,-100" from the environment as well as real lists."""
+        if isinstance(value, str):
+            return [part for part in value.replace(";", ",").replace(" ", ",").split(",") if part]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("briefing_default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         self.data_dir = Path(self.data_dir).expanduser()
@@ -63,3 +201,7 @@ class Settings(BaseSettings):
         """The resolved SQLite path (never None after validation)."""
         assert self.db_path is not None
         return Path(self.db_path).expanduser()
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url or self.llm_api_key)

@@ -4,22 +4,39 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from pydantic import ValidationError
 
 from bot import __version__
-from bot.cli import ask_cmd, info_cmd, ingest_cmd
+from bot.cli import (
+    ask_cmd,
+    brief_cmd,
+    chat_cmd,
+    info_cmd,
+    ingest_cmd,
+    run_cmd,
+    subscriptions_cmd,
+)
 from bot.cli.common import common_parent
 from bot.errors import BriefbotError
 from bot.store.db import StoreError
 
-COMMANDS = [ingest_cmd, ask_cmd, info_cmd]
+COMMANDS = [ingest_cmd, ask_cmd, chat_cmd, info_cmd, run_cmd, brief_cmd, subscriptions_cmd]
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one line on stderr (argparse prints the whole usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="briefbot",
         description="Cited answers and daily briefings over a news corpus.",
     )
@@ -43,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except (BriefbotError, StoreError) as exc:
         print(f"briefbot: error: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as exc:
+        # corruption found after the database opened ("database disk image is malformed")
+        print(f"briefbot: error: database error: {exc}", file=sys.stderr)
         return 1
     except ValidationError as exc:
         first = exc.errors()[0]

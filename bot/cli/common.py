@@ -43,7 +43,9 @@ def add_filters(parser: argparse.ArgumentParser) -> None:
         help="only articles from this time on "
         "(ISO date/time, '2023-10-17', 'yesterday', '24h', '7d')",
     )
-    parser.add_argument("--until", type=date_arg, help="only articles up to this time")
+    parser.add_argument(
+        "--until", type=until_arg, help="only articles up to this time (a date: its whole day)"
+    )
     parser.add_argument("--source", help="only articles whose source contains this text")
 
 
@@ -67,13 +69,25 @@ def date_arg(value: str) -> datetime:
         return midnight - timedelta(days=1)
     if text[:-1].isdigit() and text[-1:] in ("h", "d", "w"):
         hours = {"h": 1, "d": 24, "w": 168}[text[-1]] * int(text[:-1])
-        return now - timedelta(hours=hours)
+        try:
+            return now - timedelta(hours=hours)
+        except OverflowError as exc:
+            raise argparse.ArgumentTypeError(f"{value!r} is too far back") from exc
     try:
         parsed = parse_date(value)
     except DateParseError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
     if parsed is None:
         raise argparse.ArgumentTypeError("empty date")
+    return parsed
+
+
+def until_arg(value: str) -> datetime:
+    """Like `date_arg`, but a bare day ('2023-10-19', 'yesterday') means up to its end."""
+    parsed = date_arg(value)
+    day_only = ":" not in value and parsed == parsed.replace(hour=0, minute=0, second=0)
+    if day_only and not value.strip()[:-1].isdigit():
+        return parsed + timedelta(days=1, microseconds=-1)
     return parsed
 
 

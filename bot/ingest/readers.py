@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -59,7 +60,7 @@ def read_path(path: Path) -> Iterator[Record | Rejection]:
             yield from _read_jsonl(path, origin)
         else:
             yield Rejection(origin=origin, reason=f"unsupported file type {suffix or '(none)'}")
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         yield Rejection(origin=origin, reason=f"cannot read file: {exc}")
 
 
@@ -161,8 +162,8 @@ def extract_html(html: str) -> dict[str, Any]:
         doc = None
     if doc is not None:
         data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
-        fields["text"] = data.get("text") or ""
         fields["title"] = title or data.get("title") or ""
+        fields["text"] = _drop_heading(data.get("text") or "", {fields["title"], probe.h1})
         fields["published_at"] = data.get("date")
         fields["source"] = data.get("sitename") or data.get("hostname")
         fields["url"] = data.get("url")
@@ -172,6 +173,14 @@ def extract_html(html: str) -> dict[str, Any]:
         body = "\n\n".join(p for p in paragraphs if p and p != title)
         fields["text"] = body
     return fields
+
+
+def _drop_heading(text: str, headings: set[str]) -> str:
+    """trafilatura keeps the <h1> as the body's first line; it is the title, not body text."""
+    first, _, rest = text.lstrip().partition("\n")
+    if " ".join(first.split()) in {" ".join(h.split()) for h in headings if h}:
+        return rest.strip()
+    return text
 
 
 def _read_html(path: Path, origin: str) -> Iterator[Record | Rejection]:
@@ -191,10 +200,13 @@ def _read_json(path: Path, origin: str) -> Iterator[Record | Rejection]:
         data = json.loads(decoded)
     except json.JSONDecodeError as exc:
         # Many ".json" exports are really JSON Lines; try that before giving up.
-        if decoded.count("\n") > 1:
+        if decoded.count("\n") > 1 and _starts_with_json_object_line(decoded):
             yield from _jsonl_lines(decoded.splitlines(), origin)
             return
         yield Rejection(origin=origin, reason=f"bad JSON: {exc.msg} at line {exc.lineno}")
+        return
+    except RecursionError:
+        yield Rejection(origin=origin, reason="bad JSON: nested too deeply")
         return
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         data = data["articles"]
@@ -205,6 +217,15 @@ def _read_json(path: Path, origin: str) -> Iterator[Record | Rejection]:
             yield Record(origin=where, fields=item)
         else:
             yield Rejection(origin=where, reason=f"not a JSON object ({type(item).__name__})")
+
+
+def _starts_with_json_object_line(text: str) -> bool:
+    """True when the first non-blank line is a JSON object on its own, as in JSON Lines."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        return isinstance(json.loads(first), dict)
+    except (json.JSONDecodeError, RecursionError):
+        return False
 
 
 def _read_jsonl(path: Path, origin: str) -> Iterator[Record | Rejection]:
@@ -230,6 +251,9 @@ def _jsonl_lines(lines: Any, origin: str) -> Iterator[Record | Rejection]:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             yield Rejection(origin=where, reason=f"bad JSON line {number}: {exc.msg}")
+            continue
+        except RecursionError:
+            yield Rejection(origin=where, reason=f"bad JSON line {number}: nested too deeply")
             continue
         if not isinstance(item, dict):
             yield Rejection(origin=where, reason=f"line {number} is not a JSON object")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 from bot.ingest.dates import DateParseError, parse_date
 from bot.models import ArticleIn, Rejection
 from bot.text.sentences import split_sentences
@@ -67,14 +69,19 @@ def to_article(origin: str, fields: dict[str, Any]) -> tuple[ArticleIn | None, l
         notes.append(Rejection(origin=origin, reason=f"{exc}; stored without a date"))
     external_id = _pick(fields, ALIASES["external_id"])
     url = _as_text(_pick(fields, ALIASES["url"])) or None
-    article = ArticleIn(
-        title=title,
-        text=text,
-        url=url,
-        source=_as_text(_pick(fields, ALIASES["source"])) or None,
-        published_at=published,
-        language=_as_text(_pick(fields, ALIASES["language"])) or None,
-        external_id=str(external_id) if external_id is not None else None,
-        origin=origin,
-    )
+    try:
+        article = ArticleIn(
+            title=title,
+            text=text,
+            url=url,
+            source=_as_text(_pick(fields, ALIASES["source"])) or None,
+            published_at=published,
+            language=_as_text(_pick(fields, ALIASES["language"])) or None,
+            external_id=str(external_id) if external_id is not None else None,
+            origin=origin,
+        )
+    except ValidationError as exc:  # e.g. lone surrogates from "\ud800" escapes in JSON
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error.get("loc", ()))
+        return None, [Rejection(origin=origin, reason=f"invalid {where}: {error.get('msg')}")]
     return article, notes

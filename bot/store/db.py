@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.store.migrations import migrate
+from bot.store.migrations import SchemaTooNewError, migrate
 
 
 class StoreError(RuntimeError):
@@ -25,10 +25,11 @@ class Database:
 
     def __init__(self, path: Path | str, *, migrate_schema: bool = True) -> None:
         self.path = Path(path)
+        conn: sqlite3.Connection | None = None
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(
+            self.conn = conn = sqlite3.connect(
                 str(path), isolation_level=None, check_same_thread=False, timeout=30.0
             )
             self.conn.execute("PRAGMA journal_mode=WAL")
@@ -39,7 +40,9 @@ class Database:
             self.conn.execute("PRAGMA cache_size=-65536")
             if migrate_schema:
                 migrate(self.conn)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, SchemaTooNewError) as exc:
+            if conn is not None:
+                conn.close()
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
         except OSError as exc:
             raise StoreError(f"cannot create data directory {self.path.parent}: {exc}") from exc

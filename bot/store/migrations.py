@@ -12,6 +12,10 @@ from collections.abc import Callable
 Migration = Callable[[sqlite3.Connection], None]
 
 
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer briefbot; opening it could corrupt it."""
+
+
 def run_script(db: sqlite3.Connection, script: str) -> None:
     """Execute several statements inside the current transaction.
 
@@ -95,9 +99,117 @@ def _v2_stats_vocab_meta(db: sqlite3.Connection) -> None:
     )
 
 
+def _v3_briefing_subscriptions(db: sqlite3.Connection) -> None:
+    """Issue 5: chat preferences, briefing subscriptions, and the delivery log.
+
+    thread_id 0 means "no forum thread" so that UNIQUE and PRIMARY KEY treat it as a value.
+    A delivery row is the claim on (chat, thread, slot): at most one briefing per slot.
+    """
+    run_script(
+        db,
+        """
+        CREATE TABLE briefing_chats (
+            chat_id          INTEGER PRIMARY KEY,
+            timezone         TEXT,
+            last_briefing_at TEXT
+        );
+        CREATE TABLE subscriptions (
+            id            INTEGER PRIMARY KEY,
+            chat_id       INTEGER NOT NULL,
+            thread_id     INTEGER NOT NULL DEFAULT 0,
+            time_of_day   TEXT NOT NULL,
+            timezone      TEXT NOT NULL,
+            keywords      TEXT NOT NULL DEFAULT '[]',
+            status        TEXT NOT NULL DEFAULT 'active'
+                          CHECK (status IN ('active', 'paused', 'inactive')),
+            status_reason TEXT,
+            created_at    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL,
+            last_slot     TEXT,
+            UNIQUE (chat_id, thread_id)
+        );
+        CREATE INDEX subscriptions_status ON subscriptions(status);
+        CREATE TABLE briefing_deliveries (
+            chat_id         INTEGER NOT NULL,
+            thread_id       INTEGER NOT NULL DEFAULT 0,
+            slot            TEXT NOT NULL,
+            subscription_id INTEGER,
+            status          TEXT NOT NULL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            claim_token     TEXT,
+            detail          TEXT,
+            stories         INTEGER,
+            claimed_at      TEXT NOT NULL,
+            updated_at      TEXT NOT NULL,
+            PRIMARY KEY (chat_id, thread_id, slot)
+        );
+        CREATE INDEX briefing_deliveries_status ON briefing_deliveries(status);
+        """,
+    )
+
+
+def _v4_llm_usage(db: sqlite3.Connection) -> None:
+    """Token usage per answer, for per-chat daily budgets (issue 3)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE llm_usage (
+            id                INTEGER PRIMARY KEY,
+            chat_id           TEXT NOT NULL,
+            day               TEXT NOT NULL,
+            created_at        TEXT NOT NULL,
+            mode              TEXT NOT NULL,
+            prompt_tokens     INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            fallback_reason   TEXT
+        );
+        CREATE INDEX llm_usage_chat_day ON llm_usage(chat_id, day);
+        """,
+    )
+
+
+def _v5_conversations(db: sqlite3.Connection) -> None:
+    """Telegram follow-up context: conversations, their turns, and the bot messages in them."""
+    run_script(
+        db,
+        """
+        CREATE TABLE conversations (
+            id         INTEGER PRIMARY KEY,
+            chat_id    INTEGER NOT NULL,
+            user_id    INTEGER,
+            thread_id  INTEGER,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX conversations_chat ON conversations(chat_id, updated_at);
+
+        CREATE TABLE conversation_turns (
+            id              INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            question        TEXT NOT NULL,
+            answer          TEXT NOT NULL,
+            tokens          INTEGER NOT NULL,
+            created_at      TEXT NOT NULL
+        );
+        CREATE INDEX conversation_turns_conv ON conversation_turns(conversation_id, id);
+
+        CREATE TABLE conversation_messages (
+            chat_id         INTEGER NOT NULL,
+            message_id      INTEGER NOT NULL,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            PRIMARY KEY (chat_id, message_id)
+        );
+        CREATE INDEX conversation_messages_conv ON conversation_messages(conversation_id);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_articles_chunks,
     _v2_stats_vocab_meta,
+    _v3_briefing_subscriptions,
+    _v4_llm_usage,
+    _v5_conversations,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
@@ -107,8 +219,9 @@ def migrate(db: sqlite3.Connection, target: int = LATEST_VERSION) -> int:
     """Bring `db` up to `target`; returns the version it started from."""
     start = int(db.execute("PRAGMA user_version").fetchone()[0])
     if start > LATEST_VERSION:
-        raise RuntimeError(
-            f"database schema version {start} is newer than this briefbot ({LATEST_VERSION})"
+        raise SchemaTooNewError(
+            f"database schema version {start} is newer than this briefbot ({LATEST_VERSION});"
+            " upgrade briefbot to use it"
         )
     for version in range(start + 1, target + 1):
         db.execute("BEGIN IMMEDIATE")

@@ -1,0 +1,1 @@
+"""Daily briefings: window → stories (grouped, ranked) → cited summaries → delivery."""

@@ -1,0 +1,76 @@
+"""`briefbot brief [--date D | --since S --until U] [--topics …] [--json]`."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.briefing.topics import split_keywords
+from bot.briefing.window import Window, day_window, explicit_window
+from bot.cli.common import date_arg, open_engine, print_json
+from bot.errors import BriefbotError
+
+
+def day_arg(value: str) -> date:
+    text = value.strip().lower()
+    today = datetime.now(UTC).date()
+    if text in ("today", "yesterday"):
+        return today - timedelta(days=1 if text == "yesterday" else 0)
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "brief",
+        parents=[parent],
+        help="the news briefing: top stories with cited summaries",
+        description="Group the articles of a window into stories and summarise the top ones. "
+        "Default window: the last 24 hours (BRIEFBOT_BRIEFING_WINDOW_MAX_HOURS).",
+    )
+    p.add_argument("--date", type=day_arg, help="one calendar day (YYYY-MM-DD, today, yesterday)")
+    p.add_argument("--tz", default="UTC", help="timezone of --date (IANA name, default UTC)")
+    p.add_argument("--since", type=date_arg, help="window start (ISO date/time, 24h, 7d…)")
+    p.add_argument("--until", type=date_arg, help="window end (default: now)")
+    p.add_argument("--topics", nargs="+", metavar="KEYWORD", help="only stories matching these")
+    p.add_argument("--top", type=int, default=None, help="how many stories (default: setting)")
+    p.add_argument("--json", action="store_true", help="print the briefing as JSON")
+    p.set_defaults(func=run)
+
+
+def window_from(args: argparse.Namespace, max_hours: float) -> Window:
+    if args.date is not None:
+        if args.since is not None or args.until is not None:
+            raise BriefbotError("use either --date or --since/--until, not both")
+        try:
+            ZoneInfo(args.tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise BriefbotError(f"unknown timezone {args.tz!r} (use e.g. Europe/Berlin)") from exc
+        return day_window(args.date, args.tz)
+    return explicit_window(args.since, args.until or datetime.now(UTC), max_hours)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.top is not None and args.top < 1:
+        raise BriefbotError("--top must be at least 1")
+    from bot.briefing.builder import BriefingBuilder  # numpy/scipy: only when briefing
+    from bot.briefing.render import render_text
+
+    engine = open_engine(args)
+    try:
+        settings = engine.settings
+        if args.top is not None:
+            settings = settings.model_copy(update={"briefing_top_stories": args.top})
+        window = window_from(args, settings.briefing_window_max_hours)
+        topics = split_keywords(" ".join(args.topics or []))
+        briefing = BriefingBuilder(engine.db, settings).build(window, topics)
+    finally:
+        engine.close()
+    if args.json:
+        print_json(briefing)
+    else:
+        print(render_text(briefing))
+    return 0

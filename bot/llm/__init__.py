@@ -1,0 +1,1 @@
+"""The LLM provider layer: an OpenAI-compatible client, reply schema, prompt templates."""

@@ -1,0 +1,164 @@
+"""A thin wrapper over `openai.AsyncOpenAI`: bounded retries, JSON mode when the server has it,
+streaming drafts, token usage, and failures reduced to one short reason.
+
+Retries and `retry-after` are the openai client's own (`max_retries`); the overall answer
+deadline is enforced by the caller around the whole LLM path.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+
+from bot.config import Settings
+from bot.llm.schema import draft_text, json_schema, prose_draft
+from bot.text.tokens import count_tokens
+
+log = logging.getLogger(__name__)
+
+Messages = list[dict[str, str]]
+OnDelta = Callable[[str], Awaitable[None]]
+
+
+class LLMFailure(Exception):
+    """The model could not produce a reply; `reason` is a short code for `fallback_reason`."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+@dataclass
+class Completion:
+    content: str
+    prompt_tokens: int
+    completion_tokens: int
+    json_mode: bool
+    seconds: float
+
+
+def make_openai(settings: Settings) -> openai.AsyncOpenAI:
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+    return openai.AsyncOpenAI(
+        api_key=key,
+        base_url=settings.llm_base_url or None,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_max_retries,
+    )
+
+
+class LLMClient:
+    """One chat-completions call per `complete`; remembers whether the server has JSON mode."""
+
+    def __init__(self, settings: Settings, client: openai.AsyncOpenAI | None = None) -> None:
+        self.settings = settings
+        self.client = client or make_openai(settings)
+        self.json_supported: bool | None = None
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    async def complete(
+        self,
+        build: Callable[[bool], Messages],
+        *,
+        want_json: bool = True,
+        on_delta: OnDelta | None = None,
+        max_tokens: int | None = None,
+    ) -> Completion:
+        """Call the model with `build(json_mode)`; on a 400/422 to structured output, retry
+        in plain text, and remember the server lacks JSON mode once plain text works."""
+        json_mode = want_json and self.json_supported is not False
+        try:
+            return await self._call(build(json_mode), json_mode, on_delta, max_tokens)
+        except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+            if not json_mode:
+                raise LLMFailure("bad_request", _status_text(exc)) from exc
+            log.info("server refused structured output (%s); trying plain text", exc.status_code)
+        try:
+            completion = await self._call(build(False), False, on_delta, max_tokens)
+        except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+            raise LLMFailure("bad_request", _status_text(exc)) from exc
+        self.json_supported = False
+        return completion
+
+    async def _call(
+        self, messages: Messages, json_mode: bool, on_delta: OnDelta | None, max_tokens: int | None
+    ) -> Completion:
+        kwargs: dict[str, Any] = {
+            "model": self.settings.llm_model,
+            "messages": messages,
+            "max_tokens": max_tokens or self.settings.llm_max_completion_tokens,
+            "temperature": 0.1,
+        }
+        if json_mode:
+            kwargs["response_format"] = json_schema()
+        started = time.perf_counter()
+        try:
+            if on_delta is None:
+                content, usage = await self._plain(kwargs)
+            else:
+                content, usage = await self._streamed(kwargs, json_mode, on_delta)
+        except (openai.BadRequestError, openai.UnprocessableEntityError):
+            raise
+        except openai.APITimeoutError as exc:
+            raise LLMFailure("timeout") from exc
+        except openai.APIConnectionError as exc:
+            raise LLMFailure("connection_error") from exc
+        except openai.RateLimitError as exc:
+            raise LLMFailure("rate_limited") from exc
+        except openai.APIStatusError as exc:
+            reason = "server_error" if exc.status_code >= 500 else f"http_{exc.status_code}"
+            raise LLMFailure(reason, _status_text(exc)) from exc
+        except openai.APIError as exc:
+            raise LLMFailure("bad_reply", type(exc).__name__) from exc
+        if json_mode:
+            self.json_supported = True
+        prompt_tokens, completion_tokens = usage or (
+            sum(count_tokens(m["content"]) + 4 for m in messages),
+            count_tokens(content),
+        )
+        return Completion(
+            content, prompt_tokens, completion_tokens, json_mode, time.perf_counter() - started
+        )
+
+    async def _plain(self, kwargs: dict[str, Any]) -> tuple[str, tuple[int, int] | None]:
+        response = await self.client.chat.completions.create(**kwargs)
+        if not response.choices:
+            raise LLMFailure("empty_reply")
+        content = response.choices[0].message.content or ""
+        usage = response.usage
+        return content, (usage.prompt_tokens, usage.completion_tokens) if usage else None
+
+    async def _streamed(
+        self, kwargs: dict[str, Any], json_mode: bool, on_delta: OnDelta
+    ) -> tuple[str, tuple[int, int] | None]:
+        stream = await self.client.chat.completions.create(
+            **kwargs, stream=True, stream_options={"include_usage": True}
+        )
+        content = ""
+        shown = ""
+        usage: tuple[int, int] | None = None
+        async for chunk in stream:
+            if chunk.usage is not None:
+                usage = (chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+            if not chunk.choices:
+                continue
+            piece = chunk.choices[0].delta.content or ""
+            if not piece:
+                continue
+            content += piece
+            draft = draft_text(content) if json_mode else prose_draft(content)
+            if draft.startswith(shown) and len(draft) > len(shown):
+                await on_delta(draft[len(shown) :])
+                shown = draft
+        return content, usage
+
+
+def _status_text(exc: openai.APIStatusError) -> str:
+    return f"HTTP {exc.status_code}"

@@ -1,0 +1,93 @@
+"""The one function that builds the PTB Application from the services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import LinkPreviewOptions, Update
+from telegram.ext import (
+    Application,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.errors import BriefbotError
+from bot.telegram import commands, questions
+from bot.telegram.access import check_access
+from bot.telegram.errors import on_error
+from bot.telegram.flood import FloodLimiter
+from bot.telegram.services import Services, services
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+CONCURRENT_UPDATES = 64
+
+
+def api_base_urls(api_url: str | None) -> tuple[str, str]:
+    """Bot API and file base URLs; a bare server URL gets Telegram's `/bot` path appended."""
+    base = (api_url or DEFAULT_API_URL).rstrip("/")
+    if "{token}" in base:
+        return base, base.replace("/bot{token}", "/file/bot{token}")
+    if not base.endswith("/bot"):
+        base += "/bot"
+    return base, base[: -len("/bot")] + "/file/bot"
+
+
+async def _expire_conversations(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services(context).conversations.expire()
+
+
+def build_application(svc: Services, token: str | None = None) -> Application:
+    """PTB Application with rate limiter, job queue, handlers and the error handler."""
+    settings = svc.settings
+    if token is None:
+        if settings.telegram_token is None:
+            raise BriefbotError(
+                "no Telegram bot token: set TELEGRAM_BOT_TOKEN (or BRIEFBOT_TELEGRAM_TOKEN)"
+            )
+        token = settings.telegram_token.get_secret_value()
+    base_url, file_url = api_base_urls(settings.telegram_api_url)
+    app = (
+        Application.builder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(file_url)
+        .rate_limiter(
+            FloodLimiter(
+                settings.telegram_messages_per_second,
+                settings.telegram_group_messages_per_minute,
+                settings.telegram_max_retries,
+            )
+        )
+        .defaults(
+            Defaults(
+                allow_sending_without_reply=True,
+                link_preview_options=LinkPreviewOptions(
+                    is_disabled=not settings.telegram_link_previews
+                ),
+            )
+        )
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .post_init(commands.register_commands)
+        .build()
+    )
+    app.bot_data["services"] = svc
+    app.add_handler(TypeHandler(Update, check_access), group=-1)
+    app.add_handler(CommandHandler("start", commands.on_start))
+    app.add_handler(CommandHandler("help", commands.on_help))
+    app.add_handler(CommandHandler("ask", questions.on_ask))
+    app.add_handler(CommandHandler("reset", commands.on_reset))
+    app.add_handler(CommandHandler("sources", commands.on_sources))
+    app.add_handler(CommandHandler("stats", commands.on_stats))
+    text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & text, questions.on_private_text))
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & text, questions.on_group_text))
+    app.add_error_handler(on_error)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            _expire_conversations, interval=timedelta(hours=1), first=timedelta(minutes=1)
+        )
+    return app

@@ -1,0 +1,1 @@
+"""Reusable test servers (loopback emulators of external services)."""

@@ -1,0 +1,75 @@
+"""Grouping primitives: average link does not chain; time separates look-alike stories."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from bot.briefing.corpus import WindowArticle, plain_text
+from bot.briefing.grouping import average_link, group_stories
+from bot.briefing.terms import article_terms
+from bot.briefing.vectors import TfIdf
+
+
+def test_average_link_does_not_chain_like_single_link() -> None:
+    sim = np.array(
+        [
+            [1.0, 0.9, 0.0, 0.0],
+            [0.9, 1.0, 0.3, 0.0],
+            [0.0, 0.3, 1.0, 0.8],
+            [0.0, 0.0, 0.8, 1.0],
+        ],
+        dtype=np.float32,
+    )
+    assert average_link(sim, 0.25, np.ones(4)) == [[0, 1], [2, 3]]
+    # between the two pairs the average is 0.3 / 4 = 0.075: joined only below that
+    assert average_link(sim, 0.1, np.ones(4)) == [[0, 1], [2, 3]]
+    assert average_link(sim, 0.07, np.ones(4)) == [[0, 1, 2, 3]]
+    assert average_link(sim, 0.95, np.ones(4)) == [[0], [1], [2], [3]]
+
+
+def _article(i: int, title: str, when: datetime) -> WindowArticle:
+    text = f"{title}. Officials gave more details on {title.lower()} on the day."
+    return WindowArticle(i, title, text, None, f"outlet{i}", when, when)
+
+
+def _stories(articles: list[WindowArticle], hours: float) -> list[list[int]]:
+    docs = [article_terms(a.title, a.text) for a in articles]
+    vectors = TfIdf(docs).matrix(docs)
+    groups = group_stories(
+        articles, vectors, duplicate_similarity=0.8, story_similarity=0.22, story_hours=hours
+    )
+    return [g.members for g in groups]
+
+
+def test_look_alike_reports_far_apart_in_time_stay_separate() -> None:
+    t0 = datetime(2023, 10, 15, 8, tzinfo=UTC)
+    articles = [
+        _article(1, "Storm Babet floods eastern Scotland", t0),
+        _article(2, "Storm Babet floods eastern Scotland again", t0 + timedelta(hours=50)),
+        _article(3, "Chip export rules tightened", t0 + timedelta(hours=1)),
+        _article(4, "Museum reopens after renovation", t0 + timedelta(hours=2)),
+    ]
+    assert _stories(articles, hours=36) == [[0], [1], [2], [3]]
+    assert _stories(articles, hours=72) == [[0, 1], [2], [3]]
+
+
+def test_feed_html_is_reduced_to_sentences() -> None:
+    raw = "<p>First point &amp; more.</p><ul><li>Second item</li></ul><img src='x'>Tail"
+    assert plain_text(raw).split("\n") == ["First point & more.", "Second item", "Tail"]
+
+
+def test_a_story_is_on_topic_when_a_third_of_its_articles_mention_it() -> None:
+    from bot.briefing.terms import terms
+    from bot.briefing.topics import keyword_stems, matches
+
+    wanted = keyword_stems(["Hezbollah", "Gaza Strip"])
+    on = set(terms("Hezbollah fighters fired rockets"))
+    strip = set(terms("Aid trucks waited at the border of the Gaza Strip"))
+    off = set(terms("A hostage video was released"))
+    assert not matches([on, off, off, off, off], wanted)
+    assert matches([on, off, strip, off, off], wanted)
+    assert matches([on], wanted) and not matches([off], wanted)
+    assert not matches([set(terms("Gaza city"))], wanted)  # "Gaza Strip" needs both words
+    assert matches([off], [])

@@ -1,0 +1,146 @@
+"""Errors print one clear line on stderr and exit non-zero, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from corpus_helpers import main_in_process, run_cli
+
+Cap = pytest.CaptureFixture[str]
+
+
+def _one_error_line(err: str) -> str:
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "error" in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["ask", "q", "--since", "not-a-date"], "argument --since: unparseable date 'not-a-date'"),
+        (["ask", "q", "--until", "31/31/2023"], "argument --until"),
+        (["ask", "q", "--since", "99999999999999999999d"], "argument --since"),
+        (["ask", "q", "--k", "many"], "argument --k: invalid int value"),
+        (["ask", "q", "--bogus"], "unrecognized arguments: --bogus"),
+        (["ask"], "required: question"),
+        (["fly"], "invalid choice: 'fly'"),
+        ([], "required: COMMAND"),
+        (["ingest"], "required: PATH"),
+    ],
+)
+def test_bad_arguments(args: list[str], needle: str, tmp_path: Path, capsys: Cap) -> None:
+    code, out, err = main_in_process(capsys, *args)
+    assert code == 2
+    assert out == ""
+    assert needle in _one_error_line(err)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["ask", "q", "--k", "0"], "--k must be at least 1"),
+        (["ask", "   "], "the question is empty"),
+        (
+            ["ask", "q", "--since", "2023-10-20", "--until", "2023-10-01"],
+            "--since is after --until",
+        ),
+    ],
+)
+def test_bad_values(args: list[str], needle: str, tmp_path: Path, capsys: Cap) -> None:
+    code, _, err = main_in_process(capsys, *args, "--data-dir", str(tmp_path / "d"), "--no-seeds")
+    assert code == 1
+    assert needle in _one_error_line(err)
+
+
+def test_ingest_missing_file(tmp_path: Path, capsys: Cap) -> None:
+    code, out, err = main_in_process(
+        capsys, "ingest", str(tmp_path / "nope.jsonl"), "--data-dir", str(tmp_path / "d")
+    )
+    assert code == 1
+    assert "no such file or directory" in _one_error_line(err)
+    assert "nope.jsonl" in err
+    assert "rejected: " in out  # the summary still names it
+
+
+def test_corrupt_database_file(tmp_path: Path, capsys: Cap) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "briefbot.sqlite3").write_bytes(os.urandom(8192))
+    for command in (["stats"], ["ask", "What hit Ain al-Asad?"], ["sources", "--json"]):
+        code, out, err = main_in_process(capsys, *command, "--data-dir", str(data))
+        assert code == 1
+        line = _one_error_line(err)
+        assert line.startswith("briefbot: error: cannot open database")
+        assert "file is not a database" in line
+        assert out == ""
+
+
+def test_truncated_database_file(tmp_path: Path, capsys: Cap) -> None:
+    data = tmp_path / "d"
+    assert main_in_process(capsys, "stats", "--data-dir", str(data))[0] == 0  # seeds it
+    db = data / "briefbot.sqlite3"
+    conn = sqlite3.connect(str(db))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+    raw = db.read_bytes()
+    db.write_bytes(raw[: len(raw) // 2])
+    code, _, err = main_in_process(capsys, "ask", "What hit Ain al-Asad?", "--data-dir", str(data))
+    assert code == 1
+    assert "malformed" in _one_error_line(err)
+
+
+def test_data_dir_that_is_a_file(tmp_path: Path, capsys: Cap) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code, _, err = main_in_process(capsys, "stats", "--data-dir", str(blocker / "sub"))
+    assert code == 1
+    assert "cannot create data directory" in _one_error_line(err)
+
+
+def test_database_path_that_is_a_directory(tmp_path: Path, capsys: Cap) -> None:
+    data = tmp_path / "d"
+    (data / "briefbot.sqlite3").mkdir(parents=True)
+    code, _, err = main_in_process(capsys, "stats", "--data-dir", str(data))
+    assert code == 1
+    assert _one_error_line(err).startswith("briefbot: error: cannot open database")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
+def test_unreadable_database_file(tmp_path: Path, capsys: Cap) -> None:
+    data = tmp_path / "d"
+    main_in_process(capsys, "stats", "--data-dir", str(data))
+    (data / "briefbot.sqlite3").chmod(0)
+    try:
+        code, _, err = main_in_process(capsys, "stats", "--data-dir", str(data))
+    finally:
+        (data / "briefbot.sqlite3").chmod(0o644)
+    assert code == 1
+    assert "cannot open database" in _one_error_line(err)
+
+
+def test_errors_in_a_real_process_have_no_traceback(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "briefbot.sqlite3").write_bytes(os.urandom(8192))
+    result = run_cli("ask", "What hit Ain al-Asad?", data_dir=data)
+    assert result.returncode == 1
+    assert "file is not a database" in _one_error_line(result.stderr)
+    result = run_cli("ask", "q", "--since", "garbage", data_dir=data)
+    assert result.returncode == 2
+    _one_error_line(result.stderr)
+
+
+def test_bad_setting_in_the_environment(
+    tmp_path: Path, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_TOP_K", "lots")
+    code, _, err = main_in_process(capsys, "stats", "--data-dir", str(tmp_path / "d"))
+    assert code == 2
+    assert "invalid setting top_k" in _one_error_line(err)

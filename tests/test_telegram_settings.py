@@ -1,0 +1,53 @@
+"""Telegram settings: token aliases, id lists from the environment, API base URLs."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings
+from bot.telegram.access import is_allowed
+from bot.telegram.app import api_base_urls
+
+
+def test_token_from_either_variable_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:first")
+    settings = Settings()
+    assert settings.telegram_token is not None
+    assert settings.telegram_token.get_secret_value() == "123:first"
+    assert "123:first" not in repr(settings)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
+    monkeypatch.setenv("BRIEFBOT_TELEGRAM_TOKEN", "123:second")
+    assert Settings().telegram_token.get_secret_value() == "123:second"  # type: ignore[union-attr]
+
+
+def test_id_lists_accept_commas_and_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEFBOT_TELEGRAM_ALLOWED_USERS", "1, 2,3")
+    monkeypatch.setenv("BRIEFBOT_TELEGRAM_ALLOWED_CHATS", "-100123")
+    settings = Settings()
+    assert settings.telegram_allowed_users == [1, 2, 3]
+    assert settings.telegram_allowed_chats == [-100123]
+    monkeypatch.setenv("BRIEFBOT_TELEGRAM_ADMIN_USERS", "x1")
+    with pytest.raises(ValueError):
+        Settings()
+
+
+def test_api_base_urls() -> None:
+    assert api_base_urls(None) == (
+        "https://api.telegram.org/bot",
+        "https://api.telegram.org/file/bot",
+    )
+    assert api_base_urls("http://local:8081/") == (
+        "http://local:8081/bot",
+        "http://local:8081/file/bot",
+    )
+    assert api_base_urls("http://local:8081/bot")[0] == "http://local:8081/bot"
+
+
+def test_allowlist_rules() -> None:
+    s = Settings(telegram_allowed_users=[1], telegram_allowed_chats=[-5], telegram_admin_users=[9])
+    assert is_allowed(s, 1, 1, private=True)
+    assert not is_allowed(s, 2, 2, private=True)
+    assert is_allowed(s, 2, -5, private=False), "everyone in an allowed group"
+    assert not is_allowed(s, 1, -6, private=False), "other groups are not served"
+    assert is_allowed(s, 9, -6, private=False), "admins everywhere"
+    assert is_allowed(Settings(), 2, -6, private=False), "empty lists mean open"
