@@ -315,6 +315,11 @@ def markdown(f: dict[str, Any]) -> str:
                 f"| {r['p50_ms']:.1f} / {r['p95_ms']:.1f} | {r['cpu_p50_ms']:.1f} / "
                 f"{r['cpu_p95_ms']:.1f} | {r['hit_at_5']:.3f} | {r['peak_rss_mb']:.0f} MB |"
             )
+    if f.get("bm25s", {}).get("batch_qps"):
+        lines.append(
+            f"| bm25s, all queries in one `retrieve` call | | | {f['bm25s']['batch_qps']:,.0f} "
+            "| | | | |"
+        )
     return "\n".join(lines)
 
 

@@ -167,6 +167,10 @@ def run_bm25s(args: dict[str, Any]) -> dict[str, Any]:
     id_set = set(ids)
     queries = [q for q in load_queries(args) if q["article_id"] in id_set]
     result = time_queries(search, queries, args["repeats"])
+    batch = [[t for t in tokenize(q["q"]) if t in vocab] or [next(iter(vocab))] for q in queries]
+    started = time.perf_counter()
+    index.retrieve(batch, k=5, show_progress=False)
+    result["batch_qps"] = len(batch) / (time.perf_counter() - started)
     result.update(documents=len(docs), build_s=build, peak_rss_mb=peak_rss_mb())
     return result
 
