@@ -134,15 +134,17 @@ def query_set(db_path: Path, size: int, seed: int, kind: str) -> list[dict[str, 
     a harder, question-like probe where the title's words are not all given.
     """
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    rows = conn.execute("SELECT id, title, text FROM articles ORDER BY id").fetchall()
+    rows = conn.execute(
+        "SELECT id, title, substr(text, 1, 400), length(text) FROM articles ORDER BY id"
+    ).fetchall()
     conn.close()
     if kind == "lead":
-        eligible = [(i, " ".join(text.split()[:12])) for i, _, text in rows if len(text) >= 150]
+        eligible = [(i, " ".join(text.split()[:12])) for i, _, text, n in rows if n >= 150]
     else:
-        counts = Counter(" ".join(t.lower().split()) for _, t, _ in rows)
+        counts = Counter(" ".join(t.lower().split()) for _, t, _, _ in rows)
         eligible = [
             (i, t)
-            for i, t, _ in rows
+            for i, t, _, _ in rows
             if counts[" ".join(t.lower().split())] == 1 and len(t.split()) >= 3
         ]
     chosen = random.Random(seed).sample(eligible, min(size, len(eligible)))

@@ -25,7 +25,17 @@ Search = Callable[[str], list[int]]
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size (ru_maxrss is KiB on Linux)."""
+    """This process's peak resident set size in MiB.
+
+    VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec() from the forking parent, so a
+    worker would report the orchestrator's peak whenever that is the larger one.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
