@@ -6,6 +6,10 @@ from bot.models import Chunk
 from bot.text.sentences import sentence_spans
 from bot.text.tokens import encoding_for
 
+# Texts this short (in characters) are first counted whole: under ~4 characters a token they
+# are rarely over the target, and one encode replaces one per sentence.
+SHORT_TEXT_CHARS = 1000
+
 
 def chunk_text(
     text: str, *, target: int = 200, min_tokens: int = 150, max_tokens: int = 250
@@ -19,6 +23,12 @@ def chunk_text(
     spans = sentence_spans(text)
     if not spans:
         return []
+    if len(text) <= SHORT_TEXT_CHARS:
+        # Most feed items are a sentence or two: one encode decides they are one passage.
+        start, end = spans[0][0], spans[-1][1]
+        tokens = len(enc.encode_ordinary(text[start:end]))
+        if tokens <= min(target, max_tokens):
+            return [Chunk(ordinal=0, text=text[start:end], start=start, end=end, tokens=tokens)]
     # not encode_ordinary_batch: it starts a thread pool per call, ~10x slower per article
     counts = [len(enc.encode_ordinary(text[s:e])) for s, e in spans]
     groups: list[list[int]] = [[]]

@@ -12,7 +12,7 @@ from bot.ingest.readers import Record, is_supported, read_path
 from bot.ingest.records import to_article
 from bot.models import ArticleIn, IngestReport, Rejection
 from bot.store.alternates import AlternateRepository
-from bot.store.articles import ArticleRepository
+from bot.store.articles import ArticleRepository, dedupe_keys
 from bot.store.db import Database
 from bot.store.neardups import NearDuplicateIndex
 
@@ -105,7 +105,8 @@ class Ingestor:
             report.rejected.extend(notes)
             return
         report.warnings.extend(notes)
-        duplicate_of = self.articles.find_duplicate(article)
+        keys = dedupe_keys(article)
+        duplicate_of = self.articles.find_duplicate(article, keys)
         if duplicate_of is not None:
             report.duplicates += 1
             if self.near_dups is not None:
@@ -131,7 +132,7 @@ class Ingestor:
             return
         try:
             with self.db.transaction():
-                article_id = self.articles.insert(article, chunks)
+                article_id = self.articles.insert(article, chunks, keys)
                 if self.near_dups is not None and fingerprint is not None:
                     self.near_dups.add(article_id, fingerprint)
             report.added_ids.append(article_id)

@@ -41,6 +41,6 @@ def analyze(question: str) -> QueryTerms:
     return QueryTerms(stems=list(surface), surface=surface)
 
 
-def fts_match(terms: list[str]) -> str:
-    """An FTS5 MATCH expression OR-ing quoted tokens; tokens are alphanumeric already."""
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+def fts_match(terms: list[str], *, all_of: bool = False) -> str:
+    """An FTS5 MATCH expression OR-ing (or AND-ing) quoted tokens; tokens are alphanumeric."""
+    return (" AND " if all_of else " OR ").join('"' + t.replace('"', '""') + '"' for t in terms)

@@ -53,14 +53,23 @@ def filter_sql(filters: SearchFilters | None, alias: str = "a") -> tuple[str, li
     return (" AND ".join(clauses), params)
 
 
+def dedupe_keys(article: ArticleIn) -> tuple[str | None, str]:
+    """(canonical URL, content hash): what makes two articles the same one."""
+    return canonical_url(article.url), content_hash(article.title, article.text)
+
+
 class ArticleRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def find_duplicate(self, article: ArticleIn) -> int | None:
-        """The id of a stored article with the same canonical URL or normalised text."""
-        curl = canonical_url(article.url)
-        digest = content_hash(article.title, article.text)
+    def find_duplicate(
+        self, article: ArticleIn, keys: tuple[str | None, str] | None = None
+    ) -> int | None:
+        """The id of a stored article with the same canonical URL or normalised text.
+
+        `keys` are the article's `dedupe_keys`, when the caller has them already.
+        """
+        curl, digest = keys or dedupe_keys(article)
         row = self.db.query(
             "SELECT id FROM articles WHERE content_hash = ? "
             "UNION ALL SELECT id FROM articles WHERE canonical_url = ? LIMIT 1",
@@ -68,8 +77,14 @@ class ArticleRepository:
         )
         return int(row[0][0]) if row else None
 
-    def insert(self, article: ArticleIn, chunks: list[Chunk]) -> int:
+    def insert(
+        self,
+        article: ArticleIn,
+        chunks: list[Chunk],
+        keys: tuple[str | None, str] | None = None,
+    ) -> int:
         """Store an article, its chunks and their full-text rows in one transaction."""
+        curl, digest = keys or dedupe_keys(article)
         with self.db.transaction() as tx:
             cur = tx.execute(
                 "INSERT INTO articles (title, text, url, canonical_url, source, published_at,"
@@ -79,11 +94,11 @@ class ArticleRepository:
                     article.title,
                     article.text,
                     article.url,
-                    canonical_url(article.url),
+                    curl,
                     article.source,
                     to_db(article.published_at),
                     to_db(utcnow()),
-                    content_hash(article.title, article.text),
+                    digest,
                     article.language,
                     article.external_id,
                     article.origin,

@@ -7,8 +7,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid|at_.*|ref|rss)$")
-_SPACE = re.compile(r"\s+")
-_NON_WORD = re.compile(r"[^\w\s]", re.UNICODE)
+_WORD = re.compile(r"\w+")
 
 
 def canonical_url(url: str | None) -> str | None:
@@ -36,7 +35,8 @@ def canonical_url(url: str | None) -> str | None:
 
 
 def normalized_text(text: str) -> str:
-    return _SPACE.sub(" ", _NON_WORD.sub(" ", text.lower())).strip()
+    """Lower-case word runs joined by single spaces (punctuation and spacing ignored)."""
+    return " ".join(_WORD.findall(text.lower()))
 
 
 def content_hash(title: str, text: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 
 import snowballstemmer
@@ -51,6 +53,30 @@ def stems(text: str) -> list[str]:
     return [stem(w) for w in words(text)]
 
 
+def stem_prefix_pattern(stems: Iterable[str]) -> re.Pattern[str]:
+    """Matches every token that may stem to one of `stems` (a superset: check with stem()).
+
+    Porter keeps a word's first two letters, except that a second-letter 'y' can become 'i'
+    ("eyed" -> "ei"); a token with a non-ASCII letter among its first two is always matched,
+    since folding may change it. Stemming only these tokens makes rescoring a passage cheap
+    even when the stem cache is cold (a fresh `briefbot ask`).
+    """
+    heads = set()
+    for s in stems:
+        head = re.escape(s[0]) if s else ""
+        if len(s) > 1:
+            head += "[iy]" if s[1] in "iy" else re.escape(s[1])
+        heads.add(head)
+    other = r"[^\W_\x00-\x7f]"
+    alternatives = "|".join([*sorted(heads), other, rf"[^\W_]{other}"])
+    return re.compile(rf"(?<![^\W_])(?={alternatives})[^\W_]+", re.IGNORECASE)
+
+
+def counts_of(stems: Collection[str], pattern: re.Pattern[str], text: str) -> Counter[str]:
+    """How often each of `stems` occurs in `text`; `pattern` is their stem_prefix_pattern."""
+    return Counter(s for s in map(stem, pattern.findall(text)) if s in stems)
+
+
 def content_stems(text: str) -> list[str]:
     """Distinct stems of the non-stop-words of `text`, in first-seen order."""
     seen: dict[str, None] = {}
@@ -62,4 +88,4 @@ def content_stems(text: str) -> list[str]:
 
 
 def word_count(text: str) -> int:
-    return sum(1 for _ in _WORD_RE.finditer(text))
+    return len(_WORD_RE.findall(text))
