@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from bot.briefing.corpus import WindowArticle, plain_text
+from bot.briefing.corpus import WindowArticle
 from bot.briefing.grouping import average_link, group_stories
 from bot.briefing.terms import article_terms
 from bot.briefing.vectors import TfIdf
+from bot.text.plain import plain_text
 
 
 def test_average_link_does_not_chain_like_single_link() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,21 +9,7 @@ from bot.models import Passage, SearchFilters
 from bot.store.articles import filter_sql
 from bot.store.db import Database
 from bot.store.timefmt import from_db, required_time
-
-_BLOCK = re.compile(r"</?(?:p|li|ul|ol|br|div|h[1-6]|tr|blockquote)\b[^<>]{0,2000}>", re.I)
-_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,2000}>")
-_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([,.;:!?])")
-_BLANKS = re.compile(r"[ \t\u00a0]+")
-
-
-def plain_text(text: str) -> str:
-    """Feeds often put HTML in descriptions: drop tags, decode entities, tidy spaces."""
-    if "<" in text and _TAG.search(text):
-        text = _SPACE_BEFORE_PUNCT.sub(r"\1", _TAG.sub(" ", _BLOCK.sub("\n", text)))
-    if "&" in text:
-        text = html.unescape(text)
-    lines = (_BLANKS.sub(" ", line).strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+from bot.text.plain import plain_text
 
 
 @dataclass

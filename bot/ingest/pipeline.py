@@ -14,7 +14,7 @@ from bot.models import ArticleIn, IngestReport, Rejection
 from bot.store.alternates import AlternateRepository
 from bot.store.articles import ArticleRepository, dedupe_keys
 from bot.store.db import Database
-from bot.store.neardups import NearDuplicateIndex
+from bot.store.neardups import NearDuplicateBatch, NearDuplicateIndex
 
 Progress = Callable[[int], None]
 
@@ -89,38 +89,52 @@ class Ingestor:
 
     def _write_batch(self, batch: list[Record | Rejection], report: IngestReport) -> int:
         first = len(report.added_ids)
+        articles: list[tuple[str, ArticleIn]] = []
+        for item in batch:
+            if isinstance(item, Rejection):
+                report.rejected.append(item)
+                continue
+            article, notes = to_article(item.origin, item.fields, markup=item.markup)
+            if article is None:
+                report.rejected.extend(notes)
+                continue
+            report.warnings.extend(notes)
+            articles.append((item.origin, article))
+        index_rows: list[tuple[int, str, str]] = []
         with self.db.transaction():
-            for item in batch:
-                if isinstance(item, Rejection):
-                    report.rejected.append(item)
-                    continue
-                self._write_one(item, report)
+            near = self.near_dups.batch([a for _, a in articles]) if self.near_dups else None
+            for position, (origin, article) in enumerate(articles):
+                self._write_one(origin, article, report, near, position, index_rows)
+            if near is not None:
+                near.flush()
+            # after every savepoint of the batch: FTS5 flushes its terms at each savepoint
+            self.articles.write_index_rows(index_rows)
             for hook in self.after_batch:
                 hook(report.added_ids[first:])
         return len(batch)
 
-    def _write_one(self, record: Record, report: IngestReport) -> None:
-        article, notes = to_article(record.origin, record.fields)
-        if article is None:
-            report.rejected.extend(notes)
-            return
-        report.warnings.extend(notes)
+    def _write_one(
+        self,
+        origin: str,
+        article: ArticleIn,
+        report: IngestReport,
+        near: NearDuplicateBatch | None,
+        position: int,
+        index_rows: list[tuple[int, str, str]],
+    ) -> None:
         keys = dedupe_keys(article)
         duplicate_of = self.articles.find_duplicate(article, keys)
         if duplicate_of is not None:
             report.duplicates += 1
-            if self.near_dups is not None:
+            if near is not None:
                 self.alternates.add(duplicate_of, article, 1.0)
             return
-        fingerprint = None
-        if self.near_dups is not None:
-            fingerprint = self.near_dups.fingerprint(article)
-            match = self.near_dups.find(fingerprint) if fingerprint is not None else None
-            if match is not None:
-                # a wire copy: one canonical article, the others are its alternate sources
-                self.alternates.add(match.article_id, article, match.similarity)
-                report.near_duplicates += 1
-                return
+        match = near.find(position) if near is not None else None
+        if match is not None:
+            # a wire copy: one canonical article, the others are its alternate sources
+            self.alternates.add(match.article_id, article, match.similarity)
+            report.near_duplicates += 1
+            return
         chunks = chunk_text(
             article.text,
             target=self.settings.chunk_tokens,
@@ -128,18 +142,18 @@ class Ingestor:
             max_tokens=self.settings.chunk_max_tokens,
         )
         if not chunks:
-            report.rejected.append(Rejection(origin=record.origin, reason="empty text"))
+            report.rejected.append(Rejection(origin=origin, reason="empty text"))
             return
         try:
-            with self.db.transaction():
-                article_id = self.articles.insert(article, chunks, keys)
-                if self.near_dups is not None and fingerprint is not None:
-                    self.near_dups.add(article_id, fingerprint)
-            report.added_ids.append(article_id)
+            # its own savepoint: a failure rolls back this article only
+            article_id = self.articles.insert(article, chunks, keys, index_rows)
         except sqlite3.IntegrityError:
             report.duplicates += 1
             return
         except sqlite3.DatabaseError as exc:
-            report.rejected.append(Rejection(origin=record.origin, reason=f"store error: {exc}"))
+            report.rejected.append(Rejection(origin=origin, reason=f"store error: {exc}"))
             return
+        if near is not None:
+            near.add(position, article_id)
+        report.added_ids.append(article_id)
         report.added += 1

@@ -32,6 +32,8 @@ class Record:
 
     origin: str
     fields: dict[str, Any] = field(default_factory=dict)
+    # JSON exports of feeds carry HTML in their text fields: clean it when present.
+    markup: bool = False
 
 
 def suffix_of(path: Path) -> str:
@@ -228,7 +230,7 @@ def _read_json(path: Path, origin: str) -> Iterator[Record | Rejection]:
     for i, item in enumerate(items, start=1):
         where = f"{origin}#{i}" if len(items) > 1 else origin
         if isinstance(item, dict):
-            yield Record(origin=where, fields=item)
+            yield Record(origin=where, fields=item, markup=True)
         else:
             yield Rejection(origin=where, reason=f"not a JSON object ({type(item).__name__})")
 
@@ -272,4 +274,4 @@ def _jsonl_lines(lines: Any, origin: str) -> Iterator[Record | Rejection]:
         if not isinstance(item, dict):
             yield Rejection(origin=where, reason=f"line {number} is not a JSON object")
             continue
-        yield Record(origin=where, fields=item)
+        yield Record(origin=where, fields=item, markup=True)

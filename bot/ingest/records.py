@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from bot.ingest.dates import DateParseError, parse_date
 from bot.models import ArticleIn, Rejection
+from bot.text.plain import has_markup, plain_text
 from bot.text.sentences import split_sentences
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -48,14 +49,25 @@ def _as_text(value: Any) -> str:
     return str(value).strip()
 
 
-def to_article(origin: str, fields: dict[str, Any]) -> tuple[ArticleIn | None, list[Rejection]]:
+def _cleaned(text: str) -> str:
+    return plain_text(text) if has_markup(text) else text
+
+
+def to_article(
+    origin: str, fields: dict[str, Any], *, markup: bool = False
+) -> tuple[ArticleIn | None, list[Rejection]]:
     """Return the article (or None when rejected) and the notes about this record.
 
     Notes are warnings when an article is returned and the rejection reason otherwise.
+    `markup`: the title and text may hold HTML (JSON exports of feeds); it is reduced to
+    plain text so tags and entities are neither stored nor indexed.
     """
     notes: list[Rejection] = []
     text = _as_text(_pick(fields, ALIASES["text"]))
-    title = " ".join(_as_text(_pick(fields, ALIASES["title"])).split())
+    raw_title = _as_text(_pick(fields, ALIASES["title"]))
+    if markup:
+        text, raw_title = _cleaned(text), _cleaned(raw_title)
+    title = " ".join(raw_title.split())
     if not text:
         return None, [Rejection(origin=origin, reason="empty text")]
     if not title:

@@ -82,9 +82,17 @@ class ArticleRepository:
         article: ArticleIn,
         chunks: list[Chunk],
         keys: tuple[str | None, str] | None = None,
+        index_rows: list[tuple[int, str, str]] | None = None,
     ) -> int:
-        """Store an article, its chunks and their full-text rows in one transaction."""
+        """Store an article, its chunks and their full-text rows in one transaction.
+
+        With `index_rows`, the full-text rows are appended there instead, for the caller to
+        write with `write_index_rows` before its enclosing transaction commits: SQLite's
+        FTS5 flushes its pending terms to disk at every savepoint, so rows written one
+        article at a time cost a tiny index segment (and later merges) per article.
+        """
         curl, digest = keys or dedupe_keys(article)
+        pending: list[tuple[int, str, str]] = []
         with self.db.transaction() as tx:
             cur = tx.execute(
                 "INSERT INTO articles (title, text, url, canonical_url, source, published_at,"
@@ -124,15 +132,24 @@ class ArticleRepository:
                         chunk.text,
                     ),
                 )
-                tx.execute(
-                    "INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)",
-                    (cur.lastrowid, article.title, chunk.text),
-                )
+                row = (int(cur.lastrowid or 0), article.title, chunk.text)
+                if index_rows is None:
+                    tx.execute("INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)", row)
+                else:
+                    pending.append(row)
             tx.execute(
                 "UPDATE corpus_stats SET chunks = chunks + ?, words = words + ? WHERE id = 1",
                 (len(chunks), total_words),
             )
+        if index_rows is not None:
+            index_rows.extend(pending)  # only once the article's savepoint is released
         return article_id
+
+    def write_index_rows(self, rows: list[tuple[int, str, str]]) -> None:
+        """The full-text rows `insert` set aside (call inside the same transaction)."""
+        if rows:
+            with self.db.transaction() as tx:
+                tx.executemany("INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)", rows)
 
     def delete(self, article_id: int) -> bool:
         """Remove an article, its chunks and their index rows (contentless FTS needs values)."""

@@ -1,26 +1,114 @@
-"""The persistent LSH index of near-duplicates: band keys in SQLite, exact check on candidates."""
+"""The persistent LSH index of near-duplicates: band keys in SQLite, exact check on candidates.
+
+Ingest works a batch at a time: `NearDuplicateIndex.batch` fingerprints the whole batch in
+a few array operations and fetches every stored band key it could match in one query;
+`NearDuplicateBatch.find` then checks one article at a time, seeing the stored articles and
+those added earlier in the same batch, and `flush` writes the batch's band rows in one
+statement inside the caller's transaction.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from bot.models import ArticleIn
 from bot.store.db import Database
-from bot.text.minhash import band_keys, basis_words, jaccard, shingles, signature
+from bot.text.minhash import basis_words, batch_band_keys, batch_shingles, jaccard, shingles
 
-
-@dataclass
-class Fingerprint:
-    hashes: np.ndarray
-    keys: list[int]
+# Band keys per lookup query (SQLite allows 32,766 parameters; a 500-article batch has ~5,000).
+_KEYS_PER_QUERY = 4_000
+# Candidates checked exactly per article, lowest ids first (a band shared by many articles,
+# e.g. a boilerplate teaser, must not make one lookup read thousands of texts).
+_MAX_CANDIDATES = 50
 
 
 @dataclass
 class NearMatch:
     article_id: int
     similarity: float
+
+
+@dataclass
+class _Print:
+    grams: np.ndarray  # shingle hashes, not distinct
+    keys: list[int]
+    distinct: np.ndarray | None = None
+
+    def shingles(self) -> np.ndarray:
+        if self.distinct is None:
+            self.distinct = np.unique(self.grams)
+        return self.distinct
+
+
+@dataclass
+class NearDuplicateBatch:
+    """Near-duplicate checks for one ingest batch (positions are indexes into its articles)."""
+
+    db: Database
+    threshold: float
+    prints: list[_Print | None]
+    stored: dict[int, list[int]]  # band key -> ids of stored articles with it
+    added: dict[int, list[int]] = field(default_factory=dict)  # same for this batch's articles
+    added_prints: dict[int, _Print] = field(default_factory=dict)
+    rows: list[tuple[int, int]] = field(default_factory=list)
+
+    def find(self, position: int) -> NearMatch | None:
+        """The most similar earlier article at or above the threshold, if any."""
+        fp = self.prints[position]
+        if fp is None:
+            return None
+        ids: set[int] = set()
+        for key in fp.keys:
+            ids.update(self.stored.get(key, ()))
+            ids.update(self.added.get(key, ()))
+        if not ids:
+            return None
+        candidates = sorted(ids)
+        texts = self._stored_shingles([i for i in candidates if i not in self.added_prints])
+        best: NearMatch | None = None
+        for article_id in candidates:
+            other = self.added_prints.get(article_id)
+            hashes = other.shingles() if other is not None else texts.get(article_id)
+            if hashes is None:  # deleted since its bands were written
+                continue
+            score = jaccard(fp.shingles(), hashes)
+            if score >= self.threshold and (best is None or score > best.similarity):
+                best = NearMatch(article_id, score)
+        return best
+
+    def _stored_shingles(self, ids: list[int]) -> dict[int, np.ndarray]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.query(
+            f"SELECT id, title, text FROM articles WHERE id IN ({marks}) ORDER BY id LIMIT ?",
+            (*ids, _MAX_CANDIDATES),
+        )
+        return {int(i): shingles(basis_words(title, text)) for i, title, text in rows}
+
+    def add(self, position: int, article_id: int) -> None:
+        """`article_id` was stored for the article at `position`: later ones may match it."""
+        fp = self.prints[position]
+        if fp is None:
+            return
+        self.added_prints[article_id] = fp
+        for key in fp.keys:
+            self.added.setdefault(key, []).append(article_id)
+            self.rows.append((key, article_id))
+
+    def flush(self) -> None:
+        """Write the band rows of the articles added (call inside the batch transaction)."""
+        if self.rows:
+            self.rows.sort()
+            with self.db.transaction() as tx:
+                tx.executemany(
+                    "INSERT OR IGNORE INTO near_dup_bands (band_key, article_id) VALUES (?, ?)",
+                    self.rows,
+                )
+            self.rows = []
 
 
 class NearDuplicateIndex:
@@ -33,33 +121,39 @@ class NearDuplicateIndex:
     def __init__(self, db: Database, threshold: float, min_words: int) -> None:
         self.db = db
         self.threshold = threshold
-        self.min_words = min_words
+        self.min_words = max(min_words, 3)
 
-    def fingerprint(self, article: ArticleIn) -> Fingerprint | None:
-        words = basis_words(article.title, article.text)
-        if len(words) < self.min_words:
-            return None
-        hashes = shingles(words)
-        return Fingerprint(hashes, band_keys(signature(hashes)))
-
-    def find(self, fp: Fingerprint) -> NearMatch | None:
-        marks = ",".join("?" * len(fp.keys))
-        rows = self.db.query(
-            "SELECT a.id, a.title, a.text FROM articles a WHERE a.id IN ("
-            f"SELECT DISTINCT article_id FROM near_dup_bands WHERE band_key IN ({marks})"
-            ") ORDER BY a.id LIMIT 50",
-            tuple(fp.keys),
+    def batch(self, articles: Sequence[ArticleIn | None]) -> NearDuplicateBatch:
+        """Fingerprint `articles` (None: skipped) and load the stored bands they could match."""
+        word_lists: list[list[str]] = []
+        positions: list[int] = []
+        for position, article in enumerate(articles):
+            if article is None:
+                continue
+            words = basis_words(article.title, article.text)
+            if len(words) >= self.min_words:
+                word_lists.append(words)
+                positions.append(position)
+        prints: list[_Print | None] = [None] * len(articles)
+        grams = batch_shingles(word_lists)
+        keys = batch_band_keys(grams).tolist() if grams else []
+        for position, text_grams, text_keys in zip(positions, grams, keys, strict=True):
+            prints[position] = _Print(text_grams, text_keys)
+        return NearDuplicateBatch(
+            self.db,
+            self.threshold,
+            prints,
+            self._stored_bands(sorted({k for r in keys for k in r})),
         )
-        best: NearMatch | None = None
-        for article_id, title, text in rows:
-            score = jaccard(fp.hashes, shingles(basis_words(title, text)))
-            if score >= self.threshold and (best is None or score > best.similarity):
-                best = NearMatch(int(article_id), score)
-        return best
 
-    def add(self, article_id: int, fp: Fingerprint) -> None:
-        with self.db.transaction() as tx:
-            tx.executemany(
-                "INSERT OR IGNORE INTO near_dup_bands (band_key, article_id) VALUES (?, ?)",
-                [(key, article_id) for key in fp.keys],
-            )
+    def _stored_bands(self, keys: list[int]) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = {}
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            part = keys[start : start + _KEYS_PER_QUERY]
+            marks = ",".join("?" * len(part))
+            for key, article_id in self.db.query(
+                f"SELECT band_key, article_id FROM near_dup_bands WHERE band_key IN ({marks})",
+                tuple(part),
+            ):
+                found.setdefault(int(key), []).append(int(article_id))
+        return found

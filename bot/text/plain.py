@@ -1,0 +1,46 @@
+"""HTML fragments (feed descriptions, JSON exports) → plain text, for ingest and briefings.
+
+Only real HTML is touched: a tag is `<`, an optional `/`, then a known element name, so
+"a < b" or "x<y and y>z" in plain text stays as it is. `has_markup` is the cheap test run
+first: text without `<` or `&` costs two substring scans.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_ELEMENTS = (
+    "a|abbr|address|article|aside|audio|b|big|blockquote|body|br|button|caption|center|cite|"
+    "code|col|dd|del|details|dfn|div|dl|dt|em|embed|figcaption|figure|font|footer|form|h[1-6]|"
+    "head|header|hr|html|i|iframe|img|input|ins|kbd|label|li|link|main|mark|meta|nav|noscript|"
+    "ol|p|picture|pre|q|s|section|small|source|span|strike|strong|sub|summary|sup|table|tbody|"
+    "td|tfoot|th|thead|time|tr|tt|u|ul|var|video|wbr"
+)
+_BLOCKS = "p|li|ul|ol|br|div|h[1-6]|tr|blockquote|section|article|figure|figcaption|table|hr"
+_DROPPED = re.compile(
+    r"<(script|style|noscript|template)\b[^<>]{0,2000}>.*?</\1\s*>|<!--.*?-->", re.I | re.S
+)
+_BLOCK = re.compile(rf"</?(?:{_BLOCKS})\b(?:\s[^<>]{{0,2000}})?/?>", re.I)
+_TAG = re.compile(rf"</?(?:{_ELEMENTS})\b(?:\s[^<>]{{0,2000}})?/?>", re.I)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([,.;:!?])")
+_BLANKS = re.compile(r"[ \t\u00a0]+")
+
+
+def has_markup(text: str) -> bool:
+    """True when `text` holds an HTML tag, comment or character reference."""
+    if "<" in text and (_TAG.search(text) or _DROPPED.search(text)):
+        return True
+    return "&" in text and _ENTITY.search(text) is not None
+
+
+def plain_text(text: str) -> str:
+    """Drop tags (block tags become line breaks), decode entities, tidy spaces and lines."""
+    if "<" in text and (_TAG.search(text) or _DROPPED.search(text)):
+        text = _DROPPED.sub(" ", text)
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", _TAG.sub(" ", _BLOCK.sub("\n", text)))
+    if "&" in text:
+        text = html.unescape(text)
+    lines = (_BLANKS.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
