@@ -40,7 +40,10 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(default=200, ge=40, le=2000, description="target passage size")
     chunk_max_tokens: int = Field(default=250, ge=50, le=4000)
     chunk_min_tokens: int = Field(default=150, ge=10, le=2000)
-    ingest_batch: int = Field(default=500, ge=1, description="articles per commit")
+    # Each commit flushes FTS5 terms and writes every index page the batch touched (content
+    # hashes, URLs and near-duplicate band keys land on random pages), so fewer, larger
+    # commits are much cheaper per article: 100k RSS items took 42 s at 500, 33 s at 5,000.
+    ingest_batch: int = Field(default=5000, ge=1, description="articles per commit")
 
     # --- retrieval / answers -------------------------------------------------------
     top_k: int = Field(default=8, ge=1, le=100, description="passages used for an answer")

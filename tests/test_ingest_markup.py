@@ -1,0 +1,55 @@
+"""HTML in JSON feed exports is reduced to plain text at ingest (stored and indexed clean);
+plain text, including a legitimate `<`, passes through untouched."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.engine import Engine
+from bot.text.plain import has_markup, plain_text
+
+FEED_ITEM = {
+    "title": "Storm <i>Babet</i> hits &amp; floods Scotland",
+    "description": (
+        '<img src="https://cdn.example.com/storm.jpg" alt="flood"/><p>Rivers burst their banks'
+        " in Angus &amp; Aberdeenshire overnight.</p><p>Article URL: <a"
+        ' href="https://example.com/storm">https://example.com/storm</a></p>'
+        "<script>track()</script><!-- ad -->"
+    ),
+    "url": "https://example.com/storm",
+    "publisher": "Example News",
+}
+PLAIN_ITEM = {
+    "title": "Inequality: when a < b and x<y and y>z",
+    "description": "Prices rose 3% as a < b held; the ratio x<y and y>z stayed put (AT&T said).",
+    "url": "https://example.com/math",
+}
+
+
+def test_markup_is_detected_cheaply_and_plain_text_is_left_alone() -> None:
+    assert has_markup(FEED_ITEM["description"])
+    assert has_markup("Tom &amp; Jerry")
+    assert not has_markup(PLAIN_ITEM["title"])
+    assert not has_markup(PLAIN_ITEM["description"])
+    assert plain_text("a < b and c > d") == "a < b and c > d"
+    assert plain_text('<p>One.</p><p>Two <a href="x">link</a> ,end</p>') == "One.\nTwo link,end"
+
+
+def test_json_feed_html_is_stored_as_plain_text(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(json.dumps(item) for item in (FEED_ITEM, PLAIN_ITEM)) + "\n")
+    report = engine.ingest([path])
+    assert report.added == 2
+    rows = dict(engine.db.query("SELECT url, title || '\n' || text FROM articles"))
+    storm = rows["https://example.com/storm"]
+    assert storm == (
+        "Storm Babet hits & floods Scotland\n"
+        "Rivers burst their banks in Angus & Aberdeenshire overnight.\n"
+        "Article URL: https://example.com/storm"
+    )
+    assert rows["https://example.com/math"] == f"{PLAIN_ITEM['title']}\n{PLAIN_ITEM['description']}"
+    assert not engine.search("img src jpg").passages
+    assert not engine.search("track").passages
+    found = engine.search("Angus Aberdeenshire rivers").passages
+    assert found and found[0].text.startswith("Rivers burst")
