@@ -285,7 +285,8 @@ def markdown(f: dict[str, Any]) -> str:
     if ing:
         lines.append(
             f"| Ingest rate ({ing['added']:,} added, {ing['duplicates']:,} duplicates, "
-            f"{ing['rejected']:,} rejected) | {ing['items_per_s']:,.0f} items/s "
+            f"{ing.get('near_duplicates', 0):,} near-duplicates, {ing['rejected']:,} rejected) "
+            f"| {ing['items_per_s']:,.0f} items/s "
             f"({ing['seconds']:.0f} s) | {ing['items_per_cpu_s']:,.0f} items/CPU-s "
             f"| >= 2,000 items/s |"
         )

@@ -72,6 +72,7 @@ def run_ingest(args: dict[str, Any]) -> dict[str, Any]:
         "items_per_cpu_s": args["items"] / cpu,
         "added": report.added,
         "duplicates": report.duplicates,
+        "near_duplicates": report.near_duplicates,
         "rejected": len(report.rejected),
         "warnings": len(report.warnings),
         "db_bytes": db_bytes,
