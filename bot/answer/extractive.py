@@ -12,6 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.answer.citations import SourceBook, abstention_text, answer_text
+from bot.answer.support import (
+    has_type,
+    mentions_names,
+    past_years,
+    published_in_time,
+    question_names,
+    wanted_type,
+)
 from bot.models import Answer, AnswerSentence, Passage
 from bot.retrieval.bm25 import SearchResult
 from bot.retrieval.query import QueryTerms
@@ -107,12 +115,15 @@ def _add_continuation(chosen: list[Candidate], limit: int) -> None:
 def extractive_answer(
     question: str, result: SearchResult, *, threshold: float, max_sentences: int
 ) -> Answer:
-    passages = result.passages
+    years, names = past_years(question), question_names(question)
+    passages = [
+        p for p in result.passages if published_in_time(p, years) and mentions_names(p, names)
+    ]
     best_coverage = max((p.coverage for p in passages), default=0.0)
     if not passages or best_coverage < threshold:
         return Answer(question=question, answer=abstention_text(question), abstained=True)
     chosen = select_sentences(result.query, passages, max_sentences)
-    if not chosen:
+    if not chosen or not has_type((c.text for c in chosen), wanted_type(question)):
         return Answer(question=question, answer=abstention_text(question), abstained=True)
     article_order: dict[int, int] = {}
     for c in chosen:

@@ -1,0 +1,106 @@
+"""Does the evidence support an answer, beyond sharing the question's words?
+
+Lexical coverage cannot tell "What was the result of the 2024 US presidential election?"
+from a 2023 story about the 2024 presidential election: every content word is there. These
+checks look at what kind of answer the question wants and whether the chosen sentences
+can be it:
+
+- a past-tense question about a year ("What was the result of the 2024 election?") can only
+  be answered by an article published in or after that year (undated articles are kept);
+- the question's capitalised names ("Ottoman", "Haaland") must appear in the passage an
+  answer sentence comes from;
+- "how many/much/long …" wants a number in the answer, "when …" a date or time expression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from bot.models import Passage
+from bot.text.words import STOPWORDS, stem, words
+
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_PAST = frozenset("was were did won lost became happened".split())
+_NAME = re.compile(r"\b[A-Z][a-z][\w'’-]*")
+_QUANTITY = re.compile(r"\bhow (?:many|much|long|far|tall|old|big|high|large|heavy)\b", re.I)
+_NUMBER_WORDS = frozenset(
+    """
+    one two three four five six seven eight nine ten eleven twelve thirteen fifteen twenty
+    thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands
+    million millions billion billions trillion dozen dozens half quarter double twice
+    first second third fourth fifth sixth seventh eighth ninth tenth
+    """.split()
+)
+_TIME_WORDS = frozenset(
+    """
+    january february march april june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday
+    friday saturday sunday today yesterday tomorrow tonight ago last next since until
+    earlier later recently week weeks month months year years decade century morning
+    afternoon evening night weekend season spring summer autumn winter
+    """.split()
+)
+
+
+def past_years(question: str) -> list[int]:
+    """Years named by a past-tense question (the event must have happened by then)."""
+    if not _PAST & set(words(question)):
+        return []
+    return [int(y) for y in _YEAR.findall(question)]
+
+
+def published_in_time(passage: Passage, years: list[int]) -> bool:
+    """False when the passage is dated before the latest year the question asks about."""
+    if not years or passage.published_at is None:
+        return True
+    return passage.published_at.year >= max(years)
+
+
+def question_names(question: str) -> set[str]:
+    """Stems of capitalised words after the first: names the answer's source must contain.
+
+    All-capital acronyms (US, DR) are left out: they have other written forms ("U.S.",
+    "Democratic Republic"); so are months and weekdays, which the date handling weighs.
+    """
+    names: set[str] = set()
+    for m in _NAME.finditer(question):
+        if m.start() == 0:
+            continue
+        for w in words(m.group()):
+            if w not in STOPWORDS and w not in _TIME_WORDS:
+                names.add(stem(w))
+    return names
+
+
+def mentions_names(passage: Passage, names: set[str]) -> bool:
+    if not names:
+        return True
+    present = {stem(w) for w in set(words(passage.title)) | set(words(passage.text))}
+    return names <= present
+
+
+def wanted_type(question: str) -> str | None:
+    """ "number", "time" or None (anything may answer)."""
+    if _QUANTITY.search(question):
+        return "number"
+    first = words(question)[:1]
+    if first == ["when"]:
+        return "time"
+    return None
+
+
+def has_type(texts: Iterable[str], wanted: str | None) -> bool:
+    """Whether any of the texts holds the kind of answer the question wants.
+
+    ("May" is left out of the months: it is far more often the verb.)
+    """
+    if wanted is None:
+        return True
+    for text in texts:
+        tokens = set(words(text))
+        if any(c.isdigit() for c in text) or tokens & _NUMBER_WORDS:
+            return True
+        if wanted == "time" and tokens & _TIME_WORDS:
+            return True
+    return False
