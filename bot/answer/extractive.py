@@ -5,21 +5,18 @@ best sentence leaves part of the question uncovered, the sentence after it is ad
 continuation: news prose often names the subject in one sentence and gives the answer in the
 next ("…attacks on the Ain al-Asad airbase… Reports suggest a barrage of drones and
 missiles…").
+
+Coverage alone answers "What was the result of the 2024 election?" from a 2023 preview of
+it; `bot.answer.support` first drops the passages that cannot hold the answer.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.answer.citations import SourceBook, abstention_text, answer_text
-from bot.answer.support import (
-    has_type,
-    mentions_names,
-    past_years,
-    published_in_time,
-    question_names,
-    wanted_type,
-)
+from bot.answer.support import answers_type, supporting
 from bot.models import Answer, AnswerSentence, Passage
 from bot.retrieval.bm25 import SearchResult
 from bot.retrieval.query import QueryTerms
@@ -31,6 +28,8 @@ NEAR_DUPLICATE = 0.6
 KEEP_RATIO = 0.45
 PASSAGES_CONSIDERED = 5
 MAX_SENTENCE_CHARS = 600
+# Feed descriptions can carry raw HTML: a sentence's tags and link targets are not its words.
+_MARKUP = re.compile(r"<[^>]*>|https?://\S+")
 
 
 @dataclass
@@ -50,7 +49,7 @@ def _candidates(query: QueryTerms, passages: list[Passage]) -> list[Candidate]:
         previous: Candidate | None = None
         for s, e in sentence_spans(passage.text):
             text = passage.text[s:e]
-            stems = set(content_stems(text))
+            stems = set(content_stems(_MARKUP.sub(" ", text)))
             coverage = query.coverage(stems)
             score = coverage + 0.3 * coverage * passage.coverage + 0.05 / (1 + rank)
             current = Candidate(text, passage, passage.start + s, stems, coverage, score)
@@ -115,15 +114,18 @@ def _add_continuation(chosen: list[Candidate], limit: int) -> None:
 def extractive_answer(
     question: str, result: SearchResult, *, threshold: float, max_sentences: int
 ) -> Answer:
-    years, names = past_years(question), question_names(question)
-    passages = [
-        p for p in result.passages if published_in_time(p, years) and mentions_names(p, names)
-    ]
+    passages = supporting(question, result.passages)
     best_coverage = max((p.coverage for p in passages), default=0.0)
     if not passages or best_coverage < threshold:
         return Answer(question=question, answer=abstention_text(question), abstained=True)
     chosen = select_sentences(result.query, passages, max_sentences)
-    if not chosen or not has_type((c.text for c in chosen), wanted_type(question)):
+    # The lead sentence must come from a passage that covers the question itself, and the
+    # sentences must hold the kind of answer asked for (a number for "how many", …).
+    if (
+        not chosen
+        or chosen[0].passage.coverage < threshold
+        or not answers_type(question, (c.text for c in chosen))
+    ):
         return Answer(question=question, answer=abstention_text(question), abstained=True)
     article_order: dict[int, int] = {}
     for c in chosen:
