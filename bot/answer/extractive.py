@@ -43,9 +43,14 @@ class Candidate:
     follower: Candidate | None = None
 
 
-def _candidates(query: QueryTerms, passages: list[Passage]) -> list[Candidate]:
+def _candidates(
+    query: QueryTerms, passages: list[Passage], lead_coverage: float
+) -> list[Candidate]:
+    """Sentences of the top passages, and of any lower passage that could lead the answer."""
     found: list[Candidate] = []
-    for rank, passage in enumerate(passages[:PASSAGES_CONSIDERED]):
+    for rank, passage in enumerate(passages):
+        if rank >= PASSAGES_CONSIDERED and passage.coverage < lead_coverage:
+            continue
         previous: Candidate | None = None
         for s, e in sentence_spans(passage.text):
             text = passage.text[s:e]
@@ -65,9 +70,16 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def select_sentences(query: QueryTerms, passages: list[Passage], limit: int) -> list[Candidate]:
-    """Greedy MMR-style pick: high score, no near-duplicates, a nudge towards other articles."""
-    pool = _candidates(query, passages)
+def select_sentences(
+    query: QueryTerms, passages: list[Passage], limit: int, *, lead_coverage: float
+) -> list[Candidate]:
+    """Greedy MMR-style pick: high score, no near-duplicates, a nudge towards other articles.
+
+    The first (lead) sentence must come from a passage covering at least `lead_coverage` of
+    the question: a sentence that matches the question's words inside an off-topic passage
+    ("Roman emperor" for "How do emperor penguins sleep?") must not lead the answer.
+    """
+    pool = _candidates(query, passages, lead_coverage)
     chosen: list[Candidate] = []
     best = 0.0
     while pool and len(chosen) < limit:
@@ -77,7 +89,14 @@ def select_sentences(query: QueryTerms, passages: list[Passage], limit: int) -> 
             return c.score - SAME_ARTICLE_PENALTY * same
 
         pool.sort(key=lambda c: (-adjusted(c), c.passage.chunk_id, c.position))
-        top = pool.pop(0)
+        if chosen:
+            top = pool.pop(0)
+        else:
+            leads = [c for c in pool if c.passage.coverage >= lead_coverage]
+            if not leads:
+                break
+            top = leads[0]
+            pool.remove(top)
         if chosen and top.score < KEEP_RATIO * best:
             break
         if any(_jaccard(top.stems, c.stems) >= NEAR_DUPLICATE for c in chosen):
@@ -118,14 +137,8 @@ def extractive_answer(
     best_coverage = max((p.coverage for p in passages), default=0.0)
     if not passages or best_coverage < threshold:
         return Answer(question=question, answer=abstention_text(question), abstained=True)
-    chosen = select_sentences(result.query, passages, max_sentences)
-    # The lead sentence must come from a passage that covers the question itself, and the
-    # sentences must hold the kind of answer asked for (a number for "how many", …).
-    if (
-        not chosen
-        or chosen[0].passage.coverage < threshold
-        or not answers_type(question, (c.text for c in chosen))
-    ):
+    chosen = select_sentences(result.query, passages, max_sentences, lead_coverage=threshold)
+    if not chosen or not answers_type(question, (c.text for c in chosen)):
         return Answer(question=question, answer=abstention_text(question), abstained=True)
     article_order: dict[int, int] = {}
     for c in chosen:
