@@ -90,4 +90,5 @@ def test_question_parts() -> None:
     assert question_names("What Did Kataib Hezbollah Call For?") == set()
     assert question_figures("How many Palestinians were killed, 3,785?") == {"3785"}
     assert question_figures("What did Sanders say on Dec 10 about the 2024 race?") == {"2024"}
+    assert question_figures("NEAR(Ain al-Asad, 5) or Ain NEAR/3 Asad") == set()
     assert numbers("3,785 killed, 12,493 wounded, 2.5%") == {"3785", "12493", "2", "5"}

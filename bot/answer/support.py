@@ -25,6 +25,8 @@ from bot.text.words import STOPWORDS, stem, words
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _PAST = frozenset("was were did won lost became happened".split())
 _NUMBER = re.compile(r"\d[\d,]*")
+# FTS5 proximity syntax a power user may type: "NEAR(a b, 5)", "a NEAR/3 b"; not figures.
+_NEAR_DISTANCE = re.compile(r"\bNEAR/\d+|(\bNEAR\s*\([^)]*?),\s*\d+\s*\)")
 _NAME = re.compile(r"\b[A-Z][a-z][\w'’-]*")
 # More capitalised words than this share of a question's words: it is written In Title Case.
 TITLE_CASE_SHARE = 0.6
@@ -86,7 +88,8 @@ def question_figures(question: str) -> set[str]:
 
     An article rarely states its own date ("on Tuesday"); the date handling weighs dates.
     """
-    return numbers(parse_time_words(question, utcnow()).text)
+    plain = _NEAR_DISTANCE.sub(lambda m: m.group(1) or " ", question)
+    return numbers(parse_time_words(plain, utcnow()).text)
 
 
 def numbers(text: str) -> set[str]:
