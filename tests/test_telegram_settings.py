@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
+from bot.cli.run_cmd import RedactSecrets
 from bot.config import Settings
 from bot.telegram.access import is_allowed
 from bot.telegram.app import api_base_urls
@@ -18,6 +21,16 @@ def test_token_from_either_variable_is_secret(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
     monkeypatch.setenv("BRIEFBOT_TELEGRAM_TOKEN", "123:second")
     assert Settings().telegram_token.get_secret_value() == "123:second"  # type: ignore[union-attr]
+
+
+def test_every_secret_is_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:tok")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-llm")
+    monkeypatch.setenv("BRIEFBOT_EMBEDDINGS_API_KEY", "sk-emb")
+    assert sorted(Settings().secret_values()) == ["123:tok", "sk-emb", "sk-llm"]
+    record = logging.LogRecord("x", logging.INFO, "f", 1, "key %s", ("sk-llm",), None)
+    RedactSecrets(Settings().secret_values()).filter(record)
+    assert record.getMessage() == "key <redacted>"
 
 
 def test_id_lists_accept_commas_and_json(monkeypatch: pytest.MonkeyPatch) -> None:
