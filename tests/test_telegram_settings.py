@@ -10,6 +10,7 @@ from bot.cli.run_cmd import RedactSecrets
 from bot.config import Settings
 from bot.telegram.access import is_allowed
 from bot.telegram.app import api_base_urls
+from bot.telegram.limits import BUSY, QuestionGate
 
 
 def test_token_from_either_variable_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,3 +65,21 @@ def test_allowlist_rules() -> None:
     assert not is_allowed(s, 1, -6, private=False), "other groups are not served"
     assert is_allowed(s, 9, -6, private=False), "admins everywhere"
     assert is_allowed(Settings(), 2, -6, private=False), "empty lists mean open"
+
+
+def test_question_gate_admits_one_at_a_time_within_the_rate() -> None:
+    now = [0.0]
+    gate = QuestionGate(limit=2, window=60, clock=lambda: now[0])
+    assert gate.admit(1) is None
+    assert gate.admit(1) == BUSY, "one request in flight per user"
+    assert gate.admit(2) is None, "other users are not held up"
+    gate.end(1)
+    assert gate.admit(1) is None
+    gate.end(1)
+    now[0] = 15.0
+    refusal = gate.admit(1)
+    assert refusal is not None and "try again in 45 s" in refusal
+    assert gate.admit(1, exempt=True) is None, "admins are exempt from the rate"
+    gate.end(1)
+    now[0] = 61.0
+    assert gate.admit(1) is None
