@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.answer.support import numbers, past_years, question_figures, question_names
+from bot.answer.support import mentions, numbers, past_years, question_figures, question_names
 from bot.engine import Engine
+from bot.models import Passage
 from tests.corpus_helpers import write_jsonl
 
 PREVIEW = {
@@ -84,7 +86,7 @@ def test_how_many_wants_a_number_and_links_are_not_words(engine: Engine, tmp_pat
 def test_question_parts() -> None:
     assert past_years("Who won the 2024 Tour de France?") == [2024]
     assert past_years("Who will win the 2024 Tour de France?") == []
-    assert question_names("Who founded the Ottoman Empire?") == {"ottoman", "empir"}
+    assert question_names("Who founded the Ottoman Empire?") == {"ottoman", "empire"}
     # First word, acronyms, months and Title Case questions name nothing.
     assert question_names("Which US agency met in March?") == set()
     assert question_names("What Did Kataib Hezbollah Call For?") == set()
@@ -92,3 +94,24 @@ def test_question_parts() -> None:
     assert question_figures("What did Sanders say on Dec 10 about the 2024 race?") == {"2024"}
     assert question_figures("NEAR(Ain al-Asad, 5) or Ain NEAR/3 Asad") == set()
     assert numbers("3,785 killed, 12,493 wounded, 2.5%") == {"3785", "12493", "2", "5"}
+
+
+def test_names_match_words_not_stems() -> None:
+    """ "France" must not be found in a passage about CFA francs (same Porter stem)."""
+    passage = Passage(
+        chunk_id=1,
+        article_id=1,
+        ordinal=0,
+        text="The CFA francs used in west Africa are pegged.",
+        start=0,
+        end=46,
+        title="Currency peg",
+        url=None,
+        source=None,
+        published_at=None,
+        ingested_at=datetime(2023, 10, 1, tzinfo=UTC),
+    )
+    assert not mentions(passage, question_names("What is the capital of France?"), set())
+    assert mentions(passage, question_names("Where are CFA Francs used?"), set())
+    plural = passage.model_copy(update={"text": "Two Palestinians were hurt."})
+    assert mentions(plural, question_names("Where was the Palestinian hurt?"), set())

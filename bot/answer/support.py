@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from bot.models import Passage
 from bot.retrieval.timewords import parse_time_words
 from bot.store.timefmt import utcnow
-from bot.text.words import STOPWORDS, stem, words
+from bot.text.words import STOPWORDS, words
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _PAST = frozenset("was were did won lost became happened".split())
@@ -66,7 +66,9 @@ def published_in_time(passage: Passage, years: list[int]) -> bool:
 
 
 def question_names(question: str) -> set[str]:
-    """Stems of capitalised words after the first: names the answer's source must contain.
+    """Capitalised words after the first (folded): names the answer's source must contain.
+
+    Words, not stems: a stem would let "France" match "francs".
 
     All-capital acronyms (US, DR) are left out: they have other written forms ("U.S.",
     "Democratic Republic"); so are months and weekdays, which the date handling weighs. A
@@ -79,7 +81,7 @@ def question_names(question: str) -> set[str]:
     for m in found:
         for w in words(m.group()):
             if w not in STOPWORDS and w not in _TIME_WORDS:
-                names.add(stem(w))
+                names.add(w)
     return names
 
 
@@ -104,7 +106,15 @@ def mentions(passage: Passage, names: set[str], figures: set[str]) -> bool:
     text = f"{passage.title}\n{passage.text}"
     if not figures <= numbers(text):
         return False
-    return not names or names <= {stem(w) for w in set(words(text))}
+    if not names:
+        return True
+    present = set(words(text))
+    return all(_named(name, present) for name in names)
+
+
+def _named(name: str, present: set[str]) -> bool:
+    """A name is there as written, or in its plural/singular form (Palestinian(s))."""
+    return name in present or f"{name}s" in present or (name.endswith("s") and name[:-1] in present)
 
 
 def wanted_type(question: str) -> str | None:
