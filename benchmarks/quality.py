@@ -6,10 +6,13 @@ Usage:
 Builds (once, cached) a corpus of the BBC set plus RSS items, then asks the QA set in
 benchmarks/data/: qa_hand.jsonl (written by reading the articles), qa_templated.jsonl (made
 by benchmarks/qa_templates.py) and qa_offcorpus.jsonl (questions the corpus cannot answer).
+The *_heldout.jsonl files are a held-out split made before the abstention support checks
+were written (docs/benchmarks.md says how far they stayed unseen); reported apart.
 For BM25, dense and hybrid retrieval it reports Hit@1/5/10 and MRR@10 on articles (a hit is
 the gold article or one with the same title: the feeds repeat stories), whether the extractive
 answer contains the gold string, the in-corpus answer rate and the off-corpus abstention rate,
-plus an abstention-threshold sweep.
+plus a sweep of the abstention threshold (with the support checks of bot/answer/support.py
+applied at every threshold).
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.answer.extractive import extractive_answer
 from bot.config import Settings
 from bot.engine import Engine
 from bot.ingest.readers import Record
+from bot.models import Answer
 
 DATA = Path(__file__).resolve().parent / "data"
 BBC = Path("/work/shared/corpora/bbc-news-2225.jsonl.gz")
@@ -51,9 +56,9 @@ class ModeReport:
     ranks: list[int | None] = field(default_factory=list)
     answered: list[bool] = field(default_factory=list)
     contains: list[bool] = field(default_factory=list)
-    in_coverage: list[float] = field(default_factory=list)
+    answered_at: dict[float, list[bool]] = field(default_factory=dict)
     off_abstained: list[bool] = field(default_factory=list)
-    off_coverage: list[float] = field(default_factory=list)
+    off_abstained_at: dict[float, list[bool]] = field(default_factory=dict)
     seconds: float = 0.0
 
     def hit(self, k: int, subset: list[int] | None = None) -> float:
@@ -79,6 +84,12 @@ def load_questions(data: Path = DATA) -> tuple[list[Question], list[str]]:
     ]
     off = [r["question"] for r in load_jsonl(data / "qa_offcorpus.jsonl")]
     return qa, off
+
+
+def load_heldout(data: Path = DATA) -> tuple[list[Question], list[str]]:
+    rows = load_jsonl(data / "qa_templated_heldout.jsonl")
+    qa = [Question(r["question"], r["answer"], f"bbc:{r['article']}", "heldout") for r in rows]
+    return qa, [r["question"] for r in load_jsonl(data / "qa_offcorpus_heldout.jsonl")]
 
 
 def bbc_records(path: Path = BBC) -> Iterator[Record]:
@@ -142,21 +153,29 @@ def evaluate(
     start = time.perf_counter()
     for q in qa:
         report.ranks.append(article_ranks(engine, q.question, q.gold, titles))
-        answer = engine.answer_extractive(q.question)
+        answers = answers_by_threshold(engine, q.question)
+        answer = answers[engine.settings.abstain_threshold]
         report.answered.append(not answer.abstained)
         report.contains.append(q.answer.casefold() in answer.answer.casefold())
-        report.in_coverage.append(best_coverage(engine, q.question))
+        for t, a in answers.items():
+            report.answered_at.setdefault(t, []).append(not a.abstained)
     for question in off:
-        answer = engine.answer_extractive(question)
-        report.off_abstained.append(answer.abstained)
-        report.off_coverage.append(best_coverage(engine, question))
+        answers = answers_by_threshold(engine, question)
+        report.off_abstained.append(answers[engine.settings.abstain_threshold].abstained)
+        for t, a in answers.items():
+            report.off_abstained_at.setdefault(t, []).append(a.abstained)
     report.seconds = time.perf_counter() - start
     return report
 
 
-def best_coverage(engine: Engine, question: str) -> float:
-    passages = engine.search(question).passages
-    return max((p.coverage for p in passages), default=0.0)
+def answers_by_threshold(engine: Engine, question: str) -> dict[float, Answer]:
+    """The extractive answer (all its checks) at each swept threshold and the configured one."""
+    result = engine.search(question)
+    limit = engine.settings.max_answer_sentences
+    return {
+        t: extractive_answer(question, result, threshold=t, max_sentences=limit)
+        for t in sorted({*THRESHOLDS, engine.settings.abstain_threshold})
+    }
 
 
 def open_engine(cache: Path, mode: str, **overrides: object) -> Engine:
@@ -164,35 +183,55 @@ def open_engine(cache: Path, mode: str, **overrides: object) -> Engine:
     return Engine(settings)
 
 
-def table(reports: list[ModeReport], qa: list[Question]) -> str:
+def table(
+    reports: list[ModeReport], qa: list[Question], held: dict[str, ModeReport] | None = None
+) -> str:
     hand = [i for i, q in enumerate(qa) if q.made.startswith("hand")]
     templ = [i for i, q in enumerate(qa) if q.made == "template"]
     lines = [
         "| mode | Hit@1 | Hit@5 | Hit@10 | MRR@10 | Hit@5 hand | Hit@5 templated"
-        " | answer contains gold | answer rate (in) | abstention (off) | s/question |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        " | answer contains gold | answer rate (in) | abstention (off)"
+        " | held-out: answer rate (in) | held-out: abstention (off) | s/question |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    held = held or {}
     for r in reports:
         n = len(r.ranks) + len(r.off_abstained)
         lines.append(
             f"| {r.mode} | {r.hit(1):.3f} | {r.hit(5):.3f} | {r.hit(10):.3f} | {r.mrr():.3f}"
             f" | {r.hit(5, hand):.3f} | {r.hit(5, templ):.3f} | {r.rate(r.contains):.3f}"
             f" | {r.rate(r.answered):.3f} | {r.rate(r.off_abstained):.3f}"
+            f" | {_held_rate(held, r.mode, 'answered')}"
+            f" | {_held_rate(held, r.mode, 'off_abstained')}"
             f" | {r.seconds / max(n, 1):.3f} |"
         )
     return "\n".join(lines)
 
 
-def sweep(reports: list[ModeReport]) -> str:
+def _held_rate(held: dict[str, ModeReport], mode: str, flags: str) -> str:
+    report = held.get(mode)
+    return f"{report.rate(getattr(report, flags)):.3f}" if report else "–"
+
+
+def sweep(reports: list[ModeReport], held: dict[str, ModeReport]) -> str:
     lines = [
-        "| mode | threshold | answer rate (in) | abstention (off) |",
-        "|---|---|---|---|",
+        "| mode | threshold | answer rate (in) | abstention (off)"
+        " | held-out: answer rate (in) | held-out: abstention (off) |",
+        "|---|---|---|---|---|---|",
     ]
     for r in reports:
+        h = held[r.mode]
         for t in THRESHOLDS:
-            answered = sum(1 for c in r.in_coverage if c >= t) / max(len(r.in_coverage), 1)
-            abstained = sum(1 for c in r.off_coverage if c < t) / max(len(r.off_coverage), 1)
-            lines.append(f"| {r.mode} | {t:.2f} | {answered:.3f} | {abstained:.3f} |")
+            rates = [
+                x.rate(flags[t])
+                for x, flags in (
+                    (r, r.answered_at),
+                    (r, r.off_abstained_at),
+                    (h, h.answered_at),
+                    (h, h.off_abstained_at),
+                )
+            ]
+            lines.append(f"| {r.mode} | {t:.2f} | " + " | ".join(f"{v:.3f}" for v in rates) + " |")
     return "\n".join(lines)
 
 
@@ -205,6 +244,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     qa, off = load_questions()
+    held_qa, held_off = load_heldout()
     if args.rebuild and args.cache.exists():
         for f in args.cache.glob("briefbot.sqlite3*"):
             f.unlink()
@@ -213,23 +253,27 @@ def main() -> None:
         must = {q.gold for q in qa}
         build_corpus(builder, bbc_records())
         build_corpus(builder, rss_records(RSS, args.rss_items, must))
-    titles = gold_titles(qa)
+    titles = gold_titles(qa + held_qa)
     stats = builder.stats()
     builder.close()
     reports = []
+    held: dict[str, ModeReport] = {}
     for mode in args.modes.split(","):
         engine = open_engine(args.cache, mode)
         engine.search("warm up the dense index")
         reports.append(evaluate(engine, qa, off, titles))
+        held[mode] = evaluate(engine, held_qa, held_off, titles)
         engine.close()
         print(f"# {mode} done in {reports[-1].seconds:.0f}s", file=sys.stderr)
     print(f"corpus: {stats.articles:,} articles, {stats.chunks:,} chunks; ", end="")
-    print(f"{len(qa)} in-corpus questions, {len(off)} off-corpus\n")
-    print(table(reports, qa))
+    print(f"{len(qa)} in-corpus questions, {len(off)} off-corpus; ", end="")
+    print(f"held out: {len(held_qa)} in-corpus, {len(held_off)} off-corpus\n")
+    print(table(reports, qa, held))
     print()
-    print(sweep(reports))
+    print(sweep(reports, held))
     if args.json:
         payload = {r.mode: r.__dict__ for r in reports}
+        payload.update({f"{mode}-heldout": r.__dict__ for mode, r in held.items()})
         args.json.write_text(json.dumps(payload, default=str, indent=1))
 
 

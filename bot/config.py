@@ -301,3 +301,13 @@ class Settings(BaseSettings):
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url or self.llm_api_key)
+
+    def secret_values(self) -> list[str]:
+        """Every secret that is set (tokens, API keys): what logs and reports must redact."""
+        found = (
+            self.telegram_token,
+            self.telegram_webhook_secret,
+            self.llm_api_key,
+            self.embeddings_api_key,
+        )
+        return [v.get_secret_value() for v in found if v is not None and v.get_secret_value()]

@@ -38,8 +38,6 @@ from bot.store.usage import UsageRepository
 if TYPE_CHECKING:
     from bot.answer.llm_answer import LLMAnswerer
     from bot.briefing.summary import StorySummariser
-
-if TYPE_CHECKING:
     from bot.feeds.service import FeedService
 
 Notify = Callable[[str], None]
@@ -186,9 +184,14 @@ class Engine:
         return self.hybrid.search(question, k=k, filters=filters)
 
     def answer_extractive(
-        self, question: str, k: int | None = None, filters: SearchFilters | None = None
+        self,
+        question: str,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        query: str | None = None,
     ) -> Answer:
-        result = self.search(question, k=k, filters=filters)
+        """The offline answer; `query` (a follow-up made standalone) is what gets searched."""
+        result = self.search(query or question, k=k, filters=filters)
         return self.with_alternates(
             extractive_answer(
                 question,
@@ -225,16 +228,7 @@ class Engine:
             return self.with_alternates(answer)
         standalone = heuristic_standalone(question, history or [])
         # Retrieval is CPU work on SQLite: keep it off the event loop so the bot stays live.
-        answer = await asyncio.to_thread(
-            lambda: self.with_alternates(
-                extractive_answer(
-                    question,
-                    self.search(standalone, k=k, filters=filters),
-                    threshold=self.settings.abstain_threshold,
-                    max_sentences=self.settings.max_answer_sentences,
-                )
-            )
-        )
+        answer = await asyncio.to_thread(self.answer_extractive, question, k, filters, standalone)
         if standalone != question:
             answer.standalone_question = standalone
         return answer

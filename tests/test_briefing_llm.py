@@ -30,8 +30,8 @@ JORDAN_MADE_UP = "Jim Jordan received 312 votes on the first ballot."
 
 
 def story_of(request: Request) -> str:
-    line = request.text("user").split("Story as grouped by briefbot", 1)[1].split("\n", 1)[0]
-    return "gaza" if "Gaza" in line else "jordan" if "Jordan" in line else "other"
+    story = request.text("user").split("\n<<<STORY>>>\n", 1)[1].split("\n<<<END STORY>>>", 1)[0]
+    return "gaza" if "Gaza" in story else "jordan" if "Jordan" in story else "other"
 
 
 def responder(request: Request) -> Reply:

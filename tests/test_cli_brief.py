@@ -93,3 +93,5 @@ def test_subscriptions_add_list_pause_remove(data: Path) -> None:
     assert run("subscriptions", "remove", "77", data=data).returncode == 0
     gone = run("subscriptions", "remove", "77", data=data)
     assert gone.returncode == 1 and "no subscription" in gone.stderr
+    empty = run("subscriptions", "list", data=data)
+    assert empty.returncode == 0 and "no subscriptions" in empty.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -163,6 +164,19 @@ def test_ask_json_stdin_writes_jsonl_in_order(tmp_path: Path) -> None:
     assert [o["abstained"] for o in objs[:3]] == [False, True, False]
     assert result.stderr.count("ingested 1 seed article") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_chat_slash_commands_are_not_questions(
+    data: str, capsys: Cap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = "/help\n/bogus\nWhat hit Ain al-Asad?\n/reset\n/quit\nWhat hit Ain al-Asad?\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    code, out, err = main_in_process(capsys, "chat", "--json", "--data-dir", data)
+    assert code == 0, err
+    (answer,) = (json.loads(line) for line in out.splitlines())
+    assert answer["question"] == "What hit Ain al-Asad?" and not answer["abstained"]
+    assert "unknown command /bogus" in err and err.count("/new starts over") == 2
+    assert "(new conversation)" in err
 
 
 def test_sources_json(data: str, capsys: Cap) -> None:

@@ -149,6 +149,9 @@ async def test_broken_feeds_back_off_and_pause(engine: Engine, web: LoopbackServ
     web.route(
         "/broken", Reply(body=b"<?xml version='1.0'?><rss><channel><title>x</ti", content_type=RSS)
     )
+    web.route(
+        "/cut", Reply(body=b"<rss version='2.0'><channel><item><title>half", content_type=RSS)
+    )
     web.route("/html", Reply(body=b"<html><body>hi</body></html>"))
     web.route(
         "/html-as-xml", Reply(body=b"<html><body><p>hi</p></body></html>", content_type="text/xml")
@@ -157,12 +160,13 @@ async def test_broken_feeds_back_off_and_pause(engine: Engine, web: LoopbackServ
         "/rss",
         Reply(body=rss2("ok", [Item("Fine", web.url("/f"), long_text("f"))]), content_type=RSS),
     )
-    for path in ("/broken", "/html", "/html-as-xml", "/rss"):
+    for path in ("/broken", "/cut", "/html", "/html-as-xml", "/rss"):
         engine.add_feed(web.url(path), interval_minutes=10)
 
     results = await engine.poll_feeds(now=NOW)
     errors = {r.url.rsplit("/", 1)[1]: r.error for r in results}
     assert "malformed" in errors["broken"] or "not an RSS" in errors["broken"]
+    assert "malformed feed" in (errors["cut"] or "")  # only an empty, unclosed item
     assert "unexpected content type text/html" in (errors["html"] or "")
     assert "not an RSS or Atom feed" in (errors["html-as-xml"] or "")
     assert errors["rss"] is None

@@ -71,6 +71,9 @@ def test_feeds_commands(
     _, listing, _ = run_cli(capsys, "feeds", "list")
     assert "[1] Town" in listing and "every 15 min · ok · 1 articles" in listing
     assert "failing (1 in a row)" in listing and "last error: unexpected content" in listing
+    assert listing.count(feed) == 1 and listing.count(bad) == 2, (
+        "an unnamed feed's URL is its label"
+    )
 
     code, out, _ = run_cli(capsys, "feeds", "remove", "2")
     assert code == 0 and bad in out

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -353,3 +355,23 @@ async def test_stream_cut_mid_reply_falls_back_cleanly(
     assert answer.mode == "extractive"
     assert answer.fallback_reason in {"connection_error", "invalid_reply"}
     assert "drones and missiles" in answer.answer
+
+
+async def test_retrieval_runs_off_the_event_loop(
+    llm_engine: Engine, openai_server: FakeOpenAIServer
+) -> None:
+    """The bot's loop stays free while passages are searched (LLM answer and fallback)."""
+    llm = llm_engine.llm
+    search, threads = llm.search, []
+
+    def watched(*args: Any) -> Any:
+        threads.append(threading.get_ident())
+        return search(*args)
+
+    llm.search = watched
+    openai_server.respond_with(good_reply)
+    assert (await llm_engine.ask("What hit Ain al-Asad airbase?")).mode == "llm"
+    openai_server.respond_with(lambda r: Reply.error(400, "bad request"))
+    fallback = await llm_engine.ask("What hit Ain al-Asad airbase?")
+    assert fallback.mode == "extractive" and fallback.fallback_reason
+    assert len(threads) >= 2 and threading.get_ident() not in threads

@@ -21,7 +21,7 @@ def test_database_before_the_usage_migration_gains_the_usage_table(tmp_path: Pat
     db = Database(path)
     try:
         assert db.query("PRAGMA user_version")[0][0] == LATEST_VERSION
-        assert db.get_meta("kept") == "yes"
+        assert db.query("SELECT value FROM meta WHERE key = 'kept'") == [("yes",)]
         assert db.query("SELECT count(*) FROM llm_usage")[0][0] == 0
     finally:
         db.close()

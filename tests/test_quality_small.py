@@ -25,7 +25,7 @@ def _rows(path: Path) -> list[dict]:
 
 
 QA = _rows(FIXTURES / "bbc_small_qa.jsonl")
-OFF = [r["question"] for r in _rows(OFF_CORPUS)][:30]
+OFF = [r["question"] for r in _rows(OFF_CORPUS)]
 
 
 @pytest.fixture(scope="module")
@@ -87,4 +87,4 @@ def test_answers_in_corpus_and_abstains_off_corpus(engine: Engine) -> None:
     abstained = sum(1 for q in OFF if engine.answer_extractive(q).abstained) / len(OFF)
     assert answered >= 0.95, f"in-corpus answer rate {answered:.3f}"
     assert contains >= 0.8, f"answer contains gold {contains:.3f}"
-    assert abstained >= 0.9, f"off-corpus abstention {abstained:.3f}"
+    assert abstained >= 0.95, f"off-corpus abstention {abstained:.3f}"

@@ -190,7 +190,7 @@ async def test_start_help_stats_sources_commands(
             botapi.private_message(USER, command)
             await botapi.wait_for("sendMessage", count=n + 1)
     start, help_, stats, sources = (parse_html(c.text) for c in botapi.sent_messages(USER))
-    assert "I know 3 article(s) from 2023-10-12 to 2023-10-17" in start
+    assert "I know 3 articles from 2023-10-12 to 2023-10-17" in start
     assert "/ask" in help_
     assert "articles: 3" in stats
     assert sources.index("Portmere mayor") < sources.index("Orchestra of Velden")

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.models import Answer, AnswerSentence, SourceRef
+from bot.models import Answer, AnswerSentence, SourceRef, Stats
+from bot.telegram.commands import _date_span
 from bot.telegram.render import html_to_plain, render_answer, render_draft, split_html
 from tests.support.tg_html import EntityError, parse_html
 
@@ -99,3 +100,24 @@ def test_validator_rejects_what_telegram_rejects() -> None:
     for bad in ("<b>x", "<script>x</script>", "a < b", "<b><i>x</b></i>", "AT&T", "&nbsp;"):
         with pytest.raises(EntityError):
             parse_html(bad)
+
+
+def _day(day: int, hour: int = 0) -> datetime:
+    return datetime(2023, 10, day, hour, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        (None, None, "without publication dates"),
+        (_day(17, 1), _day(17, 23), "from 2023-10-17"),
+        (_day(12), _day(17), "from 2023-10-12 to 2023-10-17"),
+    ],
+)
+def test_start_and_stats_date_span(
+    first: datetime | None, last: datetime | None, expected: str
+) -> None:
+    stats = Stats(
+        articles=1, chunks=1, sources=1, first_published=first, last_published=last, db_bytes=0
+    )
+    assert _date_span(stats) == expected

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
+from bot.cli.run_cmd import RedactSecrets
 from bot.config import Settings
 from bot.telegram.access import is_allowed
 from bot.telegram.app import api_base_urls
+from bot.telegram.limits import BUSY, QuestionGate
 
 
 def test_token_from_either_variable_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -18,6 +22,16 @@ def test_token_from_either_variable_is_secret(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
     monkeypatch.setenv("BRIEFBOT_TELEGRAM_TOKEN", "123:second")
     assert Settings().telegram_token.get_secret_value() == "123:second"  # type: ignore[union-attr]
+
+
+def test_every_secret_is_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:tok")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-llm")
+    monkeypatch.setenv("BRIEFBOT_EMBEDDINGS_API_KEY", "sk-emb")
+    assert sorted(Settings().secret_values()) == ["123:tok", "sk-emb", "sk-llm"]
+    record = logging.LogRecord("x", logging.INFO, "f", 1, "key %s", ("sk-llm",), None)
+    RedactSecrets(Settings().secret_values()).filter(record)
+    assert record.getMessage() == "key <redacted>"
 
 
 def test_id_lists_accept_commas_and_json(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,3 +65,21 @@ def test_allowlist_rules() -> None:
     assert not is_allowed(s, 1, -6, private=False), "other groups are not served"
     assert is_allowed(s, 9, -6, private=False), "admins everywhere"
     assert is_allowed(Settings(), 2, -6, private=False), "empty lists mean open"
+
+
+def test_question_gate_admits_one_at_a_time_within_the_rate() -> None:
+    now = [0.0]
+    gate = QuestionGate(limit=2, window=60, clock=lambda: now[0])
+    assert gate.admit(1) is None
+    assert gate.admit(1) == BUSY, "one request in flight per user"
+    assert gate.admit(2) is None, "other users are not held up"
+    gate.end(1)
+    assert gate.admit(1) is None
+    gate.end(1)
+    now[0] = 15.0
+    refusal = gate.admit(1)
+    assert refusal is not None and "try again in 45 s" in refusal
+    assert gate.admit(1, exempt=True) is None, "admins are exempt from the rate"
+    gate.end(1)
+    now[0] = 61.0
+    assert gate.admit(1) is None

@@ -52,3 +52,17 @@ def answer_text(sentences: list[AnswerSentence]) -> str:
 def abstention_text(question: str) -> str:
     topic = " ".join(question.split()).rstrip("?!. ")
     return f"I couldn't find anything about “{topic}” in the corpus."
+
+
+def source_text(ref: SourceRef) -> str:
+    """A sources-list entry as plain text (CLI answers and briefings):
+    `[n] title · source · date`, then the URL and other outlets on indented lines."""
+    parts = [ref.title] + ([ref.source] if ref.source else [])
+    if ref.published_at:
+        parts.append(ref.published_at.date().isoformat())
+    line = f"[{ref.n}] " + " · ".join(parts)
+    if ref.url:
+        line += f"\n    {ref.url}"
+    if ref.also_reported_by:
+        line += "\n    also reported by: " + ", ".join(ref.also_reported_by)
+    return line

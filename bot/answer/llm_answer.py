@@ -95,7 +95,7 @@ class LLMAnswerer:
         budget = self.settings.llm_daily_tokens_per_chat
         if budget and self.usage.used_on(chat_id, now) >= budget:
             standalone = heuristic_standalone(question, history)
-            answer = self._extractive(question, standalone, k, filters)
+            answer = await asyncio.to_thread(self._extractive, question, standalone, k, filters)
             answer = answer.model_copy(update={"fallback_reason": "daily_budget"})
             if not answer.abstained:
                 answer.note = BUDGET_NOTE
@@ -104,10 +104,10 @@ class LLMAnswerer:
             async with asyncio.timeout(self.settings.llm_deadline):
                 answer = await self._llm_answer(question, k, filters, history, on_delta, attempt)
         except TimeoutError:
-            answer = self._fallback(question, history, k, filters, "deadline")
+            answer = await self._fallback(question, history, k, filters, "deadline")
         except LLMFailure as exc:
             log.warning("LLM answer failed (%s); falling back to extractive", exc.reason)
-            answer = self._fallback(question, history, k, filters, exc.reason)
+            answer = await self._fallback(question, history, k, filters, exc.reason)
         answer.usage = attempt.usage
         if attempt.verification is not None:
             answer.verification = attempt.verification.counts
@@ -162,7 +162,10 @@ class LLMAnswerer:
         attempt: Attempt,
     ) -> Answer:
         standalone = await self.standalone_question(question, history, attempt)
-        result = self.search(standalone, max(k or self.settings.top_k, PACK_CANDIDATES), filters)
+        # retrieval is CPU and SQLite work (and maybe an embeddings call): off the event loop
+        result = await asyncio.to_thread(
+            self.search, standalone, max(k or self.settings.top_k, PACK_CANDIDATES), filters
+        )
         best = max((p.coverage for p in result.passages), default=0.0)
         if best < self.settings.llm_min_coverage:
             answer = self._extractive_from(question, standalone, result, k)
@@ -211,7 +214,7 @@ class LLMAnswerer:
             fallback_reason=None if said_absent else reason,
         )
 
-    def _fallback(
+    async def _fallback(
         self,
         question: str,
         history: list[Turn],
@@ -220,7 +223,7 @@ class LLMAnswerer:
         reason: str,
     ) -> Answer:
         standalone = heuristic_standalone(question, history)
-        answer = self._extractive(question, standalone, k, filters)
+        answer = await asyncio.to_thread(self._extractive, question, standalone, k, filters)
         return answer.model_copy(update={"fallback_reason": reason})
 
     def _extractive(

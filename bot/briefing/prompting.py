@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.answer.packing import defuse
 from bot.briefing.corpus import WindowArticle
 from bot.briefing.summary import StoryDraft, SummarySentence
 
@@ -23,24 +24,19 @@ def story_passages(draft: StoryDraft) -> list[WindowArticle]:
     return (first + rest)[:MAX_PASSAGES]
 
 
-def _defuse(text: str) -> str:
-    """Article text cannot close its own block or open a fake one."""
-    return text.replace("<<<", "‹‹‹").replace(">>>", "›››")
-
-
 def prompt_values(draft: StoryDraft, max_sentences: int) -> dict[str, str]:
     blocks = []
     for n, article in enumerate(story_passages(draft), 1):
         body = article.text[:PASSAGE_CHARS]
         meta = " · ".join(x for x in (article.source, article.when.date().isoformat()) if x)
         blocks.append(
-            f"<<<PASSAGE {n}>>>\n{_defuse(article.title)} ({_defuse(meta)})\n"
-            f"{_defuse(body)}\n<<<END PASSAGE {n}>>>"
+            f"<<<PASSAGE {n}>>>\n{defuse(article.title)} ({defuse(meta)})\n"
+            f"{defuse(body)}\n<<<END PASSAGE {n}>>>"
         )
     outlets = {a.source or "" for a in draft.articles}
     return {
         "max_sentences": str(max_sentences),
-        "headline": _defuse(draft.headline),
+        "headline": defuse(draft.headline),
         "articles": str(len(draft.articles)),
         "outlets": str(len(outlets)),
         "first_seen": min(a.when for a in draft.articles).isoformat(),

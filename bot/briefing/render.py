@@ -6,8 +6,8 @@ splitter of `bot.text.markup` (answers use it too); nothing here imports telegra
 
 from __future__ import annotations
 
+from bot.answer.citations import source_text
 from bot.briefing.models import Briefing, Story
-from bot.models import SourceRef
 from bot.text.markup import MESSAGE_LIMIT, escape, link, split_html
 
 
@@ -50,16 +50,8 @@ def render_text(b: Briefing) -> str:
     lines.append("")
     lines.append("Sources:")
     for ref in b.sources:
-        lines.append(_source_text(ref))
+        lines.append(source_text(ref))
     return "\n".join(lines)
-
-
-def _source_text(ref: SourceRef) -> str:
-    parts = [ref.title] + ([ref.source] if ref.source else [])
-    if ref.published_at:
-        parts.append(ref.published_at.date().isoformat())
-    line = f"[{ref.n}] " + " · ".join(parts)
-    return line + (f"\n    {ref.url}" if ref.url else "")
 
 
 def _story_html(i: int, story: Story) -> str:

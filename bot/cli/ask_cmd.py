@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
+from bot.answer.citations import source_text
 from bot.cli.common import (
     add_filters,
     filters_from,
@@ -93,18 +94,7 @@ def format_answer(answer: Answer) -> str:
     if answer.sources:
         lines.append("")
         lines.append("Sources:")
-        for ref in answer.sources:
-            parts = [ref.title]
-            if ref.source:
-                parts.append(ref.source)
-            if ref.published_at:
-                parts.append(ref.published_at.date().isoformat())
-            line = f"[{ref.n}] " + " · ".join(parts)
-            if ref.url:
-                line += f"\n    {ref.url}"
-            if ref.also_reported_by:
-                line += "\n    also reported by: " + ", ".join(ref.also_reported_by)
-            lines.append(line)
+        lines.extend(source_text(ref) for ref in answer.sources)
     return "\n".join(lines)
 
 

@@ -56,6 +56,10 @@ async def _session(engine: Engine, args: argparse.Namespace, filters: SearchFilt
                 history.clear()
                 print("(new conversation)", file=sys.stderr)
                 continue
+            if question.startswith("/") and " " not in question:
+                known = "" if question == "/help" else f"unknown command {question}. "
+                print(known + HELP, file=sys.stderr)
+                continue
             answer = await engine.ask(question, filters=filters, history=history, mode=args.mode)
             if args.json:
                 print(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False), flush=True)

@@ -49,7 +49,7 @@ def run_stats(args: argparse.Namespace) -> int:
     first = stats.first_published.isoformat() if stats.first_published else "-"
     last = stats.last_published.isoformat() if stats.last_published else "-"
     print(
-        f"articles: {stats.articles}\nchunks: {stats.chunks}\nsources: {stats.sources}\n"
+        f"articles: {stats.articles:,}\nchunks: {stats.chunks:,}\nsources: {stats.sources:,}\n"
         f"published: {first} … {last}\ndatabase: {stats.db_bytes:,} bytes"
     )
     return 0

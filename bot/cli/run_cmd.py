@@ -67,10 +67,7 @@ def run(args: argparse.Namespace) -> int:
         settings.telegram_webhook_url = args.webhook_url
     if args.port:
         settings.telegram_webhook_port = args.port
-    secrets = [settings.telegram_token.get_secret_value()]
-    if settings.telegram_webhook_secret:
-        secrets.append(settings.telegram_webhook_secret.get_secret_value())
-    _install_redaction(secrets)
+    _install_redaction(settings.secret_values())
     engine = Engine(settings)
     try:
         engine.ensure_corpus(notify=lambda msg: print(msg, file=sys.stderr))

@@ -60,6 +60,8 @@ def _dispatch(service: BriefingService, args: argparse.Namespace) -> int:
         subs = store.find(chat_id=args.chat)
         if args.json:
             print_json(subs)
+        elif not subs:
+            print("no subscriptions; add one with: briefbot subscriptions add CHAT [HH:MM] …")
         for s in subs if not args.json else []:
             thread = f" thread {s.thread_id}" if s.thread_id else ""
             print(f"chat {s.chat_id}{thread}: {service.describe(s)}")
@@ -68,6 +70,8 @@ def _dispatch(service: BriefingService, args: argparse.Namespace) -> int:
         items = service.deliveries.recent(args.chat, args.limit)
         if args.json:
             print_json(items)
+        elif not items:
+            print("no briefings delivered yet")
         for d in items if not args.json else []:
             print(f"{d.slot.isoformat()}  chat {d.chat_id}  {d.status.value}  {d.detail or ''}")
         return 0

@@ -47,13 +47,13 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
         sanitize_html=False,
     )
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
-    if not parsed.entries:
+    entries = [e for e in (_entry(raw) for raw in parsed.entries) if e is not None]
+    if not entries:
         if not parsed.get("version"):
             detail = f": {_describe(problem)}" if problem else ""
             raise FeedParseError(url, f"not an RSS or Atom feed{detail}")
-        if problem is not None:
+        if problem is not None:  # a truncated document can leave only empty entries
             raise FeedParseError(url, f"malformed feed: {_describe(problem)}")
-    entries = [e for e in (_entry(raw) for raw in parsed.entries) if e is not None]
     warning = f"feed has errors: {_describe(problem)}" if problem else None
     title = parsed.feed.get("title") if parsed.get("feed") else None
     return ParsedFeed(title=title or None, entries=entries, warning=warning)

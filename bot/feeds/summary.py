@@ -17,7 +17,7 @@ def describe(feed: Feed) -> str:
         state = "not polled yet"
     lines = [
         f"[{feed.id}] {feed.label}",
-        f"    {feed.url}",
+        *([f"    {feed.url}"] if feed.name else []),  # an unnamed feed is labelled by its URL
         f"    every {feed.interval_minutes} min · {state} · {feed.articles_added} articles"
         f" · next poll {feed.next_poll_at:%Y-%m-%d %H:%M} UTC",
     ]

@@ -124,7 +124,7 @@ class Retriever:
             scored.append((-score, -_timestamp(row[10] or row[11]), row[0], row, present))
         scored.sort(key=lambda item: item[:3])
         passages = [
-            self._passage(row, -neg_score, query.coverage(present))
+            passage_from_row(row, -neg_score, query.coverage(present))
             for neg_score, _, _, row, present in scored[:k]
         ]
         return SearchResult(query=query, passages=passages)
@@ -228,25 +228,27 @@ class Retriever:
             for s in query.stems
         }
 
-    @staticmethod
-    def _passage(row: Any, score: float, coverage: float) -> Passage:
-        return Passage(
-            chunk_id=row[0],
-            article_id=row[1],
-            ordinal=row[2],
-            start=row[3],
-            end=row[4],
-            text=row[5],
-            title=row[7],
-            url=row[8],
-            source=row[9],
-            published_at=from_db(row[10]),
-            ingested_at=required_time(from_db(row[11])),
-            score=score,
-            coverage=coverage,
-        )
-
 
 def _timestamp(value: str | None) -> float:
     when = from_db(value)
     return when.timestamp() if when else 0.0
+
+
+def passage_from_row(row: Any, score: float = 0.0, coverage: float = 0.0) -> Passage:
+    """A Passage from a row of c.id, c.article_id, c.ordinal, c.start, c.end, c.text, c.words,
+    a.title, a.url, a.source, a.published_at, a.ingested_at (the order both retrievers use)."""
+    return Passage(
+        chunk_id=row[0],
+        article_id=row[1],
+        ordinal=row[2],
+        start=row[3],
+        end=row[4],
+        text=row[5],
+        title=row[7],
+        url=row[8],
+        source=row[9],
+        published_at=from_db(row[10]),
+        ingested_at=required_time(from_db(row[11])),
+        score=score,
+        coverage=coverage,
+    )

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.config import Settings
 from bot.models import Passage, SearchFilters
-from bot.retrieval.bm25 import Retriever, SearchResult
+from bot.retrieval.bm25 import Retriever, SearchResult, passage_from_row
 from bot.retrieval.dense import DenseIndex
 from bot.retrieval.query import QueryTerms, analyze
 from bot.retrieval.timewords import TimeQuery, parse_time_words
 from bot.retrieval.variants import expand
 from bot.store.articles import filter_sql
 from bot.store.db import Database
-from bot.store.timefmt import from_db, required_time, utcnow
+from bot.store.timefmt import from_db, utcnow
 from bot.text.words import STOPWORDS, stem, words
 
 # A corpus with nothing newer than this is "stale": time words refer to its newest article.
@@ -54,22 +53,6 @@ def _within(p: Passage, since: datetime | None, until: datetime | None) -> bool:
 def _stem_set(text: str) -> set[str]:
     """Distinct stems of a text, stemming each distinct word once."""
     return {stem(w) for w in set(words(text))}
-
-
-def _passage(row: Any) -> Passage:
-    return Passage(
-        chunk_id=row[0],
-        article_id=row[1],
-        ordinal=row[2],
-        start=row[3],
-        end=row[4],
-        text=row[5],
-        title=row[7],
-        url=row[8],
-        source=row[9],
-        published_at=from_db(row[10]),
-        ingested_at=required_time(from_db(row[11])),
-    )
 
 
 Ranked = list[tuple[int, float]]
@@ -211,7 +194,7 @@ class HybridRetriever:
             return
         marks = ",".join("?" * len(wanted))
         for row in self.db.query(f"{_ROW_SQL} WHERE c.id IN ({marks})", tuple(wanted)):
-            by_id[int(row[0])] = _passage(row)
+            by_id[int(row[0])] = passage_from_row(row)
 
     def _newest(self, question: str, k: int, filters: SearchFilters | None) -> SearchResult:
         """A question that is only a time ("what happened yesterday?"): the newest leads."""
@@ -223,8 +206,7 @@ class HybridRetriever:
             (*params, k),
         )
         passages = [
-            _passage(r).model_copy(update={"score": 1.0 / (i + 1), "coverage": 1.0})
-            for i, r in enumerate(rows)
+            passage_from_row(r, score=1.0 / (i + 1), coverage=1.0) for i, r in enumerate(rows)
         ]
         base = analyze(question)
         return SearchResult(

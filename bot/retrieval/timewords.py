@@ -73,10 +73,6 @@ def _past_date(ref: datetime, month: int, day: int, year: int | None) -> datetim
         return None
 
 
-def _year_window(year: int) -> tuple[datetime, datetime]:
-    return datetime(year, 1, 1, tzinfo=UTC), datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC)
-
-
 def _rolling(ref: datetime, days: int) -> tuple[datetime, datetime]:
     end = _day_window(ref)[1]
     return _day_start(ref) - timedelta(days=days - 1), end

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
 
 from bot.models import Article, ArticleIn, ArticleSummary, Chunk, SearchFilters, Stats
 from bot.store.db import Database
@@ -213,11 +212,6 @@ class ArticleRepository:
             )
             for r in self.db.query(sql, tuple(params))
         ]
-
-    def ids_in_window(self, since: datetime | None, until: datetime | None) -> list[int]:
-        where, params = filter_sql(SearchFilters(since=since, until=until))
-        sql = "SELECT id FROM articles a" + (f" WHERE {where}" if where else "") + " ORDER BY id"
-        return [int(r[0]) for r in self.db.query(sql, tuple(params))]
 
     def stats(self) -> Stats:
         articles, sources, first, last = self.db.query(

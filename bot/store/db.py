@@ -84,18 +84,6 @@ class Database:
         with self.lock:
             return self.conn.execute(sql, params).fetchall()
 
-    def get_meta(self, key: str) -> str | None:
-        row = self.query("SELECT value FROM meta WHERE key = ?", (key,))
-        return str(row[0][0]) if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self.transaction() as tx:
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
-
     def size_bytes(self) -> int:
         total = 0
         for suffix in ("", "-wal"):

@@ -34,7 +34,6 @@ SUBSCRIBE_USAGE = (
 )
 NOT_ADMIN = "Only the group's admins can change its briefing subscription."
 NO_SUBSCRIPTION = "This chat has no briefing subscription. Start one with /subscribe."
-BUSY = "I'm still working on your last request — one moment, please."
 
 
 def _thread(message: Message) -> int | None:
@@ -89,14 +88,11 @@ async def on_brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except SubscribeError as exc:
         await _reply(message, escape(str(exc)))
         return
-    if not svc.gate.begin(user.id):
-        await _reply(message, BUSY)
+    refusal = svc.gate.admit(user.id, exempt=is_admin(svc.settings, user.id))
+    if refusal is not None:
+        await _reply(message, escape(refusal))
         return
     try:
-        if not is_admin(svc.settings, user.id) and not svc.gate.allow(user.id):
-            wait = max(1, round(svc.gate.retry_in(user.id)))
-            await _reply(message, f"Too many requests — please try again in {wait} s.")
-            return
         async with typing(context, message, svc.settings.telegram_typing_interval):
             briefing = await svc.briefings.brief_now(message.chat_id, topics)
         for part in render_html(briefing):

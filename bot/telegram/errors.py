@@ -28,9 +28,7 @@ def _redact(text: str, secrets: list[str]) -> str:
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     settings = svc.settings
-    secrets = [context.bot.token]
-    if settings.telegram_webhook_secret:
-        secrets.append(settings.telegram_webhook_secret.get_secret_value())
+    secrets = [context.bot.token, *settings.secret_values()]
     where = "no update"
     if isinstance(update, Update):
         chat = update.effective_chat

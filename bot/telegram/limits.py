@@ -6,6 +6,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+BUSY = "I'm still working on your last question — one moment, please."
+
 
 class QuestionGate:
     """Busy flags and a sliding-window rate limit, keyed by user id (in memory)."""
@@ -46,3 +48,14 @@ class QuestionGate:
         if not times:
             return 0.0
         return max(0.0, self.window - (self.clock() - times[0]))
+
+    def admit(self, user_id: int, *, exempt: bool = False) -> str | None:
+        """Start a request: None when it may go ahead (call `end` when done), else the
+        reply that turns it away (busy, or over the rate limit unless `exempt`)."""
+        if not self.begin(user_id):
+            return BUSY
+        if not exempt and not self.allow(user_id):
+            self.end(user_id)
+            wait = max(1, round(self.retry_in(user_id)))
+            return f"You're asking faster than I can keep up — please try again in {wait} s."
+        return None

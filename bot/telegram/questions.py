@@ -15,7 +15,6 @@ from bot.telegram.services import Services, services
 
 log = logging.getLogger(__name__)
 
-BUSY = "I'm still working on your last question — one moment, please."
 EMPTY = "Ask me a question about the news, e.g. /ask What happened at Ain al-Asad?"
 
 
@@ -44,17 +43,11 @@ async def answer_question(
     if not question:
         await message.reply_text(EMPTY, do_quote=not private)
         return
-    if not svc.gate.begin(user.id):
-        await message.reply_text(BUSY, do_quote=not private)
+    refusal = svc.gate.admit(user.id, exempt=is_admin(svc.settings, user.id))
+    if refusal is not None:
+        await message.reply_text(refusal, do_quote=not private)
         return
     try:
-        if not is_admin(svc.settings, user.id) and not svc.gate.allow(user.id):
-            wait = max(1, round(svc.gate.retry_in(user.id)))
-            await message.reply_text(
-                f"You're asking faster than I can keep up — please try again in {wait} s.",
-                do_quote=not private,
-            )
-            return
         settings = svc.settings
         conversation_id = _conversation_for(svc, message, context.bot.id)
         history = svc.conversations.history(conversation_id)
