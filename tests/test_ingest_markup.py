@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from bot.engine import Engine
+from bot.feeds.text import html_to_text
 from bot.text.plain import has_markup, plain_text
 
 FEED_ITEM = {
@@ -53,3 +54,14 @@ def test_json_feed_html_is_stored_as_plain_text(engine: Engine, tmp_path: Path) 
     assert not engine.search("track").passages
     found = engine.search("Angus Aberdeenshire rivers").passages
     assert found and found[0].text.startswith("Rivers burst")
+
+
+def test_feed_fragments_use_the_same_cleaner_with_paragraphs() -> None:
+    fragment = (
+        "<div><p>Rivers burst\n their banks &amp; roads shut.</p><o:p>Office tag</o:p>"
+        "<ul><li>Angus</li><li>Fife</li></ul><style>p {}</style></div>"
+    )
+    assert html_to_text(fragment) == (
+        "Rivers burst their banks & roads shut.\n\nOffice tag\n\nAngus\n\nFife"
+    )
+    assert html_to_text("  plain   words\n here ") == "plain words here"

@@ -1,4 +1,5 @@
-"""HTML fragments (feed descriptions, JSON exports) → plain text, for ingest and briefings.
+"""HTML fragments (feed descriptions, JSON exports) → plain text: the one cleaner used by
+ingest, the feed parser and briefings.
 
 Only real HTML is touched: a tag is `<`, an optional `/`, then a known element name, so
 "a < b" or "x<y and y>z" in plain text stays as it is. `has_markup` is the cheap test run
@@ -23,6 +24,7 @@ _DROPPED = re.compile(
 )
 _BLOCK = re.compile(rf"</?(?:{_BLOCKS})\b(?:\s[^<>]{{0,2000}})?/?>", re.I)
 _TAG = re.compile(rf"</?(?:{_ELEMENTS})\b(?:\s[^<>]{{0,2000}})?/?>", re.I)
+_ANY_TAG = re.compile(r"</?[a-zA-Z][\w:.-]{0,40}(?:\s[^<>]{0,2000})?/?>")  # known-HTML input
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([,.;:!?])")
 _BLANKS = re.compile(r"[ \t\u00a0]+")
@@ -35,11 +37,18 @@ def has_markup(text: str) -> bool:
     return "&" in text and _ENTITY.search(text) is not None
 
 
-def plain_text(text: str) -> str:
-    """Drop tags (block tags become line breaks), decode entities, tidy spaces and lines."""
-    if "<" in text and (_TAG.search(text) or _DROPPED.search(text)):
-        text = _DROPPED.sub(" ", text)
-        text = _SPACE_BEFORE_PUNCT.sub(r"\1", _TAG.sub(" ", _BLOCK.sub("\n", text)))
+def plain_text(text: str, *, html_input: bool = False) -> str:
+    """Drop tags (block tags become line breaks), decode entities, tidy spaces and lines.
+
+    Text with markup (or any text when `html_input`) is read as HTML: its own line breaks
+    are spaces, only block tags break lines. Plain text keeps its lines.
+    """
+    if html_input or ("<" in text and (_TAG.search(text) or _DROPPED.search(text))):
+        text = " ".join(_DROPPED.sub(" ", text).split())
+        text = _TAG.sub(" ", _BLOCK.sub("\n", text))
+        if html_input:
+            text = _ANY_TAG.sub(" ", text)
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     if "&" in text:
         text = html.unescape(text)
     lines = (_BLANKS.sub(" ", line).strip() for line in text.split("\n"))
