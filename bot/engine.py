@@ -26,10 +26,7 @@ from bot.models import (
 )
 from bot.resources import bundled_dir
 from bot.retrieval.bm25 import Retriever, SearchResult
-from bot.retrieval.dense import DenseIndex
-from bot.retrieval.embeddings import make_embedder
 from bot.retrieval.hybrid import HybridRetriever
-from bot.retrieval.vectors import VectorStore
 from bot.store.alternates import AlternateRepository, outlet_name
 from bot.store.articles import ArticleRepository
 from bot.store.db import Database
@@ -39,6 +36,8 @@ if TYPE_CHECKING:
     from bot.answer.llm_answer import LLMAnswerer
     from bot.briefing.summary import StorySummariser
     from bot.feeds.service import FeedService
+    from bot.retrieval.dense import DenseIndex
+    from bot.retrieval.vectors import VectorStore
 
 Notify = Callable[[str], None]
 
@@ -57,8 +56,13 @@ class Engine:
         self.alternates = AlternateRepository(self.db)
         self._feeds: FeedService | None = None
         self.vectors: VectorStore | None = None
-        dense = None
+        dense: DenseIndex | None = None
         if settings.retrieval != "bm25":
+            # numpy and the embedder load only when dense retrieval is on
+            from bot.retrieval.dense import DenseIndex
+            from bot.retrieval.embeddings import make_embedder
+            from bot.retrieval.vectors import VectorStore
+
             self.vectors = VectorStore(self.db, make_embedder(settings))
             dense = DenseIndex(self.vectors)
             if settings.embed_at_ingest:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.ingest.chunker import chunk_text
@@ -14,7 +15,9 @@ from bot.models import ArticleIn, IngestReport, Rejection
 from bot.store.alternates import AlternateRepository
 from bot.store.articles import ArticleRepository, dedupe_keys
 from bot.store.db import Database
-from bot.store.neardups import NearDuplicateBatch, NearDuplicateIndex
+
+if TYPE_CHECKING:
+    from bot.store.neardups import NearDuplicateBatch, NearDuplicateIndex
 
 Progress = Callable[[int], None]
 
@@ -47,13 +50,20 @@ class Ingestor:
         self.settings = settings
         self.articles = ArticleRepository(db)
         self.alternates = AlternateRepository(db)
-        self.near_dups = (
-            NearDuplicateIndex(db, settings.near_dup_threshold, settings.near_dup_min_words)
-            if settings.near_dup_enabled
-            else None
-        )
-        # Called inside each batch's transaction with the ids it added (e.g. to embed them).
+        self._near_dups: NearDuplicateIndex | None = None
+        # Called after each batch commits, with the ids it added (e.g. to embed them).
         self.after_batch: list[Callable[[list[int]], object]] = []
+
+    @property
+    def near_dups(self) -> NearDuplicateIndex | None:
+        """The near-duplicate index, built on first ingest (it loads numpy), or None if off."""
+        if self._near_dups is None and self.settings.near_dup_enabled:
+            from bot.store.neardups import NearDuplicateIndex
+
+            self._near_dups = NearDuplicateIndex(
+                self.db, self.settings.near_dup_threshold, self.settings.near_dup_min_words
+            )
+        return self._near_dups
 
     def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         def records() -> Iterator[Record | Rejection]:
@@ -109,8 +119,10 @@ class Ingestor:
                 near.flush()
             # after every savepoint of the batch: FTS5 flushes its terms at each savepoint
             self.articles.write_index_rows(index_rows)
-            for hook in self.after_batch:
-                hook(report.added_ids[first:])
+        # After the commit: a hook may be slow (an embeddings endpoint over HTTP) and must not
+        # hold the write lock; what it fails to do is redone later (`briefbot reindex`).
+        for hook in self.after_batch:
+            hook(report.added_ids[first:])
         return len(batch)
 
     def _write_one(

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.models import Passage, SearchFilters
 from bot.retrieval.bm25 import Retriever, SearchResult, passage_from_row
-from bot.retrieval.dense import DenseIndex
 from bot.retrieval.query import QueryTerms, analyze
 from bot.retrieval.timewords import TimeQuery, parse_time_words
 from bot.retrieval.variants import expand
@@ -22,6 +22,9 @@ from bot.store.articles import filter_sql
 from bot.store.db import Database
 from bot.store.timefmt import from_db, utcnow
 from bot.text.words import STOPWORDS, stem, words
+
+if TYPE_CHECKING:
+    from bot.retrieval.dense import DenseIndex
 
 # A corpus with nothing newer than this is "stale": time words refer to its newest article.
 STALE_AFTER = timedelta(days=7)
