@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,16 @@ def open_engine(args: argparse.Namespace, *, seed: bool = True) -> Engine:
     if seed:
         engine.ensure_corpus(notify=lambda msg: print(msg, file=sys.stderr))
     return engine
+
+
+@contextmanager
+def opened_engine(args: argparse.Namespace, *, seed: bool = True) -> Iterator[Engine]:
+    """`open_engine` for a `with` block: the database is closed however the command ends."""
+    engine = open_engine(args, seed=seed)
+    try:
+        yield engine
+    finally:
+        engine.close()
 
 
 def print_json(

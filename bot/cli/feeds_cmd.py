@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.cli.common import open_engine, print_json
+from bot.cli.common import opened_engine, print_json
 from bot.feeds.summary import describe, describe_poll
 
 
@@ -41,21 +41,15 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 
 def run_add(args: argparse.Namespace) -> int:
-    engine = open_engine(args, seed=False)
-    try:
+    with opened_engine(args, seed=False) as engine:
         feed = engine.add_feed(args.url, name=args.name, interval_minutes=args.interval)
-    finally:
-        engine.close()
     print(f"added feed {feed.id}: {feed.url} (every {feed.interval_minutes} min)")
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    engine = open_engine(args, seed=False)
-    try:
+    with opened_engine(args, seed=False) as engine:
         feeds = engine.list_feeds()
-    finally:
-        engine.close()
     if args.json:
         print_json(feeds)
     elif not feeds:
@@ -66,31 +60,22 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    engine = open_engine(args, seed=False)
-    try:
+    with opened_engine(args, seed=False) as engine:
         feed = engine.remove_feed(args.feed)
-    finally:
-        engine.close()
     print(f"removed feed {feed.id}: {feed.url}")
     return 0
 
 
 def run_resume(args: argparse.Namespace) -> int:
-    engine = open_engine(args, seed=False)
-    try:
+    with opened_engine(args, seed=False) as engine:
         feed = engine.resume_feed(args.feed)
-    finally:
-        engine.close()
     print(f"resumed feed {feed.id}: {feed.url}")
     return 0
 
 
 def run_poll(args: argparse.Namespace) -> int:
-    engine = open_engine(args, seed=False)
-    try:
+    with opened_engine(args, seed=False) as engine:
         results = asyncio.run(engine.poll_feeds(args.feeds or None))
-    finally:
-        engine.close()
     if args.json:
         print_json(results)
     elif not results:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.common import add_filters, filters_from, open_engine, positive_int, print_json
+from bot.cli.common import (
+    add_filters,
+    filters_from,
+    opened_engine,
+    positive_int,
+    print_json,
+)
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -22,11 +28,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 
 def run_sources(args: argparse.Namespace) -> int:
-    engine = open_engine(args)
-    try:
+    with opened_engine(args) as engine:
         items = engine.sources(filters_from(args), limit=args.limit)
-    finally:
-        engine.close()
     if args.json:
         print_json(items)
         return 0
@@ -38,11 +41,8 @@ def run_sources(args: argparse.Namespace) -> int:
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    engine = open_engine(args)
-    try:
+    with opened_engine(args) as engine:
         stats = engine.stats()
-    finally:
-        engine.close()
     if args.json:
         print_json(stats)
         return 0

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli.common import TerminalProgress, open_engine, print_json
+from bot.cli.common import TerminalProgress, opened_engine, print_json
 from bot.engine import Engine
 from bot.errors import BriefbotError
 from bot.models import IngestReport, Rejection
@@ -68,16 +68,13 @@ def ingest_urls(engine: Engine, urls: list[str], report: IngestReport) -> None:
 def run(args: argparse.Namespace) -> int:
     urls = [p for p in args.paths if is_url(p)]
     paths = [Path(p) for p in args.paths if not is_url(p)]
-    engine = open_engine(args, seed=False)
-    try:
+    with opened_engine(args, seed=False) as engine:
         report = IngestReport()
         if paths:
             progress = TerminalProgress("ingesting")
             report = engine.ingest(paths, progress)
             progress.done()
         ingest_urls(engine, urls, report)
-    finally:
-        engine.close()
     if args.json:
         print_json(report.model_dump(mode="json", exclude={"added_ids"}))
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.common import TerminalProgress, open_engine
+from bot.cli.common import TerminalProgress, opened_engine
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -17,8 +17,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    engine = open_engine(args, seed=False)
-    try:
+    with opened_engine(args, seed=False) as engine:
         if engine.vectors is None:
             print("reindex: nothing to do (BRIEFBOT_RETRIEVAL=bm25 uses no vectors)")
             return 0
@@ -26,7 +25,5 @@ def run(args: argparse.Namespace) -> int:
         done = engine.reindex(progress=ticker)
         ticker.done()
         left = engine.vectors.missing_count()
-    finally:
-        engine.close()
     print(f"reindex: {done} chunk(s) embedded with {engine.vectors.model}; {left} still missing")
     return 0 if left == 0 else 1

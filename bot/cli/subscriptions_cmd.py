@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from bot.briefing.models import SendOutcome, SubscriptionStatus
-from bot.cli.common import open_engine, print_json
+from bot.cli.common import opened_engine, print_json
 from bot.errors import BriefbotError
 
 if TYPE_CHECKING:
@@ -46,12 +46,9 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     from bot.briefing.service import BriefingService  # numpy/scipy: only when needed
 
-    engine = open_engine(args, seed=False)
-    try:
+    with opened_engine(args, seed=False) as engine:
         service = BriefingService(engine.db, engine.settings, _no_transport)
         return _dispatch(service, args)
-    finally:
-        engine.close()
 
 
 def _dispatch(service: BriefingService, args: argparse.Namespace) -> int:
