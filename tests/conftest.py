@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import Settings
 from bot.engine import Engine
-from tests.support.telegram_bot import botapi  # noqa: F401  (Bot API emulator fixture)
+from tests.support.telegram_bot import botapi, news  # noqa: F401  (fixtures: emulator, news corpus)
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

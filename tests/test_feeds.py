@@ -13,21 +13,11 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.errors import BriefbotError
 from bot.fetch.errors import BlockedAddress
-from tests.support.content import Item, article_page, atom, long_text, rss1, rss2
+from tests.support.content import WIRE, Item, article_page, atom, long_text, rss1, rss2
 from tests.support.webserver import LoopbackServer, Reply, Request
 
 NOW = datetime(2030, 1, 5, 12, 0, tzinfo=UTC)  # after any real "added_at"
 RSS = "application/rss+xml"
-WIRE = (
-    "Central bank officials signalled on Tuesday that interest rates would stay on hold for "
-    "the rest of the year, citing a slowdown in consumer spending and a cooling labour market. "
-    "The governor told reporters in the capital that inflation had fallen for a fourth month "
-    "in a row but remained above the target, and that the board would watch wage growth and "
-    "energy prices closely before any further move. Markets had priced in a small cut by "
-    "December, and bond yields rose after the remarks while the currency gained against the "
-    "dollar. Analysts said the cautious tone suggested policymakers were worried about a "
-    "second wave of price rises as fuel costs climb again ahead of the winter season."
-)
 
 
 @pytest.fixture

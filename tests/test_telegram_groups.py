@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from bot.config import Settings
 from tests.support.botapi import BotApiEmulator
-from tests.support.corpus import ingest_news
 from tests.support.telegram_bot import RecordingEngine, bot_settings, run_bot
 from tests.support.tg_html import parse_html
 
 GROUP = -100200
 ALICE, BOB = 11, 12
-
-
-@pytest.fixture
-def news(settings: Settings) -> Iterator[RecordingEngine]:
-    engine = RecordingEngine(settings.model_copy(update={"auto_seed": False}))
-    ingest_news(engine)
-    yield engine
-    engine.close()
 
 
 async def test_group_chatter_is_ignored_and_a_mention_gets_a_reply(

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
 from bot.config import Settings
 from bot.engine import Engine
 from tests.support.botapi import BotApiEmulator
-from tests.support.corpus import ingest_news, long_article
+from tests.support.corpus import long_article
 from tests.support.telegram_bot import RecordingEngine, bot_settings, run_bot
 from tests.support.tg_html import parse_html
 
 USER = 1001
-
-
-@pytest.fixture
-def news(settings: Settings) -> Iterator[RecordingEngine]:
-    engine = RecordingEngine(settings.model_copy(update={"auto_seed": False}))
-    ingest_news(engine)
-    yield engine
-    engine.close()
 
 
 async def test_dm_question_gets_cited_html_answer(

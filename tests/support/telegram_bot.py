@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from bot.telegram.app import build_application
 from bot.telegram.runner import polling
 from bot.telegram.services import Services
 from tests.support.botapi import BotApiEmulator
+from tests.support.corpus import ingest_news
 
 
 @pytest.fixture
@@ -86,3 +87,12 @@ class RecordingEngine(Engine):
     async def ask(self, question: str, **kwargs: Any) -> Any:
         self.asked.append({"question": question, **kwargs})
         return await super().ask(question, **kwargs)
+
+
+@pytest.fixture
+def news(settings: Settings) -> Iterator[RecordingEngine]:
+    """A RecordingEngine over the small news corpus of tests/support/corpus.py (no seeds)."""
+    engine = RecordingEngine(settings.model_copy(update={"auto_seed": False}))
+    ingest_news(engine)
+    yield engine
+    engine.close()
