@@ -151,3 +151,20 @@ def test_cli_on_a_newer_schema_prints_one_line_and_fails(
     assert err.count("\n") == 1
     assert "schema version 99 is newer" in err
     assert err.startswith("briefbot: error:")
+
+
+def test_time_filters_and_listings_use_the_time_index(tmp_path: Path) -> None:
+    db = Database(tmp_path / "plan.sqlite3")
+    try:
+        plan = " ".join(
+            str(row[-1])
+            for row in db.query(
+                "EXPLAIN QUERY PLAN SELECT id FROM articles a"
+                " WHERE coalesce(a.published_at, a.ingested_at) >= ?"
+                " ORDER BY coalesce(a.published_at, a.ingested_at) DESC, a.id DESC LIMIT 10",
+                ("2023-10-17T00:00:00+00:00",),
+            )
+        )
+    finally:
+        db.close()
+    assert "articles_when" in plan
