@@ -67,8 +67,8 @@ class Retriever:
         chunks, total_words = self.db.query("SELECT chunks, words FROM corpus_stats")[0]
         return int(chunks), (total_words / chunks if chunks else 1.0)
 
-    def _doc_freqs(self, query: QueryTerms, n_chunks: int) -> dict[str, int]:
-        """Document frequencies of the query's stems (absent ones left out), cached.
+    def _doc_freqs(self, stems: list[str], n_chunks: int) -> dict[str, int]:
+        """Document frequencies of `stems` (absent ones left out), cached.
 
         fts5vocab counts a term's documents by walking its whole posting list (~1 ms for a
         term in 30k passages), so a long-running bot keeps the counts until the corpus
@@ -77,7 +77,7 @@ class Retriever:
         if n_chunks != self._df_chunks or len(self._df_cache) > DF_CACHE_TERMS:
             self._df_cache, self._df_chunks = {}, n_chunks
         cache = self._df_cache
-        missing = [s for s in query.stems if s not in cache]
+        missing = [s for s in stems if s not in cache]
         if missing:
             marks = ",".join("?" * len(missing))
             rows = self.db.query(
@@ -86,7 +86,11 @@ class Retriever:
             found = {str(term): int(doc) for term, doc in rows}
             for s in missing:
                 cache[s] = found.get(s, 0)
-        return {s: cache[s] for s in query.stems if cache.get(s, 0) > 0}
+        return {s: cache[s] for s in stems if cache.get(s, 0) > 0}
+
+    def known_terms(self, stems: list[str]) -> set[str]:
+        """The stems that occur somewhere in the corpus (from the same cached counts)."""
+        return set(self._doc_freqs(stems, self._corpus()[0]))
 
     def search(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
@@ -96,7 +100,7 @@ class Retriever:
         if not query.stems:
             return SearchResult(query=query, passages=[])
         n_chunks, avgdl = self._corpus()
-        dfs = self._doc_freqs(query, n_chunks)
+        dfs = self._doc_freqs(query.stems, n_chunks)
         rows = self._gather(self._match_plan(query, dfs, n_chunks), filters, k)
         wanted, pattern = set(query.stems), stem_prefix_pattern(query.stems)
         titles: dict[str, Counter[str]] = {}

@@ -152,7 +152,7 @@ class HybridRetriever:
         depth = max(self.settings.fusion_depth, k)
         lexical = self.bm25.search(expanded, k=depth, filters=filters)
         query.weights = lexical.query.weights
-        query.in_corpus = self._known_terms(query.stems)
+        query.in_corpus = self.bm25.known_terms(query.stems)
         by_id = {p.chunk_id: p for p in lexical.passages}
         lists: list[Ranked] = []
         if self.mode != "dense":
@@ -182,14 +182,6 @@ class HybridRetriever:
             )
         passages.sort(key=lambda p: (-p.score, -_when(p), p.chunk_id))
         return SearchResult(query=query, passages=passages[:k])
-
-    def _known_terms(self, terms: list[str]) -> set[str]:
-        """The terms that occur somewhere in the corpus (FTS5 vocabulary)."""
-        if not terms:
-            return set()
-        marks = ",".join("?" * len(terms))
-        rows = self.db.query(f"SELECT term FROM chunks_vocab WHERE term IN ({marks})", tuple(terms))
-        return {str(r[0]) for r in rows}
 
     def _fetch(self, by_id: dict[int, Passage], ids: list[int]) -> None:
         wanted = [cid for cid in ids if cid not in by_id]
