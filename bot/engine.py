@@ -222,10 +222,8 @@ class Engine:
         `chat_id` keys per-chat budgets; `on_delta` receives each new piece of the streamed,
         not yet verified draft (the returned Answer is the verified one).
         """
-        if mode == "llm" and not self.settings.llm_enabled:
-            answer = self.answer_extractive(question, k=k, filters=filters)
-            return answer.model_copy(update={"fallback_reason": "llm_not_configured"})
-        if mode == "llm" or (mode is None and self.settings.llm_enabled):
+        wants_llm = mode == "llm" or (mode is None and self.settings.llm_enabled)
+        if wants_llm and self.settings.llm_enabled:
             answer = await self.llm.answer(
                 question, k=k, filters=filters, history=history, chat_id=chat_id, on_delta=on_delta
             )
@@ -235,6 +233,8 @@ class Engine:
         answer = await asyncio.to_thread(self.answer_extractive, question, k, filters, standalone)
         if standalone != question:
             answer.standalone_question = standalone
+        if wants_llm:
+            answer.fallback_reason = "llm_not_configured"
         return answer
 
     def reindex(self, progress: Progress | None = None) -> int:
