@@ -28,7 +28,6 @@ curve over thresholds from the same run.
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import json
 import os
@@ -49,7 +48,16 @@ CORPORA = ROOT.parent / "shared" / "corpora"
 RTQA = CORPORA / "realtimeqa-dev"
 BBC = CORPORA / "bbc-news-2225.jsonl.gz"
 # Code whose change makes a cached store stale: what ingest writes and how it is indexed.
-INGEST_CODE = ("bot/ingest", "bot/text", "bot/store/migrations.py", "bot/store/articles.py")
+INGEST_CODE = (
+    "bot/ingest",
+    "bot/store/migrations.py",
+    "bot/store/neardups.py",
+    "bot/text/words.py",
+    "bot/text/plain.py",
+    "bot/text/markup.py",
+    "bot/text/minhash.py",
+    "bot/text/normalize.py",
+)
 CURVE = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 SETS = ("answerable", "offcorpus", "general")
 
@@ -101,14 +109,19 @@ def load_questions(sets: Iterable[str]) -> list[Asked]:
         if "answerable" in wanted and r["answerable"]:
             asked.append(
                 Asked(
-                    r["id"], one_line(r["question"]), r["gold"], split, "answerable",
+                    r["id"],
+                    one_line(r["question"]),
+                    r["gold"],
+                    split,
+                    "answerable",
                     week_until(r["week"]),
                 )
             )
         if "general" in wanted:
             asked.append(
-                Asked(f"general:{r['id']}", one_line(r["question"]), r["gold"], split,
-                      "general", None)
+                Asked(
+                    f"general:{r['id']}", one_line(r["question"]), r["gold"], split, "general", None
+                )
             )
     if "offcorpus" in wanted:
         off = load_jsonl(RTQA / "offcorpus.jsonl")
@@ -117,7 +130,11 @@ def load_questions(sets: Iterable[str]) -> list[Asked]:
             split = "tune" if weeks.index(r["week"]) % 2 == 0 else "report"
             asked.append(
                 Asked(
-                    f"off:{r['id']}", one_line(r["question"]), r["gold"], split, "offcorpus",
+                    f"off:{r['id']}",
+                    one_line(r["question"]),
+                    r["gold"],
+                    split,
+                    "offcorpus",
                     week_until(r["week"]),
                 )
             )
@@ -162,8 +179,9 @@ def ensure_store(data_dir: Path, corpus: Path, rebuild: bool) -> None:
     for f in data_dir.glob("briefbot.sqlite3*"):
         f.unlink()
     start = time.perf_counter()
-    report = json.loads(cli("ingest", str(corpus), "--json", "--data-dir", str(data_dir),
-                            "--no-seeds"))
+    report = json.loads(
+        cli("ingest", str(corpus), "--json", "--data-dir", str(data_dir), "--no-seeds")
+    )
     print(
         f"# ingested {corpus.name}: {report['added']:,} added, {report['duplicates']:,} "
         f"duplicates, {len(report['rejected'])} rejected in {time.perf_counter() - start:.0f}s",
@@ -178,8 +196,16 @@ def ask_all(asked: list[Asked], data_dir: Path, env: dict[str, str]) -> None:
     for a in asked:
         groups[a.until].append(a)
     for n, (until, items) in enumerate(sorted(groups.items(), key=lambda kv: kv[0] or ""), 1):
-        args = ["ask", "-", "--json", "--mode", "extractive", "--data-dir", str(data_dir),
-                "--no-seeds"]
+        args = [
+            "ask",
+            "-",
+            "--json",
+            "--mode",
+            "extractive",
+            "--data-dir",
+            str(data_dir),
+            "--no-seeds",
+        ]
         if until:
             args += ["--until", until]
         out = cli(*args, stdin="".join(a.question + "\n" for a in items), env=env)
@@ -217,10 +243,12 @@ def scores(asked: list[Asked]) -> dict[str, float]:
     row = {
         "n": float(len(inn)),
         "answered": rate([not a.answer["abstained"] for a in inn]),
-        "gold named": rate([bool(not a.answer["abstained"] and named(a.gold, a.answer["answer"]))
-                            for a in inn]),
-        "gold in quotes": rate([bool(not a.answer["abstained"]
-                                     and named(a.gold, cited_quotes(a.answer))) for a in inn]),
+        "gold named": rate(
+            [bool(not a.answer["abstained"] and named(a.gold, a.answer["answer"])) for a in inn]
+        ),
+        "gold in quotes": rate(
+            [bool(not a.answer["abstained"] and named(a.gold, cited_quotes(a.answer))) for a in inn]
+        ),
         "all cited": rate([all_cited(a.answer) for a in answered]),
     }
     for kind in ("offcorpus", "general"):
@@ -246,8 +274,14 @@ def curve(asked: list[Asked]) -> list[tuple[float, dict[str, float]]]:
     return points
 
 
-COLUMNS = ("answered", "gold named", "gold in quotes", "all cited", "abstain offcorpus",
-           "abstain general")
+COLUMNS = (
+    "answered",
+    "gold named",
+    "gold in quotes",
+    "all cited",
+    "abstain offcorpus",
+    "abstain general",
+)
 
 
 def table(rows: list[tuple[str, dict[str, float]]]) -> str:
@@ -265,8 +299,13 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path("/tmp/briefbot-quality-rtqa"))
     ap.add_argument("--rebuild", action="store_true", help="ingest again even if cached")
     ap.add_argument("--out", type=Path, default=None, help="write every answer (JSONL) here")
-    ap.add_argument("--env", action="append", default=[], metavar="BRIEFBOT_X=V",
-                    help="setting for the asking processes (ablations, thresholds)")
+    ap.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="BRIEFBOT_X=V",
+        help="setting for the asking processes (ablations, thresholds)",
+    )
     ap.add_argument("--limit", type=int, default=None, help="every Nth question (quick runs)")
     args = ap.parse_args()
     env = dict(kv.split("=", 1) for kv in args.env)
@@ -293,8 +332,10 @@ def main() -> None:
     rows = [(s, scores([a for a in asked if a.split == s])) for s in splits]
     if args.split == "both":
         rows.append(("both", scores(asked)))
-    print(f"realtimeqa-dev, extractive, production CLI path; {date.today().isoformat()}, "
-          f"{len(asked)} questions in {seconds:.0f}s; settings {env or 'default'}\n")
+    print(
+        f"realtimeqa-dev, extractive, production CLI path; {date.today().isoformat()}, "
+        f"{len(asked)} questions in {seconds:.0f}s; settings {env or 'default'}\n"
+    )
     print(table(rows))
     for label in splits:
         points = curve([a for a in asked if a.split == label])

@@ -11,8 +11,9 @@ were written (docs/benchmarks.md says how far they stayed unseen); reported apar
 For BM25, dense and hybrid retrieval it reports Hit@1/5/10 and MRR@10 on articles (a hit is
 the gold article or one with the same title: the feeds repeat stories), whether the extractive
 answer contains the gold string, the in-corpus answer rate and the off-corpus abstention rate,
-plus a sweep of the abstention threshold (with the support checks of bot/answer/support.py
-applied at every threshold).
+plus a sweep of the abstention threshold over the answers' calibrated confidence. The corpus
+is built with `briefbot ingest` of JSONL files written to the cache (the production ingest:
+HTML in feed descriptions is reduced to text, as it is for users).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -28,18 +30,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.answer.extractive import extractive_answer
 from bot.config import Settings
 from bot.engine import Engine
-from bot.ingest.readers import Record
 from bot.models import Answer
 
 DATA = Path(__file__).resolve().parent / "data"
-BBC = Path("/work/shared/corpora/bbc-news-2225.jsonl.gz")
-RSS = Path("/work/shared/corpora/rss-2023-09-12-en.jsonl.gz")
+CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
+BBC = CORPORA / "bbc-news-2225.jsonl.gz"
+RSS = CORPORA / "rss-2023-09-12-en.jsonl.gz"
 MODES = ("bm25", "dense", "hybrid")
 SEARCH_DEPTH = 30
-THRESHOLDS = (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 @dataclass
@@ -92,16 +93,19 @@ def load_heldout(data: Path = DATA) -> tuple[list[Question], list[str]]:
     return qa, [r["question"] for r in load_jsonl(data / "qa_offcorpus_heldout.jsonl")]
 
 
-def bbc_records(path: Path = BBC) -> Iterator[Record]:
+def bbc_records(path: Path = BBC) -> Iterator[dict]:
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for line in fh:
             item = json.loads(line)
-            fields = {"title": item["title"], "text": item["body"], "source": "BBC"}
-            fields["external_id"] = f"bbc:{item['id']}"
-            yield Record(origin=f"bbc:{item['id']}", fields=fields)
+            yield {
+                "title": item["title"],
+                "text": item["body"],
+                "source": "BBC",
+                "external_id": f"bbc:{item['id']}",
+            }
 
 
-def rss_records(path: Path, limit: int | None, must: set[str]) -> Iterator[Record]:
+def rss_records(path: Path, limit: int | None, must: set[str]) -> Iterator[dict]:
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for n, line in enumerate(fh):
             item = json.loads(line)
@@ -110,27 +114,32 @@ def rss_records(path: Path, limit: int | None, must: set[str]) -> Iterator[Recor
                 continue
             fields = {k: v for k, v in item.items() if k != "id"}
             fields["external_id"] = key
-            yield Record(origin=key, fields=fields)
+            yield fields
 
 
-def build_corpus(engine: Engine, records: Iterable[Record]) -> None:
+def build_corpus(cache: Path, name: str, records: Iterable[dict]) -> None:
+    """Write the records as JSONL and `briefbot ingest` them: the users' ingest path."""
     start = time.perf_counter()
-    report = engine.ingestor.ingest_records(records)
-    print(
-        f"# corpus: {report.added:,} articles added, {report.duplicates:,} duplicates "
-        f"in {time.perf_counter() - start:.0f}s",
-        file=sys.stderr,
+    path = cache / f"{name}.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for fields in records:
+            fh.write(json.dumps(fields, ensure_ascii=False) + "\n")
+    subprocess.run(
+        [sys.executable, "-m", "bot", "ingest", str(path), "--data-dir", str(cache), "--no-seeds"],
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
+    print(f"# corpus {name}: ingested in {time.perf_counter() - start:.0f}s", file=sys.stderr)
 
 
 def gold_titles(qa: list[Question]) -> dict[str, str]:
     """Title of each gold article, read from the corpus files (a stored copy may be a dup)."""
     wanted = {q.gold for q in qa}
     titles: dict[str, str] = {}
-    for record in [*bbc_records(), *rss_records(RSS, 0, wanted)]:
-        if record.fields["external_id"] in wanted:
-            title = " ".join(str(record.fields["title"]).split())
-            titles[record.fields["external_id"]] = title.casefold()
+    for fields in [*bbc_records(), *rss_records(RSS, 0, wanted)]:
+        if fields["external_id"] in wanted:
+            title = " ".join(str(fields["title"]).split())
+            titles[fields["external_id"]] = title.casefold()
     return titles
 
 
@@ -154,14 +163,14 @@ def evaluate(
     for q in qa:
         report.ranks.append(article_ranks(engine, q.question, q.gold, titles))
         answers = answers_by_threshold(engine, q.question)
-        answer = answers[engine.settings.abstain_threshold]
+        answer = answers[Settings().abstain_threshold]
         report.answered.append(not answer.abstained)
         report.contains.append(q.answer.casefold() in answer.answer.casefold())
         for t, a in answers.items():
             report.answered_at.setdefault(t, []).append(not a.abstained)
     for question in off:
         answers = answers_by_threshold(engine, question)
-        report.off_abstained.append(answers[engine.settings.abstain_threshold].abstained)
+        report.off_abstained.append(answers[Settings().abstain_threshold].abstained)
         for t, a in answers.items():
             report.off_abstained_at.setdefault(t, []).append(a.abstained)
     report.seconds = time.perf_counter() - start
@@ -169,17 +178,22 @@ def evaluate(
 
 
 def answers_by_threshold(engine: Engine, question: str) -> dict[float, Answer]:
-    """The extractive answer (all its checks) at each swept threshold and the configured one."""
-    result = engine.search(question)
-    limit = engine.settings.max_answer_sentences
+    """The extractive answer at each swept threshold and the shipped one (from one answer at
+    threshold 0: abstention compares the calibrated confidence with the threshold)."""
+    shipped = Settings().abstain_threshold
+    answer = engine.answer_extractive(question)
     return {
-        t: extractive_answer(question, result, threshold=t, max_sentences=limit)
-        for t in sorted({*THRESHOLDS, engine.settings.abstain_threshold})
+        t: answer.model_copy(
+            update={"abstained": answer.abstained or (answer.confidence or 0.0) < t}
+        )
+        for t in sorted({*THRESHOLDS, shipped})
     }
 
 
 def open_engine(cache: Path, mode: str, **overrides: object) -> Engine:
-    settings = Settings(data_dir=cache, retrieval=mode, auto_seed=False, **overrides)
+    settings = Settings(
+        data_dir=cache, retrieval=mode, auto_seed=False, abstain_threshold=0.0, **overrides
+    )
     return Engine(settings)
 
 
@@ -251,8 +265,10 @@ def main() -> None:
     builder = open_engine(args.cache, "hybrid")
     if builder.articles.count() == 0:
         must = {q.gold for q in qa}
-        build_corpus(builder, bbc_records())
-        build_corpus(builder, rss_records(RSS, args.rss_items, must))
+        builder.close()
+        build_corpus(args.cache, "bbc", bbc_records())
+        build_corpus(args.cache, "rss", rss_records(RSS, args.rss_items, must))
+        builder = open_engine(args.cache, "hybrid")
     titles = gold_titles(qa + held_qa)
     stats = builder.stats()
     builder.close()

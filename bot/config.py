@@ -50,10 +50,11 @@ class Settings(BaseSettings):
     candidates: int = Field(default=100, ge=10, le=2000, description="BM25 candidates rescored")
     title_weight: float = Field(default=2.0, gt=0)
     abstain_threshold: float = Field(
-        default=0.65,
+        default=0.18,
         ge=0.0,
         le=1.0,
-        description="minimum share of the question's term weight a passage must cover",
+        description="minimum calibrated confidence of the evidence to answer (see "
+        "bot/answer/confidence.py; chosen on the dev set's tuning split)",
     )
     max_answer_sentences: int = Field(default=4, ge=1, le=10)
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from bot.answer.extractive import extractive_answer
 from bot.answer.followup import heuristic_standalone
+from bot.answer.paraphrase import WordSimilarity
+from bot.answer.pipeline import AnswerPipeline
 from bot.config import Settings
 from bot.ingest.pipeline import Ingestor, Progress
 from bot.models import (
@@ -27,13 +27,13 @@ from bot.models import (
 from bot.resources import bundled_dir
 from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.hybrid import HybridRetriever
-from bot.store.alternates import AlternateRepository, outlet_name
+from bot.store.alternates import AlternateRepository
 from bot.store.articles import ArticleRepository
 from bot.store.db import Database
 from bot.store.usage import UsageRepository
 
 if TYPE_CHECKING:
-    from bot.answer.llm_answer import LLMAnswerer
+    from bot.answer.llm_answer import LLMComposer
     from bot.briefing.summary import StorySummariser
     from bot.feeds.service import FeedService
     from bot.retrieval.dense import DenseIndex
@@ -52,7 +52,7 @@ class Engine:
         self.retriever = Retriever(self.db, settings)
         self.ingestor = Ingestor(self.db, settings)
         self.usage = UsageRepository(self.db)
-        self._llm: LLMAnswerer | None = None
+        self._llm: LLMComposer | None = None
         self.alternates = AlternateRepository(self.db)
         self._feeds: FeedService | None = None
         self.vectors: VectorStore | None = None
@@ -68,16 +68,22 @@ class Engine:
             if settings.embed_at_ingest:
                 self.ingestor.after_batch.append(self.vectors.add_articles)
         self.hybrid = HybridRetriever(self.db, settings, self.retriever, dense)
+        self.pipeline = AnswerPipeline(
+            settings,
+            self.hybrid.search,
+            self.alternates,
+            self.usage,
+            lambda: self.llm,
+            paraphrase=WordSimilarity(),
+        )
 
     @property
-    def llm(self) -> LLMAnswerer:
+    def llm(self) -> LLMComposer:
         """Created on first use so extractive-only runs never build an HTTP client."""
         if self._llm is None:
-            from bot.answer.llm_answer import LLMAnswerer  # imports openai: only when needed
+            from bot.answer.llm_answer import LLMComposer  # imports openai: only when needed
 
-            self._llm = LLMAnswerer(
-                self.settings, lambda q, k, f: self.search(q, k=k, filters=f), self.usage
-            )
+            self._llm = LLMComposer(self.settings)
         return self._llm
 
     @property
@@ -165,22 +171,8 @@ class Engine:
         return self.alternates.for_articles(article_ids)
 
     def with_alternates(self, answer: Answer) -> Answer:
-        """Name the other outlets that carried each cited article (one query per answer).
-
-        The one place extractive and LLM answers get "also reported by": both leave here.
-        """
-        if not answer.sources:
-            return answer
-        outlets = self.alternates.outlets_for(
-            {ref.article_id: outlet_name(ref.source, ref.url) for ref in answer.sources}
-        )
-        if not outlets:
-            return answer
-        sources = [
-            ref.model_copy(update={"also_reported_by": outlets.get(ref.article_id, [])})
-            for ref in answer.sources
-        ]
-        return answer.model_copy(update={"sources": sources})
+        """Name the other outlets that carried each cited article (one query per answer)."""
+        return self.pipeline.with_alternates(answer)
 
     def search(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
@@ -192,18 +184,11 @@ class Engine:
         question: str,
         k: int | None = None,
         filters: SearchFilters | None = None,
-        query: str | None = None,
+        history: list[Turn] | None = None,
     ) -> Answer:
-        """The offline answer; `query` (a follow-up made standalone) is what gets searched."""
-        result = self.search(query or question, k=k, filters=filters)
-        return self.with_alternates(
-            extractive_answer(
-                question,
-                result,
-                threshold=self.settings.abstain_threshold,
-                max_sentences=self.settings.max_answer_sentences,
-            )
-        )
+        """The offline answer, synchronously (the pipeline's extractive path)."""
+        standalone = heuristic_standalone(question, history or [])
+        return self.with_alternates(self.pipeline.extractive(question, standalone, k, filters))
 
     async def ask(
         self,
@@ -216,26 +201,21 @@ class Engine:
         chat_id: str | None = None,
         on_delta: Callable[[str], Awaitable[None]] | None = None,
     ) -> Answer:
-        """Answer a question; `history` gives earlier turns for follow-ups.
+        """Answer a question through the pipeline (`bot.answer.pipeline`).
 
-        `mode` forces extractive or LLM answers (default: LLM when an endpoint is set);
-        `chat_id` keys per-chat budgets; `on_delta` receives each new piece of the streamed,
-        not yet verified draft (the returned Answer is the verified one).
+        `history` gives earlier turns for follow-ups; `mode` forces extractive or LLM answers
+        (default: LLM when an endpoint is set); `chat_id` keys per-chat budgets; `on_delta`
+        receives each new piece of the streamed, not yet verified draft.
         """
-        wants_llm = mode == "llm" or (mode is None and self.settings.llm_enabled)
-        if wants_llm and self.settings.llm_enabled:
-            answer = await self.llm.answer(
-                question, k=k, filters=filters, history=history, chat_id=chat_id, on_delta=on_delta
-            )
-            return self.with_alternates(answer)
-        standalone = heuristic_standalone(question, history or [])
-        # Retrieval is CPU work on SQLite: keep it off the event loop so the bot stays live.
-        answer = await asyncio.to_thread(self.answer_extractive, question, k, filters, standalone)
-        if standalone != question:
-            answer.standalone_question = standalone
-        if wants_llm:
-            answer.fallback_reason = "llm_not_configured"
-        return answer
+        return await self.pipeline.ask(
+            question,
+            k=k,
+            filters=filters,
+            history=history,
+            mode=mode,
+            chat_id=chat_id,
+            on_delta=on_delta,
+        )
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Compute the vectors chunks lack (new embedder, failed batch); returns how many."""

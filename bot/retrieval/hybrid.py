@@ -9,6 +9,8 @@ the extractive answer abstains on low coverage.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -18,9 +20,9 @@ from bot.retrieval.bm25 import Retriever, SearchResult, passage_from_row
 from bot.retrieval.query import QueryTerms, analyze
 from bot.retrieval.timewords import TimeQuery, parse_time_words
 from bot.retrieval.variants import expand
-from bot.store.articles import filter_sql
+from bot.store.articles import ArticleRepository, filter_sql
 from bot.store.db import Database
-from bot.store.timefmt import from_db, utcnow
+from bot.store.timefmt import utcnow
 from bot.text.words import STOPWORDS, stem, words
 
 if TYPE_CHECKING:
@@ -64,7 +66,7 @@ Ranked = list[tuple[int, float]]
 class AnyTerms(QueryTerms):
     """A question that is only a time: every sentence of the window's articles answers it."""
 
-    def coverage(self, present: set[str]) -> float:
+    def soft_coverage(self, present: set[str], soft: dict[str, float]) -> float:
         return 1.0
 
 
@@ -99,17 +101,23 @@ class HybridRetriever:
         self.settings = settings
         self.bm25 = bm25
         self.dense = dense
+        self.articles = ArticleRepository(db)
 
     @property
     def mode(self) -> str:
         return self.settings.retrieval if self.dense is not None else "bm25"
 
-    def reference_time(self, now: datetime | None = None) -> datetime:
-        """What "today" means: now, or the newest article's date when the corpus is stale."""
+    def reference_time(
+        self, now: datetime | None = None, until: datetime | None = None
+    ) -> datetime:
+        """What "today" means: the asker's `until` when it is in the past (they look from
+        then), else now, or the newest article when the corpus has nothing from the last week."""
         now = now or utcnow()
+        if until is not None and until < now:
+            return until
         if self.settings.recency_reference == "now":
             return now
-        newest = from_db(self.db.query("SELECT max(published_at) FROM articles")[0][0])
+        newest = self.articles.newest_published()
         if newest is None:
             return now
         if self.settings.recency_reference == "corpus" or newest < now - STALE_AFTER:
@@ -123,18 +131,47 @@ class HybridRetriever:
         filters: SearchFilters | None = None,
         *,
         now: datetime | None = None,
+        time_scope: bool = True,
+        context: Collection[str] = (),
     ) -> SearchResult:
+        """Passages for `question`; its time words ("this week") filter unless `time_scope`
+        is off (the time words are then only a preference for newer articles). `context`:
+        words carried from earlier turns, weighed lightly."""
         k = k or self.settings.top_k
-        tq = parse_time_words(question, self.reference_time(now))
+        until = filters.until if filters else None
+        reference = self.reference_time(now, until)
+        result = self._scoped(question, k, filters, reference, time_scope, context)
+        return replace(result, reference=reference)
+
+    def _scoped(
+        self,
+        question: str,
+        k: int,
+        filters: SearchFilters | None,
+        reference: datetime,
+        time_scope: bool,
+        context: Collection[str],
+    ) -> SearchResult:
+        tq = parse_time_words(question, reference)
         if not tq.has_window and not tq.prefer_recent:
-            return self._search(question, k, filters, prefer_recent=False)
+            return self._search(question, k, filters, prefer_recent=False, context=context)
         if tq.absolute:
             window = (tq.since, tq.until)
-            return self._search(tq.text, k, filters, prefer_recent=tq.prefer_recent, boost=window)
-        result = self._search(tq.text, k, _intersect(filters, tq), prefer_recent=tq.prefer_recent)
-        if not result.passages and tq.has_window:
-            result = self._search(tq.text, k, filters, prefer_recent=True)
-        return result
+            result = self._search(
+                tq.text, k, filters, prefer_recent=tq.prefer_recent, boost=window, context=context
+            )
+            return replace(result, time_phrase=tq.phrase, window=window, time_filter=False)
+        if not tq.has_window:
+            return self._search(tq.text, k, filters, prefer_recent=True, context=context)
+        if time_scope:
+            scoped = _intersect(filters, tq)
+            result = self._search(
+                tq.text, k, scoped, prefer_recent=tq.prefer_recent, context=context
+            )
+            if result.passages:
+                return replace(result, time_phrase=tq.phrase, window=(tq.since, tq.until))
+        result = self._search(tq.text, k, filters, prefer_recent=True, context=context)
+        return replace(result, time_phrase=tq.phrase, window=(tq.since, tq.until), relaxed=True)
 
     def _search(
         self,
@@ -144,6 +181,7 @@ class HybridRetriever:
         *,
         prefer_recent: bool,
         boost: tuple[datetime | None, datetime | None] | None = None,
+        context: Collection[str] = (),
     ) -> SearchResult:
         only_time = not any(w not in STOPWORDS for w in words(question))
         if only_time and (prefer_recent or (filters and (filters.since or filters.until))):
@@ -153,6 +191,7 @@ class HybridRetriever:
         lexical = self.bm25.search(expanded, k=depth, filters=filters)
         query.weights = lexical.query.weights
         query.in_corpus = self.bm25.known_terms(query.stems)
+        query.context = {stem(w) for w in context}
         by_id = {p.chunk_id: p for p in lexical.passages}
         lists: list[Ranked] = []
         if self.mode != "dense":

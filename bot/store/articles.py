@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 
 from bot.models import Article, ArticleIn, ArticleSummary, Chunk, SearchFilters, Stats
 from bot.store.db import Database
@@ -227,3 +228,7 @@ class ArticleRepository:
             last_published=from_db(last),
             db_bytes=self.db.size_bytes(),
         )
+
+    def newest_published(self) -> datetime | None:
+        """The latest publication time in the corpus."""
+        return from_db(self.db.query("SELECT max(published_at) FROM articles")[0][0])
