@@ -17,7 +17,6 @@ WEIGHTS: dict[str, float] = {
     "passage_coverage": 1.44,
     "context_coverage": 4.96,
     "sentence_coverage": 0.85,
-    "type_missing": 0.0,
     "count_missing": -1.75,
     "names_missing": -1.18,
     "unknown_names": -3.24,

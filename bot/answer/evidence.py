@@ -277,7 +277,6 @@ def select_evidence(
         "passage_coverage": lead.passage.coverage,
         "context_coverage": lead.context,
         "sentence_coverage": lead.coverage,
-        "type_missing": 1.0 if kind not in ("any", "number") and not typed else 0.0,
         "count_missing": 1.0 if kind == "number" and not typed else 0.0,
         "names_missing": names_missing(facts.names, lead.passage),
         "unknown_names": unknown_names(facts.names, query),
