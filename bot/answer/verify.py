@@ -13,19 +13,13 @@ from dataclasses import dataclass, field
 
 from bot.llm.schema import ReplySentence
 from bot.models import Passage, Verification
+from bot.text.lexicon import CALENDAR_WORDS
 from bot.text.words import STOPWORDS, content_stems, fold, words
 
 MIN_CONTENT_WORDS = 3
 MIN_CONTENT_SUPPORT = 0.6
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'-]*")
-_CALENDAR = frozenset(
-    """
-    january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec
-    monday tuesday wednesday thursday friday saturday sunday
-    """.split()
-)
 # Words that start sentences or sit capitalised in prose without naming anything.
 _NOT_NAMES = frozenset("however meanwhile according also both other others".split())
 
@@ -80,7 +74,7 @@ def support_problem(sentence: str, evidence: Evidence) -> str | None:
     missing_numbers = _numbers(sentence) - evidence.numbers
     if missing_numbers:
         return f"number not in source: {sorted(missing_numbers)[0]}"
-    calendar = {fold(w) for w in _CAPITALISED.findall(sentence) if fold(w) in _CALENDAR}
+    calendar = {fold(w) for w in _CAPITALISED.findall(sentence) if fold(w) in CALENDAR_WORDS}
     calendar -= evidence.words
     if calendar:
         return f"date not in source: {sorted(calendar)[0]}"

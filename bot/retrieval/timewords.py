@@ -163,8 +163,7 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     (re.compile(rf"\b(?:on\s+)?(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}{_YEAR}", re.I), _month_day),
     (
         re.compile(
-            r"\b(?:on\s+)?(?:last\s+)?(?P<weekday>monday|tuesday|wednesday|thursday|friday"
-            r"|saturday|sunday)\b",
+            r"\b(?:on\s+)?(?:last\s+)?(?P<weekday>" + "|".join(WEEKDAYS) + r")\b",
             re.I,
         ),
         _weekday,
