@@ -139,7 +139,7 @@ def apply_settings(assignments: list[str]) -> None:
         module, name = target.rsplit(".", 1)
         mod = importlib.import_module(module)
         current = getattr(mod, name)
-        setattr(mod, name, type(current)(value) if not isinstance(current, bool) else value == "1")
+        setattr(mod, name, value == "1" if isinstance(current, bool) else type(current)(value))
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import importlib
 import json
 import random
 import sqlite3
@@ -37,6 +38,16 @@ RSS = (
     / "corpora"
     / "rss-2023-09-12-en.jsonl.gz"
 )
+
+
+def apply_settings(assignments: list[str]) -> None:
+    """`module.NAME=VALUE` changes a module constant (for ablations)."""
+    for item in assignments:
+        target, value = item.split("=", 1)
+        module, name = target.rsplit(".", 1)
+        mod = importlib.import_module(module)
+        current = getattr(mod, name)
+        setattr(mod, name, value == "1" if isinstance(current, bool) else type(current)(value))
 
 
 def build(cache: Path, items: int) -> None:
@@ -81,7 +92,9 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=2)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/briefbot-lookup"))
+    ap.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE")
     args = ap.parse_args()
+    apply_settings(args.set)
     cache = args.cache / str(args.items)
     build(cache, args.items)
     engine = Engine(Settings(data_dir=cache, auto_seed=False))

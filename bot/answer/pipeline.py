@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 Search = Callable[..., SearchResult]
 PACK_CANDIDATES = 20
+# Search again without the question's time filter when it leaves only weak evidence.
+RELAX_WEAK_SCOPE = True
 BUDGET_NOTE = (
     "This chat has used today's allowance for AI-written answers, so here are the most "
     "relevant passages from the sources instead."
@@ -136,7 +138,7 @@ class AnswerPipeline:
         result = self.search(standalone, k, filters, context=context)
         found = self._select(question, standalone, result, filters)
         scoped = result.time_filter and result.window is not None and not result.relaxed
-        if scoped and found.confidence < self.settings.abstain_threshold:
+        if RELAX_WEAK_SCOPE and scoped and found.confidence < self.settings.abstain_threshold:
             broad = self.search(standalone, k, filters, time_scope=False, context=context)
             wider = self._select(question, standalone, broad, filters)
             log.debug(

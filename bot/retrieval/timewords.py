@@ -176,6 +176,8 @@ _RECENT = re.compile(
 
 
 _TOKEN = re.compile(r"[^\W_]+")
+# Time words inside names ("Sunday Times") do not scope the question (off only to ablate).
+NAMES_ARE_NOT_TIMES = True
 # Words before a weekday that make it a time ("on Sunday"), not part of a name ("Sunday Times").
 _TIME_PREPOSITIONS = frozenset("on last this next since by until before after from every".split())
 
@@ -227,7 +229,14 @@ def parse_time_words(question: str, reference: datetime) -> TimeQuery:
     ref = reference if reference.tzinfo else reference.replace(tzinfo=UTC)
     ref = ref.astimezone(UTC)
     for pattern, handler in _PATTERNS:
-        m = next((m for m in pattern.finditer(question) if not inside_name(question, m)), None)
+        m = next(
+            (
+                m
+                for m in pattern.finditer(question)
+                if not (NAMES_ARE_NOT_TIMES and inside_name(question, m))
+            ),
+            None,
+        )
         if m is None:
             continue
         window = handler(m, ref)  # type: ignore[operator]
