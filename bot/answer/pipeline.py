@@ -42,8 +42,10 @@ log = logging.getLogger(__name__)
 
 Search = Callable[..., SearchResult]
 PACK_CANDIDATES = 20
-# Search again without the question's time filter when it leaves only weak evidence.
-RELAX_WEAK_SCOPE = True
+# A question's time filter is checked against a search without it: "compare" always (the
+# wider evidence wins only if its confidence, which counts being outside the asked time
+# against it, is higher), "weak" only when the filtered evidence is below the threshold, "off".
+RELAX_SCOPE = "compare"
 BUDGET_NOTE = (
     "This chat has used today's allowance for AI-written answers, so here are the most "
     "relevant passages from the sources instead."
@@ -138,7 +140,8 @@ class AnswerPipeline:
         result = self.search(standalone, k, filters, context=context)
         found = self._select(question, standalone, result, filters)
         scoped = result.time_filter and result.window is not None and not result.relaxed
-        if RELAX_WEAK_SCOPE and scoped and found.confidence < self.settings.abstain_threshold:
+        weak = found.confidence < self.settings.abstain_threshold
+        if scoped and (RELAX_SCOPE == "compare" or (RELAX_SCOPE == "weak" and weak)):
             broad = self.search(standalone, k, filters, time_scope=False, context=context)
             wider = self._select(question, standalone, broad, filters)
             log.debug(
