@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.models import AlternateSource, AnswerSentence
 from bot.store.alternates import AlternateRepository, outlet_name
 from bot.store.db import Database
-from bot.store.timefmt import utcnow
+from bot.store.timefmt import minute_text, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -161,11 +161,11 @@ class BriefingBuilder:
         return self._cite(skeleton, drafts, [d.extractive for d in drafts]), drafts
 
     def _empty_note(self, window: Window, topics: Sequence[str]) -> str:
-        since = window.since.strftime("%Y-%m-%d %H:%M UTC")
+        since = f"{minute_text(window.since)} UTC"
         if self.clock() - window.until < timedelta(minutes=5):
             span = f"since {since}"
         else:
-            span = f"from {since} to {window.until.strftime('%Y-%m-%d %H:%M UTC')}"
+            span = f"from {since} to {minute_text(window.until)} UTC"
         what = f"stories about {', '.join(topics)}" if topics else "articles"
         return f"No new {what} {span}."
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from bot.ingest.dates import DateParseError, parse_date
 from bot.models import ArticleIn, Rejection
+from bot.store.timefmt import shifted, utcnow
+from bot.text.normalize import http_url
 from bot.text.plain import has_markup, plain_text
 from bot.text.sentences import split_sentences
 
@@ -29,6 +32,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "external_id": ("external_id", "id", "guid", "uuid"),
     "author": ("author", "byline", "creator"),
 }
+
+# Time zones and clock skew put honest dates up to a day ahead; more is a wrong clock.
+FUTURE_TOLERANCE = timedelta(days=2)
 
 
 def _pick(fields: dict[str, Any], names: tuple[str, ...]) -> Any:
@@ -54,13 +60,14 @@ def _cleaned(text: str) -> str:
 
 
 def to_article(
-    origin: str, fields: dict[str, Any], *, markup: bool = False
+    origin: str, fields: dict[str, Any], *, markup: bool = False, now: datetime | None = None
 ) -> tuple[ArticleIn | None, list[Rejection]]:
     """Return the article (or None when rejected) and the notes about this record.
 
     Notes are warnings when an article is returned and the rejection reason otherwise.
     `markup`: the title and text may hold HTML (JSON exports of feeds); it is reduced to
-    plain text so tags and entities are neither stored nor indexed.
+    plain text so tags and entities are neither stored nor indexed. A date more than
+    `FUTURE_TOLERANCE` after `now` and a URL that is not http(s) are dropped with a warning.
     """
     notes: list[Rejection] = []
     text = _as_text(_pick(fields, ALIASES["text"]))
@@ -80,8 +87,22 @@ def to_article(
         published = parse_date(raw_date)
     except DateParseError as exc:
         notes.append(Rejection(origin=origin, reason=f"{exc}; stored without a date"))
+    # a feed with a wrong clock must not become the corpus' "today"
+    if published is not None and published > shifted(now or utcnow(), FUTURE_TOLERANCE):
+        notes.append(
+            Rejection(
+                origin=origin,
+                reason=f"date {published.isoformat()} is in the future; stored without a date",
+            )
+        )
+        published = None
     external_id = _pick(fields, ALIASES["external_id"])
-    url = _as_text(_pick(fields, ALIASES["url"])) or None
+    raw_url = _as_text(_pick(fields, ALIASES["url"])) or None
+    url = http_url(raw_url)
+    if raw_url and url is None:
+        notes.append(
+            Rejection(origin=origin, reason=f"not an http(s) URL {raw_url[:60]!r}; dropped it")
+        )
     try:
         article = ArticleIn(
             title=title,

@@ -9,6 +9,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from bot.text.normalize import http_url
+
 MESSAGE_LIMIT = 4096
 _MARKER = re.compile(r"\[(\d+)\]")
 _TOKEN = re.compile(r"<[^>]*>|&#?\w{1,10};|[\s\S]")
@@ -31,9 +33,10 @@ def compact_names(names: list[str], shown: int = 2) -> str:
 
 def link(url: str | None, label_html: str) -> str:
     """`label_html` linked to `url` when it is an http(s) URL (Telegram rejects the rest)."""
-    if not url or not url.lower().startswith(("http://", "https://")):
+    safe = http_url(url)
+    if safe is None:
         return label_html
-    return f'<a href="{escape(url)}">{label_html}</a>'
+    return f'<a href="{escape(safe)}">{label_html}</a>'
 
 
 def html_to_plain(document: str) -> str:

@@ -8,6 +8,28 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid|at_.*|ref|rss)$")
 _WORD = re.compile(r"\w+")
+_UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f]")  # control characters and spaces
+
+
+def http_url(url: str | None) -> str | None:
+    """`url` when it is an absolute http(s) URL with a host (scheme lower-cased), else None.
+
+    The only URLs we store and link: Telegram refuses a message linking anything else, and
+    `javascript:`/`data:`/`file:` links are no business of a news bot.
+    """
+    if not url:
+        return None
+    url = url.strip()
+    if _UNSAFE_IN_URL.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return parts.scheme.lower() + url[len(parts.scheme) :]
 
 
 def canonical_url(url: str | None) -> str | None:
