@@ -241,6 +241,11 @@ class TelegramSettings(Section):
         default=5.0, ge=0, description="groups allow 20 messages a minute, edits included"
     )
     poll_timeout: int = Field(default=30, ge=0, le=50, description="getUpdates wait")
+    commands_retry_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="first retry of a failed command menu (setMyCommands); doubles, up to 1 h",
+    )
 
     @field_validator("allowed_users", "allowed_chats", "admin_users", mode="before")
     @classmethod
