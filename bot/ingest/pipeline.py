@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.ingest.chunker import chunk_text
-from bot.ingest.readers import Record, is_supported, read_path
+from bot.ingest.readers import ReadLimits, Record, is_supported, read_path
 from bot.ingest.records import to_article
 from bot.models import ArticleIn, IngestReport, Rejection
 from bot.store.alternates import AlternateRepository
@@ -68,12 +68,16 @@ class Ingestor:
         return self._near_dups
 
     def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+        limits = ReadLimits(
+            self.settings.ingest.max_file_bytes, self.settings.ingest.max_record_bytes
+        )
+
         def records() -> Iterator[Record | Rejection]:
             for item in expand_paths(paths):
                 if isinstance(item, Rejection):
                     yield item
                 else:
-                    yield from read_path(item)
+                    yield from read_path(item, limits)
 
         return self.ingest_records(records(), progress)
 
@@ -106,7 +110,12 @@ class Ingestor:
             if isinstance(item, Rejection):
                 report.rejected.append(item)
                 continue
-            article, notes = to_article(item.origin, item.fields, markup=item.markup)
+            article, notes = to_article(
+                item.origin,
+                item.fields,
+                markup=item.markup,
+                max_chars=self.settings.ingest.max_record_bytes,
+            )
             if article is None:
                 report.rejected.extend(notes)
                 continue

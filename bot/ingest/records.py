@@ -60,18 +60,29 @@ def _cleaned(text: str) -> str:
 
 
 def to_article(
-    origin: str, fields: dict[str, Any], *, markup: bool = False, now: datetime | None = None
+    origin: str,
+    fields: dict[str, Any],
+    *,
+    markup: bool = False,
+    now: datetime | None = None,
+    max_chars: int | None = None,
 ) -> tuple[ArticleIn | None, list[Rejection]]:
     """Return the article (or None when rejected) and the notes about this record.
 
     Notes are warnings when an article is returned and the rejection reason otherwise.
     `markup`: the title and text may hold HTML (JSON exports of feeds); it is reduced to
     plain text so tags and entities are neither stored nor indexed. A date more than
-    `FUTURE_TOLERANCE` after `now` and a URL that is not http(s) are dropped with a warning.
+    `FUTURE_TOLERANCE` after `now` and a URL that is not http(s) are dropped with a warning;
+    a title and text longer than `max_chars` reject the record.
     """
     notes: list[Rejection] = []
     text = _as_text(_pick(fields, ALIASES["text"]))
     raw_title = _as_text(_pick(fields, ALIASES["title"]))
+    if max_chars is not None and len(text) + len(raw_title) > max_chars:
+        reason = (
+            f"record is larger than {max_chars:,} characters (BRIEFBOT_INGEST_MAX_RECORD_BYTES)"
+        )
+        return None, [Rejection(origin=origin, reason=reason)]
     if markup:
         text, raw_title = _cleaned(text), _cleaned(raw_title)
     title = " ".join(raw_title.split())
