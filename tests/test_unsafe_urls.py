@@ -27,6 +27,7 @@ BAD_URLS = [
     "file:///etc/passwd",
     "ftp://example.org/a",
     "http://",
+    "https://example.org/a\nb",
     "https://exa mple.org/a",
     "//example.org/protocol-relative",
     "tg://resolve?domain=x",
@@ -41,6 +42,7 @@ def test_http_url_refuses_everything_but_http_and_https(url: str) -> None:
 def test_http_url_keeps_web_urls_and_lowercases_the_scheme() -> None:
     assert http_url(" HTTPS://Example.org/A?b=1 ") == "https://Example.org/A?b=1"
     assert http_url("http://example.org") == "http://example.org"
+    assert http_url("https://e.org/quake /?id=1") == "https://e.org/quake%20/?id=1"
 
 
 def test_ingest_drops_a_bad_url_with_a_warning_and_keeps_the_article(settings: Settings) -> None:

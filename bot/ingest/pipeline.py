@@ -152,6 +152,10 @@ class Ingestor:
             if near is not None:
                 self.alternates.add(duplicate_of, article, 1.0)
             return
+        if near is not None and self.alternates.recorded(article):
+            # a copy seen before: matching it again could tie it to a story stored after it
+            report.duplicates += 1
+            return
         match = near.find(position) if near is not None else None
         if match is not None:
             # a wire copy: one canonical article, the others are its alternate sources

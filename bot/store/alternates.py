@@ -26,14 +26,28 @@ class AlternateRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    @staticmethod
+    def key(article: ArticleIn) -> str:
+        """What identifies a copy: its canonical URL, else its outlet and title."""
+        curl = canonical_url(article.url)
+        return curl or f"{(article.source or '').lower()}|{article.title.lower()}"
+
+    def recorded(self, article: ArticleIn) -> bool:
+        """Whether `article` is already a recorded copy (of any story)."""
+        return bool(
+            self.db.query(
+                "SELECT 1 FROM article_alternates WHERE dedupe_key = ?", (self.key(article),)
+            )
+        )
+
     def add(self, canonical_id: int, article: ArticleIn, similarity: float) -> bool:
         """Record `article` as a copy of `canonical_id`; False when it is that very article
-        (same URL) or already recorded."""
+        (same URL) or already recorded, here or under another story (a copy has one story)."""
         curl = canonical_url(article.url)
         row = self.db.query("SELECT canonical_url FROM articles WHERE id = ?", (canonical_id,))
         if not row or (curl is not None and row[0][0] == curl):
             return False
-        key = curl or f"{(article.source or '').lower()}|{article.title.lower()}"
+        key = self.key(article)
         with self.db.transaction() as tx:
             cur = tx.execute(
                 "INSERT OR IGNORE INTO article_alternates (canonical_id, dedupe_key, title, url,"

@@ -288,13 +288,14 @@ def _v8_article_time_index(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX articles_when ON articles(coalesce(published_at, ingested_at), id)")
 
 
-def _v9_repair_dates_and_urls(db: sqlite3.Connection) -> None:
+def _v9_repair_rows(db: sqlite3.Connection) -> None:
     """Repair rows stored before ingest checked them, so one record cannot poison the store.
 
     Years below 1000 were written unpadded ("999-05-01T…"): pad them, or every read fails
     and text order is not time order. Dates more than two days after ingest (a wrong clock)
     become undated, as ingest now does. URLs that are not http(s) are dropped: only those
-    may become links.
+    may become links. A copy recorded under two stories (re-ingest matched it to a story
+    stored after it) keeps its first one, and from now on one copy has one story.
     """
     for table in ("articles", "article_alternates"):
         run_script(
@@ -315,6 +316,9 @@ def _v9_repair_dates_and_urls(db: sqlite3.Connection) -> None:
         UPDATE articles SET canonical_url = NULL WHERE url IS NULL;
         UPDATE articles SET published_at = NULL
          WHERE published_at > strftime('%Y-%m-%dT%H:%M:%S+00:00', ingested_at, '+2 days');
+        DELETE FROM article_alternates
+         WHERE id NOT IN (SELECT min(id) FROM article_alternates GROUP BY dedupe_key);
+        CREATE UNIQUE INDEX IF NOT EXISTS article_alternates_key ON article_alternates(dedupe_key);
         """,
     )
 
@@ -328,7 +332,7 @@ MIGRATIONS: list[Migration] = [
     _v6_feeds_alternates_near_dups,
     _v7_chunk_vectors,
     _v8_article_time_index,
-    _v9_repair_dates_and_urls,
+    _v9_repair_rows,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

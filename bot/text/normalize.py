@@ -8,7 +8,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid|at_.*|ref|rss)$")
 _WORD = re.compile(r"\w+")
-_UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f]")  # control characters and spaces
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HOST = re.compile(r"[\w.:-]+")  # names (also IDN), IPv4, IPv6 without brackets
 
 
 def http_url(url: str | None) -> str | None:
@@ -19,15 +20,15 @@ def http_url(url: str | None) -> str | None:
     """
     if not url:
         return None
-    url = url.strip()
-    if _UNSAFE_IN_URL.search(url):
+    url = url.strip().replace(" ", "%20")  # feeds do carry "…/Morocco-earthquake /?id=1"
+    if _CONTROL.search(url):
         return None
     try:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
+    if parts.scheme.lower() not in ("http", "https") or not host or not _HOST.fullmatch(host):
         return None
     return parts.scheme.lower() + url[len(parts.scheme) :]
 
