@@ -103,8 +103,8 @@ class Settings(BaseSettings):
     )
     llm_api_key: SecretStr | None = Field(
         default=None,
-        validation_alias=AliasChoices("BRIEFBOT_LLM_API_KEY", "OPENAI_API_KEY"),
-        description="API key (falls back to OPENAI_API_KEY); never logged",
+        validation_alias=AliasChoices("llm_api_key", "BRIEFBOT_LLM_API_KEY"),
+        description="API key for the LLM endpoint; turns LLM answers on; never logged",
     )
     llm_model: str = "gpt-4o-mini"
     llm_timeout: float = Field(default=20.0, gt=0, description="seconds per HTTP request")
@@ -285,6 +285,40 @@ class Settings(BaseSettings):
         default=25, ge=5, description="shorter texts are never matched as near-duplicates"
     )
 
+    # --- issue-15-ops: operations (cost guards, logs, instance heartbeat) -------------
+    llm_provider: Literal["openai"] | None = Field(
+        default=None,
+        description="'openai': use OpenAI with OPENAI_API_KEY from the environment; without "
+        "it that variable alone never turns LLM answers on",
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("openai_api_key", "OPENAI_API_KEY"),
+        description="OPENAI_API_KEY: the fallback key of the LLM and embeddings endpoints",
+    )
+    llm_daily_tokens_total: int = Field(
+        default=2_000_000, ge=0, description="tokens all chats together may use per UTC day"
+    )
+    llm_circuit_failures: int = Field(
+        default=3, ge=0, le=100, description="failures in a row that open the circuit; 0 = off"
+    )
+    llm_circuit_seconds: float = Field(
+        default=60.0, gt=0, description="how long an open circuit skips the LLM endpoint"
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per line, chat ids hashed"
+    )
+    heartbeat_seconds: float = Field(
+        default=60.0, ge=5, description="how often a running bot stores its counters"
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://… selects the PostgreSQL backend (issue 13); unset = SQLite",
+    )
+    instance_name: str | None = Field(
+        default=None, description="this process in shared counters (default: host name)"
+    )
+
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         self.data_dir = Path(self.data_dir).expanduser()
@@ -300,7 +334,19 @@ class Settings(BaseSettings):
 
     @property
     def llm_enabled(self) -> bool:
-        return bool(self.llm_base_url or self.llm_api_key)
+        """LLM answers need briefbot's own endpoint or key; OPENAI_API_KEY alone counts only
+        with `llm_provider=openai`, so a key in the shell never switches them on silently."""
+        return bool(
+            self.llm_base_url
+            or self.llm_api_key
+            or (self.llm_provider == "openai" and self.openai_api_key)
+        )
+
+    @property
+    def llm_key(self) -> str | None:
+        """The key sent to the LLM endpoint: briefbot's own, else OPENAI_API_KEY."""
+        key = self.llm_api_key or self.openai_api_key
+        return key.get_secret_value() if key else None
 
     def secret_values(self) -> list[str]:
         """Every secret that is set (tokens, API keys): what logs and reports must redact."""
@@ -308,6 +354,8 @@ class Settings(BaseSettings):
             self.telegram_token,
             self.telegram_webhook_secret,
             self.llm_api_key,
+            self.openai_api_key,
             self.embeddings_api_key,
+            self.database_url,
         )
         return [v.get_secret_value() for v in found if v is not None and v.get_secret_value()]
