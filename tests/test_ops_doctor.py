@@ -82,7 +82,7 @@ async def test_each_misconfiguration_is_one_line(
         assert matching[0].startswith("FAIL"), matching[0]
         return matching[0]
 
-    one("BRIEFBOT_TOP_K", "greater than or equal to 1", "'0'")
+    one("BRIEFBOT_TOP_K=0", "greater than or equal to 1")
     one("BRIEFBOT_BRIEFING_DEFAULT_TIMEZONE", "Mars/Olympus")
     one("BRIEFBOT_TELEGRAM_WEBHOOK_URL", "https")
     one("BRIEFBOT_TELEGRAM_WEBHOOK_SECRET")

@@ -25,7 +25,7 @@ QUESTIONS = [QUESTION, "When will the harbour bridge reopen?", "Who conducts the
 
 @pytest.fixture
 def corpus(settings: Settings) -> Iterator[Engine]:
-    engine = Engine(settings.model_copy(update={"auto_seed": False}))
+    engine = Engine(settings.updated(**{"auto_seed": False}))
     engine.ingestor.ingest_articles([*wire_articles(), *NEWS])
     yield engine
     engine.close()
@@ -80,7 +80,7 @@ def test_exported_articles_are_not_merged_again_on_ingest(
     settings: Settings, tmp_path: Path
 ) -> None:
     """Two near-identical texts the source store kept apart (near-duplicates were off) stay two."""
-    kept_apart = Engine(settings.model_copy(update={"auto_seed": False, "near_dup_enabled": False}))
+    kept_apart = Engine(settings.updated(**{"auto_seed": False, "near_dup_enabled": False}))
     copies = wire_articles()[:2]
     assert kept_apart.ingestor.ingest_articles(copies).added == 2
     out = tmp_path / "two.jsonl"
@@ -109,7 +109,7 @@ def test_a_bad_exported_alternate_rejects_only_its_article(
     bad = {"title": "Bad", "text": "A bad one.", "alternates": [{"url": "https://x.example"}]}
     path = tmp_path / "mixed.jsonl"
     path.write_text(json.dumps(bad) + "\n" + json.dumps(good) + "\n", encoding="utf-8")
-    engine = Engine(settings.model_copy(update={"auto_seed": False}))
+    engine = Engine(settings.updated(**{"auto_seed": False}))
     try:
         report = engine.ingest([path])
         assert report.added == 1
@@ -210,7 +210,7 @@ def test_ingested_at_of_an_export_is_kept(settings: Settings, tmp_path: Path) ->
     path = tmp_path / "one.jsonl"
     record = {"title": "Old note", "text": "Undated text kept.", "ingested_at": when.isoformat()}
     path.write_text(json.dumps({**record, "alternates": []}) + "\n", encoding="utf-8")
-    engine = Engine(settings.model_copy(update={"auto_seed": False}))
+    engine = Engine(settings.updated(**{"auto_seed": False}))
     try:
         engine.ingest([path])
         (article,) = engine.sources()

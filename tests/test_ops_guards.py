@@ -115,14 +115,14 @@ def test_openai_api_key_alone_does_not_turn_llm_answers_on(
     assert not settings.llm_enabled
     assert "sk-from-the-shell" in settings.secret_values()
     monkeypatch.setenv("BRIEFBOT_LLM_PROVIDER", "openai")
-    assert Settings().llm_enabled and Settings().llm_key == "sk-from-the-shell"
+    assert Settings().llm_enabled and Settings().llm.key == "sk-from-the-shell"
     monkeypatch.delenv("BRIEFBOT_LLM_PROVIDER")
     monkeypatch.setenv("BRIEFBOT_LLM_BASE_URL", "http://127.0.0.1:9/v1")
     on = Settings()
-    assert on.llm_enabled and on.llm_key == "sk-from-the-shell", "the key still serves a base URL"
+    assert on.llm_enabled and on.llm.key == "sk-from-the-shell", "the key still serves a base URL"
     monkeypatch.delenv("BRIEFBOT_LLM_BASE_URL")
     monkeypatch.setenv("BRIEFBOT_LLM_API_KEY", "sk-briefbot")
-    assert Settings().llm_enabled and Settings().llm_key == "sk-briefbot"
+    assert Settings().llm_enabled and Settings().llm.key == "sk-briefbot"
 
 
 async def test_extractive_engine_counts_answers(engine: Engine) -> None:

@@ -55,8 +55,8 @@ class LLMStorySummariser:
         self.clock = clock
 
     async def __call__(self, draft: StoryDraft) -> list[SummarySentence] | None:
-        limit = self.settings.briefing_max_sentences
-        total = self.settings.llm_daily_tokens_total
+        limit = self.settings.briefing.max_sentences
+        total = self.settings.llm.daily_tokens_total
         if total and self.usage is not None and self.usage.used_by_all_on(self.clock()) >= total:
             log.warning(
                 "daily LLM token allowance spent; story %r stays extractive", draft.headline
@@ -66,7 +66,7 @@ class LLMStorySummariser:
         tokens = (0, 0)
         reason: str | None = None
         try:
-            async with asyncio.timeout(self.settings.llm_deadline):
+            async with asyncio.timeout(self.settings.llm.deadline):
                 completion = await self.client.complete(
                     lambda _json: [{"role": "user", "content": prompt}]
                 )

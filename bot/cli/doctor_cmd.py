@@ -88,8 +88,8 @@ def register_health(sub: argparse._SubParsersAction, parent: argparse.ArgumentPa
 
 def run_health(args: argparse.Namespace) -> int:
     settings, _ = load_settings(**_dir_overrides(args))
-    if settings.telegram_webhook_url:
-        port = settings.telegram_webhook_port
+    if settings.telegram.webhook_url:
+        port = settings.telegram.webhook_port
         try:
             reply = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5.0)
         except httpx.HTTPError as exc:
@@ -97,7 +97,7 @@ def run_health(args: argparse.Namespace) -> int:
             return 1
         print(f"/healthz: HTTP {reply.status_code}", file=sys.stderr)
         return 0 if reply.status_code == 200 else 1
-    name = instance_name(settings.instance_name)
+    name = instance_name(settings.ops.instance_name)
     try:
         db = Database(settings.database, migrate_schema=False)
     except StoreError as exc:
@@ -112,7 +112,7 @@ def run_health(args: argparse.Namespace) -> int:
         print(f"unhealthy: no heartbeat from {name} yet", file=sys.stderr)
         return 1
     age = (utcnow() - updated).total_seconds()
-    if age > 3 * settings.heartbeat_seconds:
+    if age > 3 * settings.ops.heartbeat_seconds:
         print(f"unhealthy: last heartbeat from {name} {int(age)} s ago", file=sys.stderr)
         return 1
     print(f"alive: heartbeat from {name} {int(age)} s ago", file=sys.stderr)

@@ -52,7 +52,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_backup(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    url = settings.database_url.get_secret_value() if settings.database_url else ""
+    url = settings.store.database_url.get_secret_value() if settings.store.database_url else ""
     if url.startswith(("postgres://", "postgresql://")):
         target = shlex.quote(str(args.path))
         print(

@@ -50,24 +50,24 @@ def run(args: argparse.Namespace) -> int:
     from bot.telegram.services import Services
 
     settings = settings_from(args)
-    if settings.telegram_token is None or not settings.telegram_token.get_secret_value().strip():
+    if settings.telegram.token is None or not settings.telegram.token.get_secret_value().strip():
         raise BriefbotError(
             "no Telegram bot token: set TELEGRAM_BOT_TOKEN (or BRIEFBOT_TELEGRAM_TOKEN) "
             "to the token @BotFather gave you"
         )
     if args.webhook_url:
-        settings.telegram_webhook_url = args.webhook_url
+        settings.telegram.webhook_url = args.webhook_url
     if args.port:
-        settings.telegram_webhook_port = args.port
-    token = settings.telegram_token.get_secret_value().strip()
+        settings.telegram.webhook_port = args.port
+    token = settings.telegram.token.get_secret_value().strip()
     configure_logging(
-        settings.log_format,
+        settings.ops.log_format,
         settings.secret_values(),
         hash_key=token,
         verbose=getattr(args, "verbose", False),
     )
-    webhook = bool(settings.telegram_webhook_url)
-    mode = f"webhook {settings.telegram_webhook_url}" if webhook else "long polling"
+    webhook = bool(settings.telegram.webhook_url)
+    mode = f"webhook {settings.telegram.webhook_url}" if webhook else "long polling"
     engine = Engine(settings)
     try:
         engine.ensure_corpus(notify=lambda msg: print(msg, file=sys.stderr))

@@ -50,12 +50,12 @@ class Completion:
 
 
 def make_openai(settings: Settings) -> openai.AsyncOpenAI:
-    key = settings.llm_key or "not-needed"
+    key = settings.llm.key or "not-needed"
     return openai.AsyncOpenAI(
         api_key=key,
-        base_url=settings.llm_base_url or None,
-        timeout=settings.llm_timeout,
-        max_retries=settings.llm_max_retries,
+        base_url=settings.llm.base_url or None,
+        timeout=settings.llm.timeout,
+        max_retries=settings.llm.max_retries,
     )
 
 
@@ -76,7 +76,7 @@ class LLMClient:
         self.settings = settings
         self.client = client or make_openai(settings)
         self.json_supported: bool | None = None
-        self.breaker = CircuitBreaker(settings.llm_circuit_failures, settings.llm_circuit_seconds)
+        self.breaker = CircuitBreaker(settings.llm.circuit_failures, settings.llm.circuit_seconds)
         self.metrics = metrics
         if metrics is not None:
             metrics.llm_circuit_open.set_function(lambda: float(self.breaker.is_open()))
@@ -146,9 +146,9 @@ class LLMClient:
         self, messages: Messages, json_mode: bool, on_delta: OnDelta | None, max_tokens: int | None
     ) -> Completion:
         kwargs: dict[str, Any] = {
-            "model": self.settings.llm_model,
+            "model": self.settings.llm.model,
             "messages": messages,
-            "max_tokens": max_tokens or self.settings.llm_max_completion_tokens,
+            "max_tokens": max_tokens or self.settings.llm.max_completion_tokens,
             "temperature": 0.1,
         }
         if json_mode:

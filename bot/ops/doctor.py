@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, Field, ValidationError
 
-from bot.config import Settings
+from bot.config import SECTIONS, Settings, describe_errors, env_name
 from bot.store.db import Database, StoreError
 from bot.store.health import corpus_counts, schema_versions
 from bot.store.instances import InstanceRepository
@@ -50,62 +50,45 @@ TelegramCheck = Callable[[Settings], Awaitable[list[Finding]]]
 
 
 # --- settings --------------------------------------------------------------------------
-def env_name(field: str) -> str:
-    """The environment variable an operator sets for a settings field."""
-    info = Settings.model_fields.get(field)
-    alias = getattr(info, "validation_alias", None) if info else None
-    choices = getattr(alias, "choices", None) or ([alias] if isinstance(alias, str) else [])
-    for choice in choices:
-        if isinstance(choice, str) and choice.isupper():
-            return choice
-    return f"BRIEFBOT_{field.upper()}"
-
-
-def _is_secret(field: str) -> bool:
-    info = Settings.model_fields.get(field)
-    return info is not None and "SecretStr" in str(info.annotation)
-
-
 def load_settings(**overrides: Any) -> tuple[Settings, list[Finding]]:
-    """Settings from the environment, and one finding per invalid value. Invalid values are
-    replaced by their defaults so that the other checks can still run."""
+    """Settings from the environment, and one finding per invalid value (named by its
+    environment variable; secrets never shown). Invalid values are replaced by their
+    defaults — a whole section when the error is between its fields — so that the other
+    checks can still run."""
     try:
         return Settings(**overrides), []
     except ValidationError as exc:
-        findings: list[Finding] = []
+        findings = [
+            Finding(check="settings", status="fail", message=line) for line in describe_errors(exc)
+        ]
         reset: dict[str, Any] = {}
         for error in exc.errors():
             loc = [str(p) for p in error.get("loc", ())]
-            field = loc[0] if loc else ""
-            shown = "" if _is_secret(field) else f" (got {error.get('input')!r})"
-            where = env_name(field) if field in Settings.model_fields else field or "settings"
-            findings.append(
-                Finding(check="settings", status="fail", message=f"{where}: {error['msg']}{shown}")
+            if not loc or loc[0] not in SECTIONS:
+                continue
+            model = SECTIONS[loc[0]]
+            fields = (
+                [loc[1]] if len(loc) > 1 and loc[1] in model.model_fields else model.model_fields
             )
-            if field in Settings.model_fields:
-                default = Settings.model_fields[field].get_default(call_default_factory=True)
-                reset[field] = default
+            for field in fields:
+                default = model.model_fields[field].get_default(call_default_factory=True)
+                reset.setdefault(loc[0], {})[field] = default
         return Settings(**{**overrides, **reset}), findings
 
 
 def setting_findings(settings: Settings) -> list[Finding]:
-    """Values that are each valid but do not work together, or will not work where used."""
+    """Values that are each valid but will not work where they are used."""
     problems: list[str] = []
     warnings: list[str] = []
-    if not settings.chunk_min_tokens <= settings.chunk_tokens <= settings.chunk_max_tokens:
-        problems.append(
-            "BRIEFBOT_CHUNK_MIN_TOKENS <= BRIEFBOT_CHUNK_TOKENS <= BRIEFBOT_CHUNK_MAX_TOKENS "
-            f"does not hold ({settings.chunk_min_tokens}, {settings.chunk_tokens}, "
-            f"{settings.chunk_max_tokens})"
-        )
-    for name in ("llm_base_url", "embeddings_base_url", "telegram_api_url"):
-        value = getattr(settings, name)
+    urls = (("llm", "base_url"), ("retrieval", "embeddings_base_url"), ("telegram", "api_url"))
+    for section, name in urls:
+        value = getattr(getattr(settings, section), name)
         if value and urlparse(value).scheme not in ("http", "https"):
-            problems.append(f"{env_name(name)}: not an http(s) URL ({value!r})")
-    hook = settings.telegram_webhook_url
+            problems.append(f"{env_name(section, name)}: not an http(s) URL ({value!r})")
+    hook = settings.telegram.webhook_url
     if hook:
         parsed = urlparse(hook)
-        if parsed.scheme != "https" and not settings.telegram_api_url:
+        if parsed.scheme != "https" and not settings.telegram.api_url:
             problems.append(
                 f"BRIEFBOT_TELEGRAM_WEBHOOK_URL: Telegram only calls https URLs ({hook!r})"
             )
@@ -114,12 +97,12 @@ def setting_findings(settings: Settings) -> list[Finding]:
                 f"BRIEFBOT_TELEGRAM_WEBHOOK_URL: the path {parsed.path!r} is taken by "
                 "/healthz or /metrics"
             )
-    secret = settings.telegram_webhook_secret
+    secret = settings.telegram.webhook_secret
     if secret is not None and not WEBHOOK_SECRET_SHAPE.match(secret.get_secret_value()):
         problems.append(
             "BRIEFBOT_TELEGRAM_WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and - only"
         )
-    if settings.openai_api_key and not settings.llm_enabled:
+    if settings.llm.openai_api_key and not settings.llm_enabled:
         warnings.append(
             "OPENAI_API_KEY is set but LLM answers are off: set BRIEFBOT_LLM_PROVIDER=openai "
             "to use OpenAI with it, or BRIEFBOT_LLM_BASE_URL/BRIEFBOT_LLM_API_KEY"
@@ -219,17 +202,17 @@ def llm_summary(settings: Settings) -> str:
     """ "LLM answers: on, gpt-4o-mini at https://…/v1 (key from …)" — what `run` logs."""
     if not settings.llm_enabled:
         why = " (OPENAI_API_KEY alone is ignored without BRIEFBOT_LLM_PROVIDER=openai)"
-        return "LLM answers: off, extractive" + (why if settings.openai_api_key else "")
-    where = settings.llm_base_url or "https://api.openai.com/v1"
-    if settings.llm_api_key:
+        return "LLM answers: off, extractive" + (why if settings.llm.openai_api_key else "")
+    where = settings.llm.base_url or "https://api.openai.com/v1"
+    if settings.llm.api_key:
         key = "key from BRIEFBOT_LLM_API_KEY"
-    elif settings.openai_api_key:
+    elif settings.llm.openai_api_key:
         key = "key from OPENAI_API_KEY"
     else:
         key = "no key"
-    budget = settings.llm_daily_tokens_total
+    budget = settings.llm.daily_tokens_total
     total = f"{budget:,} tokens/day in all" if budget else "no daily total"
-    return f"LLM answers: on, {settings.llm_model} at {where} ({key}; {total})"
+    return f"LLM answers: on, {settings.llm.model} at {where} ({key}; {total})"
 
 
 async def llm_findings(settings: Settings, *, probe: bool = True) -> list[Finding]:
@@ -262,25 +245,25 @@ async def llm_findings(settings: Settings, *, probe: bool = True) -> list[Findin
         ]
     finally:
         await client.close()
-    if names and settings.llm_model not in names:
+    if names and settings.llm.model not in names:
         listed = ", ".join(names[:8]) + (" …" if len(names) > 8 else "")
         return [
             Finding(
                 check="llm",
                 status="fail",
-                message=f"{summary}: model {settings.llm_model!r} is not served ({listed})",
+                message=f"{summary}: model {settings.llm.model!r} is not served ({listed})",
             )
         ]
     return [Finding(check="llm", status="ok", message=f"{summary}; reachable")]
 
 
 async def embeddings_findings(settings: Settings, *, probe: bool = True) -> list[Finding]:
-    if settings.retrieval == "bm25":
+    if settings.retrieval.mode == "bm25":
         return [Finding(check="embeddings", status="off", message="retrieval is bm25: none used")]
-    if not settings.embeddings_base_url:
-        message = f"{settings.retrieval} retrieval with offline wordllama embeddings"
+    if not settings.retrieval.embeddings_base_url:
+        message = f"{settings.retrieval.mode} retrieval with offline wordllama embeddings"
         return [Finding(check="embeddings", status="ok", message=message)]
-    where = f"{settings.embeddings_model} at {settings.embeddings_base_url}"
+    where = f"{settings.retrieval.embeddings_model} at {settings.retrieval.embeddings_base_url}"
     if not probe:
         return [Finding(check="embeddings", status="ok", message=where)]
     from bot.retrieval.embeddings import EmbeddingError, make_embedder
@@ -296,7 +279,7 @@ async def embeddings_findings(settings: Settings, *, probe: bool = True) -> list
 # --- Telegram (shape only; getMe comes from the Telegram layer) ---------------------------
 def token_findings(settings: Settings) -> list[Finding] | None:
     """A finding when there is no token or it cannot be one; None when getMe should decide."""
-    token = settings.telegram_token
+    token = settings.telegram.token
     if token is None or not token.get_secret_value().strip():
         message = "no token (TELEGRAM_BOT_TOKEN): `briefbot run` cannot start; the CLI works"
         return [Finding(check="telegram", status="off", message=message)]

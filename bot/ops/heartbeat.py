@@ -20,7 +20,7 @@ def instance_name(configured: str | None) -> str:
 class Heartbeat:
     def __init__(self, engine: Engine, mode: str) -> None:
         self.engine = engine
-        self.name = instance_name(engine.settings.instance_name)
+        self.name = instance_name(engine.settings.ops.instance_name)
         self.mode = mode
         self.started_at = utcnow()
         self.instances = InstanceRepository(engine.db)

@@ -141,14 +141,14 @@ class OpenAIEmbedder:
 
 def make_embedder(settings: Settings) -> Embedder:
     """The configured embedder: the endpoint when a base URL is set, else wordllama."""
-    if settings.embeddings_base_url:
-        key = settings.embeddings_api_key or settings.openai_api_key
+    if settings.retrieval.embeddings_base_url:
+        key = settings.retrieval.embeddings_api_key or settings.llm.openai_api_key
         secret = key.get_secret_value() if key else "not-needed"
         return OpenAIEmbedder(
-            settings.embeddings_base_url,
-            settings.embeddings_model,
+            settings.retrieval.embeddings_base_url,
+            settings.retrieval.embeddings_model,
             secret,
-            settings.embeddings_batch,
-            settings.embeddings_timeout,
+            settings.retrieval.embeddings_batch,
+            settings.retrieval.embeddings_timeout,
         )
     return WordLlamaEmbedder()

@@ -14,10 +14,10 @@ TIMEOUT = 5.0
 
 
 async def check_bot(settings: Settings) -> list[Finding]:
-    assert settings.telegram_token is not None
-    base_url, file_url = api_base_urls(settings.telegram_api_url)
+    assert settings.telegram.token is not None
+    base_url, file_url = api_base_urls(settings.telegram.api_url)
     bot = Bot(
-        settings.telegram_token.get_secret_value().strip(),
+        settings.telegram.token.get_secret_value().strip(),
         base_url=base_url,
         base_file_url=file_url,
     )
@@ -38,7 +38,7 @@ async def check_bot(settings: Settings) -> list[Finding]:
             check="telegram", status="ok", message=f"token accepted: @{me.username} (id {me.id})"
         )
     ]
-    wanted = settings.telegram_webhook_url
+    wanted = settings.telegram.webhook_url
     if info.url and info.url != wanted:
         mode = f"the configured {wanted}" if wanted else "long polling (it is removed at start)"
         findings.append(

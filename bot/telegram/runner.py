@@ -25,7 +25,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 def run_polling(app: Application, settings: Settings) -> None:
     """Long polling until interrupted (the default)."""
     app.run_polling(
-        timeout=settings.telegram_poll_timeout,
+        timeout=settings.telegram.poll_timeout,
         allowed_updates=ALLOWED_UPDATES,
         drop_pending_updates=False,
         bootstrap_retries=3,
@@ -42,7 +42,7 @@ def run_webhook(app: Application, settings: Settings, *, health: Health, metrics
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         async with webhook(app, settings, health=health, metrics=metrics) as server:
-            log.info("webhook server on %s:%s", settings.telegram_webhook_listen, server.port)
+            log.info("webhook server on %s:%s", settings.telegram.webhook_listen, server.port)
             await stop.wait()
 
     asyncio.run(main())
@@ -73,7 +73,7 @@ async def webhook(
     setWebhook is called with the same URL and secret by every instance, so starting a second
     instance behind the same URL changes nothing for the first.
     """
-    url = settings.telegram_webhook_url
+    url = settings.telegram.webhook_url
     assert url is not None
     secret = webhook_secret(settings, app.bot.token)
     server = WebhookServer(
@@ -87,8 +87,8 @@ async def webhook(
         await app.start()
         try:
             server.start(
-                settings.telegram_webhook_listen,
-                settings.telegram_webhook_port if port is None else port,
+                settings.telegram.webhook_listen,
+                settings.telegram.webhook_port if port is None else port,
             )
             yield server
         finally:

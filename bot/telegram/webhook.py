@@ -40,8 +40,8 @@ Health = Callable[[], Awaitable[bool]]
 def webhook_secret(settings: Settings, token: str) -> str:
     """The configured secret, else one derived from the token (the same on every instance;
     Telegram allows 1-256 characters of A-Z, a-z, 0-9, _ and -)."""
-    if settings.telegram_webhook_secret is not None:
-        return settings.telegram_webhook_secret.get_secret_value()
+    if settings.telegram.webhook_secret is not None:
+        return settings.telegram.webhook_secret.get_secret_value()
     return hashlib.sha256(b"briefbot-webhook-secret:" + token.encode()).hexdigest()
 
 
