@@ -19,17 +19,20 @@ from bot.models import (
     Feed,
     IngestReport,
     PollResult,
+    RemovalResult,
     SearchFilters,
     Stats,
     Turn,
     UrlIngestResult,
 )
+from bot.ops.metrics import Metrics
 from bot.resources import bundled_dir
 from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.hybrid import HybridRetriever
 from bot.store.alternates import AlternateRepository, outlet_name
 from bot.store.articles import ArticleRepository
 from bot.store.db import Database
+from bot.store.export import export_records
 from bot.store.usage import UsageRepository
 
 if TYPE_CHECKING:
@@ -52,6 +55,7 @@ class Engine:
         self.retriever = Retriever(self.db, settings)
         self.ingestor = Ingestor(self.db, settings)
         self.usage = UsageRepository(self.db)
+        self.metrics = Metrics()
         self._llm: LLMAnswerer | None = None
         self.alternates = AlternateRepository(self.db)
         self._feeds: FeedService | None = None
@@ -74,9 +78,13 @@ class Engine:
         """Created on first use so extractive-only runs never build an HTTP client."""
         if self._llm is None:
             from bot.answer.llm_answer import LLMAnswerer  # imports openai: only when needed
+            from bot.llm.client import LLMClient
 
             self._llm = LLMAnswerer(
-                self.settings, lambda q, k, f: self.search(q, k=k, filters=f), self.usage
+                self.settings,
+                lambda q, k, f: self.search(q, k=k, filters=f),
+                self.usage,
+                client=LLMClient(self.settings, metrics=self.metrics),
             )
         return self._llm
 
@@ -153,12 +161,17 @@ class Engine:
 
     async def poll_due_feeds(self, now: datetime | None = None) -> list[PollResult]:
         """Poll the feeds that are due; the bot's JobQueue job calls this every minute."""
-        return await self.feeds.poll_due_feeds(now)
+        return self._counted(await self.feeds.poll_due_feeds(now))
 
     async def poll_feeds(
         self, refs: list[str] | None = None, now: datetime | None = None
     ) -> list[PollResult]:
-        return await self.feeds.poll_feeds(refs, now)
+        return self._counted(await self.feeds.poll_feeds(refs, now))
+
+    def _counted(self, results: list[PollResult]) -> list[PollResult]:
+        for result in results:
+            self.metrics.feed_poll(result.status)
+        return results
 
     def alternates_for(self, article_ids: list[int]) -> dict[int, list[AlternateSource]]:
         """Other outlets' copies of these articles, for "also reported by …"."""
@@ -227,15 +240,40 @@ class Engine:
             answer = await self.llm.answer(
                 question, k=k, filters=filters, history=history, chat_id=chat_id, on_delta=on_delta
             )
-            return self.with_alternates(answer)
-        standalone = heuristic_standalone(question, history or [])
-        # Retrieval is CPU work on SQLite: keep it off the event loop so the bot stays live.
-        answer = await asyncio.to_thread(self.answer_extractive, question, k, filters, standalone)
-        if standalone != question:
-            answer.standalone_question = standalone
-        if wants_llm:
-            answer.fallback_reason = "llm_not_configured"
+            answer = self.with_alternates(answer)
+        else:
+            standalone = heuristic_standalone(question, history or [])
+            # Retrieval is CPU work on SQLite: keep it off the event loop so the bot stays live.
+            answer = await asyncio.to_thread(
+                self.answer_extractive, question, k, filters, standalone
+            )
+            if standalone != question:
+                answer.standalone_question = standalone
+            if wants_llm:
+                answer.fallback_reason = "llm_not_configured"
+        self.metrics.answer(answer.mode, answer.fallback_reason)
         return answer
+
+    def remove_articles(self, refs: Iterable[str | int]) -> list[RemovalResult]:
+        """Remove articles by id or URL with their chunks, vectors, alternates and
+        near-duplicate rows; each reference is reported, found or not."""
+        results = []
+        for ref in refs:
+            text = str(ref).strip()
+            article_id = int(text) if text.isdigit() else self.articles.find_by_url(text)
+            article = self.articles.get(article_id) if article_id is not None else None
+            if article is None or not self.articles.delete(article.id):
+                results.append(RemovalResult(ref=text, removed=False))
+                continue
+            self.metrics.articles_removed.inc()
+            results.append(
+                RemovalResult(ref=text, removed=True, article_id=article.id, title=article.title)
+            )
+        return results
+
+    def export(self, filters: SearchFilters | None = None) -> Iterable[dict[str, object]]:
+        """Every article (within `filters`) with metadata and alternates, in ingest order."""
+        return export_records(self.db, filters)
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Compute the vectors chunks lack (new embedder, failed batch); returns how many."""

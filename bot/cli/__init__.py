@@ -13,9 +13,12 @@ from pydantic import ValidationError
 
 from bot import __version__
 from bot.cli import (
+    articles_cmd,
     ask_cmd,
     brief_cmd,
     chat_cmd,
+    doctor_cmd,
+    export_cmd,
     feeds_cmd,
     info_cmd,
     ingest_cmd,
@@ -38,6 +41,9 @@ COMMANDS = [
     subscriptions_cmd,
     feeds_cmd,
     reindex_cmd,
+    articles_cmd,
+    export_cmd,
+    doctor_cmd,
 ]
 
 

@@ -64,7 +64,7 @@ def check_mode(args: argparse.Namespace, settings: Settings) -> None:
     if args.mode == "llm" and not settings.llm_enabled:
         raise BriefbotError(
             "--mode llm needs an LLM endpoint: set BRIEFBOT_LLM_BASE_URL "
-            "and/or BRIEFBOT_LLM_API_KEY (or OPENAI_API_KEY)"
+            "and/or BRIEFBOT_LLM_API_KEY (or OPENAI_API_KEY with BRIEFBOT_LLM_PROVIDER=openai)"
         )
 
 

@@ -44,6 +44,7 @@ ADMIN_COMMANDS = [
     BotCommand("feeds", "admin: list feeds and their state"),
     BotCommand("removefeed", "admin: remove a feed ID|URL"),
     BotCommand("resumefeed", "admin: resume a paused feed ID|URL"),
+    BotCommand("remove", "admin: remove articles ID|URL (reply: source N)"),
 ]
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ ADMIN_HELP = (
     "• /addfeed URL [name] — subscribe to an RSS/Atom feed (polled automatically).\n"
     "• /feeds — every feed with its state and last error; /removefeed ID|URL; "
     "/resumefeed ID|URL for a paused one.\n"
+    "• /remove ID|URL — remove an article; reply to an answer with /remove N to remove its "
+    "source [N].\n"
     "• Forward me a message with a link: I offer to add it."
 )
 

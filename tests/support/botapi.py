@@ -51,6 +51,7 @@ class BotApiEmulator(BotApiMethods):
         self.chats: dict[int, Chat] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.failures: list[Failure] = []
+        self.webhook: dict[str, Any] = {}  # the last setWebhook's parameters
         self._update_ids = itertools.count(1)
         self._confirmed = 0
         self._changed = asyncio.Condition()
