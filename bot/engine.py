@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from bot.answer.llm_answer import LLMAnswerer
     from bot.briefing.summary import StorySummariser
     from bot.feeds.service import FeedService
+    from bot.insight.models import Timeline, Trend
+    from bot.insight.service import InsightService
     from bot.retrieval.dense import DenseIndex
     from bot.retrieval.vectors import VectorStore
 
@@ -55,6 +57,7 @@ class Engine:
         self._llm: LLMAnswerer | None = None
         self.alternates = AlternateRepository(self.db)
         self._feeds: FeedService | None = None
+        self._insight: InsightService | None = None
         self.vectors: VectorStore | None = None
         dense: DenseIndex | None = None
         if settings.retrieval != "bm25":
@@ -104,6 +107,52 @@ class Engine:
         from bot.briefing.llm_summary import LLMStorySummariser
 
         return LLMStorySummariser(s, self.llm.client, self.llm.prompts, self.usage)
+
+    @property
+    def insight(self) -> InsightService:
+        """Timelines and trends; built on first use (numpy/scipy)."""
+        if self._insight is None:
+            from bot.insight.service import InsightService
+
+            self._insight = InsightService(self.db)
+        return self._insight
+
+    async def timeline(
+        self,
+        topic: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        mode: Literal["extractive", "llm"] | None = None,
+    ) -> Timeline:
+        """A topic's developments, oldest first (default: the last 14 days of the corpus).
+
+        Extractive offline; written by the LLM and verified when an endpoint is set (`mode`
+        forces either), falling back to the extractive timeline on any failure.
+        """
+        draft, chosen = await asyncio.to_thread(self.insight.timeline_draft, topic, since, until)
+        wants_llm = mode == "llm" or (mode is None and self.settings.llm_enabled)
+        if not wants_llm or not chosen:
+            return draft
+        if not self.settings.llm_enabled:
+            return draft.model_copy(update={"fallback_reason": "llm_not_configured"})
+        from bot.insight.llm_timeline import LLMTimelineWriter
+
+        writer = LLMTimelineWriter(self.settings, self.llm.client, self.llm.prompts, self.usage)
+        return await writer(draft, chosen)
+
+    def trend(
+        self, topics: list[str], *, since: datetime | None = None, until: datetime | None = None
+    ) -> Trend:
+        """Articles per day for each topic, with their top outlets (default: 14 days)."""
+        return self.insight.trend(topics, since, until)
+
+    @staticmethod
+    def trend_chart(trend: Trend) -> bytes:
+        """The trend as a PNG (matplotlib loads here, never on the answer path)."""
+        from bot.insight.chart import render_png
+
+        return render_png(trend)
 
     def close(self) -> None:
         if self._feeds is not None:
