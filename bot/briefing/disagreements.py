@@ -72,8 +72,8 @@ _MONEY = re.compile(
     re.IGNORECASE,
 )
 _KIND_GROUPS = {
-    "killed": _KILLED.split("|") + ["killing", "death toll"],
-    "injured": _INJURED.split("|") + ["wounding", "injuring"],
+    "killed": [*_KILLED.split("|"), "killing", "death toll"],
+    "injured": [*_INJURED.split("|"), "wounding", "injuring"],
 }
 _SCALE = {"thousand": 1e3, "million": 1e6, "bn": 1e9, "billion": 1e9}
 # Words that make a count a running total rather than one event's toll.

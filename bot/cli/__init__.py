@@ -19,6 +19,7 @@ from bot.cli import (
     feeds_cmd,
     info_cmd,
     ingest_cmd,
+    insight_cmd,
     reindex_cmd,
     run_cmd,
     subscriptions_cmd,
@@ -37,6 +38,7 @@ COMMANDS = [
     subscriptions_cmd,
     feeds_cmd,
     reindex_cmd,
+    insight_cmd,
 ]
 
 
