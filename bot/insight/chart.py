@@ -13,7 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 
 from bot.insight.models import Trend
@@ -31,7 +31,7 @@ def render_png(trend: Trend) -> bytes:
     fig = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
     ax = fig.subplots()
     topics = trend.topics
-    days = [d.day for d in topics[0].days] if topics else []
+    days = date2num([d.day for d in topics[0].days]) if topics else []
     if len(topics) == 1:
         t = topics[0]
         bottom = [0] * len(days)
@@ -49,6 +49,7 @@ def render_png(trend: Trend) -> bytes:
             )
         ax.set_title("Articles per day")
     ax.set_ylabel("articles")
+    ax.xaxis_date()
     locator = AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
