@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -16,6 +16,7 @@ from bot.models import (
     AlternateSource,
     Answer,
     ArticleSummary,
+    Disagreement,
     Feed,
     IngestReport,
     PollResult,
@@ -42,6 +43,30 @@ if TYPE_CHECKING:
     from bot.retrieval.vectors import VectorStore
 
 Notify = Callable[[str], None]
+
+
+def with_disagreements(answer: Answer) -> Answer:
+    """Flag conflicting figures or blame among the answer's sources (two outlets or more)."""
+    if len({ref.source for ref in answer.sources}) < 2:
+        return answer
+    from bot.briefing.disagreements import Report, conflict_line, find_conflicts
+
+    by_id = {ref.article_id: ref for ref in answer.sources}
+    reports = [
+        Report(
+            ref.article_id,
+            outlet_name(ref.source, ref.url),
+            ref.published_at or datetime.min.replace(tzinfo=UTC),
+            ref.title,
+            ref.quote,
+        )
+        for ref in answer.sources
+    ]
+    found = []
+    for conflict in find_conflicts(reports):
+        numbers = [by_id[side.article_id].n for side in conflict.sides]
+        found.append(Disagreement(text=conflict_line(conflict, numbers), citations=numbers))
+    return answer.model_copy(update={"disagreements": found}) if found else answer
 
 
 class Engine:
@@ -264,13 +289,29 @@ class Engine:
         mode: Literal["extractive", "llm"] | None = None,
         chat_id: str | None = None,
         on_delta: Callable[[str], Awaitable[None]] | None = None,
+        language: str | None = None,
     ) -> Answer:
         """Answer a question; `history` gives earlier turns for follow-ups.
 
         `mode` forces extractive or LLM answers (default: LLM when an endpoint is set);
         `chat_id` keys per-chat budgets; `on_delta` receives each new piece of the streamed,
-        not yet verified draft (the returned Answer is the verified one).
+        not yet verified draft (the returned Answer is the verified one); `language` is the
+        reader's language (e.g. Telegram's language_code), used when the question's own
+        language cannot be told.
         """
+        answer = await self._answer(question, k, filters, history, mode, chat_id, on_delta)
+        return await self.in_reader_language(with_disagreements(answer), question, language)
+
+    async def _answer(
+        self,
+        question: str,
+        k: int | None,
+        filters: SearchFilters | None,
+        history: list[Turn] | None,
+        mode: Literal["extractive", "llm"] | None,
+        chat_id: str | None,
+        on_delta: Callable[[str], Awaitable[None]] | None,
+    ) -> Answer:
         wants_llm = mode == "llm" or (mode is None and self.settings.llm_enabled)
         if wants_llm and self.settings.llm_enabled:
             answer = await self.llm.answer(
@@ -285,6 +326,45 @@ class Engine:
         if wants_llm:
             answer.fallback_reason = "llm_not_configured"
         return answer
+
+    async def in_reader_language(
+        self, answer: Answer, question: str, hint: str | None = None
+    ) -> Answer:
+        """LLM answers are translated into the reader's language (the question's, else
+        `hint`); extractive ones stay in the sources' language and say so.
+
+        Only runs when it can matter (an LLM is set, or the caller knows the reader's
+        language), so a cold offline `briefbot ask` never loads the language model.
+        """
+        if answer.abstained or not answer.sentences:
+            return answer
+        if not self.settings.llm_enabled and not hint:
+            return answer
+        from bot.answer import language
+
+        reader, source = await asyncio.to_thread(
+            lambda: (
+                language.detect(question) or language.normalize(hint),
+                language.detect(" ".join(s.text for s in answer.sentences)),
+            )
+        )
+        answer = answer.model_copy(update={"language": source})
+        if reader is None or source is None or reader == source:
+            return answer
+        if answer.mode == "llm" and self.settings.llm_enabled:
+            from bot.answer.translate import translate_answer
+
+            translated = await translate_answer(
+                answer, reader, self.settings, self.llm.client, self.llm.prompts
+            )
+            if translated is not None:
+                return translated
+        note = (
+            f"Quoted from the sources in {language.name(source)}"
+            + ("" if answer.mode == "llm" else "; translating needs an AI model")
+            + "."
+        )
+        return answer.model_copy(update={"note": f"{answer.note} {note}" if answer.note else note})
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Compute the vectors chunks lack (new embedder, failed batch); returns how many."""
