@@ -87,7 +87,7 @@ _UPDATE = re.compile(
 )
 # Forecasts, polls and plans are not reports of what happened: their figures differ by nature.
 _PROJECTION = re.compile(
-    r"\b(?:expected|predicted|projected|projection|forecasts?|polls?|polling|survey|will|would"
+    r"\b(?:expects?|expected|predicted|projected|projection|forecasts?|polls?|polling|survey|will|would"
     r"|could|may|might|plans?|planned|proposed|aims?|seeks?)\b",
     re.IGNORECASE,
 )
@@ -102,7 +102,8 @@ _WEAPON = (
 _AGENT = r"(?P<agent>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"
 _CAUSE_PATTERNS = [
     re.compile(
-        rf"\b(?:an?|the|by)\s+(?P<quote>(?P<agent>[A-Z][a-z]+(?:i|ian|ean|an|ese|ish))\s+{_WEAPON})\b"
+        rf"\b(?:an?|the|by)\s+(?P<quote>(?P<agent>[A-Z][a-z]+(?:i|ian|ean|an|ese|ish))\s+"
+        rf"{_WEAPON}(?:\s+{_WEAPON})?)\b"
     ),
     re.compile(rf"\bblam(?:ed|es|ing)\s+(?:it\s+|the\s+\w+\s+)?on\s+(?:an?\s+|the\s+)?{_AGENT}"),
     re.compile(rf"\b(?:fired|launched|carried out)\s+by\s+(?:the\s+)?{_AGENT}"),
