@@ -8,9 +8,9 @@ import time
 from typing import Any
 
 from tests.support.botapi_types import MESSAGE_LIMIT, ApiError, Chat, chat_member, user_dict
+from tests.support.tg_html import EntityError, parse_html, utf16_length
 
 CAPTION_LIMIT = 1024
-from tests.support.tg_html import EntityError, parse_html, utf16_length
 
 
 class BotApiMethods:
