@@ -85,7 +85,7 @@ class Engine:
         self._insight: InsightService | None = None
         self.vectors: VectorStore | None = None
         dense: DenseIndex | None = None
-        if settings.retrieval != "bm25":
+        if settings.retrieval.mode != "bm25":
             # numpy and the embedder load only when dense retrieval is on
             from bot.retrieval.dense import DenseIndex
             from bot.retrieval.embeddings import make_embedder
@@ -93,7 +93,7 @@ class Engine:
 
             self.vectors = VectorStore(self.db, make_embedder(settings))
             dense = DenseIndex(self.vectors)
-            if settings.embed_at_ingest:
+            if settings.retrieval.embed_at_ingest:
                 self.ingestor.after_batch.append(self.vectors.add_articles)
         self.hybrid = HybridRetriever(self.db, settings, self.retriever, dense)
 
@@ -126,7 +126,7 @@ class Engine:
         the answers' client, prompts and usage ledger.
         """
         s = self.settings
-        wanted = mode == "llm" or (mode is None and s.briefing_llm_summaries)
+        wanted = mode == "llm" or (mode is None and s.briefing.llm_summaries)
         if not wanted or not s.llm_enabled:
             return None
         from bot.briefing.llm_summary import LLMStorySummariser
@@ -193,9 +193,9 @@ class Engine:
 
     def ensure_corpus(self, notify: Notify | None = None) -> IngestReport | None:
         """Ingest the seed articles when the corpus is empty and seeding is enabled."""
-        if not self.settings.auto_seed or self.articles.count() > 0:
+        if not self.settings.store.auto_seed or self.articles.count() > 0:
             return None
-        seeds = self.settings.seeds_dir or bundled_dir("seeds")
+        seeds = self.settings.store.seeds_dir or bundled_dir("seeds")
         report = self.ingestor.ingest_paths([Path(seeds)])
         if notify:
             notify(
@@ -274,8 +274,8 @@ class Engine:
             extractive_answer(
                 question,
                 result,
-                threshold=self.settings.abstain_threshold,
-                max_sentences=self.settings.max_answer_sentences,
+                threshold=self.settings.answers.abstain_threshold,
+                max_sentences=self.settings.answers.max_sentences,
             )
         )
 

@@ -68,9 +68,9 @@ def run(args: argparse.Namespace) -> int:
     engine = open_engine(args)
     settings = engine.settings
     if args.top is not None:
-        settings = settings.model_copy(update={"briefing_top_stories": args.top})
+        settings = settings.updated(briefing_top_stories=args.top)
     try:
-        window = window_from(args, settings.briefing_window_max_hours)
+        window = window_from(args, settings.briefing.window_max_hours)
     except BriefbotError:
         engine.close()
         raise

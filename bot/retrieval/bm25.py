@@ -96,7 +96,7 @@ class Retriever:
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
     ) -> SearchResult:
         query = analyze(question)
-        k = k or self.settings.top_k
+        k = k or self.settings.answers.top_k
         if not query.stems:
             return SearchResult(query=query, passages=[])
         n_chunks, avgdl = self._corpus()
@@ -114,7 +114,7 @@ class Retriever:
             seen = sum(1 for title, body in candidate_stems if s in title or s in body)
             dfs[s] = max(dfs.get(s, 0), seen)
         query.weights = self._idf(query, dfs, n_chunks)
-        title_weight = self.settings.title_weight
+        title_weight = self.settings.retrieval.title_weight
         scored = []
         for row, (title_tf, body_tf) in zip(rows, candidate_stems, strict=True):
             norm = K1 * (1 - B + B * max(int(row[6]), 1) / avgdl)
@@ -187,7 +187,7 @@ class Retriever:
         rows: list[Any] = []
         seen: set[int] = set()
         for step in plan:
-            room = self.settings.candidates - len(rows)
+            room = self.settings.retrieval.candidates - len(rows)
             if room <= 0 or (step.fallback and len(rows) >= k):
                 break
             ranked = step.ranked and step.rows > room
@@ -206,7 +206,7 @@ class Retriever:
         joined; with filters the join comes first so the limit counts passages that pass.
         """
         order = "bm25(chunks_fts, ?, 1.0)" if ranked else "f.rowid DESC"
-        weights = (self.settings.title_weight,) if ranked else ()
+        weights = (self.settings.retrieval.title_weight,) if ranked else ()
         if filters is None:
             order = order if ranked else "rowid DESC"
             return self.db.query(
