@@ -49,7 +49,7 @@ def main() -> int:
         articles = {
             a.id: a
             for a in load_window(
-                engine.db, window.since, window.until, settings.briefing_max_articles
+                engine.db, window.since, window.until, settings.briefing.max_articles
             )
         }
         briefing, drafts = builder._build(window, ())

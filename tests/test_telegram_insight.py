@@ -20,7 +20,7 @@ USER = 3001
 
 @pytest.fixture
 def engine(settings: Settings, botapi: BotApiEmulator) -> Iterator[Engine]:
-    eng = Engine(bot_settings(settings.model_copy(update={"auto_seed": False}), botapi))
+    eng = Engine(bot_settings(settings.updated(**{"auto_seed": False}), botapi))
     eng.ingest([FIXTURE])
     yield eng
     eng.close()

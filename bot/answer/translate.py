@@ -41,7 +41,7 @@ async def translate_answer(
     )
     prompt = prompts.render(PROMPT, language=name(language), sentences=blocks)
     try:
-        async with asyncio.timeout(settings.llm_deadline):
+        async with asyncio.timeout(settings.llm.deadline):
             completion = await client.complete(lambda _json: [{"role": "user", "content": prompt}])
         reply = parse_reply(completion.content)
     except (TimeoutError, LLMFailure, ReplyParseError) as exc:

@@ -77,7 +77,7 @@ class LLMTimelineWriter:
         reason: str | None = None
         timeline: Timeline | None = None
         try:
-            async with asyncio.timeout(self.settings.llm_deadline):
+            async with asyncio.timeout(self.settings.llm.deadline):
                 completion = await self.client.complete(
                     lambda _json: [{"role": "user", "content": prompt}]
                 )

@@ -48,7 +48,7 @@ async def on_timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not await _admitted(svc, message, user.id):
         return
     try:
-        async with typing(context, message, svc.settings.telegram_typing_interval):
+        async with typing(context, message, svc.settings.telegram.typing_interval):
             try:
                 timeline = await svc.engine.timeline(topic)
             except BriefbotError as exc:
@@ -76,7 +76,7 @@ async def on_trend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     engine = svc.engine
     try:
-        async with typing(context, message, svc.settings.telegram_typing_interval):
+        async with typing(context, message, svc.settings.telegram.typing_interval):
             try:
                 trend = await asyncio.to_thread(engine.trend, topics)
             except BriefbotError as exc:
