@@ -141,6 +141,13 @@ class AnswerSentence(BaseModel):
     citations: list[int]
 
 
+class Disagreement(BaseModel):
+    """Where the cited sources contradict each other, as one line with inline `[n]` markers."""
+
+    text: str
+    citations: list[int]
+
+
 class SourceRef(BaseModel):
     n: int
     article_id: int
@@ -179,6 +186,12 @@ class Answer(BaseModel):
     note: str | None = None
     verification: Verification | None = None
     usage: Usage | None = None
+    disagreements: list[Disagreement] = Field(
+        default_factory=list, description="conflicting claims among the cited sources"
+    )
+    language: str | None = Field(
+        default=None, description="language of the answer text (ISO 639-1) when known"
+    )
 
 
 class Turn(BaseModel):

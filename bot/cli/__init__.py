@@ -22,6 +22,7 @@ from bot.cli import (
     feeds_cmd,
     info_cmd,
     ingest_cmd,
+    insight_cmd,
     reindex_cmd,
     run_cmd,
     subscriptions_cmd,
@@ -44,6 +45,7 @@ COMMANDS = [
     articles_cmd,
     export_cmd,
     doctor_cmd,
+    insight_cmd,
 ]
 
 

@@ -18,7 +18,14 @@ from telegram.ext import (
 )
 
 from bot.errors import BriefbotError
-from bot.telegram import briefing_handlers, commands, feed_handlers, link_offer, questions
+from bot.telegram import (
+    briefing_handlers,
+    commands,
+    feed_handlers,
+    insight_handlers,
+    link_offer,
+    questions,
+)
 from bot.telegram.access import check_access
 from bot.telegram.briefing_jobs import start_briefings
 from bot.telegram.errors import on_error
@@ -109,6 +116,8 @@ def build_application(
     app.add_handler(CommandHandler("subscriptions", briefing_handlers.on_subscriptions))
     app.add_handler(CommandHandler("pause", briefing_handlers.on_pause))
     app.add_handler(CommandHandler("resume", briefing_handlers.on_resume))
+    app.add_handler(CommandHandler("timeline", insight_handlers.on_timeline))
+    app.add_handler(CommandHandler("trend", insight_handlers.on_trend))
     app.add_handler(CommandHandler("addfeed", feed_handlers.on_addfeed))
     app.add_handler(CommandHandler("feeds", feed_handlers.on_feeds))
     app.add_handler(CommandHandler("removefeed", feed_handlers.on_removefeed))

@@ -10,6 +10,8 @@ from typing import Any
 from tests.support.botapi_types import MESSAGE_LIMIT, ApiError, Chat, chat_member, user_dict
 from tests.support.tg_html import EntityError, parse_html_entities, utf16_length
 
+CAPTION_LIMIT = 1024
+
 
 class BotApiMethods:
     """Mixin of `api_<method>` handlers over the emulator's state (see BotApiEmulator)."""
@@ -136,6 +138,35 @@ class BotApiMethods:
                 raise ApiError(400, "Bad Request: message thread not found")
             message["message_thread_id"] = int(thread)
             message["is_topic_message"] = True
+        return self._store(chat, message)
+
+    async def api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A photo upload: Telegram refuses anything that is not an image, or a long caption."""
+        chat = self._known_chat(params)
+        photo = params.get("photo")
+        if not isinstance(photo, bytes):
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        if not photo.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        caption = str(params.get("caption", ""))
+        if utf16_length(caption) > CAPTION_LIMIT:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        message: dict[str, Any] = {
+            "date": int(time.time()),
+            "chat": chat.as_dict(),
+            "from": await self.api_getMe({}),
+            "photo": [
+                {
+                    "file_id": f"photo{chat.next_message_id}",
+                    "file_unique_id": "u1",
+                    "width": 960,
+                    "height": 540,
+                    "file_size": len(photo),
+                }
+            ],
+        }
+        if caption:
+            message["caption"] = caption
         return self._store(chat, message)
 
     async def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
