@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_corpora_are_beside_the_repository() -> None:
-    assert CORPORA == REPO.parent / "shared" / "corpora"
+    assert REPO.parent / "shared" / "corpora" == CORPORA
     assert {RSS.parent, BBC.parent} == {CORPORA}
 
 

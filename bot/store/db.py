@@ -84,6 +84,14 @@ class Database:
         with self.lock:
             return self.conn.execute(sql, params).fetchall()
 
+    def ping(self) -> bool:
+        """True when the database answers a query (health checks)."""
+        try:
+            self.query("SELECT 1")
+        except sqlite3.Error:
+            return False
+        return True
+
     def size_bytes(self) -> int:
         total = 0
         for suffix in ("", "-wal"):

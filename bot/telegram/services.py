@@ -10,6 +10,7 @@ from telegram.ext import CallbackContext
 from bot.briefing.service import BriefingService, Clock
 from bot.config import Settings
 from bot.engine import Engine
+from bot.ops.heartbeat import Heartbeat
 from bot.store.conversations import ConversationStore
 from bot.store.timefmt import utcnow
 from bot.telegram.briefing_send import BriefingCourier
@@ -25,6 +26,7 @@ class Services:
     briefings: BriefingService
     courier: BriefingCourier
     refused_users: set[int] = field(default_factory=set)
+    heartbeat: Heartbeat | None = None
 
     @classmethod
     def create(
@@ -50,6 +52,7 @@ class Services:
             courier,
             clock=clock,
             summariser=engine.briefing_summariser(),
+            observe=engine.metrics.briefing,
         )
         return cls(
             engine=engine,
