@@ -182,6 +182,9 @@ def test_time_words_near_the_calendar_edges_never_raise(reference: datetime, que
         ["ask", "harbour", "--until", "0001-01-01T00:00:00+05:00"],
         ["sources", "--since", "9999-12-31"],
         ["sources", "--until", "0001-01-01"],
+        ["timeline", "harbour", "--until", "0001-01-01"],
+        ["timeline", "harbour", "--since", "0001-01-01", "--until", "9999-12-31"],
+        ["trend", "harbour", "--until", "0001-01-01"],
     ],
 )
 def test_cli_windows_at_the_edges_answer_or_say_one_line(
@@ -191,7 +194,8 @@ def test_cli_windows_at_the_edges_answer_or_say_one_line(
     assert "Traceback" not in err and "Error" not in err
     if code != 0:
         assert len([line for line in err.splitlines() if "error:" in line]) == 1, err
-    if args[:2] == ["brief", "--date"] and "0001" in args[2]:
+    assert " 1-01-01" not in out  # years are shown padded
+    if args[0] in ("brief", "timeline") and "0001-01-01" in args and code == 0:
         assert "0001-01-01" in out
 
 
@@ -201,3 +205,19 @@ def test_brief_on_the_last_day_says_what_it_covered(tmp_path: Path, capsys: Cap)
     )
     assert code == 0, err
     assert "9999-12-31 00:00 UTC" in out
+
+
+def test_a_trend_over_centuries_is_refused_in_one_line(tmp_path: Path, capsys: Cap) -> None:
+    code, _, err = main_in_process(
+        capsys,
+        "trend",
+        "harbour",
+        "--since",
+        "0001-01-01",
+        "--until",
+        "9999-12-31",
+        "--data-dir",
+        str(tmp_path / "d"),
+    )
+    assert code == 1
+    assert err.strip().endswith("a trend covers at most 731 days; narrow --since/--until")
