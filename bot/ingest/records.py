@@ -86,6 +86,7 @@ def to_article(
     exported = isinstance(fields.get("alternates"), list)  # `briefbot export`: stored text
     if markup and not exported:
         text, raw_title = _cleaned(text), _cleaned(raw_title)
+    text = text.strip()
     title = " ".join(raw_title.split())
     if not text:
         return None, [Rejection(origin=origin, reason="empty text")]
