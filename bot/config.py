@@ -96,7 +96,7 @@ class IngestSettings(Section):
     # Memory stays bounded whatever a file holds: JSON Lines are streamed line by line, and
     # only a .json file (up to max_file_bytes) or one-article file is read whole.
     max_file_bytes: int = Field(
-        default=1_000_000_000,
+        default=500_000_000,
         ge=1000,
         description="largest file read (after decompression); the rest of a stream is skipped",
     )

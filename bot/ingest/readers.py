@@ -35,8 +35,8 @@ _SKIP_CHUNK = 1 << 16  # bytes read at a time while skipping the rest of an over
 class ReadLimits:
     """Decompressed-size caps (settings `ingest.max_file_bytes` / `max_record_bytes`)."""
 
-    max_file_bytes: int = 1_000_000_000
-    max_record_bytes: int = 8_000_000
+    max_file_bytes: int
+    max_record_bytes: int
 
     def file_too_large(self) -> str:
         return (
@@ -73,10 +73,9 @@ def is_supported(path: Path) -> bool:
     return suffix_of(path) in SUPPORTED_SUFFIXES
 
 
-def read_path(path: Path, limits: ReadLimits | None = None) -> Iterator[Record | Rejection]:
+def read_path(path: Path, limits: ReadLimits) -> Iterator[Record | Rejection]:
     suffix = suffix_of(path)
     origin = str(path)
-    limits = limits or ReadLimits()
     try:
         if suffix in TEXT_SUFFIXES:
             yield from _read_text(path, origin, limits)
