@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from bot.models import AlternateIn, AlternateSource, ArticleIn
 from bot.store.db import Database
 from bot.store.timefmt import from_db, to_db, utcnow
-from bot.text.normalize import canonical_url
+from bot.text.normalize import canonical_url, http_url
 
 # SQLite caps bound parameters; a briefing window may hold thousands of articles.
 _IDS_PER_QUERY = 500
@@ -72,7 +72,7 @@ class AlternateRepository:
                 canonical_id,
                 canonical_url(c.url) or f"{(c.source or '').lower()}|{c.title.lower()}",
                 c.title,
-                c.url,
+                http_url(c.url),  # only web links are kept, as at ingest
                 c.source,
                 to_db(c.published_at),
                 round(c.similarity, 4),
