@@ -14,7 +14,6 @@ import numpy as np
 from scipy import sparse
 
 from bot.answer.citations import SourceBook
-from bot.briefing.corpus import WindowArticle, load_window
 from bot.briefing.grouping import StoryGroup, group_stories
 from bot.briefing.models import Briefing, Story
 from bot.briefing.summary import StoryDraft, StorySummariser, SummarySentence, extractive_summary
@@ -26,6 +25,7 @@ from bot.config import Settings
 from bot.models import AlternateSource, AnswerSentence
 from bot.store.alternates import AlternateRepository, outlet_name
 from bot.store.db import Database
+from bot.store.records import WindowArticle, load_window
 from bot.store.timefmt import utcnow
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.briefing.builder import BriefingBuilder
-from bot.briefing.deliveries import DeliveryLog
 from bot.briefing.models import (
     Briefing,
     Delivery,
@@ -27,11 +26,12 @@ from bot.briefing.models import (
 )
 from bot.briefing.slots import latest_slot, local_time_text, next_slot, slots_between
 from bot.briefing.subscribe_args import parse_subscribe_args
-from bot.briefing.subscriptions import SubscriptionStore
 from bot.briefing.summary import StorySummariser
 from bot.briefing.window import since_last_briefing
 from bot.config import Settings
 from bot.store.db import Database
+from bot.store.deliveries import DeliveryLog
+from bot.store.subscriptions import SubscriptionStore
 from bot.store.timefmt import utcnow
 
 log = logging.getLogger(__name__)

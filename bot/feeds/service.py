@@ -10,11 +10,11 @@ from bot.config import Settings
 from bot.errors import BriefbotError
 from bot.feeds.pages import fetch_article
 from bot.feeds.poller import FeedPoller
-from bot.feeds.repository import FeedRepository
 from bot.fetch import SafeFetcher
 from bot.ingest.pipeline import Ingestor
 from bot.models import Feed, PollResult, UrlIngestResult
 from bot.store.db import Database
+from bot.store.feeds import FeedRepository
 from bot.store.timefmt import utcnow
 from bot.text.normalize import canonical_url
 
