@@ -9,15 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.briefing.models import (
-    Briefing,
-    DeliveryStatus,
-    SendOutcome,
-    SubscriptionStatus,
-)
+from bot.briefing.models import Briefing, SendOutcome
 from bot.briefing.service import BriefingService
 from bot.config import Settings
 from bot.engine import Engine
+from bot.models import DeliveryStatus, SubscriptionStatus
 from bot.store.db import Database
 
 FIXTURE = Path(__file__).parent / "fixtures" / "briefing_day.jsonl"

@@ -16,19 +16,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.briefing.builder import BriefingBuilder
-from bot.briefing.models import (
-    Briefing,
-    Delivery,
-    DeliveryStatus,
-    SendOutcome,
-    Subscription,
-    SubscriptionStatus,
-)
+from bot.briefing.models import Briefing, SendOutcome
 from bot.briefing.slots import latest_slot, local_time_text, next_slot, slots_between
 from bot.briefing.subscribe_args import parse_subscribe_args
 from bot.briefing.summary import StorySummariser
 from bot.briefing.window import since_last_briefing
 from bot.config import Settings
+from bot.models import Delivery, DeliveryStatus, Subscription, SubscriptionStatus
 from bot.store.db import Database
 from bot.store.deliveries import DeliveryLog
 from bot.store.subscriptions import SubscriptionStore

@@ -12,7 +12,7 @@ import sqlite3
 import uuid
 from datetime import datetime, timedelta
 
-from bot.briefing.models import Delivery, DeliveryStatus
+from bot.models import Delivery, DeliveryStatus
 from bot.store.db import Database
 from bot.store.timefmt import from_db, required_time, to_db
 

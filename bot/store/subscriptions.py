@@ -6,7 +6,7 @@ import json
 import sqlite3
 from datetime import datetime
 
-from bot.briefing.models import SubscribeRequest, Subscription, SubscriptionStatus
+from bot.models import SubscribeRequest, Subscription, SubscriptionStatus
 from bot.store.db import Database
 from bot.store.timefmt import from_db, required_time, to_db
 

@@ -14,10 +14,10 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.briefing.models import SubscriptionStatus
 from bot.briefing.render import render_html
 from bot.briefing.service import job_name
 from bot.briefing.subscribe_args import SubscribeError, parse_keywords
+from bot.models import SubscriptionStatus
 from bot.telegram.access import is_admin
 from bot.telegram.addressing import is_private
 from bot.telegram.briefing_jobs import schedule, unschedule
