@@ -53,7 +53,7 @@ def _labels(engine: Engine, briefing: Briefing) -> list[set[str]]:
 
 def _build(engine: Engine, top: int = 20, topics: tuple[str, ...] = ()) -> Briefing:
     settings = engine.settings.model_copy(update={"briefing_top_stories": top})
-    return BriefingBuilder(engine.db, settings).build(day_window(DAY), topics)
+    return BriefingBuilder(engine.store, settings).build(day_window(DAY), topics)
 
 
 def test_stories_group_the_same_event_and_nothing_else(day_engine: Engine) -> None:
@@ -148,7 +148,7 @@ def test_topic_filter_keeps_only_matching_stories(day_engine: Engine) -> None:
 
 
 def test_empty_window_says_so(day_engine: Engine) -> None:
-    builder = BriefingBuilder(day_engine.db, day_engine.settings)
+    builder = BriefingBuilder(day_engine.store, day_engine.settings)
     empty = builder.build(day_window(date(2023, 10, 20)))
     assert empty.empty and empty.total_articles == 0
     assert empty.note == "No new articles from 2023-10-20 00:00 UTC to 2023-10-20 23:59 UTC."
@@ -213,7 +213,7 @@ async def test_llm_seam_one_call_per_story_with_fallback(day_engine: Engine) -> 
         return to_summary(draft, [(f"Story about {draft.headline}.", [1, 99])])
 
     settings = day_engine.settings.model_copy(update={"briefing_top_stories": 4})
-    builder = BriefingBuilder(day_engine.db, settings)
+    builder = BriefingBuilder(day_engine.store, settings)
     briefing = await builder.abuild(day_window(DAY), (), summariser)
     assert len(calls) == 4 and briefing.mode == "llm"
     assert all("<<<PASSAGE 1>>>" in p and "<<<END PASSAGE 1>>>" in p for p in calls)

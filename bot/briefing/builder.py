@@ -23,9 +23,9 @@ from bot.briefing.vectors import TfIdf
 from bot.briefing.window import Window
 from bot.config import Settings
 from bot.models import AlternateSource, AnswerSentence
-from bot.store.alternates import AlternateRepository, outlet_name
-from bot.store.db import Database
-from bot.store.records import WindowArticle, load_window
+from bot.store.alternates import outlet_name
+from bot.store.port import Store
+from bot.store.records import WindowArticle
 from bot.store.timefmt import utcnow
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,9 @@ class BriefingBuilder:
     """Pure over the database: the same window and topics give the same briefing."""
 
     def __init__(
-        self, db: Database, settings: Settings, clock: Callable[[], datetime] = utcnow
+        self, store: Store, settings: Settings, clock: Callable[[], datetime] = utcnow
     ) -> None:
-        self.db = db
+        self.store = store
         self.settings = settings
         self.clock = clock
 
@@ -86,7 +86,7 @@ class BriefingBuilder:
         at a time), each story falling back to its extractive sentences on its own.
 
         Grouping a busy day takes a second or two of CPU: a worker thread keeps the bot
-        responsive meanwhile (the Database serialises access with its lock).
+        responsive meanwhile (the store serialises its own database access).
         """
         briefing, drafts = await asyncio.to_thread(self._build, window, topics)
         if summariser is None or not drafts:
@@ -114,7 +114,7 @@ class BriefingBuilder:
 
     def _build(self, window: Window, topics: Sequence[str]) -> tuple[Briefing, list[StoryDraft]]:
         s = self.settings
-        articles = load_window(self.db, window.since, window.until, s.briefing_max_articles)
+        articles = self.store.articles.window(window.since, window.until, s.briefing_max_articles)
         empty = Briefing(
             since=window.since,
             until=window.until,
@@ -125,7 +125,7 @@ class BriefingBuilder:
         if not articles:
             return empty, []
         # copies collapsed at ingest still count: one more outlet reporting the story
-        copies = AlternateRepository(self.db).for_articles([a.id for a in articles])
+        copies = self.store.alternates.for_articles([a.id for a in articles])
         docs = [article_terms(a.title, a.text) for a in articles]
         tfidf = TfIdf(docs)
         vectors = tfidf.matrix(docs)

@@ -1,19 +1,17 @@
-"""Load the articles of a window, newest last, with only the fields a briefing needs."""
+"""Rows the store returns that are not boundary models of their own (see bot/models.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.models import Passage, SearchFilters
-from bot.store.articles import filter_sql
-from bot.store.db import Database
-from bot.store.timefmt import from_db, required_time
-from bot.text.plain import plain_text
+from bot.models import Passage
 
 
 @dataclass
 class WindowArticle:
+    """An article of a briefing window, with only the fields a briefing needs."""
+
     id: int
     title: str
     text: str
@@ -41,28 +39,3 @@ class WindowArticle:
             published_at=self.published_at,
             ingested_at=self.ingested_at,
         )
-
-
-def load_window(db: Database, since: datetime, until: datetime, limit: int) -> list[WindowArticle]:
-    """Articles published (or, undated, ingested) in [since, until]; the newest `limit`."""
-    where, params = filter_sql(SearchFilters(since=since, until=until))
-    rows = db.query(
-        "SELECT id, title, text, url, source, published_at, ingested_at FROM articles a"
-        f" WHERE {where}"
-        " ORDER BY coalesce(a.published_at, a.ingested_at) DESC, a.id DESC LIMIT ?",
-        (*params, limit),
-    )
-    found = [
-        WindowArticle(
-            id=r[0],
-            title=plain_text(r[1]),
-            text=plain_text(r[2]),
-            url=r[3],
-            source=r[4],
-            published_at=from_db(r[5]),
-            ingested_at=required_time(from_db(r[6])),
-        )
-        for r in rows
-    ]
-    found.sort(key=lambda a: (a.when, a.id))
-    return found
