@@ -62,7 +62,11 @@ def main() -> int:
             capture_output=True,
             text=True,
             check=True,
-            env={**os.environ, "BRIEFBOT_DATA_DIR": str(settings.data_dir), "PYTHONPATH": ROOT},
+            env={
+                **os.environ,
+                "BRIEFBOT_DATA_DIR": str(settings.store.data_dir),
+                "PYTHONPATH": ROOT,
+            },
         )
         ingest_s = time.perf_counter() - t0
         report = json.loads(done.stdout)

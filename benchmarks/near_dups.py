@@ -92,7 +92,9 @@ def run(records: list[Record], enabled: bool) -> dict[str, float]:
         timed = None
         if enabled:
             TimedBatch.spent = 0.0
-            timed = TimedIndex(db, settings.near_dup_threshold, settings.near_dup_min_words)
+            timed = TimedIndex(
+                db, settings.ingest.near_dup_threshold, settings.ingest.near_dup_min_words
+            )
             ingestor.near_dups = timed
         started = time.perf_counter()
         report = ingestor.ingest_records(iter(records))

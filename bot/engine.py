@@ -61,7 +61,7 @@ class Engine:
         self._feeds: FeedService | None = None
         self.vectors: VectorStore | None = None
         dense: DenseIndex | None = None
-        if settings.retrieval != "bm25":
+        if settings.retrieval.mode != "bm25":
             # numpy and the embedder load only when dense retrieval is on
             from bot.retrieval.dense import DenseIndex
             from bot.retrieval.embeddings import make_embedder
@@ -69,7 +69,7 @@ class Engine:
 
             self.vectors = VectorStore(self.store.vectors, make_embedder(settings))
             dense = DenseIndex(self.vectors)
-            if settings.embed_at_ingest:
+            if settings.retrieval.embed_at_ingest:
                 self.ingestor.after_batch.append(self.vectors.add_articles)
         self.hybrid = HybridRetriever(self.articles, settings, self.retriever, dense)
 
@@ -102,7 +102,7 @@ class Engine:
         the answers' client, prompts and usage ledger.
         """
         s = self.settings
-        wanted = mode == "llm" or (mode is None and s.briefing_llm_summaries)
+        wanted = mode == "llm" or (mode is None and s.briefing.llm_summaries)
         if not wanted or not s.llm_enabled:
             return None
         from bot.briefing.llm_summary import LLMStorySummariser
@@ -137,7 +137,7 @@ class Engine:
 
         settings = self.settings
         if top is not None:
-            settings = settings.model_copy(update={"briefing_top_stories": top})
+            settings = settings.updated(briefing_top_stories=top)
         builder = BriefingBuilder(self.store, settings)
         return await builder.abuild(window, topics, self.briefing_summariser(mode))
 
@@ -161,9 +161,9 @@ class Engine:
 
     def ensure_corpus(self, notify: Notify | None = None) -> IngestReport | None:
         """Ingest the seed articles when the corpus is empty and seeding is enabled."""
-        if not self.settings.auto_seed or self.articles.count() > 0:
+        if not self.settings.store.auto_seed or self.articles.count() > 0:
             return None
-        seeds = self.settings.seeds_dir or bundled_dir("seeds")
+        seeds = self.settings.store.seeds_dir or bundled_dir("seeds")
         report = self.ingestor.ingest_paths([Path(seeds)])
         if notify:
             notify(
@@ -242,8 +242,8 @@ class Engine:
             extractive_answer(
                 question,
                 result,
-                threshold=self.settings.abstain_threshold,
-                max_sentences=self.settings.max_answer_sentences,
+                threshold=self.settings.answers.abstain_threshold,
+                max_sentences=self.settings.answers.max_sentences,
             )
         )
 

@@ -24,11 +24,11 @@ DAY = date(2023, 10, 17)
 
 def _engine(settings: Settings, order_seed: int | None = None) -> Engine:
     # Copies stay separate articles here: this tests the briefing's own copy collapse.
-    engine = Engine(settings.model_copy(update={"auto_seed": False, "near_dup_enabled": False}))
+    engine = Engine(settings.updated(auto_seed=False, near_dup_enabled=False))
     lines = FIXTURE.read_text(encoding="utf-8").splitlines()
     if order_seed is not None:
         random.Random(order_seed).shuffle(lines)
-    src = settings.data_dir.parent / f"day-{order_seed}.jsonl"
+    src = settings.store.data_dir.parent / f"day-{order_seed}.jsonl"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = engine.ingest([src])
     assert report.added == len(lines) and not report.rejected
@@ -52,7 +52,7 @@ def _labels(engine: Engine, briefing: Briefing) -> list[set[str]]:
 
 
 def _build(engine: Engine, top: int = 20, topics: tuple[str, ...] = ()) -> Briefing:
-    settings = engine.settings.model_copy(update={"briefing_top_stories": top})
+    settings = engine.settings.updated(briefing_top_stories=top)
     return BriefingBuilder(engine.store, settings).build(day_window(DAY), topics)
 
 
@@ -212,7 +212,7 @@ async def test_llm_seam_one_call_per_story_with_fallback(day_engine: Engine) -> 
             return None
         return to_summary(draft, [(f"Story about {draft.headline}.", [1, 99])])
 
-    settings = day_engine.settings.model_copy(update={"briefing_top_stories": 4})
+    settings = day_engine.settings.updated(briefing_top_stories=4)
     builder = BriefingBuilder(day_engine.store, settings)
     briefing = await builder.abuild(day_window(DAY), (), summariser)
     assert len(calls) == 4 and briefing.mode == "llm"
@@ -229,10 +229,11 @@ async def test_llm_seam_one_call_per_story_with_fallback(day_engine: Engine) -> 
 def test_prompt_passages_cannot_break_out_of_their_block(day_engine: Engine) -> None:
     from string import Template
 
+    from bot.store.records import WindowArticle
+
     from bot.briefing.prompting import prompt_values
     from bot.briefing.summary import StoryDraft
     from bot.resources import bundled_dir
-    from bot.store.records import WindowArticle
 
     when = datetime(2023, 10, 17, tzinfo=UTC)
     evil = WindowArticle(

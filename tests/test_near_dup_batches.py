@@ -36,7 +36,7 @@ def _copies() -> list[ArticleIn]:
 
 
 def _outcome(settings: Settings, batch: int) -> tuple[int, int, list[tuple[str, str]], int]:
-    engine = Engine(settings.model_copy(update={"auto_seed": False, "ingest_batch": batch}))
+    engine = Engine(settings.updated(auto_seed=False, ingest_batch=batch))
     try:
         report = engine.ingestor.ingest_articles(_copies())
         pairs = engine.store.db.query(
@@ -61,7 +61,7 @@ def test_copies_collapse_alike_within_one_batch_and_across_batches(tmp_path: Pat
 
 
 def test_a_later_ingest_matches_the_stored_bands(settings: Settings) -> None:
-    engine = Engine(settings.model_copy(update={"auto_seed": False}))
+    engine = Engine(settings.updated(auto_seed=False))
     first, *rest = _copies()
     assert engine.ingestor.ingest_articles([first]).added == 1
     report = engine.ingestor.ingest_articles(rest)

@@ -75,7 +75,7 @@ class LLMAnswerer:
         self.search = search
         self.usage = usage
         self.client = client or LLMClient(settings)
-        self.prompts = Prompts(settings.llm_prompts_dir)
+        self.prompts = Prompts(settings.llm.prompts_dir)
         self.clock = clock
         self.last_attempt = Attempt()
 
@@ -92,7 +92,7 @@ class LLMAnswerer:
         attempt = self.last_attempt = Attempt()
         history = history or []
         now = self.clock()
-        budget = self.settings.llm_daily_tokens_per_chat
+        budget = self.settings.llm.daily_tokens_per_chat
         if budget and self.usage.used_on(chat_id, now) >= budget:
             standalone = heuristic_standalone(question, history)
             answer = await asyncio.to_thread(self._extractive, question, standalone, k, filters)
@@ -101,7 +101,7 @@ class LLMAnswerer:
                 answer.note = BUDGET_NOTE
             return answer
         try:
-            async with asyncio.timeout(self.settings.llm_deadline):
+            async with asyncio.timeout(self.settings.llm.deadline):
                 answer = await self._llm_answer(question, k, filters, history, on_delta, attempt)
         except TimeoutError:
             answer = await self._fallback(question, history, k, filters, "deadline")
@@ -128,7 +128,7 @@ class LLMAnswerer:
         heuristic = heuristic_standalone(question, history)
         if not history or not looks_like_followup(question):
             return question
-        convo = bounded_history(history, self.settings.llm_history_tokens)
+        convo = bounded_history(history, self.settings.llm.history_tokens)
         if not convo:
             return heuristic
         try:
@@ -164,18 +164,18 @@ class LLMAnswerer:
         standalone = await self.standalone_question(question, history, attempt)
         # retrieval is CPU and SQLite work (and maybe an embeddings call): off the event loop
         result = await asyncio.to_thread(
-            self.search, standalone, max(k or self.settings.top_k, PACK_CANDIDATES), filters
+            self.search, standalone, max(k or self.settings.answers.top_k, PACK_CANDIDATES), filters
         )
         best = max((p.coverage for p in result.passages), default=0.0)
-        if best < self.settings.llm_min_coverage:
+        if best < self.settings.llm.min_coverage:
             answer = self._extractive_from(question, standalone, result, k)
             return answer.model_copy(update={"fallback_reason": "no_relevant_passages"})
         prompt = build_answer_prompt(
             self.prompts,
             standalone,
             result.passages,
-            budget_tokens=self.settings.llm_prompt_budget,
-            max_sentences=self.settings.max_answer_sentences,
+            budget_tokens=self.settings.llm.prompt_budget,
+            max_sentences=self.settings.answers.max_sentences,
         )
         if not prompt.packed:
             answer = self._extractive_from(question, standalone, result, k)
@@ -188,7 +188,7 @@ class LLMAnswerer:
             raise LLMFailure("invalid_reply", str(exc)) from exc
         passages = [p.passage for p in prompt.packed]
         checked = verify_sentences(
-            reply.sentences, passages, keep_uncited=self.settings.llm_keep_uncited
+            reply.sentences, passages, keep_uncited=self.settings.llm.keep_uncited
         )
         attempt.verification = checked
         if checked.reasons:
@@ -229,18 +229,18 @@ class LLMAnswerer:
     def _extractive(
         self, question: str, standalone: str, k: int | None, filters: SearchFilters | None
     ) -> Answer:
-        result = self.search(standalone, k or self.settings.top_k, filters)
+        result = self.search(standalone, k or self.settings.answers.top_k, filters)
         return self._extractive_from(question, standalone, result, k)
 
     def _extractive_from(
         self, question: str, standalone: str, result: SearchResult, k: int | None
     ) -> Answer:
-        top = result.passages[: k or self.settings.top_k]
+        top = result.passages[: k or self.settings.answers.top_k]
         answer = extractive_answer(
             question,
             SearchResult(query=result.query, passages=top),
-            threshold=self.settings.abstain_threshold,
-            max_sentences=self.settings.max_answer_sentences,
+            threshold=self.settings.answers.abstain_threshold,
+            max_sentences=self.settings.answers.max_sentences,
         )
         if standalone != question:
             answer.standalone_question = standalone

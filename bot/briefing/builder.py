@@ -91,7 +91,7 @@ class BriefingBuilder:
         briefing, drafts = await asyncio.to_thread(self._build, window, topics)
         if summariser is None or not drafts:
             return briefing
-        gate = asyncio.Semaphore(self.settings.briefing_llm_concurrency)
+        gate = asyncio.Semaphore(self.settings.briefing.llm_concurrency)
 
         async def summarise(draft: StoryDraft) -> list[SummarySentence] | None:
             async with gate:
@@ -114,7 +114,7 @@ class BriefingBuilder:
 
     def _build(self, window: Window, topics: Sequence[str]) -> tuple[Briefing, list[StoryDraft]]:
         s = self.settings
-        articles = self.store.articles.window(window.since, window.until, s.briefing_max_articles)
+        articles = self.store.articles.window(window.since, window.until, s.briefing.max_articles)
         empty = Briefing(
             since=window.since,
             until=window.until,
@@ -132,9 +132,9 @@ class BriefingBuilder:
         groups = group_stories(
             articles,
             vectors,
-            duplicate_similarity=s.briefing_duplicate_similarity,
-            story_similarity=s.briefing_story_similarity,
-            story_hours=s.briefing_story_hours,
+            duplicate_similarity=s.briefing.duplicate_similarity,
+            story_similarity=s.briefing.story_similarity,
+            story_hours=s.briefing.story_hours,
         )
         wanted = keyword_stems(topics)
         ranked = [
@@ -145,7 +145,7 @@ class BriefingBuilder:
         if not ranked:
             return empty, []
         ranked.sort(key=lambda r: (-r.score, -r.articles[-1].when.timestamp(), r.articles[0].id))
-        top = ranked[: s.briefing_top_stories]
+        top = ranked[: s.briefing.top_stories]
         drafts = [self._draft(r, articles, vectors, tfidf) for r in top]
         all_outlets = {o for r in ranked for o in r.outlets}
         skeleton = empty.model_copy(
@@ -209,7 +209,7 @@ class BriefingBuilder:
         lead = articles[central]
         headline = clean_headline(lead.title, outlet(lead))
         ordered = [lead] + [a for a in r.articles if a.id != lead.id]
-        limit = min(self.settings.briefing_max_sentences, 1 + len(reps))
+        limit = min(self.settings.briefing.max_sentences, 1 + len(reps))
         sentences = extractive_summary(
             ordered, headline, tfidf, centroid, limit, {a.id: outlet(a) for a in r.articles}
         )

@@ -55,12 +55,12 @@ class LLMStorySummariser:
         self.clock = clock
 
     async def __call__(self, draft: StoryDraft) -> list[SummarySentence] | None:
-        limit = self.settings.briefing_max_sentences
+        limit = self.settings.briefing.max_sentences
         prompt = self.prompts.render(PROMPT, **prompt_values(draft, limit))
         tokens = (0, 0)
         reason: str | None = None
         try:
-            async with asyncio.timeout(self.settings.llm_deadline):
+            async with asyncio.timeout(self.settings.llm.deadline):
                 completion = await self.client.complete(
                     lambda _json: [{"role": "user", "content": prompt}]
                 )

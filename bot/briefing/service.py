@@ -82,11 +82,11 @@ class BriefingService:
 
     @property
     def grace(self) -> timedelta:
-        return timedelta(minutes=self.settings.briefing_grace_minutes)
+        return timedelta(minutes=self.settings.briefing.grace_minutes)
 
     @property
     def lease(self) -> timedelta:
-        return timedelta(seconds=self.settings.briefing_claim_lease_seconds)
+        return timedelta(seconds=self.settings.briefing.claim_lease_seconds)
 
     # --- on demand ------------------------------------------------------------------------
     async def brief_now(self, chat_id: int, topics: Sequence[str] = ()) -> Briefing:
@@ -94,7 +94,7 @@ class BriefingService:
         window = since_last_briefing(
             self.clock(),
             self.subscriptions.last_briefing_at(chat_id),
-            self.settings.briefing_window_max_hours,
+            self.settings.briefing.window_max_hours,
         )
         return await self.builder.abuild(window, topics, self.summariser)
 
@@ -107,7 +107,7 @@ class BriefingService:
         window = since_last_briefing(
             slot,
             self.subscriptions.last_briefing_at(sub.chat_id),
-            self.settings.briefing_window_max_hours,
+            self.settings.briefing.window_max_hours,
         )
         key = (window.since, window.until, tuple(k.casefold() for k in sub.keywords))
         async with self._build_lock:
@@ -130,8 +130,8 @@ class BriefingService:
         request = parse_subscribe_args(
             args,
             chat_timezone=self.subscriptions.chat_timezone(chat_id),
-            default_time=s.briefing_default_time,
-            default_timezone=s.briefing_default_timezone,
+            default_time=s.briefing.default_time,
+            default_timezone=s.briefing.default_timezone,
         )
         return self.subscriptions.subscribe(chat_id, thread_id, request, self.clock())
 
@@ -232,7 +232,7 @@ class BriefingService:
             sub.id,
             now,
             lease=self.lease,
-            max_attempts=self.settings.briefing_max_attempts,
+            max_attempts=self.settings.briefing.max_attempts,
         )
         if token is None:
             return self.deliveries.get(sub.chat_id, sub.thread_id, slot)
@@ -258,7 +258,7 @@ class BriefingService:
         except Exception as exc:
             log.exception("briefing for chat %s failed to build", chat)
             return finish(DeliveryStatus.FAILED, f"build failed: {exc}")
-        if briefing.empty and self.settings.briefing_empty == "silent":
+        if briefing.empty and self.settings.briefing.empty == "silent":
             return finish(DeliveryStatus.EMPTY, briefing.note, 0)
         if not self.deliveries.update(
             chat, thread, slot, token, DeliveryStatus.SENDING, self.clock()
@@ -280,8 +280,8 @@ class BriefingService:
             log.warning("chat %s blocked the bot; its subscriptions are deactivated", chat)
             return finish(DeliveryStatus.BLOCKED, "blocked by the chat; subscription deactivated")
         current = self.deliveries.get(chat, thread, slot)
-        attempts = current.attempts if current else self.settings.briefing_max_attempts
-        if attempts >= self.settings.briefing_max_attempts:
+        attempts = current.attempts if current else self.settings.briefing.max_attempts
+        if attempts >= self.settings.briefing.max_attempts:
             return finish(DeliveryStatus.FAILED, f"gave up after {attempts} attempts")
         return finish(DeliveryStatus.RETRY, f"attempt {attempts} not delivered")
 

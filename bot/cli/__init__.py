@@ -23,6 +23,7 @@ from bot.cli import (
     subscriptions_cmd,
 )
 from bot.cli.common import common_parent
+from bot.config import describe_errors
 from bot.errors import BriefbotError
 from bot.store.errors import StoreError
 
@@ -73,9 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"briefbot: error: {exc}", file=sys.stderr)
         return 1
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        print(f"briefbot: error: invalid setting {where}: {first.get('msg')}", file=sys.stderr)
+        for line in describe_errors(exc):
+            print(f"briefbot: error: invalid setting {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("briefbot: interrupted", file=sys.stderr)

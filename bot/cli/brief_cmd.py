@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
     engine = open_engine(args)
     try:
-        window = window_from(args, engine.settings.briefing_window_max_hours)
+        window = window_from(args, engine.settings.briefing.window_max_hours)
     except BriefbotError:
         engine.close()
         raise

@@ -58,23 +58,23 @@ def run(args: argparse.Namespace) -> int:
     from bot.telegram.services import Services
 
     settings = settings_from(args)
-    if settings.telegram_token is None or not settings.telegram_token.get_secret_value().strip():
+    if settings.telegram.token is None or not settings.telegram.token.get_secret_value().strip():
         raise BriefbotError(
             "no Telegram bot token: set TELEGRAM_BOT_TOKEN (or BRIEFBOT_TELEGRAM_TOKEN) "
             "to the token @BotFather gave you"
         )
     if args.webhook_url:
-        settings.telegram_webhook_url = args.webhook_url
+        settings.telegram.webhook_url = args.webhook_url
     if args.port:
-        settings.telegram_webhook_port = args.port
+        settings.telegram.webhook_port = args.port
     _install_redaction(settings.secret_values())
     engine = Engine(settings)
     try:
         engine.ensure_corpus(notify=lambda msg: print(msg, file=sys.stderr))
         app = build_application(Services.create(engine, settings))
-        mode = "webhook" if settings.telegram_webhook_url else "long polling"
+        mode = "webhook" if settings.telegram.webhook_url else "long polling"
         print(f"briefbot: running the Telegram bot ({mode}); Ctrl+C stops it", file=sys.stderr)
-        if settings.telegram_webhook_url:
+        if settings.telegram.webhook_url:
             run_webhook(app, settings)
         else:
             run_polling(app, settings)

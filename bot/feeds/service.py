@@ -44,10 +44,10 @@ class FeedService:
     ) -> Feed:
         """Subscribe to a feed; it is due at once. Raises BriefbotError for a bad URL,
         a too-short interval or a feed already added."""
-        interval = interval_minutes or self.settings.feed_default_interval
-        if interval < max(1, self.settings.feed_min_interval):
+        interval = interval_minutes or self.settings.feeds.default_interval
+        if interval < max(1, self.settings.feeds.min_interval):
             raise BriefbotError(
-                f"interval must be at least {max(1, self.settings.feed_min_interval)} minutes"
+                f"interval must be at least {max(1, self.settings.feeds.min_interval)} minutes"
             )
         return self.repo.add(check_url(url), (name or "").strip() or None, interval, self.clock())
 

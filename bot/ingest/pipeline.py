@@ -56,9 +56,9 @@ class Ingestor:
     @property
     def near_dups(self) -> NearDuplicateIndex | None:
         """The near-duplicate index, built on first ingest (it loads numpy), or None if off."""
-        if self._near_dups is None and self.settings.near_dup_enabled:
+        if self._near_dups is None and self.settings.ingest.near_dup_enabled:
             self._near_dups = self.store.near_duplicates(
-                self.settings.near_dup_threshold, self.settings.near_dup_min_words
+                self.settings.ingest.near_dup_threshold, self.settings.ingest.near_dup_min_words
             )
         return self._near_dups
 
@@ -80,7 +80,7 @@ class Ingestor:
         processed = 0
         for item in records:
             batch.append(item)
-            if len(batch) >= self.settings.ingest_batch:
+            if len(batch) >= self.settings.ingest.batch:
                 processed += self._write_batch(batch, report)
                 batch = []
                 if progress:
@@ -146,9 +146,9 @@ class Ingestor:
             return
         chunks = chunk_text(
             article.text,
-            target=self.settings.chunk_tokens,
-            min_tokens=self.settings.chunk_min_tokens,
-            max_tokens=self.settings.chunk_max_tokens,
+            target=self.settings.ingest.chunk_tokens,
+            min_tokens=self.settings.ingest.chunk_min_tokens,
+            max_tokens=self.settings.ingest.chunk_max_tokens,
         )
         if not chunks:
             report.rejected.append(Rejection(origin=origin, reason="empty text"))

@@ -43,12 +43,12 @@ class Completion:
 
 
 def make_openai(settings: Settings) -> openai.AsyncOpenAI:
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+    key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else "not-needed"
     return openai.AsyncOpenAI(
         api_key=key,
-        base_url=settings.llm_base_url or None,
-        timeout=settings.llm_timeout,
-        max_retries=settings.llm_max_retries,
+        base_url=settings.llm.base_url or None,
+        timeout=settings.llm.timeout,
+        max_retries=settings.llm.max_retries,
     )
 
 
@@ -91,9 +91,9 @@ class LLMClient:
         self, messages: Messages, json_mode: bool, on_delta: OnDelta | None, max_tokens: int | None
     ) -> Completion:
         kwargs: dict[str, Any] = {
-            "model": self.settings.llm_model,
+            "model": self.settings.llm.model,
             "messages": messages,
-            "max_tokens": max_tokens or self.settings.llm_max_completion_tokens,
+            "max_tokens": max_tokens or self.settings.llm.max_completion_tokens,
             "temperature": 0.1,
         }
         if json_mode:

@@ -62,7 +62,7 @@ class Retriever:
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
     ) -> SearchResult:
         query = analyze(question)
-        k = k or self.settings.top_k
+        k = k or self.settings.answers.top_k
         if not query.stems:
             return SearchResult(query=query, passages=[])
         n_chunks, avgdl = self.index.corpus()
@@ -80,7 +80,7 @@ class Retriever:
             seen = sum(1 for title, body in candidate_stems if s in title or s in body)
             dfs[s] = max(dfs.get(s, 0), seen)
         query.weights = self._idf(query, dfs, n_chunks)
-        title_weight = self.settings.title_weight
+        title_weight = self.settings.retrieval.title_weight
         scored = []
         for row, (title_tf, body_tf) in zip(rows, candidate_stems, strict=True):
             norm = K1 * (1 - B + B * max(int(row.words), 1) / avgdl)
@@ -154,7 +154,7 @@ class Retriever:
         rows: list[PassageRow] = []
         seen: set[int] = set()
         for step in plan:
-            room = self.settings.candidates - len(rows)
+            room = self.settings.retrieval.candidates - len(rows)
             if room <= 0 or (step.fallback and len(rows) >= k):
                 break
             ranked = step.ranked and step.rows > room
@@ -164,7 +164,7 @@ class Retriever:
                 room,
                 all_of=step.all_of,
                 ranked=ranked,
-                title_weight=self.settings.title_weight,
+                title_weight=self.settings.retrieval.title_weight,
             ):
                 if row.chunk_id not in seen:
                     seen.add(row.chunk_id)

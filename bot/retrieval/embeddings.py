@@ -142,17 +142,17 @@ class OpenAIEmbedder:
 
 def make_embedder(settings: Settings) -> Embedder:
     """The configured embedder: the endpoint when a base URL is set, else wordllama."""
-    if settings.embeddings_base_url:
+    if settings.retrieval.embeddings_base_url:
         key = (
-            settings.embeddings_api_key.get_secret_value()
-            if settings.embeddings_api_key
+            settings.retrieval.embeddings_api_key.get_secret_value()
+            if settings.retrieval.embeddings_api_key
             else os.environ.get("OPENAI_API_KEY", "not-needed")
         )
         return OpenAIEmbedder(
-            settings.embeddings_base_url,
-            settings.embeddings_model,
+            settings.retrieval.embeddings_base_url,
+            settings.retrieval.embeddings_model,
             key,
-            settings.embeddings_batch,
-            settings.embeddings_timeout,
+            settings.retrieval.embeddings_batch,
+            settings.retrieval.embeddings_timeout,
         )
     return WordLlamaEmbedder()

@@ -100,17 +100,17 @@ class HybridRetriever:
 
     @property
     def mode(self) -> str:
-        return self.settings.retrieval if self.dense is not None else "bm25"
+        return self.settings.retrieval.mode if self.dense is not None else "bm25"
 
     def reference_time(self, now: datetime | None = None) -> datetime:
         """What "today" means: now, or the newest article's date when the corpus is stale."""
         now = now or utcnow()
-        if self.settings.recency_reference == "now":
+        if self.settings.retrieval.recency_reference == "now":
             return now
         newest = self.articles.newest_published()
         if newest is None:
             return now
-        if self.settings.recency_reference == "corpus" or newest < now - STALE_AFTER:
+        if self.settings.retrieval.recency_reference == "corpus" or newest < now - STALE_AFTER:
             return newest
         return now
 
@@ -122,7 +122,7 @@ class HybridRetriever:
         *,
         now: datetime | None = None,
     ) -> SearchResult:
-        k = k or self.settings.top_k
+        k = k or self.settings.answers.top_k
         tq = parse_time_words(question, self.reference_time(now))
         if not tq.has_window and not tq.prefer_recent:
             return self._search(question, k, filters, prefer_recent=False)
@@ -147,7 +147,7 @@ class HybridRetriever:
         if only_time and (prefer_recent or (filters and (filters.since or filters.until))):
             return self._newest(question, k, filters)
         expanded, query = expand(_COLUMN_PREFIX.sub(" ", question))
-        depth = max(self.settings.fusion_depth, k)
+        depth = max(self.settings.retrieval.fusion_depth, k)
         lexical = self.bm25.search(expanded, k=depth, filters=filters)
         query.weights = lexical.query.weights
         query.in_corpus = self.bm25.known_terms(query.stems)
@@ -161,16 +161,16 @@ class HybridRetriever:
             self._fetch(by_id, [cid for cid, _ in hits])
         weights = [1.0] * len(lists)
         if len(lists) == 2:
-            weights[1] = self.settings.dense_weight
+            weights[1] = self.settings.retrieval.dense_weight
         if prefer_recent:
             pool = sorted(by_id.values(), key=lambda p: (-_when(p), p.chunk_id))
             lists.append([(p.chunk_id, _when(p)) for p in pool])
             weights.append(RECENCY_WEIGHT)
-        fused = rrf(lists, self.settings.rrf_k, weights)
+        fused = rrf(lists, self.settings.retrieval.rrf_k, weights)
         if boost is not None:
             for cid in fused:
                 if _within(by_id[cid], *boost):
-                    fused[cid] += 1.0 / (self.settings.rrf_k + 1)
+                    fused[cid] += 1.0 / (self.settings.retrieval.rrf_k + 1)
         passages = []
         for cid, score in fused.items():
             p = by_id[cid]

@@ -48,12 +48,12 @@ def build_application(svc: Services, token: str | None = None) -> Application:
     jobs and the error handler."""
     settings = svc.settings
     if token is None:
-        if settings.telegram_token is None:
+        if settings.telegram.token is None:
             raise BriefbotError(
                 "no Telegram bot token: set TELEGRAM_BOT_TOKEN (or BRIEFBOT_TELEGRAM_TOKEN)"
             )
-        token = settings.telegram_token.get_secret_value()
-    base_url, file_url = api_base_urls(settings.telegram_api_url)
+        token = settings.telegram.token.get_secret_value()
+    base_url, file_url = api_base_urls(settings.telegram.api_url)
     app = (
         Application.builder()
         .token(token)
@@ -61,16 +61,16 @@ def build_application(svc: Services, token: str | None = None) -> Application:
         .base_file_url(file_url)
         .rate_limiter(
             FloodLimiter(
-                settings.telegram_messages_per_second,
-                settings.telegram_group_messages_per_minute,
-                settings.telegram_max_retries,
+                settings.telegram.messages_per_second,
+                settings.telegram.group_messages_per_minute,
+                settings.telegram.max_retries,
             )
         )
         .defaults(
             Defaults(
                 allow_sending_without_reply=True,
                 link_preview_options=LinkPreviewOptions(
-                    is_disabled=not settings.telegram_link_previews
+                    is_disabled=not settings.telegram.link_previews
                 ),
             )
         )

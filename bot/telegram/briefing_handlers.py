@@ -93,7 +93,7 @@ async def on_brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _reply(message, escape(refusal))
         return
     try:
-        async with typing(context, message, svc.settings.telegram_typing_interval):
+        async with typing(context, message, svc.settings.telegram.typing_interval):
             briefing = await svc.briefings.brief_now(message.chat_id, topics)
         for part in render_html(briefing):
             await send_html(message, part, quote=not is_private(message))

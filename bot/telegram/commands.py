@@ -78,7 +78,7 @@ async def register_commands(app: Application) -> None:
     await app.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
     settings = app.bot_data["services"].settings
-    for admin in settings.telegram_admin_users:
+    for admin in settings.telegram.admin_users:
         try:
             await app.bot.set_my_commands(
                 PRIVATE_COMMANDS + ADMIN_COMMANDS, scope=BotCommandScopeChat(admin)

@@ -157,6 +157,6 @@ async def on_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _reply(message, escape(ADD_USAGE))
         return
     svc = services(context)
-    async with typing(context, message, svc.settings.telegram_typing_interval):
+    async with typing(context, message, svc.settings.telegram.typing_interval):
         html = await add_url_html(context, (context.args or [""])[0])
     await _reply(message, html)

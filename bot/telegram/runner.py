@@ -18,7 +18,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 def run_polling(app: Application, settings: Settings) -> None:
     """Long polling until interrupted (the default)."""
     app.run_polling(
-        timeout=settings.telegram_poll_timeout,
+        timeout=settings.telegram.poll_timeout,
         allowed_updates=ALLOWED_UPDATES,
         drop_pending_updates=False,
         bootstrap_retries=3,
@@ -27,17 +27,17 @@ def run_polling(app: Application, settings: Settings) -> None:
 
 def run_webhook(app: Application, settings: Settings) -> None:
     """Serve a webhook; Telegram's secret-token header is checked on every request."""
-    url = settings.telegram_webhook_url
+    url = settings.telegram.webhook_url
     assert url is not None
     secret = (
-        settings.telegram_webhook_secret.get_secret_value()
-        if settings.telegram_webhook_secret
+        settings.telegram.webhook_secret.get_secret_value()
+        if settings.telegram.webhook_secret
         else secrets.token_urlsafe(32)
     )
     path = urlparse(url).path.strip("/")
     app.run_webhook(
-        listen=settings.telegram_webhook_listen,
-        port=settings.telegram_webhook_port,
+        listen=settings.telegram.webhook_listen,
+        port=settings.telegram.webhook_port,
         url_path=path,
         webhook_url=url,
         secret_token=secret,

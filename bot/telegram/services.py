@@ -40,11 +40,11 @@ class Services:
         """
         settings = settings or engine.settings
         conversations = engine.conversation_memory(
-            max_turns=settings.telegram_history_turns,
-            max_tokens=settings.telegram_history_tokens,
-            idle=timedelta(minutes=settings.telegram_history_idle_minutes),
+            max_turns=settings.telegram.history_turns,
+            max_tokens=settings.telegram.history_tokens,
+            idle=timedelta(minutes=settings.telegram.history_idle_minutes),
         )
-        gate = QuestionGate(settings.telegram_rate_limit, settings.telegram_rate_window)
+        gate = QuestionGate(settings.telegram.rate_limit, settings.telegram.rate_window)
         courier = BriefingCourier()
         briefings = engine.briefing_service(courier, settings=settings, clock=clock)
         return cls(

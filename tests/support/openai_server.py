@@ -7,7 +7,7 @@ recorded for assertions.
 
     with FakeOpenAIServer() as server:
         server.script(Reply(content='{"sentences": [], "not_in_sources": true}'))
-        settings.llm_base_url = server.url
+        settings.llm.base_url = server.url
 
 As a fixture: `pytest_plugins = ["tests.support.openai_server"]`, then `openai_server`.
 """
@@ -277,6 +277,6 @@ async def _event(writer: asyncio.StreamWriter, data: str) -> None:
 
 @pytest.fixture
 def openai_server() -> Iterator[FakeOpenAIServer]:
-    """A running server; point `Settings.llm_base_url` at `openai_server.url`."""
+    """A running server; point `Settings.llm.base_url` at `openai_server.url`."""
     with FakeOpenAIServer() as server:
         yield server
