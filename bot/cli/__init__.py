@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -30,7 +29,7 @@ from bot.cli import (
 from bot.cli.common import common_parent
 from bot.config import describe_errors
 from bot.errors import BriefbotError
-from bot.store.db import StoreError
+from bot.store.errors import StoreError
 
 COMMANDS = [
     ingest_cmd,
@@ -81,10 +80,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except (BriefbotError, StoreError) as exc:
         print(f"briefbot: error: {exc}", file=sys.stderr)
-        return 1
-    except sqlite3.DatabaseError as exc:
-        # corruption found after the database opened ("database disk image is malformed")
-        print(f"briefbot: error: database error: {exc}", file=sys.stderr)
         return 1
     except ValidationError as exc:
         for line in describe_errors(exc):
