@@ -72,7 +72,7 @@ def main() -> int:
         ingest_s = time.perf_counter() - t0
         report = json.loads(done.stdout)
         engine = Engine(settings)
-        builder = BriefingBuilder(engine.db, settings)
+        builder = BriefingBuilder(engine.store, settings)
         window = day_window(day)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         times = []

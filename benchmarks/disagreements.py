@@ -21,7 +21,6 @@ ROOT = str(Path(__file__).resolve().parent.parent)
 sys.path.insert(0, ROOT)
 
 from bot.briefing.builder import BriefingBuilder  # noqa: E402
-from bot.briefing.corpus import load_window  # noqa: E402
 from bot.briefing.window import day_window  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.engine import Engine  # noqa: E402
@@ -35,11 +34,10 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=20, help="stories per day")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    settings = Settings(data_dir=args.data_dir, auto_seed=False).model_copy(
-        update={"briefing_top_stories": args.top}  # every story when --top is large
-    )
+    # every story when --top is large
+    settings = Settings(data_dir=args.data_dir, auto_seed=False, briefing_top_stories=args.top)
     engine = Engine(settings)
-    builder = BriefingBuilder(engine.db, settings)
+    builder = BriefingBuilder(engine.store, settings)
     lines: list[str] = []
     case = 0
     stories = 0
@@ -48,8 +46,8 @@ def main() -> int:
         window = day_window(day)
         articles = {
             a.id: a
-            for a in load_window(
-                engine.db, window.since, window.until, settings.briefing.max_articles
+            for a in engine.store.articles.window(
+                window.since, window.until, settings.briefing.max_articles
             )
         }
         briefing, drafts = builder._build(window, ())

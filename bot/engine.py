@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -30,15 +30,18 @@ from bot.ops.metrics import Metrics
 from bot.resources import bundled_dir
 from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.hybrid import HybridRetriever
-from bot.store.alternates import AlternateRepository, outlet_name
-from bot.store.articles import ArticleRepository
+from bot.store.alternates import outlet_name
+from bot.store.conversations import ConversationStore
 from bot.store.db import Database
-from bot.store.export import export_records
-from bot.store.usage import UsageRepository
+from bot.store.port import Store
+from bot.store.timefmt import utcnow
 
 if TYPE_CHECKING:
     from bot.answer.llm_answer import LLMAnswerer
+    from bot.briefing.models import Briefing
+    from bot.briefing.service import BriefingService, Clock, Send
     from bot.briefing.summary import StorySummariser
+    from bot.briefing.window import Window
     from bot.feeds.service import FeedService
     from bot.insight.models import Timeline, Trend
     from bot.insight.service import InsightService
@@ -73,18 +76,18 @@ def with_disagreements(answer: Answer) -> Answer:
 
 
 class Engine:
-    """Ingest → store → retrieve → answer, over one SQLite database."""
+    """Ingest → store → retrieve → answer, over one store."""
 
     def __init__(self, settings: Settings, db: Database | None = None) -> None:
         self.settings = settings
-        self.db = db or Database(settings.database)
-        self.articles = ArticleRepository(self.db)
-        self.retriever = Retriever(self.db, settings)
-        self.ingestor = Ingestor(self.db, settings)
-        self.usage = UsageRepository(self.db)
+        self.store = Store(db or Database(settings.database))
+        self.articles = self.store.articles
+        self.retriever = Retriever(self.store.search, settings)
+        self.ingestor = Ingestor(self.store, settings)
+        self.usage = self.store.usage
         self.metrics = Metrics()
         self._llm: LLMAnswerer | None = None
-        self.alternates = AlternateRepository(self.db)
+        self.alternates = self.store.alternates
         self._feeds: FeedService | None = None
         self._insight: InsightService | None = None
         self.vectors: VectorStore | None = None
@@ -95,11 +98,11 @@ class Engine:
             from bot.retrieval.embeddings import make_embedder
             from bot.retrieval.vectors import VectorStore
 
-            self.vectors = VectorStore(self.db, make_embedder(settings))
+            self.vectors = VectorStore(self.store.vectors, make_embedder(settings))
             dense = DenseIndex(self.vectors)
             if settings.retrieval.embed_at_ingest:
                 self.ingestor.after_batch.append(self.vectors.add_articles)
-        self.hybrid = HybridRetriever(self.db, settings, self.retriever, dense)
+        self.hybrid = HybridRetriever(self.articles, settings, self.retriever, dense)
 
     @property
     def llm(self) -> LLMAnswerer:
@@ -122,7 +125,7 @@ class Engine:
         if self._feeds is None:
             from bot.feeds.service import FeedService
 
-            self._feeds = FeedService(self.db, self.settings, self.ingestor)
+            self._feeds = FeedService(self.store, self.settings, self.ingestor)
         return self._feeds
 
     def briefing_summariser(
@@ -147,7 +150,7 @@ class Engine:
         if self._insight is None:
             from bot.insight.service import InsightService
 
-            self._insight = InsightService(self.db)
+            self._insight = InsightService(self.store)
         return self._insight
 
     async def timeline(
@@ -187,10 +190,49 @@ class Engine:
 
         return render_png(trend)
 
+    def briefing_service(
+        self, send: Send, *, settings: Settings | None = None, clock: Clock = utcnow
+    ) -> BriefingService:
+        """Subscriptions, schedules and deliveries over this engine's store; `send` is the
+        transport (the Telegram bot's courier; the CLI, which never sends, passes a stub)."""
+        from bot.briefing.service import BriefingService  # numpy/scipy: only when needed
+
+        return BriefingService(
+            self.store,
+            settings or self.settings,
+            send,
+            clock=clock,
+            summariser=self.briefing_summariser(),
+            observe=self.metrics.briefing,
+        )
+
+    async def build_briefing(
+        self,
+        window: Window,
+        topics: list[str],
+        *,
+        mode: Literal["extractive", "llm"] | None = None,
+        top: int | None = None,
+    ) -> Briefing:
+        """The briefing of a window (`briefbot brief`); `top` overrides the story count."""
+        from bot.briefing.builder import BriefingBuilder  # numpy/scipy: only when briefing
+
+        settings = self.settings
+        if top is not None:
+            settings = settings.updated(briefing_top_stories=top)
+        builder = BriefingBuilder(self.store, settings)
+        return await builder.abuild(window, topics, self.briefing_summariser(mode))
+
+    def conversation_memory(
+        self, *, max_turns: int, max_tokens: int, idle: timedelta
+    ) -> ConversationStore:
+        """Follow-up context kept in the store, so any instance of the bot can continue it."""
+        return self.store.conversations(max_turns=max_turns, max_tokens=max_tokens, idle=idle)
+
     def close(self) -> None:
         if self._feeds is not None:
             self._feeds.poller.close()
-        self.db.close()
+        self.store.close()
 
     async def aclose(self) -> None:
         """Close the LLM client (if any) and the database."""
@@ -363,7 +405,7 @@ class Engine:
 
     def export(self, filters: SearchFilters | None = None) -> Iterable[dict[str, object]]:
         """Every article (within `filters`) with metadata and alternates, in ingest order."""
-        return export_records(self.db, filters)
+        return self.store.export(filters)
 
     async def in_reader_language(
         self, answer: Answer, question: str, hint: str | None = None

@@ -148,7 +148,7 @@ def _story_counts(settings: Settings, near_dup: bool) -> tuple[int, int, list[st
     engine = Engine(settings.updated(auto_seed=False, near_dup_enabled=near_dup))
     try:
         engine.ingestor.ingest_articles(wire_articles())
-        briefing = BriefingBuilder(engine.db, engine.settings).build(day_window(DAY))
+        briefing = BriefingBuilder(engine.store, engine.settings).build(day_window(DAY))
     finally:
         engine.close()
     rates = next(s for s in briefing.stories if "Rates" in s.headline)

@@ -9,16 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.briefing.models import (
-    Briefing,
-    DeliveryStatus,
-    SendOutcome,
-    SubscriptionStatus,
-)
+from bot.briefing.models import Briefing, SendOutcome
 from bot.briefing.service import BriefingService
 from bot.config import Settings
 from bot.engine import Engine
-from bot.store.db import Database
+from bot.models import DeliveryStatus, SubscriptionStatus
+from bot.store import Database, Store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "briefing_day.jsonl"
 BERLIN_8AM = datetime(2023, 10, 18, 6, 0, tzinfo=UTC)  # 08:00 CEST
@@ -59,7 +55,7 @@ def corpus(settings: Settings) -> Iterator[Settings]:
 
 def service(settings: Settings, clock: Clock, outbox: Outbox) -> BriefingService:
     """A fresh process: its own connection to the same database file."""
-    return BriefingService(Database(settings.database), settings, outbox, clock=clock)
+    return BriefingService(Store(Database(settings.database)), settings, outbox, clock=clock)
 
 
 def subscribe(svc: BriefingService, chat: int, *args: str) -> int:

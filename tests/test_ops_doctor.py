@@ -14,7 +14,6 @@ import pytest
 from bot.cli import main
 from bot.config import Settings
 from bot.engine import Engine
-from bot.feeds.repository import FeedRepository
 from bot.ops.heartbeat import Heartbeat
 from tests.embedding_server import EmbeddingServer
 from tests.support.botapi import BotApiEmulator
@@ -139,7 +138,7 @@ async def test_paused_feed_and_running_bot_counters(
     try:
         engine.ensure_corpus()
         feed = engine.add_feed("https://feeds.example.com/rss.xml", name="Example")
-        FeedRepository(engine.db).record_failure(
+        engine.store.feeds.record_failure(
             feed.id,
             now=datetime.now(UTC),
             error="HTTP 500 from feeds.example.com",

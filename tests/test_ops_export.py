@@ -43,7 +43,7 @@ def _answers(engine: Engine) -> list[dict[str, object]]:
 
 
 def _table(engine: Engine, sql: str) -> list[tuple[object, ...]]:
-    return [tuple(r) for r in engine.db.query(sql)]
+    return [tuple(r) for r in engine.store.db.query(sql)]
 
 
 def test_export_then_ingest_into_an_empty_store_is_lossless(corpus: Engine, tmp_path: Path) -> None:
@@ -174,17 +174,17 @@ def test_remove_takes_chunks_vectors_alternates_and_band_rows(dense: Engine) -> 
             "alternates": "SELECT count(*) FROM article_alternates WHERE canonical_id = ?",
             "bands": "SELECT count(*) FROM near_dup_bands WHERE article_id = ?",
         }
-        return {k: int(dense.db.query(sql, (wire,))[0][0]) for k, sql in one.items()}
+        return {k: int(dense.store.db.query(sql, (wire,))[0][0]) for k, sql in one.items()}
 
     before = counts()
     assert all(before.values()), before
-    total_vectors = int(dense.db.query("SELECT count(*) FROM chunk_vectors")[0][0])
+    total_vectors = int(dense.store.db.query("SELECT count(*) FROM chunk_vectors")[0][0])
     (result,) = dense.remove_articles(["https://WIRE.example.com/rates#top"])
     assert result.removed and result.article_id == wire
     assert counts() == dict.fromkeys(before, 0)
-    left = int(dense.db.query("SELECT count(*) FROM chunk_vectors")[0][0])
+    left = int(dense.store.db.query("SELECT count(*) FROM chunk_vectors")[0][0])
     assert left == total_vectors - before["vectors"]
-    assert not dense.db.query("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH 'hold'")
+    assert not dense.store.db.query("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH 'hold'")
     answer = dense.answer_extractive(QUESTION)
     assert all(ref.article_id != wire for ref in answer.sources)
     assert dense.metrics.articles_removed._value.get() == 1  # type: ignore[attr-defined]

@@ -31,7 +31,7 @@ async def serving(engine: Engine, settings: Settings, api: BotApiEmulator) -> As
     assert app.updater is None
 
     async def health() -> bool:
-        return await asyncio.to_thread(engine.db.ping)
+        return await asyncio.to_thread(engine.store.ping)
 
     async with webhook(app, settings, health=health, metrics=engine.metrics, port=0) as server:
         yield f"http://127.0.0.1:{server.port}"
@@ -79,7 +79,7 @@ async def test_updates_health_and_metrics(settings: Settings, botapi: BotApiEmul
         assert "# TYPE briefbot_llm_request_seconds histogram" in body
         assert "briefbot_feed_polls_total" in body and "briefbot_briefings_total" in body
 
-        engine.db.close()  # the database stops answering
+        engine.store.close()  # the database stops answering
         down = await client.get(f"{base}/healthz")
         assert down.status_code == 503
 

@@ -27,8 +27,9 @@ from bot.ingest.dates import DateParseError, parse_date
 from bot.ingest.readers import ReadLimits, Record, read_path
 from bot.ingest.records import to_article
 from bot.models import Answer, AnswerSentence, Rejection, SourceRef
-from bot.retrieval.query import analyze, fts_match
+from bot.retrieval.query import analyze
 from bot.retrieval.timewords import parse_time_words
+from bot.store.search import fts_match
 from bot.store.timefmt import EARLIEST, LATEST, from_db, to_db
 from bot.telegram.render import html_to_plain, render_answer, render_draft, split_html
 from bot.text.markup import escape
@@ -226,7 +227,7 @@ def test_any_question_is_analysed_without_error(question: str, reference: dateti
 def test_any_question_searches_and_answers_without_error(engine: Engine, question: str) -> None:
     terms = analyze(question)
     if terms.stems:
-        engine.db.query(
+        engine.store.db.query(
             "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (fts_match(terms.stems),)
         )
     if question.strip():

@@ -47,7 +47,8 @@ def engine(request: pytest.FixtureRequest, corpus_dir: Path) -> Iterator[Engine]
 
 def _rank(engine: Engine, question: str, gold: str) -> int | None:
     ids = {
-        int(r[0]) for r in engine.db.query("SELECT id FROM articles WHERE external_id = ?", (gold,))
+        int(r[0])
+        for r in engine.store.db.query("SELECT id FROM articles WHERE external_id = ?", (gold,))
     }
     order: list[int] = []
     for p in engine.search(question, k=20).passages:

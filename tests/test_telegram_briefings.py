@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.briefing.models import DeliveryStatus, SubscriptionStatus
 from bot.config import Settings
 from bot.engine import Engine
+from bot.models import DeliveryStatus, SubscriptionStatus
 from bot.telegram.services import Services
 from tests.support.botapi import ApiCall, BotApiEmulator
 from tests.support.telegram_bot import EmulatedClock, bot_settings, run_bot

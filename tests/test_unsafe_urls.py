@@ -76,9 +76,10 @@ async def test_sources_in_telegram_never_link_a_stored_non_http_url(
     engine = RecordingEngine(settings.updated(auto_seed=False))
     ingest_news(engine)
     # rows written before ingest checked schemes, or by another tool
-    engine.db.execute(
-        "UPDATE articles SET url = 'javascript:alert(1)' WHERE title LIKE 'Portmere mayor%'"
-    )
+    with engine.store.db.transaction() as tx:
+        tx.execute(
+            "UPDATE articles SET url = 'javascript:alert(1)' WHERE title LIKE 'Portmere mayor%'"
+        )
     try:
         async with run_bot(engine, bot_settings(settings, botapi), botapi):
             botapi.private_message(USER, "/sources")

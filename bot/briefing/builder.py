@@ -14,7 +14,6 @@ import numpy as np
 from scipy import sparse
 
 from bot.answer.citations import SourceBook
-from bot.briefing.corpus import WindowArticle, load_window
 from bot.briefing.disagreements import Report, conflict_line, find_conflicts
 from bot.briefing.grouping import StoryGroup, group_stories
 from bot.briefing.models import Briefing, Story
@@ -25,8 +24,9 @@ from bot.briefing.vectors import TfIdf
 from bot.briefing.window import Window
 from bot.config import Settings
 from bot.models import AlternateSource, AnswerSentence, Disagreement
-from bot.store.alternates import AlternateRepository, outlet_name
-from bot.store.db import Database
+from bot.store.alternates import outlet_name
+from bot.store.port import Store
+from bot.store.records import WindowArticle
 from bot.store.timefmt import minute_text, utcnow
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,9 @@ class BriefingBuilder:
     """Pure over the database: the same window and topics give the same briefing."""
 
     def __init__(
-        self, db: Database, settings: Settings, clock: Callable[[], datetime] = utcnow
+        self, store: Store, settings: Settings, clock: Callable[[], datetime] = utcnow
     ) -> None:
-        self.db = db
+        self.store = store
         self.settings = settings
         self.clock = clock
 
@@ -87,7 +87,7 @@ class BriefingBuilder:
         at a time), each story falling back to its extractive sentences on its own.
 
         Grouping a busy day takes a second or two of CPU: a worker thread keeps the bot
-        responsive meanwhile (the Database serialises access with its lock).
+        responsive meanwhile (the store serialises its own database access).
         """
         briefing, drafts = await asyncio.to_thread(self._build, window, topics)
         if summariser is None or not drafts:
@@ -115,7 +115,7 @@ class BriefingBuilder:
 
     def _build(self, window: Window, topics: Sequence[str]) -> tuple[Briefing, list[StoryDraft]]:
         s = self.settings
-        articles = load_window(self.db, window.since, window.until, s.briefing.max_articles)
+        articles = self.store.articles.window(window.since, window.until, s.briefing.max_articles)
         empty = Briefing(
             since=window.since,
             until=window.until,
@@ -126,7 +126,7 @@ class BriefingBuilder:
         if not articles:
             return empty, []
         # copies collapsed at ingest still count: one more outlet reporting the story
-        copies = AlternateRepository(self.db).for_articles([a.id for a in articles])
+        copies = self.store.alternates.for_articles([a.id for a in articles])
         docs = [article_terms(a.title, a.text) for a in articles]
         tfidf = TfIdf(docs)
         vectors = tfidf.matrix(docs)

@@ -16,22 +16,14 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.briefing.builder import BriefingBuilder
-from bot.briefing.deliveries import DeliveryLog
-from bot.briefing.models import (
-    Briefing,
-    Delivery,
-    DeliveryStatus,
-    SendOutcome,
-    Subscription,
-    SubscriptionStatus,
-)
+from bot.briefing.models import Briefing, SendOutcome
 from bot.briefing.slots import latest_slot, local_time_text, next_slot, slots_between
 from bot.briefing.subscribe_args import parse_subscribe_args
-from bot.briefing.subscriptions import SubscriptionStore
 from bot.briefing.summary import StorySummariser
 from bot.briefing.window import since_last_briefing
 from bot.config import Settings
-from bot.store.db import Database
+from bot.models import Delivery, DeliveryStatus, Subscription, SubscriptionStatus
+from bot.store.port import Store
 from bot.store.timefmt import utcnow
 
 log = logging.getLogger(__name__)
@@ -71,7 +63,7 @@ class Plan:
 class BriefingService:
     def __init__(
         self,
-        db: Database,
+        store: Store,
         settings: Settings,
         send: Send,
         *,
@@ -85,9 +77,9 @@ class BriefingService:
         self.send = send
         self.clock = clock
         self.summariser = summariser
-        self.builder = BriefingBuilder(db, settings, clock)
-        self.subscriptions = SubscriptionStore(db)
-        self.deliveries = DeliveryLog(db)
+        self.builder = BriefingBuilder(store, settings, clock)
+        self.subscriptions = store.subscriptions
+        self.deliveries = store.deliveries
         self._build_lock = asyncio.Lock()
         self._recent: dict[tuple[datetime, datetime, tuple[str, ...]], Briefing] = {}
 
@@ -145,6 +137,31 @@ class BriefingService:
             default_timezone=s.briefing.default_timezone,
         )
         return self.subscriptions.subscribe(chat_id, thread_id, request, self.clock())
+
+    def chat_timezone(self, chat_id: int) -> str | None:
+        """The timezone a chat last named explicitly, if any."""
+        return self.subscriptions.chat_timezone(chat_id)
+
+    def subscriptions_of(self, chat_id: int | None = None) -> list[Subscription]:
+        """Every subscription (of one chat, when given), by chat and thread."""
+        return self.subscriptions.find(chat_id=chat_id)
+
+    def subscription_of(self, chat_id: int, thread_id: int | None = None) -> Subscription | None:
+        return self.subscriptions.get_for(chat_id, thread_id)
+
+    def unsubscribe(self, chat_id: int, thread_id: int | None = None) -> bool:
+        return self.subscriptions.remove(chat_id, thread_id)
+
+    def set_status(
+        self, chat_id: int, thread_id: int | None, status: SubscriptionStatus
+    ) -> Subscription | None:
+        """Pause or resume; None when the chat (thread) has no subscription."""
+        if self.subscriptions.get_for(chat_id, thread_id) is None:
+            return None
+        return self.subscriptions.set_status(chat_id, thread_id, status, self.clock())
+
+    def recent_deliveries(self, chat_id: int | None = None, limit: int = 50) -> list[Delivery]:
+        return self.deliveries.recent(chat_id, limit)
 
     def describe(self, sub: Subscription) -> str:
         """One line for replies and `/subscriptions`; always names the timezone."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sqlite3
 import sys
 import traceback
 from collections.abc import Sequence
@@ -31,7 +30,7 @@ from bot.cli import (
 from bot.cli.common import common_parent
 from bot.config import describe_errors
 from bot.errors import BriefbotError
-from bot.store.db import StoreError
+from bot.store.errors import StoreError
 
 COMMANDS = [
     ingest_cmd,
@@ -84,9 +83,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except (BriefbotError, StoreError) as exc:
         return _fail(verbose, str(exc))
-    except sqlite3.DatabaseError as exc:
-        # corruption found after the database opened ("database disk image is malformed")
-        return _fail(verbose, f"database error: {exc}")
     except ValidationError as exc:
         for line in describe_errors(exc):
             print(f"briefbot: error: invalid setting {line}", file=sys.stderr)

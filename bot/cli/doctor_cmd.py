@@ -12,10 +12,9 @@ from typing import Any
 import httpx
 
 from bot.cli.common import print_json
-from bot.ops.doctor import DoctorReport, diagnose, load_settings
+from bot.ops.doctor import DoctorReport, diagnose, heartbeat_of, load_settings
 from bot.ops.heartbeat import instance_name
-from bot.store.db import Database, StoreError
-from bot.store.instances import InstanceRepository
+from bot.store.errors import StoreError
 from bot.store.timefmt import from_db, utcnow
 
 MARKS = {"ok": "ok  ", "off": "off ", "warn": "WARN", "fail": "FAIL"}
@@ -99,14 +98,10 @@ def run_health(args: argparse.Namespace) -> int:
         return 0 if reply.status_code == 200 else 1
     name = instance_name(settings.ops.instance_name)
     try:
-        db = Database(settings.database, migrate_schema=False)
+        state = heartbeat_of(settings, name)
     except StoreError as exc:
         print(f"unhealthy: {exc}", file=sys.stderr)
         return 1
-    try:
-        state = InstanceRepository(db).all().get(name)
-    finally:
-        db.close()
     updated = from_db(state.get("updated_at")) if state else None
     if updated is None:
         print(f"unhealthy: no heartbeat from {name} yet", file=sys.stderr)

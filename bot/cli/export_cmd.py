@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.cli.common import add_filters, filters_from, opened_engine, settings_from
-from bot.ops.export import default_export_name, write_jsonl
-from bot.store.backup import backup_sqlite
+from bot.ops.export import backup_database, default_export_name, write_jsonl
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -62,6 +61,6 @@ def run_backup(args: argparse.Namespace) -> int:
         )
         print(f'pg_dump --format=custom --no-owner --file={target} "$BRIEFBOT_DATABASE_URL"')
         return 0
-    size = backup_sqlite(settings.database, args.path)
+    size = backup_database(settings.database, args.path)
     print(f"backed up {settings.database} to {args.path} ({size:,} bytes)", file=sys.stderr)
     return 0

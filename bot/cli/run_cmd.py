@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             run_webhook(
                 app,
                 settings,
-                health=lambda: asyncio.to_thread(engine.db.ping),
+                health=lambda: asyncio.to_thread(engine.store.ping),
                 metrics=engine.metrics,
             )
         else:

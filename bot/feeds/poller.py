@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 from bot.config import Settings
 from bot.feeds.pages import fetch_article, parse_date_or_none
 from bot.feeds.parse import FeedEntry, ParsedFeed, parse_feed
-from bot.feeds.repository import FeedRepository
 from bot.fetch import FetchError, SafeFetcher
 from bot.fetch.client import FEED_TYPES
 from bot.ingest.pipeline import Ingestor
 from bot.models import ArticleIn, Feed, PollResult, Rejection
+from bot.store.feeds import FeedRepository
 
 log = logging.getLogger(__name__)
 

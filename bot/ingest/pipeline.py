@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,9 +11,9 @@ from bot.ingest.chunker import chunk_text
 from bot.ingest.readers import ReadLimits, Record, is_supported, read_path
 from bot.ingest.records import to_article
 from bot.models import ArticleIn, IngestReport, Rejection
-from bot.store.alternates import AlternateRepository
-from bot.store.articles import ArticleRepository, dedupe_keys
-from bot.store.db import Database
+from bot.store.articles import dedupe_keys
+from bot.store.errors import ConflictError, StoreError
+from bot.store.port import Store
 
 if TYPE_CHECKING:
     from bot.store.neardups import NearDuplicateBatch, NearDuplicateIndex
@@ -45,11 +44,11 @@ class Ingestor:
     chunks or index rows; a failure in one article rolls back only that article.
     """
 
-    def __init__(self, db: Database, settings: Settings) -> None:
-        self.db = db
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
         self.settings = settings
-        self.articles = ArticleRepository(db)
-        self.alternates = AlternateRepository(db)
+        self.articles = store.articles
+        self.alternates = store.alternates
         self._near_dups: NearDuplicateIndex | None = None
         # Called after each batch commits, with the ids it added (e.g. to embed them).
         self.after_batch: list[Callable[[list[int]], object]] = []
@@ -58,12 +57,8 @@ class Ingestor:
     def near_dups(self) -> NearDuplicateIndex | None:
         """The near-duplicate index, built on first ingest (it loads numpy), or None if off."""
         if self._near_dups is None and self.settings.ingest.near_dup_enabled:
-            from bot.store.neardups import NearDuplicateIndex
-
-            self._near_dups = NearDuplicateIndex(
-                self.db,
-                self.settings.ingest.near_dup_threshold,
-                self.settings.ingest.near_dup_min_words,
+            self._near_dups = self.store.near_duplicates(
+                self.settings.ingest.near_dup_threshold, self.settings.ingest.near_dup_min_words
             )
         return self._near_dups
 
@@ -122,7 +117,7 @@ class Ingestor:
             report.warnings.extend(notes)
             articles.append((item.origin, article))
         index_rows: list[tuple[int, str, str]] = []
-        with self.db.transaction():
+        with self.store.transaction():
             near = self.near_dups.batch([a for _, a in articles]) if self.near_dups else None
             for position, (origin, article) in enumerate(articles):
                 self._write_one(origin, article, report, near, position, index_rows)
@@ -177,10 +172,10 @@ class Ingestor:
         try:
             # its own savepoint: a failure rolls back this article only
             article_id = self.articles.insert(article, chunks, keys, index_rows)
-        except sqlite3.IntegrityError:
+        except ConflictError:
             report.duplicates += 1
             return
-        except sqlite3.DatabaseError as exc:
+        except StoreError as exc:
             report.rejected.append(Rejection(origin=origin, reason=f"store error: {exc}"))
             return
         if near is not None:

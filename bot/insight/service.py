@@ -10,9 +10,8 @@ from bot.insight.models import Timeline, Trend
 from bot.insight.timeline import Development, build_timeline, developments, select
 from bot.insight.topic import matching_ids, topic_words, window
 from bot.insight.trend import caption, topic_trend
-from bot.store.alternates import AlternateRepository
-from bot.store.db import Database
-from bot.store.topics import TopicArticle, TopicRepository
+from bot.store.port import Store
+from bot.store.topics import TopicArticle
 
 # Beyond this many articles a timeline reads an even sample across the window.
 MAX_TIMELINE_ARTICLES = 3000
@@ -21,9 +20,9 @@ MAX_TREND_DAYS = 731  # one value per day: two years stay readable and cheap
 
 
 class InsightService:
-    def __init__(self, db: Database) -> None:
-        self.topics = TopicRepository(db)
-        self.alternates = AlternateRepository(db)
+    def __init__(self, store: Store) -> None:
+        self.topics = store.topics
+        self.alternates = store.alternates
 
     def timeline_draft(
         self,

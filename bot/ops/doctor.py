@@ -22,8 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from bot.config import SECTIONS, Settings, describe_errors, env_name
 from bot.store.db import Database, StoreError
-from bot.store.health import corpus_counts, schema_versions
-from bot.store.instances import InstanceRepository
+from bot.store.port import Store
 
 Status = Literal["ok", "off", "warn", "fail"]
 PROBE_TIMEOUT = 5.0
@@ -128,12 +127,12 @@ def database_findings(settings: Settings) -> tuple[list[Finding], dict[str, dict
         note = f"no database yet at {path}; it is created (and seeded) on first use"
         return [Finding(check="database", status="ok", message=note)], {}
     try:
-        db = Database(path, migrate_schema=False)
+        store = Store(Database(path, migrate_schema=False))
     except StoreError as exc:
         return [Finding(check="database", status="fail", message=str(exc))], {}
     try:
-        have, want = schema_versions(db)
-        counts = corpus_counts(db)
+        have, want = store.schema_versions()
+        counts = store.corpus_counts()
         shown = ", ".join(f"{n:,} {name}" for name, n in counts.items())
         findings = []
         if have > want:
@@ -155,17 +154,24 @@ def database_findings(settings: Settings) -> tuple[list[Finding], dict[str, dict
                 )
             )
         if have == want:
-            findings += _feed_findings(db, settings)
-        instances = InstanceRepository(db).all() if have == want else {}
+            findings += _feed_findings(store, settings)
+        instances = store.instances.all() if have == want else {}
         return findings, instances
     finally:
-        db.close()
+        store.close()
 
 
-def _feed_findings(db: Database, settings: Settings) -> list[Finding]:
-    from bot.feeds.repository import FeedRepository
+def heartbeat_of(settings: Settings, name: str) -> dict[str, Any] | None:
+    """The stored heartbeat of the instance `name` (None before its first beat)."""
+    store = Store(Database(settings.database, migrate_schema=False))
+    try:
+        return store.instances.all().get(name)
+    finally:
+        store.close()
 
-    feeds = FeedRepository(db).all()
+
+def _feed_findings(store: Store, settings: Settings) -> list[Finding]:
+    feeds = store.feeds.all()
     if not feeds:
         return [Finding(check="feeds", status="off", message="no feeds (briefbot feeds add URL)")]
     findings = []

@@ -38,3 +38,11 @@ def _open_text(path: Path, *, gzipped: bool) -> IO[str]:
     if gzipped:
         return gzip.open(path, "wt", encoding="utf-8")
     return path.open("w", encoding="utf-8")
+
+
+def backup_database(database: Path, target: Path) -> int:
+    """A consistent copy of the SQLite store at `target` (bytes written); see
+    `bot.store.backup`."""
+    from bot.store.backup import backup_sqlite
+
+    return backup_sqlite(database, target)

@@ -9,7 +9,6 @@ from typing import Any
 
 from bot import __version__
 from bot.engine import Engine
-from bot.store.instances import InstanceRepository
 from bot.store.timefmt import to_db, utcnow
 
 
@@ -23,7 +22,7 @@ class Heartbeat:
         self.name = instance_name(engine.settings.ops.instance_name)
         self.mode = mode
         self.started_at = utcnow()
-        self.instances = InstanceRepository(engine.db)
+        self.instances = engine.store.instances
 
     def state(self) -> dict[str, Any]:
         return {

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from urllib.parse import urlsplit
 
 from bot.models import AlternateIn, AlternateSource, ArticleIn
-from bot.store.db import Database
+from bot.store.db import Database, Row
 from bot.store.timefmt import from_db, to_db, utcnow
 from bot.text.normalize import canonical_url, http_url
 
@@ -50,8 +49,9 @@ class AlternateRepository:
         key = self.key(article)
         with self.db.transaction() as tx:
             cur = tx.execute(
-                "INSERT OR IGNORE INTO article_alternates (canonical_id, dedupe_key, title, url,"
-                " source, published_at, similarity, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO article_alternates (canonical_id, dedupe_key, title, url,"
+                " source, published_at, similarity, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (
                     canonical_id,
                     key,
@@ -91,7 +91,7 @@ class AlternateRepository:
 
     def for_articles(self, article_ids: list[int]) -> dict[int, list[AlternateSource]]:
         """Alternates of each given article (oldest first); articles without any are absent."""
-        rows: list[sqlite3.Row | tuple] = []
+        rows: list[Row] = []
         ids = list(dict.fromkeys(article_ids))
         for start in range(0, len(ids), _IDS_PER_QUERY):
             part = ids[start : start + _IDS_PER_QUERY]

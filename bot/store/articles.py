@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
+from datetime import datetime
 
 from bot.models import Article, ArticleIn, ArticleSummary, Chunk, SearchFilters, Stats
-from bot.store.db import Database
+from bot.store.db import Database, Row
+from bot.store.records import WindowArticle
 from bot.store.timefmt import from_db, required_time, to_db, utcnow
 from bot.text.normalize import canonical_url, content_hash
+from bot.text.plain import plain_text
 from bot.text.words import word_count
 
 _ARTICLE_COLUMNS = (
@@ -16,7 +18,7 @@ _ARTICLE_COLUMNS = (
 )
 
 
-def _article(row: sqlite3.Row | tuple) -> Article:
+def _article(row: Row) -> Article:
     return Article(
         id=row[0],
         title=row[1],
@@ -93,10 +95,10 @@ class ArticleRepository:
         curl, digest = keys or dedupe_keys(article)
         pending: list[tuple[int, str, str]] = []
         with self.db.transaction() as tx:
-            cur = tx.execute(
+            article_id = tx.execute(
                 "INSERT INTO articles (title, text, url, canonical_url, source, published_at,"
                 " ingested_at, content_hash, language, external_id, origin, author)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     article.title,
                     article.text,
@@ -111,16 +113,15 @@ class ArticleRepository:
                     article.origin,
                     article.author,
                 ),
-            )
-            article_id = int(cur.lastrowid or 0)
+            ).fetchone()[0]
             title_words = word_count(article.title)
             total_words = 0
             for chunk in chunks:
                 words = title_words + word_count(chunk.text)
                 total_words += words
-                cur = tx.execute(
-                    "INSERT INTO chunks (article_id, ordinal, start, end, tokens, words, text)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                chunk_id = tx.execute(
+                    'INSERT INTO chunks (article_id, ordinal, start, "end", tokens, words, text)'
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (
                         article_id,
                         chunk.ordinal,
@@ -130,8 +131,8 @@ class ArticleRepository:
                         words,
                         chunk.text,
                     ),
-                )
-                row = (int(cur.lastrowid or 0), article.title, chunk.text)
+                ).fetchone()[0]
+                row = (chunk_id, article.title, chunk.text)
                 if index_rows is None:
                     tx.execute("INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)", row)
                 else:
@@ -181,14 +182,6 @@ class ArticleRepository:
             tx.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         return True
 
-    def find_by_url(self, url: str) -> int | None:
-        """The stored article at this URL (compared canonically), if any."""
-        curl = canonical_url(url)
-        if curl is None:
-            return None
-        rows = self.db.query("SELECT id FROM articles WHERE canonical_url = ?", (curl,))
-        return int(rows[0][0]) if rows else None
-
     def get(self, article_id: int) -> Article | None:
         rows = self.db.query(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,))
         return _article(rows[0]) if rows else None
@@ -205,6 +198,44 @@ class ArticleRepository:
 
     def count(self) -> int:
         return int(self.db.query("SELECT count(*) FROM articles")[0][0])
+
+    def newest_published(self) -> datetime | None:
+        return from_db(self.db.query("SELECT max(published_at) FROM articles")[0][0])
+
+    def find_by_url(self, url: str) -> int | None:
+        """The stored article at this URL, or the one it was recorded as a copy of."""
+        curl = canonical_url(url)
+        rows = self.db.query(
+            "SELECT id FROM articles WHERE canonical_url = ? UNION ALL"
+            " SELECT canonical_id FROM article_alternates WHERE dedupe_key = ? LIMIT 1",
+            (curl, curl),
+        )
+        return int(rows[0][0]) if rows else None
+
+    def window(self, since: datetime, until: datetime, limit: int) -> list[WindowArticle]:
+        """Articles published (or, undated, ingested) in [since, until]: the newest `limit`,
+        returned oldest first, their title and text as plain text."""
+        where, params = filter_sql(SearchFilters(since=since, until=until))
+        rows = self.db.query(
+            "SELECT id, title, text, url, source, published_at, ingested_at FROM articles a"
+            f" WHERE {where}"
+            " ORDER BY coalesce(a.published_at, a.ingested_at) DESC, a.id DESC LIMIT ?",
+            (*params, limit),
+        )
+        found = [
+            WindowArticle(
+                id=r[0],
+                title=plain_text(r[1]),
+                text=plain_text(r[2]),
+                url=r[3],
+                source=r[4],
+                published_at=from_db(r[5]),
+                ingested_at=required_time(from_db(r[6])),
+            )
+            for r in rows
+        ]
+        found.sort(key=lambda a: (a.when, a.id))
+        return found
 
     def list_articles(
         self, filters: SearchFilters | None = None, limit: int | None = None, offset: int = 0

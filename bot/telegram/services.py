@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from telegram.ext import CallbackContext
 
@@ -11,10 +12,12 @@ from bot.briefing.service import BriefingService, Clock
 from bot.config import Settings
 from bot.engine import Engine
 from bot.ops.heartbeat import Heartbeat
-from bot.store.conversations import ConversationStore
 from bot.store.timefmt import utcnow
 from bot.telegram.briefing_send import BriefingCourier
 from bot.telegram.limits import QuestionGate
+
+if TYPE_CHECKING:
+    from bot.store.conversations import ConversationStore
 
 
 @dataclass
@@ -38,22 +41,14 @@ class Services:
         to the bot by `build_application`.
         """
         settings = settings or engine.settings
-        conversations = ConversationStore(
-            engine.db,
+        conversations = engine.conversation_memory(
             max_turns=settings.telegram.history_turns,
             max_tokens=settings.telegram.history_tokens,
             idle=timedelta(minutes=settings.telegram.history_idle_minutes),
         )
         gate = QuestionGate(settings.telegram.rate_limit, settings.telegram.rate_window)
         courier = BriefingCourier()
-        briefings = BriefingService(
-            engine.db,
-            settings,
-            courier,
-            clock=clock,
-            summariser=engine.briefing_summariser(),
-            observe=engine.metrics.briefing,
-        )
+        briefings = engine.briefing_service(courier, settings=settings, clock=clock)
         return cls(
             engine=engine,
             settings=settings,
