@@ -28,6 +28,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.corpora import BBC  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.llm.schema import strip_markers  # noqa: E402
@@ -36,7 +37,7 @@ from bot.retrieval.bm25 import SearchResult  # noqa: E402
 from bot.text.sentences import split_sentences  # noqa: E402
 from tests.support.openai_server import FakeOpenAIServer, Reply, Request  # noqa: E402
 
-CORPUS = Path("/work/shared/corpora/bbc-news-2225.jsonl.gz")
+CORPUS = BBC
 SECTION = "## LLM answers (issue 3)"
 BAD_KINDS = ["missing_citation", "wrong_number", "misattributed", "injection"]
 GOOD_KINDS = ["faithful", "trimmed"]

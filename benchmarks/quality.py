@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.corpora import BBC, RSS
 from bot.answer.extractive import extractive_answer
 from bot.config import Settings
 from bot.engine import Engine
@@ -35,8 +36,6 @@ from bot.ingest.readers import Record
 from bot.models import Answer
 
 DATA = Path(__file__).resolve().parent / "data"
-BBC = Path("/work/shared/corpora/bbc-news-2225.jsonl.gz")
-RSS = Path("/work/shared/corpora/rss-2023-09-12-en.jsonl.gz")
 MODES = ("bm25", "dense", "hybrid")
 SEARCH_DEPTH = 30
 THRESHOLDS = (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)

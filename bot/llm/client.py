@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from bot.config import Settings
 from bot.llm.breaker import CircuitBreaker
@@ -172,6 +173,8 @@ class LLMClient:
             raise LLMFailure(reason, _status_text(exc)) from exc
         except openai.APIError as exc:
             raise LLMFailure("bad_reply", type(exc).__name__) from exc
+        except ValueError as exc:  # a 200 whose body is not JSON (a proxy's HTML error page)
+            raise LLMFailure("bad_reply", "the reply is not JSON") from exc
         if json_mode:
             self.json_supported = True
         prompt_tokens, completion_tokens = usage or (
@@ -184,6 +187,9 @@ class LLMClient:
 
     async def _plain(self, kwargs: dict[str, Any]) -> tuple[str, tuple[int, int] | None]:
         response = await self.client.chat.completions.create(**kwargs)
+        # openai hands back the body as text when it is not served as JSON
+        if not isinstance(response, ChatCompletion):
+            raise LLMFailure("bad_reply", "the reply is not a chat completion")
         if not response.choices:
             raise LLMFailure("empty_reply")
         content = response.choices[0].message.content or ""
