@@ -70,34 +70,44 @@ class LLMClient:
         want_json: bool = True,
         on_delta: OnDelta | None = None,
         max_tokens: int | None = None,
+        schema: dict[str, Any] | None = None,
     ) -> Completion:
         """Call the model with `build(json_mode)`; on a 400/422 to structured output, retry
-        in plain text, and remember the server lacks JSON mode once plain text works."""
+        in plain text, and remember the server lacks JSON mode once plain text works.
+
+        `schema` is the `response_format` (default: the answer schema with generous bounds).
+        """
         json_mode = want_json and self.json_supported is not False
         try:
-            return await self._call(build(json_mode), json_mode, on_delta, max_tokens)
+            response_format = (schema or json_schema()) if json_mode else None
+            return await self._call(build(json_mode), response_format, on_delta, max_tokens)
         except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
             if not json_mode:
                 raise LLMFailure("bad_request", _status_text(exc)) from exc
             log.info("server refused structured output (%s); trying plain text", exc.status_code)
         try:
-            completion = await self._call(build(False), False, on_delta, max_tokens)
+            completion = await self._call(build(False), None, on_delta, max_tokens)
         except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
             raise LLMFailure("bad_request", _status_text(exc)) from exc
         self.json_supported = False
         return completion
 
     async def _call(
-        self, messages: Messages, json_mode: bool, on_delta: OnDelta | None, max_tokens: int | None
+        self,
+        messages: Messages,
+        response_format: dict[str, Any] | None,
+        on_delta: OnDelta | None,
+        max_tokens: int | None,
     ) -> Completion:
+        json_mode = response_format is not None
         kwargs: dict[str, Any] = {
             "model": self.settings.llm_model,
             "messages": messages,
             "max_tokens": max_tokens or self.settings.llm_max_completion_tokens,
-            "temperature": 0.1,
+            "temperature": self.settings.llm_temperature,
         }
-        if json_mode:
-            kwargs["response_format"] = json_schema()
+        if response_format is not None:
+            kwargs["response_format"] = response_format
         started = time.perf_counter()
         try:
             if on_delta is None:

@@ -39,8 +39,21 @@ _NOT_IN_SOURCES = re.compile(
 )
 
 
-def json_schema() -> dict[str, Any]:
-    """The `response_format` for servers that support structured output."""
+SENTENCE_CHARS = 300
+MAX_CITATIONS = 3
+SCHEMA_MAX_SENTENCES = 10
+SCHEMA_MAX_PASSAGES = 50
+
+
+def json_schema(
+    max_sentences: int = SCHEMA_MAX_SENTENCES, passages: int = SCHEMA_MAX_PASSAGES
+) -> dict[str, Any]:
+    """The `response_format` for servers that support structured output.
+
+    Every array and string is bounded and citations are integers in 1..passages, so a
+    server that compiles the schema into a grammar (llama.cpp, vLLM) must close the JSON
+    within a few hundred tokens instead of rambling inside a string until `max_tokens`.
+    """
     return {
         "type": "json_schema",
         "json_schema": {
@@ -53,13 +66,27 @@ def json_schema() -> dict[str, Any]:
                 "properties": {
                     "sentences": {
                         "type": "array",
+                        "maxItems": max(1, max_sentences),
                         "items": {
                             "type": "object",
                             "additionalProperties": False,
                             "required": ["text", "citations"],
                             "properties": {
-                                "text": {"type": "string"},
-                                "citations": {"type": "array", "items": {"type": "integer"}},
+                                "text": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "maxLength": SENTENCE_CHARS,
+                                },
+                                "citations": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "maxItems": MAX_CITATIONS,
+                                    "items": {
+                                        "type": "integer",
+                                        "minimum": 1,
+                                        "maximum": max(1, passages),
+                                    },
+                                },
                             },
                         },
                     },
