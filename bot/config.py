@@ -285,6 +285,17 @@ class Settings(BaseSettings):
         default=25, ge=5, description="shorter texts are never matched as near-duplicates"
     )
 
+    # --- issue-12-llm-trust: LLM answer bounds and verification (moves to settings.llm) --
+    llm_max_answer_chars: int = Field(
+        default=1200, ge=100, le=20_000, description="cap on an LLM answer's sentence text"
+    )
+    llm_verify: Literal["claims", "model"] = Field(
+        default="claims",
+        description="claims: offline claim checks; model: also ask the endpoint to judge "
+        "each kept sentence against its passages (costs a second call)",
+    )
+    llm_temperature: float = Field(default=0.1, ge=0.0, le=2.0)
+
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         self.data_dir = Path(self.data_dir).expanduser()

@@ -26,7 +26,7 @@ from bot.answer.verify import VerificationResult, verify_sentences
 from bot.config import Settings
 from bot.llm.client import LLMClient, LLMFailure, OnDelta
 from bot.llm.prompts import Prompts
-from bot.llm.schema import ReplyParseError, parse_reply
+from bot.llm.schema import ReplyParseError, json_schema, parse_reply
 from bot.models import Answer, AnswerSentence, Passage, SearchFilters, Turn, Usage
 from bot.retrieval.bm25 import SearchResult
 from bot.store.usage import UsageRepository
@@ -180,7 +180,11 @@ class LLMAnswerer:
         if not prompt.packed:
             answer = self._extractive_from(question, standalone, result, k)
             return answer.model_copy(update={"fallback_reason": "prompt_budget"})
-        completion = await self.client.complete(prompt.messages, on_delta=on_delta)
+        completion = await self.client.complete(
+            prompt.messages,
+            on_delta=on_delta,
+            schema=json_schema(self.settings.max_answer_sentences, len(prompt.packed)),
+        )
         attempt.add(completion.prompt_tokens, completion.completion_tokens, completion.seconds)
         try:
             reply = parse_reply(completion.content)
@@ -188,7 +192,11 @@ class LLMAnswerer:
             raise LLMFailure("invalid_reply", str(exc)) from exc
         passages = [p.passage for p in prompt.packed]
         checked = verify_sentences(
-            reply.sentences, passages, keep_uncited=self.settings.llm_keep_uncited
+            reply.sentences,
+            passages,
+            keep_uncited=self.settings.llm_keep_uncited,
+            limit=self.settings.max_answer_sentences,
+            max_chars=self.settings.llm_max_answer_chars,
         )
         attempt.verification = checked
         if checked.reasons:

@@ -74,7 +74,7 @@ class LLMStorySummariser:
             reason = f"invalid_reply: {exc}"
         summary: list[SummarySentence] | None = None
         if reason is None:
-            checked = verify_sentences(reply.sentences, prompt_passages(draft))
+            checked = verify_sentences(reply.sentences, prompt_passages(draft), limit=limit)
             if checked.reasons:
                 log.info("briefing verification dropped: %s", "; ".join(checked.reasons))
             kept = [(s.text, s.passages) for s in checked.kept[:limit]]
