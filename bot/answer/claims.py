@@ -20,16 +20,18 @@ from functools import cached_property
 from bot.text.words import STOPWORDS, fold, stem
 
 _TOKEN = re.compile(
-    r"\d+(?:[.,]\d+)*(?:\s?%)?"  # numbers, with thousands separators and decimals
+    r"\d+(?:[.,]\d+)*(?:\s?%|\s?per\s?cent\b)?"  # numbers: separators, decimals, percent
     r"|[^\W\d_]+(?:['’][^\W\d_]+)*"  # words, keeping "didn't" and "Hamas's" whole
     r"|[,;:()\[\]—–\"“”]"  # clause punctuation
 )
-CLAUSE_BREAKS = frozenset(",;:()[]—–\"“”")
+# Question scaffolding is no evidence, but reporting verbs are predicates here ("X said Y").
+_FUNCTION_WORDS = STOPWORDS - frozenset(
+    "say said says tell told report reported reports happen happened happening".split()
+)
+CLAUSE_BREAKS = frozenset(',;:()[]—–"“”')
 STRONG_BREAKS = frozenset(";:()[]—–")
 
-NEGATORS = frozenset(
-    "not no never none nobody nothing neither nor without cannot nowhere".split()
-)
+NEGATORS = frozenset("not no never none nobody nothing neither nor without cannot nowhere".split())
 # Auxiliaries and fillers skipped when looking for the word a negation scopes over.
 _NEGATION_SKIP = frozenset(
     """
@@ -215,14 +217,17 @@ class Token:
 
     @property
     def content(self) -> bool:
-        return not self.punct and not self.negator and self.word not in STOPWORDS
+        return not self.punct and not self.negator and self.word not in _FUNCTION_WORDS
 
 
 def _normal_number(raw: str) -> str:
-    plain = raw.replace(",", "").replace(" ", "").rstrip("%")
+    """ "2,000" -> "2000", "2.50" -> "2.5", "3 per cent" -> "3%"."""
+    plain = raw.replace(",", "").replace(" ", "")
+    percent = plain.endswith(("%", "percent"))
+    plain = plain.removesuffix("%").removesuffix("percent").removesuffix("per")
     if "." in plain:
         plain = plain.rstrip("0").rstrip(".")
-    return plain
+    return plain + ("%" if percent else "")
 
 
 def tokenize(text: str) -> list[Token]:
@@ -272,6 +277,11 @@ class Claim:
         return {t.stem for t in self.tokens if t.content}
 
     @cached_property
+    def word_stems(self) -> set[str]:
+        """Stems of every word, function words included ("more", "most" have opposites)."""
+        return {t.stem for t in self.tokens if not t.punct and t.number is None}
+
+    @cached_property
     def numbers(self) -> set[str]:
         return {t.number for t in self.tokens if t.number is not None and t.text[0].isdigit()}
 
@@ -281,16 +291,14 @@ class Claim:
         for t in self.tokens:
             if not t.capital or not t.content or t.number is not None:
                 continue
-            first = t.index == 0 or self.tokens[t.index - 1].text in "\"“("
+            first = t.index == 0 or self.tokens[t.index - 1].text in '"“('
             if not first or t.stem in capitalised_elsewhere:
                 found.add(t.stem)
         return found
 
     @cached_property
     def inner_capitals(self) -> set[str]:
-        return {
-            t.stem for t in self.tokens[1:] if t.capital and t.content and t.number is None
-        }
+        return {t.stem for t in self.tokens[1:] if t.capital and t.content and t.number is None}
 
     def positions(self, stem_: str) -> list[int]:
         return [t.index for t in self.tokens if t.stem == stem_ and t.content]
@@ -375,8 +383,8 @@ class Claim:
         """A guess that token `i` is a verb: a past form, an irregular verb, a word after a
         modal or "to", or a lower-case "-s" word right after a name or pronoun."""
         t = self.tokens[i]
-        if t.capital and i > 0 or t.number is not None or t.punct:
-            return False
+        if (t.capital and i > 0) or t.number is not None or t.punct or t.word in STOPWORDS:
+            return t.word in _IRREGULAR  # "said", "told" are verbs though stop words
         if t.word in _IRREGULAR or t.word in _IRREGULAR_BASES:
             return True
         if len(t.word) > 4 and t.word.endswith("ed"):
@@ -384,7 +392,7 @@ class Claim:
         prev = self.tokens[i - 1] if i > 0 else None
         if prev is None:
             return False
-        if prev.word in _MODALS or prev.word in _BE and t.word.endswith("ing"):
+        if prev.word in _MODALS or (prev.word in _BE and t.word.endswith("ing")):
             return True
         return t.word.endswith("s") and (prev.capital or prev.word in PRONOUNS)
 
@@ -407,31 +415,35 @@ class Claim:
         return None
 
     # --- numbers -------------------------------------------------------------------------
-    def number_bindings(self, reach: int = 3) -> dict[str, set[str]]:
-        """For each number, the content words it counts: those right after it up to the next
-        number or clause break, else those right before it."""
-        out: dict[str, set[str]] = {}
+    def number_bindings(self, reach: int = 3) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """What each number counts: the content words right after it (up to the next number
+        or clause break) and right before it (back to the previous one), as two maps."""
+        after: dict[str, set[str]] = {}
+        before: dict[str, set[str]] = {}
         for t in self.tokens:
             if t.number is None or not t.text[0].isdigit():
                 continue
-            after: set[str] = set()
+            found: set[str] = set()
             for u in self.tokens[t.index + 1 :]:
-                if u.number is not None or u.punct or u.word in {"and", "while", "but"}:
+                if u.number is not None or u.punct or u.word in _CLAUSE_WORDS:
                     break
                 if u.content:
-                    after.add(u.stem)
-                    if len(after) >= reach:
+                    found.add(u.stem)
+                    if len(found) >= reach:
                         break
-            if not after:
-                for u in reversed(self.tokens[: t.index]):
-                    if u.number is not None or u.punct:
+            after.setdefault(t.number, set()).update(found)
+            found = set()
+            for u in reversed(self.tokens[: t.index]):
+                if u.text == "(" and u.index == t.index - 1:
+                    continue
+                if u.number is not None or u.punct or u.word in _CLAUSE_WORDS:
+                    break
+                if u.content:
+                    found.add(u.stem)
+                    if len(found) >= reach:
                         break
-                    if u.content:
-                        after.add(u.stem)
-                        if len(after) >= reach:
-                            break
-            out.setdefault(t.number, set()).update(after)
-        return out
+            before.setdefault(t.number, set()).update(found)
+        return after, before
 
 
 OPPOSITES = _opposites()

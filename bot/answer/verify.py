@@ -31,6 +31,7 @@ MIN_CONTENT_WORDS = 3
 MIN_ALIGNED_SHARE = 0.75
 MAX_UNSUPPORTED_RUN = 2
 ALIGNED_SENTENCES = 3
+MIN_SECONDARY_WORDS = 2
 ROLE_WINDOW = 8
 SENTENCE_SCAN_FACTOR = 3  # sentences examined per sentence kept, against runaway replies
 _CALENDAR = frozenset(
@@ -75,14 +76,15 @@ class Evidence:
     def __init__(self, passages: Iterable[Passage]) -> None:
         self.sources: list[Claim] = []
         self.injected: list[Claim] = []
+        self.meta: list[Claim] = []
         for p in passages:
-            texts = [p.title, *split_sentences(p.text)]
-            if p.source:
-                texts.append(p.source)
-            if p.published_at:
-                texts.append(p.published_at.strftime("%A %d %B %Y"))
-            for text in texts:
+            for text in [p.title, *split_sentences(p.text)]:
                 (self.injected if addresses_assistant(text) else self.sources).append(Claim(text))
+            if p.source:
+                self.meta.append(Claim(p.source))
+            if p.published_at:
+                self.meta.append(Claim(p.published_at.strftime("%A %d %B %Y")))
+        self.sources.extend(self.meta)
         self.stems = set().union(*(c.stems for c in self.sources))
         self.numbers = set().union(*(c.numbers for c in self.sources))
         self.capitals = set().union(*(c.inner_capitals for c in self.sources))
@@ -94,22 +96,44 @@ class Evidence:
         key = claim.names(self.capitals) | claim.numbers
         chosen: list[Claim] = []
         covered: set[str] = set()
+
+        def gain(source: Claim, covered: set[str]) -> int:
+            new = (need & source.stems) - covered
+            return len(new) + len(new & key)
+
         for _ in range(ALIGNED_SENTENCES):
-
-            def gain(source: Claim) -> int:
-                new = (need & source.stems) - covered
-                return len(new) + len(new & key)
-
-            best = max((s for s in self.sources if s not in chosen), key=gain, default=None)
-            if best is None or gain(best) == 0 or (chosen and gain(best) < 2):
+            rest = [s for s in self.sources if s not in chosen and s not in self.meta]
+            best = max(rest, key=lambda s: gain(s, covered), default=None)
+            if best is None or gain(best, covered) == 0:
                 break
+            if chosen and len((need & best.stems) - covered - key) < MIN_SECONDARY_WORDS:
+                break  # a sentence that only lends a name or a figure is not aligned with it
             chosen.append(best)
             covered |= need & best.stems
+        # the article's source and date go with every sentence of it
+        chosen.extend(m for m in self.meta if m not in chosen and m.stems & need)
         return chosen
 
 
-def check_claim(text: str, evidence: Evidence) -> Problem | None:
-    """Why `text` is not supported by `evidence`, or None when it is."""
+CLAIM_CHECKS = (
+    "unsupported",
+    "negation",
+    "antonym",
+    "number_swap",
+    "borrowed_name",
+    "role_swap",
+    "actor_swap",
+)
+
+
+def check_claim(
+    text: str, evidence: Evidence, *, skip: frozenset[str] = frozenset()
+) -> Problem | None:
+    """Why `text` is not supported by `evidence`, or None when it is.
+
+    The presence checks (numbers, names, dates, injected text) always run; `skip` turns
+    off claim checks by name (CLAIM_CHECKS), for ablations.
+    """
     claim = Claim(text)
     missing = claim.numbers - evidence.numbers
     if missing:
@@ -129,15 +153,21 @@ def check_claim(text: str, evidence: Evidence) -> Problem | None:
     if len(claim.stems) < MIN_CONTENT_WORDS:
         return Problem("unsupported", "too little content to check")
     aligned = evidence.align(claim)
-    return (
-        _unsupported(claim, aligned)
-        or _polarity(claim, aligned)
-        or _opposites(claim, aligned)
-        or _numbers(claim, aligned)
-        or _borrowed_names(claim, names, aligned)
-        or _roles(claim, aligned)
-        or _actors(claim, names, aligned, evidence)
-    )
+    checks = {
+        "unsupported": lambda: _unsupported(claim, aligned),
+        "negation": lambda: _polarity(claim, aligned),
+        "antonym": lambda: _opposites(claim, aligned),
+        "number_swap": lambda: _numbers(claim, aligned),
+        "borrowed_name": lambda: _borrowed_names(claim, names, aligned),
+        "role_swap": lambda: _roles(claim, aligned),
+        "actor_swap": lambda: _actors(claim, names, aligned, evidence),
+    }
+    for name, check in checks.items():
+        if name not in skip:
+            problem = check()
+            if problem is not None:
+                return problem
+    return None
 
 
 def _unsupported(claim: Claim, aligned: list[Claim]) -> Problem | None:
@@ -156,12 +186,21 @@ def _unsupported(claim: Claim, aligned: list[Claim]) -> Problem | None:
 
 
 def _polarity(claim: Claim, aligned: list[Claim]) -> Problem | None:
+    """A negation added over a word the source affirms, or dropped from one it negates."""
+    if not aligned:
+        return None
+    support = set().union(*(a.stems for a in aligned))
+    negated = set().union(*(a.negated_scope for a in aligned))
+    added = (claim.negated_heads & support) - negated
+    if added:
+        return Problem("negation", f"negates what the source affirms: {min(added)}")
     for a in aligned:
-        shared = claim.stems & a.stems
-        added = {s for s in claim.negated_heads & shared if a.polarity_of(s)}
-        if added:
-            return Problem("negation", f"negates what the source affirms: {min(added)}")
-        lost = {s for s in a.negated_heads & shared if claim.polarity_of(s)}
+        others = [b for b in aligned if b is not a]
+        lost = {
+            s
+            for s in a.negated_heads & claim.stems
+            if claim.polarity_of(s) and not any(s in b.stems and b.polarity_of(s) for b in others)
+        }
         if lost:
             return Problem("negation", f"affirms what the source negates: {min(lost)}")
     return None
@@ -169,8 +208,8 @@ def _polarity(claim: Claim, aligned: list[Claim]) -> Problem | None:
 
 def _opposites(claim: Claim, aligned: list[Claim]) -> Problem | None:
     for a in aligned:
-        own = claim.stems - a.stems
-        theirs = a.stems - claim.stems
+        own = claim.word_stems - a.word_stems
+        theirs = a.word_stems - claim.word_stems
         for s in own:
             for t in theirs:
                 if opposite(s, t) and claim.polarity_of(s) == a.polarity_of(t):
@@ -179,17 +218,22 @@ def _opposites(claim: Claim, aligned: list[Claim]) -> Problem | None:
 
 
 def _numbers(claim: Claim, aligned: list[Claim]) -> Problem | None:
-    mine = claim.number_bindings()
-    for a in aligned:
-        theirs = a.number_bindings()
+    """A number standing next to words that the source puts next to another number."""
+    bindings = [a.number_bindings() for a in aligned]
+    for side, mine in enumerate(claim.number_bindings()):
+        theirs: dict[str, set[str]] = {}
+        for pair in bindings:
+            for number, words in pair[side].items():
+                theirs.setdefault(number, set()).update(words)
         for number, words in mine.items():
             if number not in theirs:
                 continue
-            for word in words - theirs[number]:
+            for word in sorted(words - theirs[number]):
                 others = [n for n, ws in theirs.items() if n != number and word in ws]
                 if others:
                     return Problem(
-                        "number_swap", f"{number} counts {word!r}, which is {others[0]} in the source"
+                        "number_swap",
+                        f"{number} goes with {word!r}, which is {others[0]} in the source",
                     )
     return None
 
@@ -255,7 +299,10 @@ def _actors(
             for side in ("agent", "patient"):
                 mine = claim.slot_name(mine_at, side, names)
                 theirs = a.slot_name(theirs_at, side, theirs_names)
-                if mine and theirs and mine != theirs and mine not in a.stems:
+                if not mine or not theirs or mine == theirs:
+                    continue
+                moved = a.roles(theirs_at, ROLE_WINDOW).get(mine, side) != side
+                if mine not in a.stems or moved:
                     return Problem(
                         "actor_swap", f"{mine!r} where the source has {theirs!r} ({pivot!r})"
                     )
