@@ -150,6 +150,8 @@ class Verification(BaseModel):
     citations_removed: int = 0
     sentences_over_limit: int = 0
     dropped: list[DroppedSentence] = Field(default_factory=list)
+    model_check: str | None = None
+    model_check_tokens: int = 0
 
 
 class Usage(BaseModel):

@@ -174,3 +174,56 @@ def test_sentences_addressing_the_assistant_are_never_quoted(engine: Engine) -> 
 )
 def test_injection_shapes(text: str, injected: bool) -> None:
     assert addresses_assistant(text) is injected
+
+
+async def test_model_check_drops_what_the_judge_contradicts_and_shows_its_cost(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    engine = corpus_engine(llm_settings(tmp_path, openai_server.url, llm_verify="model"), tmp_path)
+    kept = "Kataib Hezbollah called for the departure of US forces."
+    judged_out = "Grand Ayatollah Ali al-Sistani condemned Israel's actions."
+
+    def reply(request: Request) -> Reply:
+        if "<<<SENTENCES>>>" in request.text("user"):
+            verdicts = [
+                {"sentence": 1, "verdict": "entailed"},
+                {"sentence": 2, "verdict": "contradicted"},
+            ]
+            return Reply(content=json.dumps({"verdicts": verdicts}))
+        return Reply(
+            content=cited(
+                (kept, [passage_with(request, "Kataib")]),
+                (judged_out, [passage_with(request, "al-Sistani")]),
+            )
+        )
+
+    openai_server.respond_with(reply)
+    try:
+        answer = await engine.ask("What did Kataib Hezbollah and al-Sistani say?")
+    finally:
+        engine.close()
+    _, judge_call = openai_server.requests
+    assert judge_call.body["response_format"]["json_schema"]["name"] == "verdicts"
+    assert f"1. {kept} [" in judge_call.text("user")
+    assert [s.text for s in answer.sentences] == [kept]
+    assert answer.verification is not None
+    assert [(d.reason, d.text) for d in answer.verification.dropped] == [
+        ("model_contradicted", judged_out)
+    ]
+    assert answer.verification.model_check == "2 of 2 judged"
+    assert answer.verification.model_check_tokens > 0
+    assert answer.usage is not None
+    assert answer.usage.prompt_tokens + answer.usage.completion_tokens > (
+        answer.verification.model_check_tokens
+    )
+
+
+async def test_model_check_is_off_by_default(
+    engine: Engine, openai_server: FakeOpenAIServer
+) -> None:
+    openai_server.respond_with(
+        lambda r: Reply(content=cited(("Drones and missiles hit Ain al-Asad.", [1])))
+    )
+    answer = await engine.ask("What hit Ain al-Asad?")
+    assert len(openai_server.requests) == 1
+    assert answer.verification is not None and answer.verification.model_check is None

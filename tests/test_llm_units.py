@@ -104,9 +104,7 @@ def test_support_check(sentence: str, problem: str | None) -> None:
 
 def test_publication_date_counts_as_evidence() -> None:
     assert (
-        check_claim(
-            "On 20 October 2023 the Carney intercepted Houthi drones.", Evidence([CARNEY])
-        )
+        check_claim("On 20 October 2023 the Carney intercepted Houthi drones.", Evidence([CARNEY]))
         is None
     )
 

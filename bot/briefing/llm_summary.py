@@ -20,7 +20,7 @@ from bot.briefing.summary import StoryDraft, SummarySentence
 from bot.config import Settings
 from bot.llm.client import LLMClient, LLMFailure
 from bot.llm.prompts import Prompts
-from bot.llm.schema import ReplyParseError, parse_reply
+from bot.llm.schema import ReplyParseError, json_schema, parse_reply, sentence_chars
 from bot.models import Passage
 from bot.store.timefmt import utcnow
 from bot.store.usage import UsageRepository
@@ -57,12 +57,14 @@ class LLMStorySummariser:
     async def __call__(self, draft: StoryDraft) -> list[SummarySentence] | None:
         limit = self.settings.briefing_max_sentences
         prompt = self.prompts.render(PROMPT, **prompt_values(draft, limit))
+        room = sentence_chars(self.settings.llm_max_completion_tokens, limit)
+        schema = json_schema(limit, len(story_passages(draft)), room)
         tokens = (0, 0)
         reason: str | None = None
         try:
             async with asyncio.timeout(self.settings.llm_deadline):
                 completion = await self.client.complete(
-                    lambda _json: [{"role": "user", "content": prompt}]
+                    lambda _json: [{"role": "user", "content": prompt}], schema=schema
                 )
             tokens = (completion.prompt_tokens, completion.completion_tokens)
             reply = parse_reply(completion.content)
