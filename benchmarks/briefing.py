@@ -62,12 +62,16 @@ def main() -> int:
             capture_output=True,
             text=True,
             check=True,
-            env={**os.environ, "BRIEFBOT_DATA_DIR": str(settings.data_dir), "PYTHONPATH": ROOT},
+            env={
+                **os.environ,
+                "BRIEFBOT_DATA_DIR": str(settings.store.data_dir),
+                "PYTHONPATH": ROOT,
+            },
         )
         ingest_s = time.perf_counter() - t0
         report = json.loads(done.stdout)
         engine = Engine(settings)
-        builder = BriefingBuilder(engine.db, settings)
+        builder = BriefingBuilder(engine.store, settings)
         window = day_window(day)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         times = []

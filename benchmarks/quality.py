@@ -149,19 +149,19 @@ def article_ranks(engine: Engine, question: str, gold: str, titles: dict[str, st
 def evaluate(
     engine: Engine, qa: list[Question], off: list[str], titles: dict[str, str]
 ) -> ModeReport:
-    report = ModeReport(mode=engine.settings.retrieval)
+    report = ModeReport(mode=engine.settings.retrieval.mode)
     start = time.perf_counter()
     for q in qa:
         report.ranks.append(article_ranks(engine, q.question, q.gold, titles))
         answers = answers_by_threshold(engine, q.question)
-        answer = answers[engine.settings.abstain_threshold]
+        answer = answers[engine.settings.answers.abstain_threshold]
         report.answered.append(not answer.abstained)
         report.contains.append(q.answer.casefold() in answer.answer.casefold())
         for t, a in answers.items():
             report.answered_at.setdefault(t, []).append(not a.abstained)
     for question in off:
         answers = answers_by_threshold(engine, question)
-        report.off_abstained.append(answers[engine.settings.abstain_threshold].abstained)
+        report.off_abstained.append(answers[engine.settings.answers.abstain_threshold].abstained)
         for t, a in answers.items():
             report.off_abstained_at.setdefault(t, []).append(a.abstained)
     report.seconds = time.perf_counter() - start
@@ -171,10 +171,10 @@ def evaluate(
 def answers_by_threshold(engine: Engine, question: str) -> dict[float, Answer]:
     """The extractive answer (all its checks) at each swept threshold and the configured one."""
     result = engine.search(question)
-    limit = engine.settings.max_answer_sentences
+    limit = engine.settings.answers.max_sentences
     return {
         t: extractive_answer(question, result, threshold=t, max_sentences=limit)
-        for t in sorted({*THRESHOLDS, engine.settings.abstain_threshold})
+        for t in sorted({*THRESHOLDS, engine.settings.answers.abstain_threshold})
     }
 
 

@@ -124,7 +124,7 @@ async def measure_delivery(
     with emulator_process() as url:
         async with httpx.AsyncClient() as client:
             await client.post(f"{url}/_emulator/chats", json=private_ids + group_ids)
-        settings = settings.model_copy(update={"telegram_api_url": url})
+        settings = settings.updated(telegram_api_url=url)
         app = build_application(Services.create(engine, settings), token=TOKEN)
         async with app:
             jobs = [
@@ -174,7 +174,7 @@ async def main() -> None:
         print(f"ingested {report.added} articles in {time.monotonic() - t0:.1f} s", flush=True)
         questions = questions_from(args.corpus, args.questions)
         async with BotApiEmulator() as api:
-            settings = settings.model_copy(update={"telegram_api_url": api.url})
+            settings = settings.updated(telegram_api_url=api.url)
             latency = await measure_latency(engine, settings, api, questions)
         print(
             f"{len(questions)} questions: typing p50 {latency['typing_p50']:.1f} ms, "

@@ -144,4 +144,4 @@ def test_bad_setting_in_the_environment(
     monkeypatch.setenv("BRIEFBOT_TOP_K", "lots")
     code, _, err = main_in_process(capsys, "stats", "--data-dir", str(tmp_path / "d"))
     assert code == 2
-    assert "invalid setting top_k" in _one_error_line(err)
+    assert "invalid setting BRIEFBOT_TOP_K=lots: " in _one_error_line(err)

@@ -42,7 +42,7 @@ def test_json_feed_html_is_stored_as_plain_text(engine: Engine, tmp_path: Path) 
     path.write_text("\n".join(json.dumps(item) for item in (FEED_ITEM, PLAIN_ITEM)) + "\n")
     report = engine.ingest([path])
     assert report.added == 2
-    rows = dict(engine.db.query("SELECT url, title || '\n' || text FROM articles"))
+    rows = dict(engine.store.db.query("SELECT url, title || '\n' || text FROM articles"))
     storm = rows["https://example.com/storm"]
     assert storm == (
         "Storm Babet hits & floods Scotland\n"

@@ -122,10 +122,10 @@ async def test_briefing_summary_with_the_real_model(tmp_path: Path, llamacpp_url
         encoding="utf-8",
     )
     engine.ingest([day])
-    builder = BriefingBuilder(engine.db, engine.settings)
+    builder = BriefingBuilder(engine.store, engine.settings)
     try:
         briefing = await builder.abuild(day_window(DAY), (), engine.briefing_summariser("llm"))
-        rows = engine.db.query(
+        rows = engine.store.db.query(
             "SELECT fallback_reason, completion_tokens FROM llm_usage WHERE chat_id = 'briefings'"
         )
     finally:

@@ -122,7 +122,7 @@ async def test_a_fifty_sentence_reply_yields_at_most_the_limit(
     assert len(openai_server.requests[0].body["messages"][1]["content"]) > 0
     assert answer.mode == "llm"
     assert len(answer.sentences) <= 4
-    assert len(answer.answer) <= settings.llm_max_answer_chars + 40  # + citation markers
+    assert len(answer.answer) <= settings.llm.max_answer_chars + 40  # + citation markers
     assert answer.verification is not None
     assert answer.verification.sentences_over_limit > 0
 
@@ -137,7 +137,7 @@ async def test_the_schema_sent_bounds_every_array_string_and_citation(
     body = openai_server.requests[0].body
     schema = body["response_format"]["json_schema"]["schema"]
     sentences = schema["properties"]["sentences"]
-    assert sentences["maxItems"] == engine.settings.max_answer_sentences
+    assert sentences["maxItems"] == engine.settings.answers.max_sentences
     item = sentences["items"]["properties"]
     assert item["text"]["maxLength"] <= 400
     passages = body["messages"][1]["content"].count("<<<PASSAGE ")

@@ -42,9 +42,15 @@ BUDGET_NOTE = (
     "This chat has used today's allowance for AI-written answers, so here are the most "
     "relevant passages from the sources instead."
 )
+TOTAL_BUDGET_NOTE = (
+    "The bot has used today's allowance for AI-written answers, so here are the most "
+    "relevant passages from the sources instead."
+)
 NOT_IN_SOURCES = "not_in_sources"
 UNCITED_MARK = "(uncited)"
-UNREACHABLE = frozenset({"timeout", "connection_error", "rate_limited", "server_error"})
+UNREACHABLE = frozenset(
+    {"timeout", "connection_error", "rate_limited", "server_error", "circuit_open"}
+)
 
 
 @dataclass
@@ -77,7 +83,7 @@ class LLMAnswerer:
         self.search = search
         self.usage = usage
         self.client = client or LLMClient(settings)
-        self.prompts = Prompts(settings.llm_prompts_dir)
+        self.prompts = Prompts(settings.llm.prompts_dir)
         self.clock = clock
         self.last_attempt = Attempt()
 
@@ -94,16 +100,17 @@ class LLMAnswerer:
         attempt = self.last_attempt = Attempt()
         history = history or []
         now = self.clock()
-        budget = self.settings.llm_daily_tokens_per_chat
-        if budget and self.usage.used_on(chat_id, now) >= budget:
-            standalone = heuristic_standalone(question, history)
-            answer = await asyncio.to_thread(self._extractive, question, standalone, k, filters)
-            answer = answer.model_copy(update={"fallback_reason": "daily_budget"})
+        spent = self._spent_budget(chat_id, now)
+        if spent is not None:
+            reason, note = spent
+            answer = await self._fallback(question, history, k, filters, reason)
             if not answer.abstained:
-                answer.note = BUDGET_NOTE
+                answer.note = note
             return answer
+        if self.client.breaker.is_open():  # the endpoint failed again and again: don't wait
+            return await self._fallback(question, history, k, filters, "circuit_open")
         try:
-            async with asyncio.timeout(self.settings.llm_deadline):
+            async with asyncio.timeout(self.settings.llm.deadline):
                 answer = await self._llm_answer(question, k, filters, history, on_delta, attempt)
         except TimeoutError:
             answer = await self._fallback(question, history, k, filters, "deadline")
@@ -123,6 +130,16 @@ class LLMAnswerer:
         )
         return answer
 
+    def _spent_budget(self, chat_id: str | None, now: datetime) -> tuple[str, str] | None:
+        """(fallback reason, note) when the chat's or everyone's daily tokens are used up."""
+        per_chat = self.settings.llm.daily_tokens_per_chat
+        if per_chat and self.usage.used_on(chat_id, now) >= per_chat:
+            return "daily_budget", BUDGET_NOTE
+        total = self.settings.llm.daily_tokens_total
+        if total and self.usage.used_by_all_on(now) >= total:
+            return "daily_budget_total", TOTAL_BUDGET_NOTE
+        return None
+
     async def standalone_question(
         self, question: str, history: list[Turn], attempt: Attempt
     ) -> str:
@@ -130,7 +147,7 @@ class LLMAnswerer:
         heuristic = heuristic_standalone(question, history)
         if not history or not looks_like_followup(question):
             return question
-        convo = bounded_history(history, self.settings.llm_history_tokens)
+        convo = bounded_history(history, self.settings.llm.history_tokens)
         if not convo:
             return heuristic
         try:
@@ -166,30 +183,30 @@ class LLMAnswerer:
         standalone = await self.standalone_question(question, history, attempt)
         # retrieval is CPU and SQLite work (and maybe an embeddings call): off the event loop
         result = await asyncio.to_thread(
-            self.search, standalone, max(k or self.settings.top_k, PACK_CANDIDATES), filters
+            self.search, standalone, max(k or self.settings.answers.top_k, PACK_CANDIDATES), filters
         )
         best = max((p.coverage for p in result.passages), default=0.0)
-        if best < self.settings.llm_min_coverage:
+        if best < self.settings.llm.min_coverage:
             answer = self._extractive_from(question, standalone, result, k)
             return answer.model_copy(update={"fallback_reason": "no_relevant_passages"})
         prompt = build_answer_prompt(
             self.prompts,
             standalone,
             result.passages,
-            budget_tokens=self.settings.llm_prompt_budget,
-            max_sentences=self.settings.max_answer_sentences,
+            budget_tokens=self.settings.llm.prompt_budget,
+            max_sentences=self.settings.answers.max_sentences,
         )
         if not prompt.packed:
             answer = self._extractive_from(question, standalone, result, k)
             return answer.model_copy(update={"fallback_reason": "prompt_budget"})
-        limit = self.settings.max_answer_sentences
+        limit = self.settings.answers.max_sentences
         completion = await self.client.complete(
             prompt.messages,
             on_delta=on_delta,
             schema=json_schema(
                 limit,
                 len(prompt.packed),
-                sentence_chars(self.settings.llm_max_completion_tokens, limit),
+                sentence_chars(self.settings.llm.max_completion_tokens, limit),
             ),
         )
         attempt.add(completion.prompt_tokens, completion.completion_tokens, completion.seconds)
@@ -201,11 +218,11 @@ class LLMAnswerer:
         checked = verify_sentences(
             reply.sentences,
             passages,
-            keep_uncited=self.settings.llm_keep_uncited,
-            limit=self.settings.max_answer_sentences,
-            max_chars=self.settings.llm_max_answer_chars,
+            keep_uncited=self.settings.llm.keep_uncited,
+            limit=self.settings.answers.max_sentences,
+            max_chars=self.settings.llm.max_answer_chars,
         )
-        if self.settings.llm_verify == "model":
+        if self.settings.llm.verify == "model":
             started = time.perf_counter()
             spent = await judge_sentences(self.client, self.prompts, checked, passages)
             attempt.add(*spent, time.perf_counter() - started)
@@ -248,18 +265,18 @@ class LLMAnswerer:
     def _extractive(
         self, question: str, standalone: str, k: int | None, filters: SearchFilters | None
     ) -> Answer:
-        result = self.search(standalone, k or self.settings.top_k, filters)
+        result = self.search(standalone, k or self.settings.answers.top_k, filters)
         return self._extractive_from(question, standalone, result, k)
 
     def _extractive_from(
         self, question: str, standalone: str, result: SearchResult, k: int | None
     ) -> Answer:
-        top = result.passages[: k or self.settings.top_k]
+        top = result.passages[: k or self.settings.answers.top_k]
         answer = extractive_answer(
             question,
             SearchResult(query=result.query, passages=top),
-            threshold=self.settings.abstain_threshold,
-            max_sentences=self.settings.max_answer_sentences,
+            threshold=self.settings.answers.abstain_threshold,
+            max_sentences=self.settings.answers.max_sentences,
         )
         if standalone != question:
             answer.standalone_question = standalone

@@ -55,14 +55,20 @@ class LLMStorySummariser:
         self.clock = clock
 
     async def __call__(self, draft: StoryDraft) -> list[SummarySentence] | None:
-        limit = self.settings.briefing_max_sentences
+        limit = self.settings.briefing.max_sentences
+        total = self.settings.llm.daily_tokens_total
+        if total and self.usage is not None and self.usage.used_by_all_on(self.clock()) >= total:
+            log.warning(
+                "daily LLM token allowance spent; story %r stays extractive", draft.headline
+            )
+            return None
         prompt = self.prompts.render(PROMPT, **prompt_values(draft, limit))
-        room = sentence_chars(self.settings.llm_max_completion_tokens, limit)
+        room = sentence_chars(self.settings.llm.max_completion_tokens, limit)
         schema = json_schema(limit, len(story_passages(draft)), room)
         tokens = (0, 0)
         reason: str | None = None
         try:
-            async with asyncio.timeout(self.settings.llm_deadline):
+            async with asyncio.timeout(self.settings.llm.deadline):
                 completion = await self.client.complete(
                     lambda _json: [{"role": "user", "content": prompt}], schema=schema
                 )

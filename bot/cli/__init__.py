@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -13,19 +12,24 @@ from pydantic import ValidationError
 
 from bot import __version__
 from bot.cli import (
+    articles_cmd,
     ask_cmd,
     brief_cmd,
     chat_cmd,
+    doctor_cmd,
+    export_cmd,
     feeds_cmd,
     info_cmd,
     ingest_cmd,
+    insight_cmd,
     reindex_cmd,
     run_cmd,
     subscriptions_cmd,
 )
 from bot.cli.common import common_parent
+from bot.config import describe_errors
 from bot.errors import BriefbotError
-from bot.store.db import StoreError
+from bot.store.errors import StoreError
 
 COMMANDS = [
     ingest_cmd,
@@ -37,6 +41,10 @@ COMMANDS = [
     subscriptions_cmd,
     feeds_cmd,
     reindex_cmd,
+    articles_cmd,
+    export_cmd,
+    doctor_cmd,
+    insight_cmd,
 ]
 
 
@@ -73,14 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BriefbotError, StoreError) as exc:
         print(f"briefbot: error: {exc}", file=sys.stderr)
         return 1
-    except sqlite3.DatabaseError as exc:
-        # corruption found after the database opened ("database disk image is malformed")
-        print(f"briefbot: error: database error: {exc}", file=sys.stderr)
-        return 1
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        print(f"briefbot: error: invalid setting {where}: {first.get('msg')}", file=sys.stderr)
+        for line in describe_errors(exc):
+            print(f"briefbot: error: invalid setting {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("briefbot: interrupted", file=sys.stderr)

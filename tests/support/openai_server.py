@@ -7,7 +7,7 @@ recorded for assertions.
 
     with FakeOpenAIServer() as server:
         server.script(Reply(content='{"sentences": [], "not_in_sources": true}'))
-        settings.llm_base_url = server.url
+        settings.llm.base_url = server.url
 
 As a fixture: `pytest_plugins = ["tests.support.openai_server"]`, then `openai_server`.
 """
@@ -178,6 +178,9 @@ class FakeOpenAIServer:
         self.server_seconds += time.perf_counter() - started - reply.delay
 
     def _reply_for(self, request: Request) -> Reply:
+        if request.path.endswith("/models"):
+            listing = [{"id": self.model, "object": "model", "created": 0, "owned_by": "test"}]
+            return Reply(body={"object": "list", "data": listing})
         if not request.path.endswith("/chat/completions"):
             return Reply(status=404, body={"error": {"message": "not found"}})
         if not self.json_mode and "response_format" in request.body:
@@ -277,6 +280,6 @@ async def _event(writer: asyncio.StreamWriter, data: str) -> None:
 
 @pytest.fixture
 def openai_server() -> Iterator[FakeOpenAIServer]:
-    """A running server; point `Settings.llm_base_url` at `openai_server.url`."""
+    """A running server; point `Settings.llm.base_url` at `openai_server.url`."""
     with FakeOpenAIServer() as server:
         yield server
