@@ -472,7 +472,7 @@ def main() -> None:
         cases = build_cases(split, args.per_kind)
         stats, reasons, per_check = run(cases)
         table = report(split, stats, reasons)
-        tables.append(table + f" Median cost: {per_check * 1000:.2f} ms per sentence checked.")
+        tables.append(table + f" Mean cost: {per_check * 1000:.2f} ms per sentence checked.")
         print(tables[-1])
         if args.show:
             wrong = args.show not in FAITHFUL
