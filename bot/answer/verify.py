@@ -31,7 +31,7 @@ MIN_CONTENT_WORDS = 3
 MIN_ALIGNED_SHARE = 0.75
 MAX_UNSUPPORTED_RUN = 2
 ALIGNED_SENTENCES = 3
-MIN_SECONDARY_WORDS = 2
+MIN_SECONDARY_WORDS = 1
 ROLE_WINDOW = 8
 SENTENCE_SCAN_FACTOR = 3  # sentences examined per sentence kept, against runaway replies
 _CALENDAR = frozenset(
@@ -283,7 +283,7 @@ def _single_pivots(claim: Claim, source: Claim) -> list[tuple[str, int, int]]:
         mine_at, theirs_at = claim.positions(pivot), source.positions(pivot)
         if len(mine_at) != 1 or len(theirs_at) != 1:
             continue
-        if not (claim.verb_like(mine_at[0]) or source.verb_like(theirs_at[0])):
+        if not (claim.verb_like(mine_at[0]) and source.verb_like(theirs_at[0])):
             continue  # names, figures and nouns are participants, not predicates
         found.append((pivot, mine_at[0], theirs_at[0]))
     return found
