@@ -233,6 +233,15 @@ class LLMSettings(Section):
     circuit_seconds: float = Field(
         default=60.0, gt=0, description="how long an open circuit skips the LLM endpoint"
     )
+    max_answer_chars: int = Field(
+        default=1200, ge=100, le=20_000, description="cap on an LLM answer's sentence text"
+    )
+    verify: Literal["claims", "model"] = Field(
+        default="claims",
+        description="claims: offline claim checks; model: also ask the endpoint to judge "
+        "each kept sentence against its passages (costs a second call)",
+    )
+    temperature: float = Field(default=0.1, ge=0.0, le=2.0)
 
     @property
     def enabled(self) -> bool:

@@ -162,10 +162,22 @@ class SourceRef(BaseModel):
     )
 
 
+class DroppedSentence(BaseModel):
+    """A model sentence that verification removed, and why (`reason` is a short code)."""
+
+    text: str
+    reason: str
+    detail: str = ""
+
+
 class Verification(BaseModel):
     sentences_kept: int = 0
     sentences_dropped: int = 0
     citations_removed: int = 0
+    sentences_over_limit: int = 0
+    dropped: list[DroppedSentence] = Field(default_factory=list)
+    model_check: str | None = None
+    model_check_tokens: int = 0
 
 
 class Usage(BaseModel):

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from bot.answer.citations import SourceBook, abstention_text, answer_text
+from bot.answer.injection import addresses_assistant
 from bot.answer.support import answers_type, supporting
 from bot.models import Answer, AnswerSentence, Passage
 from bot.retrieval.bm25 import SearchResult
@@ -58,9 +59,10 @@ def _candidates(
             coverage = query.coverage(stems)
             score = coverage + 0.3 * coverage * passage.coverage + 0.05 / (1 + rank)
             current = Candidate(text, passage, passage.start + s, stems, coverage, score)
-            if previous is not None:
+            injected = addresses_assistant(text)  # never quoted, not even as a continuation
+            if previous is not None and not injected:
                 previous.follower = current
-            if coverage > 0 and len(text) <= MAX_SENTENCE_CHARS:
+            if coverage > 0 and len(text) <= MAX_SENTENCE_CHARS and not injected:
                 found.append(current)
             previous = current
     return found

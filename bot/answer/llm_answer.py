@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,13 +21,14 @@ from bot.answer.followup import (
     heuristic_standalone,
     looks_like_followup,
 )
+from bot.answer.model_check import judge_sentences
 from bot.answer.packing import defuse
 from bot.answer.prompting import build_answer_prompt
 from bot.answer.verify import VerificationResult, verify_sentences
 from bot.config import Settings
 from bot.llm.client import LLMClient, LLMFailure, OnDelta
 from bot.llm.prompts import Prompts
-from bot.llm.schema import ReplyParseError, parse_reply
+from bot.llm.schema import ReplyParseError, json_schema, parse_reply, sentence_chars
 from bot.models import Answer, AnswerSentence, Passage, SearchFilters, Turn, Usage
 from bot.retrieval.bm25 import SearchResult
 from bot.store.usage import UsageRepository
@@ -197,7 +199,16 @@ class LLMAnswerer:
         if not prompt.packed:
             answer = self._extractive_from(question, standalone, result, k)
             return answer.model_copy(update={"fallback_reason": "prompt_budget"})
-        completion = await self.client.complete(prompt.messages, on_delta=on_delta)
+        limit = self.settings.answers.max_sentences
+        completion = await self.client.complete(
+            prompt.messages,
+            on_delta=on_delta,
+            schema=json_schema(
+                limit,
+                len(prompt.packed),
+                sentence_chars(self.settings.llm.max_completion_tokens, limit),
+            ),
+        )
         attempt.add(completion.prompt_tokens, completion.completion_tokens, completion.seconds)
         try:
             reply = parse_reply(completion.content)
@@ -205,8 +216,16 @@ class LLMAnswerer:
             raise LLMFailure("invalid_reply", str(exc)) from exc
         passages = [p.passage for p in prompt.packed]
         checked = verify_sentences(
-            reply.sentences, passages, keep_uncited=self.settings.llm.keep_uncited
+            reply.sentences,
+            passages,
+            keep_uncited=self.settings.llm.keep_uncited,
+            limit=self.settings.answers.max_sentences,
+            max_chars=self.settings.llm.max_answer_chars,
         )
+        if self.settings.llm.verify == "model":
+            started = time.perf_counter()
+            spent = await judge_sentences(self.client, self.prompts, checked, passages)
+            attempt.add(*spent, time.perf_counter() - started)
         attempt.verification = checked
         if checked.reasons:
             log.info("verification dropped: %s", "; ".join(checked.reasons))
