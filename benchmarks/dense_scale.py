@@ -25,14 +25,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.corpora import RSS
 from bot.config import Settings
 from bot.engine import Engine
 from bot.ingest.readers import Record
 from bot.retrieval.embeddings import WordLlamaEmbedder
-from bot.retrieval.vectors import DTYPE, passage_text, vectors_from_rows
+from bot.retrieval.vectors import passage_text
 from bot.store.db import Database
-
-RSS = Path("/work/shared/corpora/rss-2023-09-12-en.jsonl.gz")
+from bot.store.vectors import DTYPE, vectors_from_rows
 
 
 def read_rss(path: Path, limit: int | None = None) -> list[dict]:
@@ -73,7 +73,7 @@ def search_times(matrix: np.ndarray, queries: np.ndarray, n: int = 50) -> float:
 def load_time(matrix16: np.ndarray) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(Path(tmp) / "v.sqlite3", migrate_schema=False)
-        db.execute("CREATE TABLE v (chunk_id INTEGER PRIMARY KEY, vector BLOB)")
+        db.conn.execute("CREATE TABLE v (chunk_id INTEGER PRIMARY KEY, vector BLOB)")
         with db.transaction() as tx:
             tx.executemany(
                 "INSERT INTO v VALUES (?, ?)",

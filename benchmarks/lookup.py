@@ -27,17 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.corpora import RSS
 from bot.config import Settings
 from bot.engine import Engine
 from bot.retrieval.timewords import parse_time_words
 from bot.store.timefmt import utcnow
-
-RSS = (
-    Path(__file__).resolve().parent.parent.parent
-    / "shared"
-    / "corpora"
-    / "rss-2023-09-12-en.jsonl.gz"
-)
 
 
 def apply_settings(assignments: list[str]) -> None:

@@ -23,11 +23,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.corpora import RSS
 from bot.config import Settings
 from bot.ingest.pipeline import Ingestor
 from bot.ingest.readers import Record
 from bot.models import ArticleIn
-from bot.store.db import Database
+from bot.store import Database, Store
 from bot.store.neardups import NearDuplicateBatch, NearDuplicateIndex, NearMatch
 
 
@@ -73,7 +74,7 @@ class TimedIndex(NearDuplicateIndex):
         return TimedBatch.spent
 
 
-CORPUS = Path("/work/shared/corpora/rss-2023-09-12-en.jsonl.gz")
+CORPUS = RSS
 
 
 def load(path: Path, limit: int) -> list[Record]:
@@ -88,11 +89,13 @@ def run(records: list[Record], enabled: bool) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), near_dup_enabled=enabled, auto_seed=False)
         db = Database(settings.database)
-        ingestor = Ingestor(db, settings)
+        ingestor = Ingestor(Store(db), settings)
         timed = None
         if enabled:
             TimedBatch.spent = 0.0
-            timed = TimedIndex(db, settings.near_dup_threshold, settings.near_dup_min_words)
+            timed = TimedIndex(
+                db, settings.ingest.near_dup_threshold, settings.ingest.near_dup_min_words
+            )
             ingestor.near_dups = timed
         started = time.perf_counter()
         report = ingestor.ingest_records(iter(records))

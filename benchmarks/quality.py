@@ -44,9 +44,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPORA = ROOT.parent / "shared" / "corpora"
-RTQA = CORPORA / "realtimeqa-dev"
-BBC = CORPORA / "bbc-news-2225.jsonl.gz"
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.corpora import BBC  # noqa: E402
+from benchmarks.corpora import REALTIMEQA as RTQA  # noqa: E402
+
 # Code whose change makes a cached store stale: what ingest writes and how it is indexed.
 INGEST_CODE = (
     "bot/ingest",

@@ -30,14 +30,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.corpora import BBC, RSS
 from bot.config import Settings
 from bot.engine import Engine
 from bot.models import Answer
 
 DATA = Path(__file__).resolve().parent / "data"
-CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
-BBC = CORPORA / "bbc-news-2225.jsonl.gz"
-RSS = CORPORA / "rss-2023-09-12-en.jsonl.gz"
 MODES = ("bm25", "dense", "hybrid")
 SEARCH_DEPTH = 30
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
@@ -158,19 +156,19 @@ def article_ranks(engine: Engine, question: str, gold: str, titles: dict[str, st
 def evaluate(
     engine: Engine, qa: list[Question], off: list[str], titles: dict[str, str]
 ) -> ModeReport:
-    report = ModeReport(mode=engine.settings.retrieval)
+    report = ModeReport(mode=engine.settings.retrieval.mode)
     start = time.perf_counter()
     for q in qa:
         report.ranks.append(article_ranks(engine, q.question, q.gold, titles))
         answers = answers_by_threshold(engine, q.question)
-        answer = answers[Settings().abstain_threshold]
+        answer = answers[Settings().answers.abstain_threshold]
         report.answered.append(not answer.abstained)
         report.contains.append(q.answer.casefold() in answer.answer.casefold())
         for t, a in answers.items():
             report.answered_at.setdefault(t, []).append(not a.abstained)
     for question in off:
         answers = answers_by_threshold(engine, question)
-        report.off_abstained.append(answers[Settings().abstain_threshold].abstained)
+        report.off_abstained.append(answers[Settings().answers.abstain_threshold].abstained)
         for t, a in answers.items():
             report.off_abstained_at.setdefault(t, []).append(a.abstained)
     report.seconds = time.perf_counter() - start
@@ -180,7 +178,7 @@ def evaluate(
 def answers_by_threshold(engine: Engine, question: str) -> dict[float, Answer]:
     """The extractive answer at each swept threshold and the shipped one (from one answer at
     threshold 0: abstention compares the calibrated confidence with the threshold)."""
-    shipped = Settings().abstain_threshold
+    shipped = Settings().answers.abstain_threshold
     answer = engine.answer_extractive(question)
     return {
         t: answer.model_copy(

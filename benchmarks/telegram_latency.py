@@ -33,6 +33,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.corpora import BBC
 from bot.config import Settings
 from bot.engine import Engine
 from bot.telegram.app import build_application
@@ -40,7 +41,7 @@ from bot.telegram.runner import polling
 from bot.telegram.services import Services
 from tests.support.botapi import TOKEN, ApiCall, BotApiEmulator
 
-CORPUS = Path("/work/shared/corpora/bbc-news-2225.jsonl.gz")
+CORPUS = BBC
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -124,7 +125,7 @@ async def measure_delivery(
     with emulator_process() as url:
         async with httpx.AsyncClient() as client:
             await client.post(f"{url}/_emulator/chats", json=private_ids + group_ids)
-        settings = settings.model_copy(update={"telegram_api_url": url})
+        settings = settings.updated(telegram_api_url=url)
         app = build_application(Services.create(engine, settings), token=TOKEN)
         async with app:
             jobs = [
@@ -174,7 +175,7 @@ async def main() -> None:
         print(f"ingested {report.added} articles in {time.monotonic() - t0:.1f} s", flush=True)
         questions = questions_from(args.corpus, args.questions)
         async with BotApiEmulator() as api:
-            settings = settings.model_copy(update={"telegram_api_url": api.url})
+            settings = settings.updated(telegram_api_url=api.url)
             latency = await measure_latency(engine, settings, api, questions)
         print(
             f"{len(questions)} questions: typing p50 {latency['typing_p50']:.1f} ms, "

@@ -53,15 +53,15 @@ def percentile(values: list[float], share: float) -> float:
 def run_ingest(args: dict[str, Any]) -> dict[str, Any]:
     from bot.config import Settings
     from bot.ingest.pipeline import Ingestor
-    from bot.store.db import Database
+    from bot.store import Database, Store
 
     data_dir = Path(args["data_dir"])
     settings = Settings(data_dir=data_dir, db_path=data_dir / "briefbot.sqlite3", auto_seed=False)
     db = Database(settings.database)
     started, started_cpu = time.perf_counter(), cpu_seconds()
-    report = Ingestor(db, settings).ingest_paths([Path(args["source"])])
+    report = Ingestor(Store(db), settings).ingest_paths([Path(args["source"])])
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - started_cpu
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db_bytes = db.size_bytes()
     db.close()
     return {
@@ -120,7 +120,7 @@ def time_queries(search: Search, queries: list[dict[str, Any]], repeats: int) ->
 def run_briefbot(args: dict[str, Any]) -> dict[str, Any]:
     from bot.config import Settings
     from bot.retrieval.bm25 import Retriever
-    from bot.store.db import Database
+    from bot.store import Database
 
     data_dir = Path(args["data_dir"])
     settings = Settings(data_dir=data_dir, db_path=data_dir / "briefbot.sqlite3", auto_seed=False)

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class AlternateIn(BaseModel):
+    """Another outlet's copy of an article, as `briefbot export` writes it."""
+
+    title: str
+    url: str | None = None
+    source: str | None = None
+    published_at: datetime | None = None
+    similarity: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
 class ArticleIn(BaseModel):
@@ -22,6 +33,14 @@ class ArticleIn(BaseModel):
     external_id: str | None = None
     origin: str = Field(default="", description="where it came from: file path, line, feed")
     author: str | None = None
+    ingested_at: datetime | None = Field(
+        default=None, description="kept from an export; otherwise the time it is stored"
+    )
+    alternates: list[AlternateIn] | None = Field(
+        default=None,
+        description="set (even empty) by a briefbot export: the store already decided about "
+        "near-duplicates, so the article is stored as it is, with these copies",
+    )
 
 
 class Article(BaseModel):
@@ -123,6 +142,13 @@ class AnswerSentence(BaseModel):
     citations: list[int]
 
 
+class Disagreement(BaseModel):
+    """Where the cited sources contradict each other, as one line with inline `[n]` markers."""
+
+    text: str
+    citations: list[int]
+
+
 class SourceRef(BaseModel):
     n: int
     article_id: int
@@ -136,10 +162,22 @@ class SourceRef(BaseModel):
     )
 
 
+class DroppedSentence(BaseModel):
+    """A model sentence that verification removed, and why (`reason` is a short code)."""
+
+    text: str
+    reason: str
+    detail: str = ""
+
+
 class Verification(BaseModel):
     sentences_kept: int = 0
     sentences_dropped: int = 0
     citations_removed: int = 0
+    sentences_over_limit: int = 0
+    dropped: list[DroppedSentence] = Field(default_factory=list)
+    model_check: str | None = None
+    model_check_tokens: int = 0
 
 
 class Usage(BaseModel):
@@ -175,6 +213,12 @@ class Answer(BaseModel):
         default=None, description="calibrated confidence of the extractive evidence (0..1)"
     )
     why: AbstentionWhy | None = None
+    disagreements: list[Disagreement] = Field(
+        default_factory=list, description="conflicting claims among the cited sources"
+    )
+    language: str | None = Field(
+        default=None, description="language of the answer text (ISO 639-1) when known"
+    )
 
 
 class Turn(BaseModel):
@@ -241,3 +285,66 @@ class UrlIngestResult(BaseModel):
         default=None, description="the new article, or the stored one it duplicates"
     )
     reason: str | None = None
+
+
+class RemovalResult(BaseModel):
+    """What `articles remove` / `/remove` did with one reference (an id or a URL)."""
+
+    ref: str
+    removed: bool
+    article_id: int | None = None
+    title: str | None = None
+
+
+class SubscriptionStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    INACTIVE = "inactive"
+
+
+class Subscription(BaseModel):
+    """A chat's (or forum thread's) daily briefing at a local time in an IANA timezone."""
+
+    id: int
+    chat_id: int
+    thread_id: int | None = None
+    time_of_day: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str
+    keywords: list[str] = Field(default_factory=list)
+    status: SubscriptionStatus = SubscriptionStatus.ACTIVE
+    status_reason: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    last_slot: datetime | None = Field(default=None, description="latest slot handled")
+
+
+class DeliveryStatus(StrEnum):
+    CLAIMED = "claimed"  # taken by a worker, nothing sent yet
+    SENDING = "sending"  # handed to `send`; never retried (it may have gone out)
+    SENT = "sent"
+    EMPTY = "empty"  # nothing new and briefing_empty = silent
+    RETRY = "retry"  # send reported nothing delivered; may be tried again
+    FAILED = "failed"  # gave up
+    SKIPPED = "skipped"  # missed beyond the grace period
+    BLOCKED = "blocked"  # the chat blocked the bot; subscription deactivated
+
+
+class Delivery(BaseModel):
+    chat_id: int
+    thread_id: int | None
+    slot: datetime
+    subscription_id: int | None
+    status: DeliveryStatus
+    attempts: int = 0
+    detail: str | None = None
+    stories: int | None = None
+    updated_at: datetime
+
+
+class SubscribeRequest(BaseModel):
+    """Parsed `/subscribe [HH:MM] [timezone] [keywords…]`."""
+
+    time_of_day: str
+    timezone: str
+    timezone_origin: Literal["given", "chat", "default"]
+    keywords: list[str] = Field(default_factory=list)

@@ -64,7 +64,7 @@ def wire_articles(day: date = DAY) -> list[ArticleIn]:
 
 @pytest.fixture
 def wire_engine(settings: Settings) -> Iterator[Engine]:
-    engine = Engine(settings.model_copy(update={"auto_seed": False}))
+    engine = Engine(settings.updated(auto_seed=False))
     report = engine.ingestor.ingest_articles(wire_articles())
     assert (report.added, report.near_duplicates) == (2, 4)
     yield engine
@@ -145,10 +145,10 @@ async def test_telegram_answer_lists_other_outlets_for_a_feed_syndicated_story(
 
 
 def _story_counts(settings: Settings, near_dup: bool) -> tuple[int, int, list[str], int]:
-    engine = Engine(settings.model_copy(update={"auto_seed": False, "near_dup_enabled": near_dup}))
+    engine = Engine(settings.updated(auto_seed=False, near_dup_enabled=near_dup))
     try:
         engine.ingestor.ingest_articles(wire_articles())
-        briefing = BriefingBuilder(engine.db, engine.settings).build(day_window(DAY))
+        briefing = BriefingBuilder(engine.store, engine.settings).build(day_window(DAY))
     finally:
         engine.close()
     rates = next(s for s in briefing.stories if "Rates" in s.headline)

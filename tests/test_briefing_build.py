@@ -24,11 +24,11 @@ DAY = date(2023, 10, 17)
 
 def _engine(settings: Settings, order_seed: int | None = None) -> Engine:
     # Copies stay separate articles here: this tests the briefing's own copy collapse.
-    engine = Engine(settings.model_copy(update={"auto_seed": False, "near_dup_enabled": False}))
+    engine = Engine(settings.updated(auto_seed=False, near_dup_enabled=False))
     lines = FIXTURE.read_text(encoding="utf-8").splitlines()
     if order_seed is not None:
         random.Random(order_seed).shuffle(lines)
-    src = settings.data_dir.parent / f"day-{order_seed}.jsonl"
+    src = settings.store.data_dir.parent / f"day-{order_seed}.jsonl"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = engine.ingest([src])
     assert report.added == len(lines) and not report.rejected
@@ -52,8 +52,8 @@ def _labels(engine: Engine, briefing: Briefing) -> list[set[str]]:
 
 
 def _build(engine: Engine, top: int = 20, topics: tuple[str, ...] = ()) -> Briefing:
-    settings = engine.settings.model_copy(update={"briefing_top_stories": top})
-    return BriefingBuilder(engine.db, settings).build(day_window(DAY), topics)
+    settings = engine.settings.updated(briefing_top_stories=top)
+    return BriefingBuilder(engine.store, settings).build(day_window(DAY), topics)
 
 
 def test_stories_group_the_same_event_and_nothing_else(day_engine: Engine) -> None:
@@ -148,7 +148,7 @@ def test_topic_filter_keeps_only_matching_stories(day_engine: Engine) -> None:
 
 
 def test_empty_window_says_so(day_engine: Engine) -> None:
-    builder = BriefingBuilder(day_engine.db, day_engine.settings)
+    builder = BriefingBuilder(day_engine.store, day_engine.settings)
     empty = builder.build(day_window(date(2023, 10, 20)))
     assert empty.empty and empty.total_articles == 0
     assert empty.note == "No new articles from 2023-10-20 00:00 UTC to 2023-10-20 23:59 UTC."
@@ -212,8 +212,8 @@ async def test_llm_seam_one_call_per_story_with_fallback(day_engine: Engine) -> 
             return None
         return to_summary(draft, [(f"Story about {draft.headline}.", [1, 99])])
 
-    settings = day_engine.settings.model_copy(update={"briefing_top_stories": 4})
-    builder = BriefingBuilder(day_engine.db, settings)
+    settings = day_engine.settings.updated(briefing_top_stories=4)
+    builder = BriefingBuilder(day_engine.store, settings)
     briefing = await builder.abuild(day_window(DAY), (), summariser)
     assert len(calls) == 4 and briefing.mode == "llm"
     assert all("<<<PASSAGE 1>>>" in p and "<<<END PASSAGE 1>>>" in p for p in calls)
@@ -229,10 +229,10 @@ async def test_llm_seam_one_call_per_story_with_fallback(day_engine: Engine) -> 
 def test_prompt_passages_cannot_break_out_of_their_block(day_engine: Engine) -> None:
     from string import Template
 
-    from bot.briefing.corpus import WindowArticle
     from bot.briefing.prompting import prompt_values
     from bot.briefing.summary import StoryDraft
     from bot.resources import bundled_dir
+    from bot.store.records import WindowArticle
 
     when = datetime(2023, 10, 17, tzinfo=UTC)
     evil = WindowArticle(

@@ -9,16 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.briefing.models import (
-    Briefing,
-    DeliveryStatus,
-    SendOutcome,
-    SubscriptionStatus,
-)
+from bot.briefing.models import Briefing, SendOutcome
 from bot.briefing.service import BriefingService
 from bot.config import Settings
 from bot.engine import Engine
-from bot.store.db import Database
+from bot.models import DeliveryStatus, SubscriptionStatus
+from bot.store import Database, Store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "briefing_day.jsonl"
 BERLIN_8AM = datetime(2023, 10, 18, 6, 0, tzinfo=UTC)  # 08:00 CEST
@@ -51,7 +47,7 @@ class Outbox:
 
 @pytest.fixture
 def corpus(settings: Settings) -> Iterator[Settings]:
-    engine = Engine(settings.model_copy(update={"auto_seed": False}))
+    engine = Engine(settings.updated(auto_seed=False))
     engine.ingest([FIXTURE])
     engine.close()
     yield settings
@@ -59,7 +55,7 @@ def corpus(settings: Settings) -> Iterator[Settings]:
 
 def service(settings: Settings, clock: Clock, outbox: Outbox) -> BriefingService:
     """A fresh process: its own connection to the same database file."""
-    return BriefingService(Database(settings.database), settings, outbox, clock=clock)
+    return BriefingService(Store(Database(settings.database)), settings, outbox, clock=clock)
 
 
 def subscribe(svc: BriefingService, chat: int, *args: str) -> int:
@@ -177,7 +173,7 @@ async def test_a_claim_whose_worker_died_before_sending_is_retaken(corpus: Setti
     svc = service(corpus, clock, outbox)
     sub = subscribe(svc, 11, "08:00", "Europe/Berlin")
     clock.now = BERLIN_8AM
-    lease = timedelta(seconds=corpus.briefing_claim_lease_seconds)
+    lease = timedelta(seconds=corpus.briefing.claim_lease_seconds)
     token = svc.deliveries.claim(11, None, BERLIN_8AM, sub, clock(), lease=lease, max_attempts=3)
     assert token is not None  # a worker claimed the slot, then crashed
     assert (await svc.deliver(sub, BERLIN_8AM)).status is DeliveryStatus.CLAIMED
@@ -191,7 +187,7 @@ async def test_a_send_interrupted_midway_is_never_repeated(corpus: Settings) -> 
     svc = service(corpus, clock, Outbox())
     sub = subscribe(svc, 12, "08:00", "Europe/Berlin")
     clock.now = BERLIN_8AM
-    lease = timedelta(seconds=corpus.briefing_claim_lease_seconds)
+    lease = timedelta(seconds=corpus.briefing.claim_lease_seconds)
     token = svc.deliveries.claim(12, None, BERLIN_8AM, sub, clock(), lease=lease, max_attempts=3)
     assert token is not None
     svc.deliveries.update(12, None, BERLIN_8AM, token, DeliveryStatus.SENDING, clock())
@@ -243,7 +239,7 @@ async def test_a_late_send_covers_up_to_its_slot_and_chats_on_one_slot_share_a_b
 
 
 async def test_silent_empty_setting_sends_nothing(corpus: Settings) -> None:
-    silent = corpus.model_copy(update={"briefing_empty": "silent"})
+    silent = corpus.updated(briefing_empty="silent")
     clock = Clock(datetime(2023, 10, 20, 7, 0, tzinfo=UTC))
     outbox = Outbox()
     svc = service(silent, clock, outbox)

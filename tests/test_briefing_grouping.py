@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from bot.briefing.corpus import WindowArticle
 from bot.briefing.grouping import average_link, group_stories
 from bot.briefing.terms import article_terms
 from bot.briefing.vectors import TfIdf
+from bot.store.records import WindowArticle
 from bot.text.plain import plain_text
 
 

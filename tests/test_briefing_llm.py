@@ -62,7 +62,7 @@ def engine(tmp_path: Path, openai_server: FakeOpenAIServer) -> Iterator[Engine]:
 
 
 async def _brief(engine: Engine) -> Briefing:
-    builder = BriefingBuilder(engine.db, engine.settings)
+    builder = BriefingBuilder(engine.store, engine.settings)
     try:
         return await builder.abuild(day_window(DAY), (), engine.briefing_summariser())
     finally:
@@ -74,7 +74,7 @@ async def test_llm_summaries_are_verified_cited_and_fall_back_per_story(
 ) -> None:
     openai_server.respond_with(responder)
     briefing = await _brief(engine)
-    extractive = BriefingBuilder(engine.db, engine.settings).build(day_window(DAY))
+    extractive = BriefingBuilder(engine.store, engine.settings).build(day_window(DAY))
 
     assert len(openai_server.requests) == 3, "one call per story"
     for request in openai_server.requests:
@@ -96,9 +96,11 @@ async def test_llm_summaries_are_verified_cited_and_fall_back_per_story(
 
     assert other.mode == "extractive", "a 500 falls back for that story only"
     assert [s.text for s in other.sentences] == [s.text for s in extractive.stories[2].sentences]
-    assert {n for s in briefing.stories for t in s.sentences for n in t.citations} == set(refs)
+    cited = {n for s in briefing.stories for t in s.sentences for n in t.citations}
+    cited |= {n for s in briefing.stories for d in s.disagreements for n in d.citations}
+    assert cited == set(refs)
 
-    usage = engine.db.query(
+    usage = engine.store.db.query(
         "SELECT mode, fallback_reason FROM llm_usage WHERE chat_id = 'briefings' ORDER BY id"
     )
     assert sorted((r[1] or "") for r in usage) == ["", "", "server_error"]
@@ -109,7 +111,7 @@ async def test_unreachable_llm_gives_the_extractive_briefing_with_a_note(
 ) -> None:
     openai_server.respond_with(lambda _request: Reply.error(500))
     briefing = await _brief(engine)
-    extractive = BriefingBuilder(engine.db, engine.settings).build(day_window(DAY))
+    extractive = BriefingBuilder(engine.store, engine.settings).build(day_window(DAY))
     assert briefing.mode == "extractive" and briefing.note
     assert [s.sentences for s in briefing.stories] == [s.sentences for s in extractive.stories]
 

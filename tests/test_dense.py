@@ -31,7 +31,9 @@ def _engine(tmp_path: Path, **kw: object) -> Engine:
 
 
 def _vector_rows(engine: Engine) -> list[tuple]:
-    return [tuple(r) for r in engine.db.query("SELECT chunk_id, model, vector FROM chunk_vectors")]
+    return [
+        tuple(r) for r in engine.store.db.query("SELECT chunk_id, model, vector FROM chunk_vectors")
+    ]
 
 
 ARTICLES = [

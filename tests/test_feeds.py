@@ -182,7 +182,7 @@ async def test_schedule_respects_interval_and_global_minimum(
     web.route(
         "/rss", Reply(body=rss2("F", [Item("A", web.url("/a"), long_text("a"))]), content_type=RSS)
     )
-    engine = Engine(settings.model_copy(update={"feed_min_interval": 5}))
+    engine = Engine(settings.updated(feed_min_interval=5))
     try:
         with pytest.raises(BriefbotError, match="at least 5 minutes"):
             engine.add_feed(web.url("/rss"), interval_minutes=2)
@@ -212,7 +212,7 @@ async def test_syndicated_copies_collapse_to_one_with_alternates(
         item = Item(f"Rates on hold ({outlet})", web.url(f"/{outlet}/rates"), text, guid=outlet)
         web.route(f"/{outlet}.xml", Reply(body=rss2(outlet.title(), [item]), content_type=RSS))
         engine.add_feed(web.url(f"/{outlet}.xml"), name=outlet.title())
-    engine.settings.feed_concurrency = 1
+    engine.settings.feeds.concurrency = 1
     results = await engine.poll_feeds(now=NOW)
     assert sum(r.report.added for r in results) == 1
     assert sum(r.report.near_duplicates for r in results) == 2
@@ -244,7 +244,7 @@ async def test_distinct_stories_are_not_collapsed(engine: Engine, web: LoopbackS
 async def test_near_duplicate_detection_can_be_switched_off(
     settings: Settings, web: LoopbackServer
 ) -> None:
-    engine = Engine(settings.model_copy(update={"near_dup_enabled": False}))
+    engine = Engine(settings.updated(near_dup_enabled=False))
     try:
         items = [
             Item("A", web.url("/a"), WIRE),

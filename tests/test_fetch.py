@@ -33,7 +33,7 @@ def web() -> Iterator[LoopbackServer]:
 
 def fetcher(settings: Settings, **overrides: object) -> SafeFetcher:
     values = {"fetch_allowlist": "127.0.0.1", **overrides}
-    return SafeFetcher(settings.model_copy(update=values))
+    return SafeFetcher(settings.updated(**values))
 
 
 @pytest.mark.parametrize(

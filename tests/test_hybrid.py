@@ -178,7 +178,7 @@ def test_a_question_that_is_only_a_time_answers_with_that_days_leads(tmp_path: P
     week = engine.hybrid.search("What happened this week?", now=NOW)
     facts = question_facts("What happened this week?")
     evidence = select_evidence(week.query, facts, week.passages, 4)
-    assert confidence(evidence.signals) >= engine.settings.abstain_threshold
+    assert confidence(evidence.signals) >= engine.settings.answers.abstain_threshold
     titles = {s.passage.title for s in evidence.sentences}
     assert titles == {"Harbour bridge reopens", "Harbour bridge repairs"}
     engine.close()

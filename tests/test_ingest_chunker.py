@@ -79,7 +79,7 @@ def test_stored_offsets_map_back_into_the_stored_article(engine: Engine, tmp_pat
         {"title": f"Long {i}", "text": "\n\n  " + t + "\n"} for i, t in enumerate(texts)
     ]  # surrounding whitespace is stripped before offsets are computed
     engine.ingest([write_jsonl(tmp_path / "long.jsonl", items), seed])
-    rows = engine.db.query(
+    rows = engine.store.db.query(
         "SELECT a.text, c.start, c.end, c.text, c.tokens FROM chunks c"
         " JOIN articles a ON a.id = c.article_id"
     )
@@ -91,6 +91,6 @@ def test_stored_offsets_map_back_into_the_stored_article(engine: Engine, tmp_pat
 
 
 def test_seed_article_is_chunked_into_a_few_passages(seeded_engine: Engine) -> None:
-    rows = seeded_engine.db.query("SELECT tokens FROM chunks ORDER BY ordinal")
+    rows = seeded_engine.store.db.query("SELECT tokens FROM chunks ORDER BY ordinal")
     assert 2 <= len(rows) <= 5
     assert all(r[0] <= 250 for r in rows)

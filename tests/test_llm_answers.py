@@ -138,8 +138,7 @@ async def test_prompt_injection_stays_in_its_data_block_and_obeying_it_fails(
         outside = outside.replace(body, "")
     assert INJECTION not in outside
     assert "<<<END PASSAGE 1>>>" not in blocks[inside[0]]  # the fake delimiter was defused
-    # The model's obedient sentences are gone; the extractive answer may quote the article.
-    assert not any(s.text.startswith("HACKED") for s in answer.sentences)
+    assert "HACKED" not in answer.answer
     assert answer.verification is not None
     assert answer.verification.sentences_kept == 0
     assert answer.verification.sentences_dropped == 2

@@ -36,14 +36,14 @@ def _copies() -> list[ArticleIn]:
 
 
 def _outcome(settings: Settings, batch: int) -> tuple[int, int, list[tuple[str, str]], int]:
-    engine = Engine(settings.model_copy(update={"auto_seed": False, "ingest_batch": batch}))
+    engine = Engine(settings.updated(auto_seed=False, ingest_batch=batch))
     try:
         report = engine.ingestor.ingest_articles(_copies())
-        pairs = engine.db.query(
+        pairs = engine.store.db.query(
             "SELECT a.title, x.title FROM article_alternates x"
             " JOIN articles a ON a.id = x.canonical_id ORDER BY x.id"
         )
-        bands = engine.db.query("SELECT count(DISTINCT article_id) FROM near_dup_bands")[0][0]
+        bands = engine.store.db.query("SELECT count(DISTINCT article_id) FROM near_dup_bands")[0][0]
         assert_consistent(engine.settings.database)
         return report.added, report.near_duplicates, [tuple(p) for p in pairs], bands
     finally:
@@ -61,7 +61,7 @@ def test_copies_collapse_alike_within_one_batch_and_across_batches(tmp_path: Pat
 
 
 def test_a_later_ingest_matches_the_stored_bands(settings: Settings) -> None:
-    engine = Engine(settings.model_copy(update={"auto_seed": False}))
+    engine = Engine(settings.updated(auto_seed=False))
     first, *rest = _copies()
     assert engine.ingestor.ingest_articles([first]).added == 1
     report = engine.ingestor.ingest_articles(rest)
@@ -88,7 +88,7 @@ def test_a_failed_insert_sets_aside_no_index_rows(engine: Engine) -> None:
     assert len(chunks) >= 2
     clash = [chunks[0], Chunk(**{**chunks[1].model_dump(), "ordinal": 0})]
     rows: list[tuple[int, str, str]] = []
-    with engine.db.transaction():
+    with engine.store.db.transaction():
         with pytest.raises(Exception, match="UNIQUE"):
             engine.articles.insert(article, clash, index_rows=rows)
         assert rows == []

@@ -47,7 +47,8 @@ def engine(request: pytest.FixtureRequest, corpus_dir: Path) -> Iterator[Engine]
 
 def _rank(engine: Engine, question: str, gold: str) -> int | None:
     ids = {
-        int(r[0]) for r in engine.db.query("SELECT id FROM articles WHERE external_id = ?", (gold,))
+        int(r[0])
+        for r in engine.store.db.query("SELECT id FROM articles WHERE external_id = ?", (gold,))
     }
     order: list[int] = []
     for p in engine.search(question, k=20).passages:
@@ -71,13 +72,13 @@ def test_ranking_hits_the_answering_article(engine: Engine) -> None:
     ranks = [_rank(engine, q["question"], q["article"]) for q in QA]
     hit1 = sum(1 for r in ranks if r == 1) / len(ranks)
     hit5 = sum(1 for r in ranks if r is not None and r <= 5) / len(ranks)
-    floor1, floor5 = FLOORS[engine.settings.retrieval]
+    floor1, floor5 = FLOORS[engine.settings.retrieval.mode]
     assert hit1 >= floor1, f"Hit@1 {hit1:.3f} < {floor1}"
     assert hit5 >= floor5, f"Hit@5 {hit5:.3f} < {floor5}"
 
 
 def test_answers_in_corpus_and_abstains_off_corpus(engine: Engine) -> None:
-    if engine.settings.retrieval == "dense":
+    if engine.settings.retrieval.mode == "dense":
         pytest.skip("abstention floors are set for the lexical and hybrid modes")
     answers = [engine.answer_extractive(q["question"]) for q in QA]
     answered = sum(1 for a in answers if not a.abstained) / len(QA)

@@ -8,7 +8,8 @@ import pytest
 
 from bot.config import Settings
 from bot.engine import Engine
-from bot.retrieval.query import analyze, fts_match
+from bot.retrieval.query import analyze
+from bot.store.search import fts_match
 
 # (question, a phrase the answer must contain, or None when it must abstain)
 CASES = [

@@ -17,7 +17,7 @@ def test_what_hit_ain_al_asad_matches_the_airbase_passage(seeded_engine: Engine)
     assert sorted(result.query.stems) == sorted(["hit", "ain", "al", "asad"])
     top = result.passages[0]
     assert "Ain al-Asad airbase" in top.text
-    assert top.coverage >= seeded_engine.settings.abstain_threshold
+    assert top.coverage >= seeded_engine.settings.answers.abstain_threshold
     assert top.score > 0
 
 

@@ -77,7 +77,7 @@ def test_kill_mid_ingest_leaves_a_consistent_database(
 
     engine = Engine(Settings(data_dir=data))
     try:
-        stored = engine.db.query("SELECT external_id FROM articles ORDER BY id")
+        stored = engine.store.db.query("SELECT external_id FROM articles ORDER BY id")
         stored_ids = [str(r[0]) for r in stored]
         assert stored_ids == [f"k{i}" for i in range(len(stored_ids))], "ingested in order"
         last = len(stored_ids) - 1

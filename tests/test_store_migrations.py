@@ -70,7 +70,7 @@ def test_v1_database_is_upgraded_in_place_and_searchable(tmp_path: Path) -> None
 
     engine = Engine(Settings(data_dir=tmp_path / "data"))
     try:
-        version = engine.db.query("PRAGMA user_version")[0][0]
+        version = engine.store.db.query("PRAGMA user_version")[0][0]
         assert version == LATEST_VERSION == len(MIGRATIONS)
         assert path.stat().st_ino == inode, "upgraded in place, not recreated"
         stored = {a.title: a for a in engine.articles.get_many([1, 2])}
@@ -78,7 +78,7 @@ def test_v1_database_is_upgraded_in_place_and_searchable(tmp_path: Path) -> None
         assert stored["Long council report"].text == V1_ARTICLES[1][1]
         assert stored["Lighthouse keeper retires"].source == "Coast Daily"
         assert stored["Lighthouse keeper retires"].published_at is not None
-        assert engine.db.query("SELECT count(*) FROM chunks WHERE words = 0")[0][0] == 0
+        assert engine.store.db.query("SELECT count(*) FROM chunks WHERE words = 0")[0][0] == 0
         assert engine.stats().chunks == len(chunk_text(V1_ARTICLES[1][1])) + 1
 
         answer = engine.answer_extractive("Who retired from the Skerry lighthouse?")

@@ -19,14 +19,14 @@ def _article(i: int) -> ArticleIn:
 
 
 def test_pragmas(engine: Engine) -> None:
-    assert engine.db.query("PRAGMA journal_mode")[0][0] == "wal"
-    assert engine.db.query("PRAGMA foreign_keys")[0][0] == 1
+    assert engine.store.db.query("PRAGMA journal_mode")[0][0] == "wal"
+    assert engine.store.db.query("PRAGMA foreign_keys")[0][0] == 1
 
 
 def test_failed_chunk_insert_rolls_back_the_whole_article(engine: Engine) -> None:
     good = _article(1)
     engine.articles.insert(good, chunk_text(good.text))
-    before = engine.db.query("SELECT chunks, words FROM corpus_stats")[0]
+    before = engine.store.db.query("SELECT chunks, words FROM corpus_stats")[0]
 
     bad = _article(2)
     chunks = chunk_text(bad.text)
@@ -36,14 +36,14 @@ def test_failed_chunk_insert_rolls_back_the_whole_article(engine: Engine) -> Non
         engine.articles.insert(bad, clash)
 
     assert engine.articles.count() == 1
-    assert engine.db.query("SELECT chunks, words FROM corpus_stats")[0] == before
+    assert engine.store.db.query("SELECT chunks, words FROM corpus_stats")[0] == before
     assert engine.search("zebra2").passages == []
     assert_consistent(engine.settings.database)
 
 
 def test_failure_inside_a_batch_keeps_the_other_articles(engine: Engine) -> None:
     """A savepoint per article: one failing insert does not undo its batch neighbours."""
-    with engine.db.transaction():
+    with engine.store.db.transaction():
         first = _article(3)
         engine.articles.insert(first, chunk_text(first.text))
         bad = _article(4)
@@ -61,7 +61,7 @@ def test_an_exception_rolls_back_the_outer_transaction(engine: Engine) -> None:
     class Boom(Exception):
         pass
 
-    with pytest.raises(Boom), engine.db.transaction():
+    with pytest.raises(Boom), engine.store.db.transaction():
         a = _article(6)
         engine.articles.insert(a, chunk_text(a.text))
         raise Boom

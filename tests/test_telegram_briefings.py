@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.briefing.models import DeliveryStatus, SubscriptionStatus
 from bot.config import Settings
 from bot.engine import Engine
+from bot.models import DeliveryStatus, SubscriptionStatus
 from bot.telegram.services import Services
 from tests.support.botapi import ApiCall, BotApiEmulator
 from tests.support.telegram_bot import EmulatedClock, bot_settings, run_bot
@@ -34,7 +34,7 @@ def is_briefing(call: ApiCall) -> bool:
 
 @pytest.fixture
 def config(settings: Settings, botapi: BotApiEmulator) -> Iterator[Settings]:
-    quiet = settings.model_copy(update={"auto_seed": False})
+    quiet = settings.updated(auto_seed=False)
     engine = Engine(quiet)
     engine.ingest([FIXTURE])
     engine.close()
@@ -170,7 +170,7 @@ async def test_only_group_admins_change_the_group_subscription(
 async def test_a_403_deactivates_the_subscription_and_is_not_retried(
     config: Settings, botapi: BotApiEmulator
 ) -> None:
-    fast_sweep = config.model_copy(update={"briefing_sweep_seconds": 1.0})
+    fast_sweep = config.updated(briefing_sweep_seconds=1.0)
     clock = EmulatedClock(BERLIN_8AM - timedelta(seconds=2))
     async with bot(fast_sweep, botapi, clock) as services:
         await command(botapi, USER, USER, "/subscribe 08:00 Europe/Berlin")
@@ -246,7 +246,7 @@ async def test_rejected_html_is_resent_as_plain_text_and_counted_once(
 async def test_network_error_before_the_first_message_is_retried_by_the_sweep(
     config: Settings, botapi: BotApiEmulator
 ) -> None:
-    fast_sweep = config.model_copy(update={"briefing_sweep_seconds": 1.0})
+    fast_sweep = config.updated(briefing_sweep_seconds=1.0)
     clock = EmulatedClock(BERLIN_8AM - timedelta(seconds=1.5))
     async with bot(fast_sweep, botapi, clock) as services:
         await command(botapi, USER, USER, "/subscribe 08:00 Europe/Berlin")

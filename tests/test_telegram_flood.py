@@ -21,9 +21,7 @@ def _busiest(times: list[float], window: float) -> int:
 async def test_burst_to_many_chats_stays_under_the_overall_limit(
     engine: Engine, settings: Settings, botapi: BotApiEmulator
 ) -> None:
-    config = settings.model_copy(
-        update={"telegram_api_url": botapi.url, "telegram_messages_per_second": 6}
-    )
+    config = settings.updated(telegram_api_url=botapi.url, telegram_messages_per_second=6)
     chats = [4000 + i for i in range(14)]
     for chat in chats:
         botapi.chat(chat)

@@ -145,14 +145,12 @@ async def test_rejected_markup_is_resent_as_plain_text(
 async def test_six_thousand_character_answer_arrives_as_two_valid_messages(
     settings: Settings, botapi: BotApiEmulator
 ) -> None:
-    config = settings.model_copy(
-        update={
-            "auto_seed": False,
-            "chunk_tokens": 2000,
-            "chunk_max_tokens": 4000,
-            "chunk_min_tokens": 10,
-            "max_answer_sentences": 10,
-        }
+    config = settings.updated(
+        auto_seed=False,
+        chunk_tokens=2000,
+        chunk_max_tokens=4000,
+        chunk_min_tokens=10,
+        max_answer_sentences=10,
     )
     engine = Engine(config)
     engine.ingestor.ingest_articles([long_article()])
@@ -191,7 +189,7 @@ async def test_start_help_stats_sources_commands(
 async def test_engine_failure_gets_an_apology_and_a_report_to_admins(
     settings: Settings, botapi: BotApiEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    engine = Engine(settings.model_copy(update={"auto_seed": False}))
+    engine = Engine(settings.updated(auto_seed=False))
     engine.close()  # a closed database makes every question fail inside the engine
     botapi.chat(-500, type="supergroup")
     config = bot_settings(settings, botapi, telegram_admin_log_chat=-500)

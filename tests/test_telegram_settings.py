@@ -16,12 +16,12 @@ from bot.telegram.limits import BUSY, QuestionGate
 def test_token_from_either_variable_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:first")
     settings = Settings()
-    assert settings.telegram_token is not None
-    assert settings.telegram_token.get_secret_value() == "123:first"
+    assert settings.telegram.token is not None
+    assert settings.telegram.token.get_secret_value() == "123:first"
     assert "123:first" not in repr(settings)
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
     monkeypatch.setenv("BRIEFBOT_TELEGRAM_TOKEN", "123:second")
-    assert Settings().telegram_token.get_secret_value() == "123:second"  # type: ignore[union-attr]
+    assert Settings().telegram.token.get_secret_value() == "123:second"  # type: ignore[union-attr]
 
 
 def test_every_secret_is_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,8 +38,8 @@ def test_id_lists_accept_commas_and_json(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("BRIEFBOT_TELEGRAM_ALLOWED_USERS", "1, 2,3")
     monkeypatch.setenv("BRIEFBOT_TELEGRAM_ALLOWED_CHATS", "-100123")
     settings = Settings()
-    assert settings.telegram_allowed_users == [1, 2, 3]
-    assert settings.telegram_allowed_chats == [-100123]
+    assert settings.telegram.allowed_users == [1, 2, 3]
+    assert settings.telegram.allowed_chats == [-100123]
     monkeypatch.setenv("BRIEFBOT_TELEGRAM_ADMIN_USERS", "x1")
     with pytest.raises(ValueError):
         Settings()

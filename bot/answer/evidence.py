@@ -1,4 +1,4 @@
-"""Select the evidence for an answer: the sentences that answer the question, and how sure.
+"""Choose the evidence for an answer: the sentences that answer the question, and how sure.
 
 Every sentence of the top passages is a candidate. It is scored by how much of the question's
 (IDF-weighted) terms it covers, alone and with the sentence before it and the title (news
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.answer.candidates import candidates
+from bot.answer.injection import addresses_assistant
 from bot.answer.questions import QuestionFacts, numbers
 from bot.models import Passage
 from bot.retrieval.query import QueryTerms
@@ -98,8 +99,8 @@ def sentences_of(
             window = stems | previous | title
             window_words = own_words | previous_words | title_words
             previous, previous_words = stems, own_words
-            if not _statement(clean):
-                last = None
+            if not _statement(clean) or addresses_assistant(clean):
+                last = None  # an injected order is never quoted, not even as a continuation
                 continue
             soft: dict[str, float] = {}
             if paraphrase is not None:

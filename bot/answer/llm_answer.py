@@ -7,6 +7,7 @@ The order of the steps, verification and every fallback live in `bot.answer.pipe
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 from bot.answer.followup import (
@@ -15,19 +16,22 @@ from bot.answer.followup import (
     heuristic_standalone,
     looks_like_followup,
 )
+from bot.answer.model_check import judge_sentences
 from bot.answer.packing import defuse
 from bot.answer.prompting import build_answer_prompt
 from bot.answer.verify import VerificationResult
 from bot.config import Settings
 from bot.llm.client import LLMClient, LLMFailure, OnDelta
 from bot.llm.prompts import Prompts
-from bot.llm.schema import LLMReply, ReplyParseError, parse_reply
+from bot.llm.schema import LLMReply, ReplyParseError, json_schema, parse_reply, sentence_chars
 from bot.models import Passage, Turn, Usage
 
 log = logging.getLogger(__name__)
 
 CONDENSE_MAX_TOKENS = 80
-UNREACHABLE = frozenset({"timeout", "connection_error", "rate_limited", "server_error"})
+UNREACHABLE = frozenset(
+    {"timeout", "connection_error", "rate_limited", "server_error", "circuit_open"}
+)
 
 
 @dataclass
@@ -58,7 +62,7 @@ class LLMComposer:
     def __init__(self, settings: Settings, *, client: LLMClient | None = None) -> None:
         self.settings = settings
         self.client = client or LLMClient(settings)
-        self.prompts = Prompts(settings.llm_prompts_dir)
+        self.prompts = Prompts(settings.llm.prompts_dir)
 
     async def standalone_question(
         self, question: str, history: list[Turn], attempt: Attempt
@@ -67,7 +71,7 @@ class LLMComposer:
         heuristic = heuristic_standalone(question, history)
         if not history or not looks_like_followup(question):
             return question
-        convo = bounded_history(history, self.settings.llm_history_tokens)
+        convo = bounded_history(history, self.settings.llm.history_tokens)
         if not convo:
             return heuristic
         try:
@@ -103,15 +107,32 @@ class LLMComposer:
             self.prompts,
             question,
             passages,
-            budget_tokens=self.settings.llm_prompt_budget,
-            max_sentences=self.settings.max_answer_sentences,
+            budget_tokens=self.settings.llm.prompt_budget,
+            max_sentences=self.settings.answers.max_sentences,
         )
         if not prompt.packed:
             return None
-        completion = await self.client.complete(prompt.messages, on_delta=on_delta)
+        limit = self.settings.answers.max_sentences
+        completion = await self.client.complete(
+            prompt.messages,
+            on_delta=on_delta,
+            schema=json_schema(
+                limit,
+                len(prompt.packed),
+                sentence_chars(self.settings.llm.max_completion_tokens, limit),
+            ),
+        )
         attempt.add(completion.prompt_tokens, completion.completion_tokens, completion.seconds)
         try:
             reply = parse_reply(completion.content)
         except ReplyParseError as exc:
             raise LLMFailure("invalid_reply", str(exc)) from exc
         return Draft(reply=reply, passages=[p.passage for p in prompt.packed])
+
+    async def judge(
+        self, checked: VerificationResult, passages: list[Passage], attempt: Attempt
+    ) -> None:
+        """The model's own check of the verified sentences (settings.llm.verify == "model")."""
+        started = time.perf_counter()
+        spent = await judge_sentences(self.client, self.prompts, checked, passages)
+        attempt.add(*spent, time.perf_counter() - started)

@@ -4,7 +4,7 @@
    answers, else by a heuristic that carries the earlier question's terms, weighed lightly);
 2. retrieve: time words in the question scope the search; a scope that leaves only weak
    evidence is relaxed, and the answer says so;
-3. select evidence: the sentences that answer, and one calibrated confidence;
+3. choose the evidence: the sentences that answer, and one calibrated confidence;
 4. compose: extractive (the evidence, cited) or LLM (a draft from the packed passages);
 5. verify: every LLM sentence against the passages it cites; when nothing survives, the
    extractive answer if it is confident, else an abstention;
@@ -48,6 +48,10 @@ PACK_CANDIDATES = 20
 RELAX_SCOPE = "compare"
 BUDGET_NOTE = (
     "This chat has used today's allowance for AI-written answers, so here are the most "
+    "relevant passages from the sources instead."
+)
+TOTAL_BUDGET_NOTE = (
+    "The bot has used today's allowance for AI-written answers, so here are the most "
     "relevant passages from the sources instead."
 )
 NOT_IN_SOURCES = "not_in_sources"
@@ -136,11 +140,11 @@ class AnswerPipeline:
         self, question: str, standalone: str, k: int | None, filters: SearchFilters | None
     ) -> Found:
         context = carried_terms(question, standalone)
-        k = k or self.settings.top_k
+        k = k or self.settings.answers.top_k
         result = self.search(standalone, k, filters, context=context)
         found = self._select(question, standalone, result, filters)
         scoped = result.time_filter and result.window is not None and not result.relaxed
-        weak = found.confidence < self.settings.abstain_threshold
+        weak = found.confidence < self.settings.answers.abstain_threshold
         if scoped and (RELAX_SCOPE == "compare" or (RELAX_SCOPE == "weak" and weak)):
             broad = self.search(standalone, k, filters, time_scope=False, context=context)
             wider = self._select(question, standalone, broad, filters)
@@ -174,7 +178,7 @@ class AnswerPipeline:
             result.query,
             question_facts(question),
             result.passages,
-            self.settings.max_answer_sentences,
+            self.settings.answers.max_sentences,
             self.paraphrase,
             result.reference,
             result.window if result.relaxed else None,
@@ -200,7 +204,7 @@ class AnswerPipeline:
         return self._extractive_from(question, self.find(question, standalone, k, filters))
 
     def _extractive_from(self, question: str, found: Found) -> Answer:
-        threshold = self.settings.abstain_threshold
+        threshold = self.settings.answers.abstain_threshold
         if not found.evidence.sentences or found.confidence < threshold:
             log.debug("abstaining: confidence %.2f < %.2f", found.confidence, threshold)
             answer = Answer(
@@ -243,14 +247,17 @@ class AnswerPipeline:
 
         attempt = self.last_attempt = Attempt()
         now = self.clock()
-        budget = self.settings.llm_daily_tokens_per_chat
-        if budget and self.usage.used_on(chat_id, now) >= budget:
-            answer = await self._fallback(question, history, k, filters, "daily_budget")
+        spent = self._spent_budget(chat_id, now)
+        if spent is not None:
+            reason, note = spent
+            answer = await self._fallback(question, history, k, filters, reason)
             if not answer.abstained:
-                answer.note = BUDGET_NOTE
+                answer.note = note
             return answer
+        if self.composer().client.breaker.is_open():  # failing again and again: don't wait
+            return await self._fallback(question, history, k, filters, "circuit_open")
         try:
-            async with asyncio.timeout(self.settings.llm_deadline):
+            async with asyncio.timeout(self.settings.llm.deadline):
                 answer = await self._llm_steps(question, k, filters, history, on_delta, attempt)
         except TimeoutError:
             answer = await self._fallback(question, history, k, filters, "deadline")
@@ -270,6 +277,16 @@ class AnswerPipeline:
         )
         return answer
 
+    def _spent_budget(self, chat_id: str | None, now: datetime) -> tuple[str, str] | None:
+        """(fallback reason, note) when the chat's or everyone's daily tokens are used up."""
+        per_chat = self.settings.llm.daily_tokens_per_chat
+        if per_chat and self.usage.used_on(chat_id, now) >= per_chat:
+            return "daily_budget", BUDGET_NOTE
+        total = self.settings.llm.daily_tokens_total
+        if total and self.usage.used_by_all_on(now) >= total:
+            return "daily_budget_total", TOTAL_BUDGET_NOTE
+        return None
+
     async def _llm_steps(
         self,
         question: str,
@@ -283,17 +300,23 @@ class AnswerPipeline:
 
         composer = self.composer()
         standalone = await composer.standalone_question(question, history, attempt)
-        depth = max(k or self.settings.top_k, PACK_CANDIDATES)
+        depth = max(k or self.settings.answers.top_k, PACK_CANDIDATES)
         # retrieval is CPU and SQLite work (and maybe an embeddings call): off the event loop
         found = await asyncio.to_thread(self.find, question, standalone, depth, filters)
-        if found.evidence.best_coverage < self.settings.llm_min_coverage:
+        if found.evidence.best_coverage < self.settings.llm.min_coverage:
             return self._settle(question, found, "no_relevant_passages")
         draft = await composer.compose(standalone, found.result.passages, attempt, on_delta)
         if draft is None:
             return self._settle(question, found, "prompt_budget")
         checked = verify_sentences(
-            draft.reply.sentences, draft.passages, keep_uncited=self.settings.llm_keep_uncited
+            draft.reply.sentences,
+            draft.passages,
+            keep_uncited=self.settings.llm.keep_uncited,
+            limit=self.settings.answers.max_sentences,
+            max_chars=self.settings.llm.max_answer_chars,
         )
+        if self.settings.llm.verify == "model":
+            await composer.judge(checked, draft.passages, attempt)
         attempt.verification = checked
         if checked.reasons:
             log.info("verification dropped: %s", "; ".join(checked.reasons))

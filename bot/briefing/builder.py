@@ -14,7 +14,7 @@ import numpy as np
 from scipy import sparse
 
 from bot.answer.citations import SourceBook
-from bot.briefing.corpus import WindowArticle, load_window
+from bot.briefing.disagreements import Report, conflict_line, find_conflicts
 from bot.briefing.grouping import StoryGroup, group_stories
 from bot.briefing.models import Briefing, Story
 from bot.briefing.summary import StoryDraft, StorySummariser, SummarySentence, extractive_summary
@@ -23,10 +23,11 @@ from bot.briefing.topics import keyword_stems, matches
 from bot.briefing.vectors import TfIdf
 from bot.briefing.window import Window
 from bot.config import Settings
-from bot.models import AlternateSource, AnswerSentence
-from bot.store.alternates import AlternateRepository, outlet_name
-from bot.store.db import Database
-from bot.store.timefmt import utcnow
+from bot.models import AlternateSource, AnswerSentence, Disagreement
+from bot.store.alternates import outlet_name
+from bot.store.port import Store
+from bot.store.records import WindowArticle
+from bot.store.timefmt import minute_text, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,9 @@ class BriefingBuilder:
     """Pure over the database: the same window and topics give the same briefing."""
 
     def __init__(
-        self, db: Database, settings: Settings, clock: Callable[[], datetime] = utcnow
+        self, store: Store, settings: Settings, clock: Callable[[], datetime] = utcnow
     ) -> None:
-        self.db = db
+        self.store = store
         self.settings = settings
         self.clock = clock
 
@@ -86,12 +87,12 @@ class BriefingBuilder:
         at a time), each story falling back to its extractive sentences on its own.
 
         Grouping a busy day takes a second or two of CPU: a worker thread keeps the bot
-        responsive meanwhile (the Database serialises access with its lock).
+        responsive meanwhile (the store serialises its own database access).
         """
         briefing, drafts = await asyncio.to_thread(self._build, window, topics)
         if summariser is None or not drafts:
             return briefing
-        gate = asyncio.Semaphore(self.settings.briefing_llm_concurrency)
+        gate = asyncio.Semaphore(self.settings.briefing.llm_concurrency)
 
         async def summarise(draft: StoryDraft) -> list[SummarySentence] | None:
             async with gate:
@@ -114,7 +115,7 @@ class BriefingBuilder:
 
     def _build(self, window: Window, topics: Sequence[str]) -> tuple[Briefing, list[StoryDraft]]:
         s = self.settings
-        articles = load_window(self.db, window.since, window.until, s.briefing_max_articles)
+        articles = self.store.articles.window(window.since, window.until, s.briefing.max_articles)
         empty = Briefing(
             since=window.since,
             until=window.until,
@@ -125,16 +126,16 @@ class BriefingBuilder:
         if not articles:
             return empty, []
         # copies collapsed at ingest still count: one more outlet reporting the story
-        copies = AlternateRepository(self.db).for_articles([a.id for a in articles])
+        copies = self.store.alternates.for_articles([a.id for a in articles])
         docs = [article_terms(a.title, a.text) for a in articles]
         tfidf = TfIdf(docs)
         vectors = tfidf.matrix(docs)
         groups = group_stories(
             articles,
             vectors,
-            duplicate_similarity=s.briefing_duplicate_similarity,
-            story_similarity=s.briefing_story_similarity,
-            story_hours=s.briefing_story_hours,
+            duplicate_similarity=s.briefing.duplicate_similarity,
+            story_similarity=s.briefing.story_similarity,
+            story_hours=s.briefing.story_hours,
         )
         wanted = keyword_stems(topics)
         ranked = [
@@ -145,7 +146,7 @@ class BriefingBuilder:
         if not ranked:
             return empty, []
         ranked.sort(key=lambda r: (-r.score, -r.articles[-1].when.timestamp(), r.articles[0].id))
-        top = ranked[: s.briefing_top_stories]
+        top = ranked[: s.briefing.top_stories]
         drafts = [self._draft(r, articles, vectors, tfidf) for r in top]
         all_outlets = {o for r in ranked for o in r.outlets}
         skeleton = empty.model_copy(
@@ -161,11 +162,11 @@ class BriefingBuilder:
         return self._cite(skeleton, drafts, [d.extractive for d in drafts]), drafts
 
     def _empty_note(self, window: Window, topics: Sequence[str]) -> str:
-        since = window.since.strftime("%Y-%m-%d %H:%M UTC")
+        since = f"{minute_text(window.since)} UTC"
         if self.clock() - window.until < timedelta(minutes=5):
             span = f"since {since}"
         else:
-            span = f"from {since} to {window.until.strftime('%Y-%m-%d %H:%M UTC')}"
+            span = f"from {since} to {minute_text(window.until)} UTC"
         what = f"stories about {', '.join(topics)}" if topics else "articles"
         return f"No new {what} {span}."
 
@@ -209,15 +210,17 @@ class BriefingBuilder:
         lead = articles[central]
         headline = clean_headline(lead.title, outlet(lead))
         ordered = [lead] + [a for a in r.articles if a.id != lead.id]
-        limit = min(self.settings.briefing_max_sentences, 1 + len(reps))
+        limit = min(self.settings.briefing.max_sentences, 1 + len(reps))
         sentences = extractive_summary(
             ordered, headline, tfidf, centroid, limit, {a.id: outlet(a) for a in r.articles}
         )
+        reports = [Report(a.id, outlet(a), a.when, a.title, a.text) for a in r.articles]
         return StoryDraft(
             headline=headline,
             articles=r.articles,
             representatives=[articles[i] for i in reps],
             extractive=sentences,
+            conflicts=find_conflicts(reports),
         )
 
     @staticmethod
@@ -249,9 +252,16 @@ class BriefingBuilder:
                     continue
                 numbers = [book.cite(by_id[i].passage(sentence.text)) for i in ids]
                 cited.append(AnswerSentence(text=sentence.text, citations=numbers))
-            stories.append(story.model_copy(update={"sentences": cited}))
+            differ = []
+            for conflict in draft.conflicts:
+                numbers = [book.cite(by_id[s.article_id].passage(s.quote)) for s in conflict.sides]
+                differ.append(
+                    Disagreement(text=conflict_line(conflict, numbers), citations=numbers)
+                )
+            stories.append(story.model_copy(update={"sentences": cited, "disagreements": differ}))
         sources = book.sources()
         for i, story in enumerate(stories):
             used = {n for s in story.sentences for n in s.citations}
+            used |= {n for d in story.disagreements for n in d.citations}
             stories[i] = story.model_copy(update={"sources": [r for r in sources if r.n in used]})
         return briefing.model_copy(update={"stories": stories, "sources": sources})

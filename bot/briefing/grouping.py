@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from bot.briefing.corpus import WindowArticle
+from bot.store.records import WindowArticle
 
 
 @dataclass

@@ -20,7 +20,7 @@ from bot.briefing.summary import StoryDraft, SummarySentence
 from bot.config import Settings
 from bot.llm.client import LLMClient, LLMFailure
 from bot.llm.prompts import Prompts
-from bot.llm.schema import ReplyParseError, parse_reply
+from bot.llm.schema import ReplyParseError, json_schema, parse_reply, sentence_chars
 from bot.models import Passage
 from bot.store.timefmt import utcnow
 from bot.store.usage import UsageRepository
@@ -55,14 +55,22 @@ class LLMStorySummariser:
         self.clock = clock
 
     async def __call__(self, draft: StoryDraft) -> list[SummarySentence] | None:
-        limit = self.settings.briefing_max_sentences
+        limit = self.settings.briefing.max_sentences
+        total = self.settings.llm.daily_tokens_total
+        if total and self.usage is not None and self.usage.used_by_all_on(self.clock()) >= total:
+            log.warning(
+                "daily LLM token allowance spent; story %r stays extractive", draft.headline
+            )
+            return None
         prompt = self.prompts.render(PROMPT, **prompt_values(draft, limit))
+        room = sentence_chars(self.settings.llm.max_completion_tokens, limit)
+        schema = json_schema(limit, len(story_passages(draft)), room)
         tokens = (0, 0)
         reason: str | None = None
         try:
-            async with asyncio.timeout(self.settings.llm_deadline):
+            async with asyncio.timeout(self.settings.llm.deadline):
                 completion = await self.client.complete(
-                    lambda _json: [{"role": "user", "content": prompt}]
+                    lambda _json: [{"role": "user", "content": prompt}], schema=schema
                 )
             tokens = (completion.prompt_tokens, completion.completion_tokens)
             reply = parse_reply(completion.content)
@@ -74,7 +82,7 @@ class LLMStorySummariser:
             reason = f"invalid_reply: {exc}"
         summary: list[SummarySentence] | None = None
         if reason is None:
-            checked = verify_sentences(reply.sentences, prompt_passages(draft))
+            checked = verify_sentences(reply.sentences, prompt_passages(draft), limit=limit)
             if checked.reasons:
                 log.info("briefing verification dropped: %s", "; ".join(checked.reasons))
             kept = [(s.text, s.passages) for s in checked.kept[:limit]]

@@ -1,4 +1,4 @@
-"""Pydantic models of briefings and subscriptions: the `brief --json` contract and DB rows."""
+"""Pydantic models of briefings: the `brief --json` contract and what a transport reports."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from bot.models import AnswerSentence, SourceRef
+from bot.models import AnswerSentence, Disagreement, SourceRef
 
 
 class Story(BaseModel):
@@ -28,6 +28,9 @@ class Story(BaseModel):
     score: float = 0.0
     mode: Literal["extractive", "llm"] = Field(
         default="extractive", description="who wrote this story's sentences"
+    )
+    disagreements: list[Disagreement] = Field(
+        default_factory=list, description="where the story's sources contradict each other"
     )
 
 
@@ -52,63 +55,9 @@ class Briefing(BaseModel):
         return not self.stories
 
 
-class SubscriptionStatus(StrEnum):
-    ACTIVE = "active"
-    PAUSED = "paused"
-    INACTIVE = "inactive"
-
-
-class Subscription(BaseModel):
-    """A chat's (or forum thread's) daily briefing at a local time in an IANA timezone."""
-
-    id: int
-    chat_id: int
-    thread_id: int | None = None
-    time_of_day: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    timezone: str
-    keywords: list[str] = Field(default_factory=list)
-    status: SubscriptionStatus = SubscriptionStatus.ACTIVE
-    status_reason: str | None = None
-    created_at: datetime
-    updated_at: datetime
-    last_slot: datetime | None = Field(default=None, description="latest slot handled")
-
-
-class DeliveryStatus(StrEnum):
-    CLAIMED = "claimed"  # taken by a worker, nothing sent yet
-    SENDING = "sending"  # handed to `send`; never retried (it may have gone out)
-    SENT = "sent"
-    EMPTY = "empty"  # nothing new and briefing_empty = silent
-    RETRY = "retry"  # send reported nothing delivered; may be tried again
-    FAILED = "failed"  # gave up
-    SKIPPED = "skipped"  # missed beyond the grace period
-    BLOCKED = "blocked"  # the chat blocked the bot; subscription deactivated
-
-
-class Delivery(BaseModel):
-    chat_id: int
-    thread_id: int | None
-    slot: datetime
-    subscription_id: int | None
-    status: DeliveryStatus
-    attempts: int = 0
-    detail: str | None = None
-    stories: int | None = None
-    updated_at: datetime
-
-
 class SendOutcome(StrEnum):
     """What the transport reports back for one briefing."""
 
     SENT = "sent"
     BLOCKED = "blocked"  # Telegram 403: bot blocked, kicked, chat gone
     RETRY = "retry"  # nothing was delivered (e.g. network down before the first message)
-
-
-class SubscribeRequest(BaseModel):
-    """Parsed `/subscribe [HH:MM] [timezone] [keywords…]`."""
-
-    time_of_day: str
-    timezone: str
-    timezone_origin: Literal["given", "chat", "default"]
-    keywords: list[str] = Field(default_factory=list)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.answer.packing import defuse
-from bot.briefing.corpus import WindowArticle
 from bot.briefing.summary import StoryDraft, SummarySentence
+from bot.store.records import WindowArticle
 
 MAX_PASSAGES = 8
 PASSAGE_CHARS = 1200

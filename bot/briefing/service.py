@@ -16,22 +16,14 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.briefing.builder import BriefingBuilder
-from bot.briefing.deliveries import DeliveryLog
-from bot.briefing.models import (
-    Briefing,
-    Delivery,
-    DeliveryStatus,
-    SendOutcome,
-    Subscription,
-    SubscriptionStatus,
-)
+from bot.briefing.models import Briefing, SendOutcome
 from bot.briefing.slots import latest_slot, local_time_text, next_slot, slots_between
 from bot.briefing.subscribe_args import parse_subscribe_args
-from bot.briefing.subscriptions import SubscriptionStore
 from bot.briefing.summary import StorySummariser
 from bot.briefing.window import since_last_briefing
 from bot.config import Settings
-from bot.store.db import Database
+from bot.models import Delivery, DeliveryStatus, Subscription, SubscriptionStatus
+from bot.store.port import Store
 from bot.store.timefmt import utcnow
 
 log = logging.getLogger(__name__)
@@ -71,30 +63,33 @@ class Plan:
 class BriefingService:
     def __init__(
         self,
-        db: Database,
+        store: Store,
         settings: Settings,
         send: Send,
         *,
         clock: Clock = utcnow,
         summariser: StorySummariser | None = None,
+        observe: Callable[[str], None] | None = None,
     ) -> None:
+        """`observe` hears the outcome of every scheduled slot (metrics)."""
         self.settings = settings
+        self.observe = observe
         self.send = send
         self.clock = clock
         self.summariser = summariser
-        self.builder = BriefingBuilder(db, settings, clock)
-        self.subscriptions = SubscriptionStore(db)
-        self.deliveries = DeliveryLog(db)
+        self.builder = BriefingBuilder(store, settings, clock)
+        self.subscriptions = store.subscriptions
+        self.deliveries = store.deliveries
         self._build_lock = asyncio.Lock()
         self._recent: dict[tuple[datetime, datetime, tuple[str, ...]], Briefing] = {}
 
     @property
     def grace(self) -> timedelta:
-        return timedelta(minutes=self.settings.briefing_grace_minutes)
+        return timedelta(minutes=self.settings.briefing.grace_minutes)
 
     @property
     def lease(self) -> timedelta:
-        return timedelta(seconds=self.settings.briefing_claim_lease_seconds)
+        return timedelta(seconds=self.settings.briefing.claim_lease_seconds)
 
     # --- on demand ------------------------------------------------------------------------
     async def brief_now(self, chat_id: int, topics: Sequence[str] = ()) -> Briefing:
@@ -102,7 +97,7 @@ class BriefingService:
         window = since_last_briefing(
             self.clock(),
             self.subscriptions.last_briefing_at(chat_id),
-            self.settings.briefing_window_max_hours,
+            self.settings.briefing.window_max_hours,
         )
         return await self.builder.abuild(window, topics, self.summariser)
 
@@ -115,7 +110,7 @@ class BriefingService:
         window = since_last_briefing(
             slot,
             self.subscriptions.last_briefing_at(sub.chat_id),
-            self.settings.briefing_window_max_hours,
+            self.settings.briefing.window_max_hours,
         )
         key = (window.since, window.until, tuple(k.casefold() for k in sub.keywords))
         async with self._build_lock:
@@ -138,10 +133,35 @@ class BriefingService:
         request = parse_subscribe_args(
             args,
             chat_timezone=self.subscriptions.chat_timezone(chat_id),
-            default_time=s.briefing_default_time,
-            default_timezone=s.briefing_default_timezone,
+            default_time=s.briefing.default_time,
+            default_timezone=s.briefing.default_timezone,
         )
         return self.subscriptions.subscribe(chat_id, thread_id, request, self.clock())
+
+    def chat_timezone(self, chat_id: int) -> str | None:
+        """The timezone a chat last named explicitly, if any."""
+        return self.subscriptions.chat_timezone(chat_id)
+
+    def subscriptions_of(self, chat_id: int | None = None) -> list[Subscription]:
+        """Every subscription (of one chat, when given), by chat and thread."""
+        return self.subscriptions.find(chat_id=chat_id)
+
+    def subscription_of(self, chat_id: int, thread_id: int | None = None) -> Subscription | None:
+        return self.subscriptions.get_for(chat_id, thread_id)
+
+    def unsubscribe(self, chat_id: int, thread_id: int | None = None) -> bool:
+        return self.subscriptions.remove(chat_id, thread_id)
+
+    def set_status(
+        self, chat_id: int, thread_id: int | None, status: SubscriptionStatus
+    ) -> Subscription | None:
+        """Pause or resume; None when the chat (thread) has no subscription."""
+        if self.subscriptions.get_for(chat_id, thread_id) is None:
+            return None
+        return self.subscriptions.set_status(chat_id, thread_id, status, self.clock())
+
+    def recent_deliveries(self, chat_id: int | None = None, limit: int = 50) -> list[Delivery]:
+        return self.deliveries.recent(chat_id, limit)
 
     def describe(self, sub: Subscription) -> str:
         """One line for replies and `/subscriptions`; always names the timezone."""
@@ -215,7 +235,7 @@ class BriefingService:
             sub.id,
             now,
             lease=self.lease,
-            max_attempts=self.settings.briefing_max_attempts,
+            max_attempts=self.settings.briefing.max_attempts,
         )
         if token is None:
             return self.deliveries.get(sub.chat_id, sub.thread_id, slot)
@@ -232,6 +252,8 @@ class BriefingService:
             )
             if status not in (DeliveryStatus.RETRY, DeliveryStatus.SENDING):
                 self.subscriptions.mark_slot(sub.id, slot)
+            if self.observe is not None:
+                self.observe(status.value)
             found = self.deliveries.get(chat, thread, slot)
             assert found is not None
             return found
@@ -241,7 +263,7 @@ class BriefingService:
         except Exception as exc:
             log.exception("briefing for chat %s failed to build", chat)
             return finish(DeliveryStatus.FAILED, f"build failed: {exc}")
-        if briefing.empty and self.settings.briefing_empty == "silent":
+        if briefing.empty and self.settings.briefing.empty == "silent":
             return finish(DeliveryStatus.EMPTY, briefing.note, 0)
         if not self.deliveries.update(
             chat, thread, slot, token, DeliveryStatus.SENDING, self.clock()
@@ -263,8 +285,8 @@ class BriefingService:
             log.warning("chat %s blocked the bot; its subscriptions are deactivated", chat)
             return finish(DeliveryStatus.BLOCKED, "blocked by the chat; subscription deactivated")
         current = self.deliveries.get(chat, thread, slot)
-        attempts = current.attempts if current else self.settings.briefing_max_attempts
-        if attempts >= self.settings.briefing_max_attempts:
+        attempts = current.attempts if current else self.settings.briefing.max_attempts
+        if attempts >= self.settings.briefing.max_attempts:
             return finish(DeliveryStatus.FAILED, f"gave up after {attempts} attempts")
         return finish(DeliveryStatus.RETRY, f"attempt {attempts} not delivered")
 
@@ -280,6 +302,8 @@ class BriefingService:
             sub.chat_id, sub.thread_id, slot, sub.id, DeliveryStatus.SKIPPED, now, why
         ):
             log.warning("briefing slot %s of chat %s skipped: %s", slot, sub.chat_id, why)
+            if self.observe is not None:
+                self.observe(DeliveryStatus.SKIPPED.value)
         self.subscriptions.mark_slot(sub.id, slot)
         found = self.deliveries.get(sub.chat_id, sub.thread_id, slot)
         assert found is not None

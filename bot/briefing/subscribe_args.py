@@ -13,9 +13,9 @@ from difflib import get_close_matches
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from bot.briefing.models import SubscribeRequest
 from bot.briefing.topics import split_keywords
 from bot.errors import BriefbotError
+from bot.models import SubscribeRequest
 
 MAX_KEYWORDS = 10
 MAX_KEYWORD_CHARS = 50

@@ -15,9 +15,10 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.briefing.corpus import WindowArticle
+from bot.briefing.disagreements import Conflict
 from bot.briefing.terms import terms
 from bot.briefing.vectors import TfIdf
+from bot.store.records import WindowArticle
 from bot.text.normalize import normalized_text
 from bot.text.sentences import sentence_spans
 
@@ -53,6 +54,7 @@ class StoryDraft:
     articles: list[WindowArticle]
     representatives: list[WindowArticle]
     extractive: list[SummarySentence] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
 
 
 class StorySummariser(Protocol):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sqlite3
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -13,19 +13,24 @@ from pydantic import ValidationError
 
 from bot import __version__
 from bot.cli import (
+    articles_cmd,
     ask_cmd,
     brief_cmd,
     chat_cmd,
+    doctor_cmd,
+    export_cmd,
     feeds_cmd,
     info_cmd,
     ingest_cmd,
+    insight_cmd,
     reindex_cmd,
     run_cmd,
     subscriptions_cmd,
 )
 from bot.cli.common import common_parent
+from bot.config import describe_errors
 from bot.errors import BriefbotError
-from bot.store.db import StoreError
+from bot.store.errors import StoreError
 
 COMMANDS = [
     ingest_cmd,
@@ -37,6 +42,10 @@ COMMANDS = [
     subscriptions_cmd,
     feeds_cmd,
     reindex_cmd,
+    articles_cmd,
+    export_cmd,
+    doctor_cmd,
+    insight_cmd,
 ]
 
 
@@ -62,28 +71,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Errors end as one line on stderr (`-v` adds the traceback)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    verbose = bool(getattr(args, "verbose", False))
     logging.basicConfig(
-        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
+        level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
         return int(args.func(args) or 0)
     except (BriefbotError, StoreError) as exc:
-        print(f"briefbot: error: {exc}", file=sys.stderr)
-        return 1
-    except sqlite3.DatabaseError as exc:
-        # corruption found after the database opened ("database disk image is malformed")
-        print(f"briefbot: error: database error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(verbose, str(exc))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        print(f"briefbot: error: invalid setting {where}: {first.get('msg')}", file=sys.stderr)
+        for line in describe_errors(exc):
+            print(f"briefbot: error: invalid setting {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("briefbot: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except MemoryError:
+        return _fail(verbose, "out of memory (lower BRIEFBOT_INGEST_MAX_FILE_BYTES or _BATCH)")
+    except Exception as exc:  # a bug: one line for users, the traceback with -v for reports
+        hint = "" if verbose else " (run with -v for the traceback)"
+        detail = " ".join(str(exc).split())[:300]
+        return _fail(verbose, f"unexpected {type(exc).__name__}: {detail}{hint}")
+
+
+def _fail(verbose: bool, message: str) -> int:
+    if verbose:
+        traceback.print_exc()
+    print(f"briefbot: error: {message}", file=sys.stderr)
+    return 1

@@ -62,22 +62,17 @@ def run(args: argparse.Namespace) -> int:
     if args.top is not None and args.top < 1:
         raise BriefbotError("--top must be at least 1")
     check_mode(args, settings_from(args))
-    from bot.briefing.builder import BriefingBuilder  # numpy/scipy: only when briefing
     from bot.briefing.render import render_text
 
     engine = open_engine(args)
-    settings = engine.settings
-    if args.top is not None:
-        settings = settings.model_copy(update={"briefing_top_stories": args.top})
     try:
-        window = window_from(args, settings.briefing_window_max_hours)
+        window = window_from(args, engine.settings.briefing.window_max_hours)
     except BriefbotError:
         engine.close()
         raise
     topics = split_keywords(" ".join(args.topics or []))
-    builder = BriefingBuilder(engine.db, settings)
-    summariser = engine.briefing_summariser(args.mode)
-    briefing = asyncio.run(closing_engine(engine, builder.abuild(window, topics, summariser)))
+    build = engine.build_briefing(window, topics, mode=args.mode, top=args.top)
+    briefing = asyncio.run(closing_engine(engine, build))
     if args.json:
         print_json(briefing)
     else:

@@ -112,7 +112,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         overrides["auto_seed"] = False
     settings = Settings(**overrides)
     if overrides.get("data_dir") is not None:
-        settings.db_path = settings.data_dir / "briefbot.sqlite3"
+        settings.store.db_path = settings.store.data_dir / "briefbot.sqlite3"
     return settings
 
 

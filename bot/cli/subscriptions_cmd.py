@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from bot.briefing.models import SendOutcome, SubscriptionStatus
+from bot.briefing.models import SendOutcome
 from bot.cli.common import opened_engine, print_json
 from bot.errors import BriefbotError
+from bot.models import SubscriptionStatus
 
 if TYPE_CHECKING:
     from bot.briefing.service import BriefingService
@@ -44,17 +45,13 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.briefing.service import BriefingService  # numpy/scipy: only when needed
-
     with opened_engine(args, seed=False) as engine:
-        service = BriefingService(engine.db, engine.settings, _no_transport)
-        return _dispatch(service, args)
+        return _dispatch(engine.briefing_service(_no_transport), args)
 
 
 def _dispatch(service: BriefingService, args: argparse.Namespace) -> int:
-    store = service.subscriptions
     if args.action == "list":
-        subs = store.find(chat_id=args.chat)
+        subs = service.subscriptions_of(args.chat)
         if args.json:
             print_json(subs)
         elif not subs:
@@ -64,7 +61,7 @@ def _dispatch(service: BriefingService, args: argparse.Namespace) -> int:
             print(f"chat {s.chat_id}{thread}: {service.describe(s)}")
         return 0
     if args.action == "log":
-        items = service.deliveries.recent(args.chat, args.limit)
+        items = service.recent_deliveries(args.chat, args.limit)
         if args.json:
             print_json(items)
         elif not items:
@@ -77,14 +74,13 @@ def _dispatch(service: BriefingService, args: argparse.Namespace) -> int:
         print(f"chat {sub.chat_id}: {service.describe(sub)}")
         return 0
     if args.action == "remove":
-        if not store.remove(args.chat, args.thread):
+        if not service.unsubscribe(args.chat, args.thread):
             raise BriefbotError(f"chat {args.chat} has no subscription")
         print(f"chat {args.chat}: unsubscribed")
         return 0
     status = SubscriptionStatus.PAUSED if args.action == "pause" else SubscriptionStatus.ACTIVE
-    if store.get_for(args.chat, args.thread) is None:
+    changed = service.set_status(args.chat, args.thread, status)
+    if changed is None:
         raise BriefbotError(f"chat {args.chat} has no subscription")
-    changed = store.set_status(args.chat, args.thread, status, service.clock())
-    assert changed is not None
     print(f"chat {args.chat}: {service.describe(changed)}")
     return 0

@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 from bot.config import Settings
 from bot.feeds.pages import fetch_article, parse_date_or_none
 from bot.feeds.parse import FeedEntry, ParsedFeed, parse_feed
-from bot.feeds.repository import FeedRepository
 from bot.fetch import FetchError, SafeFetcher
 from bot.fetch.client import FEED_TYPES
 from bot.ingest.pipeline import Ingestor
 from bot.models import ArticleIn, Feed, PollResult, Rejection
+from bot.store.feeds import FeedRepository
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class FeedPoller:
         return await asyncio.get_running_loop().run_in_executor(self._worker, call)
 
     def interval(self, feed: Feed) -> int:
-        return max(feed.interval_minutes, self.settings.feed_min_interval)
+        return max(feed.interval_minutes, self.settings.feeds.min_interval)
 
     async def poll(self, feeds: list[Feed], now: datetime) -> list[PollResult]:
         """Poll `feeds` concurrently (bounded); results in the same order.
@@ -63,8 +63,8 @@ class FeedPoller:
         if not feeds:
             return []
         self._in_flight.update(f.id for f in feeds)
-        feed_slots = asyncio.Semaphore(self.settings.feed_concurrency)
-        page_slots = asyncio.Semaphore(self.settings.page_concurrency)
+        feed_slots = asyncio.Semaphore(self.settings.feeds.concurrency)
+        page_slots = asyncio.Semaphore(self.settings.feeds.page_concurrency)
 
         async def one(feed: Feed) -> PollResult:
             async with feed_slots:
@@ -124,8 +124,8 @@ class FeedPoller:
                 now=now,
                 error=reason,
                 base_minutes=self.interval(feed) or 1,
-                max_minutes=self.settings.feed_max_backoff,
-                max_failures=self.settings.feed_max_failures,
+                max_minutes=self.settings.feeds.max_backoff,
+                max_failures=self.settings.feeds.max_failures,
             )
         return result
 
@@ -185,7 +185,7 @@ class FeedPoller:
 
     def _is_teaser(self, entry: FeedEntry) -> bool:
         return (
-            self.settings.feed_fetch_pages
+            self.settings.feeds.fetch_pages
             and bool(entry.link)
-            and len(entry.text) < self.settings.feed_teaser_chars
+            and len(entry.text) < self.settings.feeds.teaser_chars
         )

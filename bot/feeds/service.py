@@ -10,13 +10,11 @@ from bot.config import Settings
 from bot.errors import BriefbotError
 from bot.feeds.pages import fetch_article
 from bot.feeds.poller import FeedPoller
-from bot.feeds.repository import FeedRepository
 from bot.fetch import SafeFetcher
 from bot.ingest.pipeline import Ingestor
 from bot.models import Feed, PollResult, UrlIngestResult
-from bot.store.db import Database
+from bot.store.port import Store
 from bot.store.timefmt import utcnow
-from bot.text.normalize import canonical_url
 
 Clock = Callable[[], datetime]
 
@@ -32,13 +30,13 @@ def check_url(url: str) -> str:
 
 class FeedService:
     def __init__(
-        self, db: Database, settings: Settings, ingestor: Ingestor, clock: Clock = utcnow
+        self, store: Store, settings: Settings, ingestor: Ingestor, clock: Clock = utcnow
     ) -> None:
-        self.db = db
+        self.store = store
         self.settings = settings
         self.ingestor = ingestor
         self.clock = clock
-        self.repo = FeedRepository(db)
+        self.repo = store.feeds
         self.poller = FeedPoller(self.repo, ingestor, settings)
 
     def add_feed(
@@ -46,10 +44,10 @@ class FeedService:
     ) -> Feed:
         """Subscribe to a feed; it is due at once. Raises BriefbotError for a bad URL,
         a too-short interval or a feed already added."""
-        interval = interval_minutes or self.settings.feed_default_interval
-        if interval < max(1, self.settings.feed_min_interval):
+        interval = interval_minutes or self.settings.feeds.default_interval
+        if interval < max(1, self.settings.feeds.min_interval):
             raise BriefbotError(
-                f"interval must be at least {max(1, self.settings.feed_min_interval)} minutes"
+                f"interval must be at least {max(1, self.settings.feeds.min_interval)} minutes"
             )
         return self.repo.add(check_url(url), (name or "").strip() or None, interval, self.clock())
 
@@ -107,17 +105,8 @@ class FeedService:
             result.article_id = report.added_ids[0]
         elif report.duplicates or report.near_duplicates:
             result.status = "duplicate" if report.duplicates else "near_duplicate"
-            result.article_id = self._stored_copy(article.url or url)
+            result.article_id = self.store.articles.find_by_url(article.url or url)
         else:
             result.status = "rejected"
             result.reason = "; ".join(r.reason for r in report.rejected) or "not stored"
         return result
-
-    def _stored_copy(self, url: str) -> int | None:
-        curl = canonical_url(url)
-        rows = self.db.query(
-            "SELECT id FROM articles WHERE canonical_url = ? UNION ALL"
-            " SELECT canonical_id FROM article_alternates WHERE dedupe_key = ? LIMIT 1",
-            (curl, curl),
-        )
-        return int(rows[0][0]) if rows else None

@@ -83,18 +83,18 @@ class SafeFetcher:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.policy = AddressPolicy.from_setting(settings.fetch_allowlist)
+        self.policy = AddressPolicy.from_setting(settings.fetch.allowlist)
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             trust_env=False,
             timeout=httpx.Timeout(
-                settings.fetch_read_timeout,
-                connect=settings.fetch_connect_timeout,
-                pool=settings.fetch_connect_timeout,
+                settings.fetch.read_timeout,
+                connect=settings.fetch.connect_timeout,
+                pool=settings.fetch.connect_timeout,
             ),
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=0),
             headers={
-                "User-Agent": settings.fetch_user_agent,
+                "User-Agent": settings.fetch.user_agent,
                 "Accept-Encoding": "gzip, deflate",
             },
         )
@@ -120,11 +120,11 @@ class SafeFetcher:
         A 304 answer (to conditional `headers`) is returned with an empty body.
         """
         try:
-            async with asyncio.timeout(self.settings.fetch_total_timeout):
+            async with asyncio.timeout(self.settings.fetch.total_timeout):
                 return await self._fetch(url, allowed_types, dict(headers or {}))
         except TimeoutError as exc:
             raise FetchTimeout(
-                url, f"gave up after {self.settings.fetch_total_timeout:g}s (total deadline)"
+                url, f"gave up after {self.settings.fetch.total_timeout:g}s (total deadline)"
             ) from exc
 
     async def _fetch(
@@ -147,9 +147,9 @@ class SafeFetcher:
             following = str(target.join(location))
             if following in visited:
                 raise TooManyRedirects(url, f"redirect loop at {following}")
-            if len(visited) > self.settings.fetch_max_redirects:
+            if len(visited) > self.settings.fetch.max_redirects:
                 raise TooManyRedirects(
-                    url, f"more than {self.settings.fetch_max_redirects} redirects"
+                    url, f"more than {self.settings.fetch.max_redirects} redirects"
                 )
             current = following
 
@@ -204,7 +204,7 @@ class SafeFetcher:
         media, charset = _media_type(headers.get("content-type", ""))
         if media and media not in allowed_types:
             raise UnsupportedContentType(url, f"unexpected content type {media}")
-        limit = self.settings.fetch_max_bytes
+        limit = self.settings.fetch.max_bytes
         declared = headers.get("content-length", "")
         encoding = headers.get("content-encoding", "")
         if declared.isdigit() and int(declared) > limit:

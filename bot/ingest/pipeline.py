@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.ingest.chunker import chunk_text
-from bot.ingest.readers import Record, is_supported, read_path
+from bot.ingest.readers import ReadLimits, Record, is_supported, read_path
 from bot.ingest.records import to_article
 from bot.models import ArticleIn, IngestReport, Rejection
-from bot.store.alternates import AlternateRepository
-from bot.store.articles import ArticleRepository, dedupe_keys
-from bot.store.db import Database
+from bot.store.articles import dedupe_keys
+from bot.store.errors import ConflictError, StoreError
+from bot.store.port import Store
 
 if TYPE_CHECKING:
     from bot.store.neardups import NearDuplicateBatch, NearDuplicateIndex
@@ -45,11 +44,11 @@ class Ingestor:
     chunks or index rows; a failure in one article rolls back only that article.
     """
 
-    def __init__(self, db: Database, settings: Settings) -> None:
-        self.db = db
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
         self.settings = settings
-        self.articles = ArticleRepository(db)
-        self.alternates = AlternateRepository(db)
+        self.articles = store.articles
+        self.alternates = store.alternates
         self._near_dups: NearDuplicateIndex | None = None
         # Called after each batch commits, with the ids it added (e.g. to embed them).
         self.after_batch: list[Callable[[list[int]], object]] = []
@@ -57,21 +56,23 @@ class Ingestor:
     @property
     def near_dups(self) -> NearDuplicateIndex | None:
         """The near-duplicate index, built on first ingest (it loads numpy), or None if off."""
-        if self._near_dups is None and self.settings.near_dup_enabled:
-            from bot.store.neardups import NearDuplicateIndex
-
-            self._near_dups = NearDuplicateIndex(
-                self.db, self.settings.near_dup_threshold, self.settings.near_dup_min_words
+        if self._near_dups is None and self.settings.ingest.near_dup_enabled:
+            self._near_dups = self.store.near_duplicates(
+                self.settings.ingest.near_dup_threshold, self.settings.ingest.near_dup_min_words
             )
         return self._near_dups
 
     def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+        limits = ReadLimits(
+            self.settings.ingest.max_file_bytes, self.settings.ingest.max_record_bytes
+        )
+
         def records() -> Iterator[Record | Rejection]:
             for item in expand_paths(paths):
                 if isinstance(item, Rejection):
                     yield item
                 else:
-                    yield from read_path(item)
+                    yield from read_path(item, limits)
 
         return self.ingest_records(records(), progress)
 
@@ -83,7 +84,7 @@ class Ingestor:
         processed = 0
         for item in records:
             batch.append(item)
-            if len(batch) >= self.settings.ingest_batch:
+            if len(batch) >= self.settings.ingest.batch:
                 processed += self._write_batch(batch, report)
                 batch = []
                 if progress:
@@ -104,14 +105,19 @@ class Ingestor:
             if isinstance(item, Rejection):
                 report.rejected.append(item)
                 continue
-            article, notes = to_article(item.origin, item.fields, markup=item.markup)
+            article, notes = to_article(
+                item.origin,
+                item.fields,
+                markup=item.markup,
+                max_chars=self.settings.ingest.max_record_bytes,
+            )
             if article is None:
                 report.rejected.extend(notes)
                 continue
             report.warnings.extend(notes)
             articles.append((item.origin, article))
         index_rows: list[tuple[int, str, str]] = []
-        with self.db.transaction():
+        with self.store.transaction():
             near = self.near_dups.batch([a for _, a in articles]) if self.near_dups else None
             for position, (origin, article) in enumerate(articles):
                 self._write_one(origin, article, report, near, position, index_rows)
@@ -140,8 +146,15 @@ class Ingestor:
             report.duplicates += 1
             if near is not None:
                 self.alternates.add(duplicate_of, article, 1.0)
+            if article.alternates:
+                self.alternates.restore(duplicate_of, article.alternates)
             return
-        match = near.find(position) if near is not None else None
+        if near is not None and self.alternates.recorded(article):
+            # a copy seen before: matching it again could tie it to a story stored after it
+            report.duplicates += 1
+            return
+        # an exported article was kept apart by the store it came from: never merge it now
+        match = near.find(position) if near is not None and article.alternates is None else None
         if match is not None:
             # a wire copy: one canonical article, the others are its alternate sources
             self.alternates.add(match.article_id, article, match.similarity)
@@ -149,9 +162,9 @@ class Ingestor:
             return
         chunks = chunk_text(
             article.text,
-            target=self.settings.chunk_tokens,
-            min_tokens=self.settings.chunk_min_tokens,
-            max_tokens=self.settings.chunk_max_tokens,
+            target=self.settings.ingest.chunk_tokens,
+            min_tokens=self.settings.ingest.chunk_min_tokens,
+            max_tokens=self.settings.ingest.chunk_max_tokens,
         )
         if not chunks:
             report.rejected.append(Rejection(origin=origin, reason="empty text"))
@@ -159,13 +172,15 @@ class Ingestor:
         try:
             # its own savepoint: a failure rolls back this article only
             article_id = self.articles.insert(article, chunks, keys, index_rows)
-        except sqlite3.IntegrityError:
+        except ConflictError:
             report.duplicates += 1
             return
-        except sqlite3.DatabaseError as exc:
+        except StoreError as exc:
             report.rejected.append(Rejection(origin=origin, reason=f"store error: {exc}"))
             return
         if near is not None:
             near.add(position, article_id)
+        if article.alternates:
+            self.alternates.restore(article_id, article.alternates)
         report.added_ids.append(article_id)
         report.added += 1

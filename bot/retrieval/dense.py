@@ -15,7 +15,6 @@ import numpy as np
 from bot.models import SearchFilters
 from bot.retrieval.embeddings import EmbeddingError
 from bot.retrieval.vectors import VectorStore
-from bot.store.articles import filter_sql
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +31,10 @@ class DenseIndex:
         self._lock = threading.Lock()
         self._seen: tuple[int, int] | None = None
 
-    def _corpus_key(self) -> tuple[int, int]:
-        """(highest chunk id, chunk count): both O(1) reads, and they change on every write."""
-        top = self.store.db.query("SELECT max(id) FROM chunks")[0][0] or 0
-        count = self.store.db.query("SELECT chunks FROM corpus_stats WHERE id = 1")[0][0]
-        return int(top), int(count)
-
     def refresh(self) -> None:
         """Pick up vectors written since the last load; reload fully after deletions."""
         with self._lock:
-            key = self._corpus_key()
+            key = self.store.repo.chunks_version()
             if key == self._seen:
                 return
             try:
@@ -66,15 +59,8 @@ class DenseIndex:
                 self.matrix = np.vstack([self.matrix, matrix])
 
     def _allowed(self, filters: SearchFilters | None) -> np.ndarray | None:
-        where, params = filter_sql(filters)
-        if not where:
-            return None
-        rows = self.store.db.query(
-            f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}",
-            tuple(params),
-        )
-        allowed = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        return np.isin(self.ids, allowed)
+        allowed = self.store.repo.chunk_ids(filters)
+        return None if allowed is None else np.isin(self.ids, allowed)
 
     def search(
         self, question: str, n: int, filters: SearchFilters | None = None

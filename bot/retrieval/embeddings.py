@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -142,17 +141,14 @@ class OpenAIEmbedder:
 
 def make_embedder(settings: Settings) -> Embedder:
     """The configured embedder: the endpoint when a base URL is set, else wordllama."""
-    if settings.embeddings_base_url:
-        key = (
-            settings.embeddings_api_key.get_secret_value()
-            if settings.embeddings_api_key
-            else os.environ.get("OPENAI_API_KEY", "not-needed")
-        )
+    if settings.retrieval.embeddings_base_url:
+        key = settings.retrieval.embeddings_api_key or settings.llm.openai_api_key
+        secret = key.get_secret_value() if key else "not-needed"
         return OpenAIEmbedder(
-            settings.embeddings_base_url,
-            settings.embeddings_model,
-            key,
-            settings.embeddings_batch,
-            settings.embeddings_timeout,
+            settings.retrieval.embeddings_base_url,
+            settings.retrieval.embeddings_model,
+            secret,
+            settings.retrieval.embeddings_batch,
+            settings.retrieval.embeddings_timeout,
         )
     return WordLlamaEmbedder()

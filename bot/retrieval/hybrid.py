@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.models import Passage, SearchFilters
-from bot.retrieval.bm25 import Retriever, SearchResult, passage_from_row
+from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.query import QueryTerms, analyze
 from bot.retrieval.timewords import TimeQuery, parse_time_words
 from bot.retrieval.variants import expand
-from bot.store.articles import ArticleRepository, filter_sql
-from bot.store.db import Database
+from bot.store.articles import ArticleRepository
+from bot.store.search import passage_from_row
 from bot.store.timefmt import utcnow
 from bot.text.words import STOPWORDS, stem, words
 
@@ -35,12 +35,6 @@ RECENCY_WEIGHT = 0.5
 
 # "title:Carney" is FTS5 column syntax a power user may type; the words after it are the query.
 _COLUMN_PREFIX = re.compile(r"\b(?:title|text)\s*:", re.IGNORECASE)
-
-_ROW_SQL = (
-    "SELECT c.id, c.article_id, c.ordinal, c.start, c.end, c.text, c.words,"
-    " a.title, a.url, a.source, a.published_at, a.ingested_at"
-    " FROM chunks c JOIN articles a ON a.id = c.article_id"
-)
 
 
 def _when(p: Passage) -> float:
@@ -95,17 +89,20 @@ def _intersect(filters: SearchFilters | None, tq: TimeQuery) -> SearchFilters | 
 
 class HybridRetriever:
     def __init__(
-        self, db: Database, settings: Settings, bm25: Retriever, dense: DenseIndex | None
+        self,
+        articles: ArticleRepository,
+        settings: Settings,
+        bm25: Retriever,
+        dense: DenseIndex | None,
     ) -> None:
-        self.db = db
+        self.articles = articles
         self.settings = settings
         self.bm25 = bm25
         self.dense = dense
-        self.articles = ArticleRepository(db)
 
     @property
     def mode(self) -> str:
-        return self.settings.retrieval if self.dense is not None else "bm25"
+        return self.settings.retrieval.mode if self.dense is not None else "bm25"
 
     def reference_time(
         self, now: datetime | None = None, until: datetime | None = None
@@ -115,12 +112,12 @@ class HybridRetriever:
         now = now or utcnow()
         if until is not None and until < now:
             return until
-        if self.settings.recency_reference == "now":
+        if self.settings.retrieval.recency_reference == "now":
             return now
         newest = self.articles.newest_published()
         if newest is None:
             return now
-        if self.settings.recency_reference == "corpus" or newest < now - STALE_AFTER:
+        if self.settings.retrieval.recency_reference == "corpus" or newest < now - STALE_AFTER:
             return newest
         return now
 
@@ -137,7 +134,7 @@ class HybridRetriever:
         """Passages for `question`; its time words ("this week") filter unless `time_scope`
         is off (the time words are then only a preference for newer articles). `context`:
         words carried from earlier turns, weighed lightly."""
-        k = k or self.settings.top_k
+        k = k or self.settings.answers.top_k
         until = filters.until if filters else None
         reference = self.reference_time(now, until)
         result = self._scoped(question, k, filters, reference, time_scope, context)
@@ -187,7 +184,7 @@ class HybridRetriever:
         if only_time and (prefer_recent or (filters and (filters.since or filters.until))):
             return self._newest(question, k, filters)
         expanded, query = expand(_COLUMN_PREFIX.sub(" ", question))
-        depth = max(self.settings.fusion_depth, k)
+        depth = max(self.settings.retrieval.fusion_depth, k)
         lexical = self.bm25.search(expanded, k=depth, filters=filters)
         query.weights = lexical.query.weights
         query.in_corpus = self.bm25.known_terms(query.stems)
@@ -202,16 +199,16 @@ class HybridRetriever:
             self._fetch(by_id, [cid for cid, _ in hits])
         weights = [1.0] * len(lists)
         if len(lists) == 2:
-            weights[1] = self.settings.dense_weight
+            weights[1] = self.settings.retrieval.dense_weight
         if prefer_recent:
             pool = sorted(by_id.values(), key=lambda p: (-_when(p), p.chunk_id))
             lists.append([(p.chunk_id, _when(p)) for p in pool])
             weights.append(RECENCY_WEIGHT)
-        fused = rrf(lists, self.settings.rrf_k, weights)
+        fused = rrf(lists, self.settings.retrieval.rrf_k, weights)
         if boost is not None:
             for cid in fused:
                 if _within(by_id[cid], *boost):
-                    fused[cid] += 1.0 / (self.settings.rrf_k + 1)
+                    fused[cid] += 1.0 / (self.settings.retrieval.rrf_k + 1)
         passages = []
         for cid, score in fused.items():
             p = by_id[cid]
@@ -226,19 +223,12 @@ class HybridRetriever:
         wanted = [cid for cid in ids if cid not in by_id]
         if not wanted:
             return
-        marks = ",".join("?" * len(wanted))
-        for row in self.db.query(f"{_ROW_SQL} WHERE c.id IN ({marks})", tuple(wanted)):
-            by_id[int(row[0])] = passage_from_row(row)
+        for row in self.bm25.index.passages(wanted):
+            by_id[row.chunk_id] = passage_from_row(row)
 
     def _newest(self, question: str, k: int, filters: SearchFilters | None) -> SearchResult:
         """A question that is only a time ("what happened yesterday?"): the newest leads."""
-        where, params = filter_sql(filters)
-        rows = self.db.query(
-            f"{_ROW_SQL} WHERE c.ordinal = 0"
-            + (f" AND {where}" if where else "")
-            + " ORDER BY coalesce(a.published_at, a.ingested_at) DESC, c.id DESC LIMIT ?",
-            (*params, k),
-        )
+        rows = self.bm25.index.newest_leads(filters, k)
         passages = [
             passage_from_row(r, score=1.0 / (i + 1), coverage=1.0) for i, r in enumerate(rows)
         ]

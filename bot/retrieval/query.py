@@ -1,7 +1,7 @@
-"""Turn user text into safe FTS5 queries and weighted query terms.
+"""Turn user text into weighted query terms.
 
-User text is never passed to FTS5 as syntax: it is reduced to word tokens (letters and
-digits only), each quoted as a string literal, joined with OR.
+User text is reduced to word tokens (letters and digits only); the store quotes each one
+when it builds a full-text query, so nothing a user types is ever query syntax.
 """
 
 from __future__ import annotations
@@ -47,8 +47,3 @@ def analyze(question: str) -> QueryTerms:
     for w in chosen:
         surface.setdefault(stem(w), w)
     return QueryTerms(stems=list(surface), surface=surface)
-
-
-def fts_match(terms: list[str], *, all_of: bool = False) -> str:
-    """An FTS5 MATCH expression OR-ing (or AND-ing) quoted tokens; tokens are alphanumeric."""
-    return (" AND " if all_of else " OR ").join('"' + t.replace('"', '""') + '"' for t in terms)

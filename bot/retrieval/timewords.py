@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.store.timefmt import utc_clamped
 from bot.text.lexicon import CALENDAR_WORDS, MONTHS, UNITS, WEEKDAYS, is_month
 from bot.text.words import STOPWORDS
 
@@ -227,7 +228,7 @@ def _tidy(text: str) -> str:
 def parse_time_words(question: str, reference: datetime) -> TimeQuery:
     """Find the first time expression; strip it (and recency words) from the question."""
     ref = reference if reference.tzinfo else reference.replace(tzinfo=UTC)
-    ref = ref.astimezone(UTC)
+    ref = utc_clamped(ref)
     for pattern, handler in _PATTERNS:
         m = next(
             (
@@ -239,7 +240,10 @@ def parse_time_words(question: str, reference: datetime) -> TimeQuery:
         )
         if m is None:
             continue
-        window = handler(m, ref)  # type: ignore[operator]
+        try:
+            window = handler(m, ref)  # type: ignore[operator]
+        except (OverflowError, ValueError):  # a reference at the calendar's edge (year 1, 9999)
+            window = None
         if window is None:
             continue
         rest = question[: m.start()] + " " + question[m.end() :]

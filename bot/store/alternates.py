@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from urllib.parse import urlsplit
 
-from bot.models import AlternateSource, ArticleIn
-from bot.store.db import Database
+from bot.models import AlternateIn, AlternateSource, ArticleIn
+from bot.store.db import Database, Row
 from bot.store.timefmt import from_db, to_db, utcnow
-from bot.text.normalize import canonical_url
+from bot.text.normalize import canonical_url, http_url
 
 # SQLite caps bound parameters; a briefing window may hold thousands of articles.
 _IDS_PER_QUERY = 500
@@ -26,18 +25,33 @@ class AlternateRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    @staticmethod
+    def key(article: ArticleIn) -> str:
+        """What identifies a copy: its canonical URL, else its outlet and title."""
+        curl = canonical_url(article.url)
+        return curl or f"{(article.source or '').lower()}|{article.title.lower()}"
+
+    def recorded(self, article: ArticleIn) -> bool:
+        """Whether `article` is already a recorded copy (of any story)."""
+        return bool(
+            self.db.query(
+                "SELECT 1 FROM article_alternates WHERE dedupe_key = ?", (self.key(article),)
+            )
+        )
+
     def add(self, canonical_id: int, article: ArticleIn, similarity: float) -> bool:
         """Record `article` as a copy of `canonical_id`; False when it is that very article
-        (same URL) or already recorded."""
+        (same URL) or already recorded, here or under another story (a copy has one story)."""
         curl = canonical_url(article.url)
         row = self.db.query("SELECT canonical_url FROM articles WHERE id = ?", (canonical_id,))
         if not row or (curl is not None and row[0][0] == curl):
             return False
-        key = curl or f"{(article.source or '').lower()}|{article.title.lower()}"
+        key = self.key(article)
         with self.db.transaction() as tx:
             cur = tx.execute(
-                "INSERT OR IGNORE INTO article_alternates (canonical_id, dedupe_key, title, url,"
-                " source, published_at, similarity, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO article_alternates (canonical_id, dedupe_key, title, url,"
+                " source, published_at, similarity, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (
                     canonical_id,
                     key,
@@ -51,9 +65,33 @@ class AlternateRepository:
             )
         return cur.rowcount > 0
 
+    def restore(self, canonical_id: int, copies: list[AlternateIn]) -> int:
+        """Record exported copies of `canonical_id` as they were; returns how many were new."""
+        rows = [
+            (
+                canonical_id,
+                canonical_url(c.url) or f"{(c.source or '').lower()}|{c.title.lower()}",
+                c.title,
+                http_url(c.url),  # only web links are kept, as at ingest
+                c.source,
+                to_db(c.published_at),
+                round(c.similarity, 4),
+                to_db(utcnow()),
+            )
+            for c in copies
+        ]
+        with self.db.transaction() as tx:
+            before = tx.total_changes
+            tx.executemany(
+                "INSERT OR IGNORE INTO article_alternates (canonical_id, dedupe_key, title, url,"
+                " source, published_at, similarity, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            return tx.total_changes - before
+
     def for_articles(self, article_ids: list[int]) -> dict[int, list[AlternateSource]]:
         """Alternates of each given article (oldest first); articles without any are absent."""
-        rows: list[sqlite3.Row | tuple] = []
+        rows: list[Row] = []
         ids = list(dict.fromkeys(article_ids))
         for start in range(0, len(ids), _IDS_PER_QUERY):
             part = ids[start : start + _IDS_PER_QUERY]

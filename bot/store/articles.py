@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from bot.models import Article, ArticleIn, ArticleSummary, Chunk, SearchFilters, Stats
-from bot.store.db import Database
+from bot.store.db import Database, Row
+from bot.store.records import WindowArticle
 from bot.store.timefmt import from_db, required_time, to_db, utcnow
 from bot.text.normalize import canonical_url, content_hash
+from bot.text.plain import plain_text
 from bot.text.words import word_count
 
 _ARTICLE_COLUMNS = (
@@ -17,7 +18,7 @@ _ARTICLE_COLUMNS = (
 )
 
 
-def _article(row: sqlite3.Row | tuple) -> Article:
+def _article(row: Row) -> Article:
     return Article(
         id=row[0],
         title=row[1],
@@ -94,10 +95,10 @@ class ArticleRepository:
         curl, digest = keys or dedupe_keys(article)
         pending: list[tuple[int, str, str]] = []
         with self.db.transaction() as tx:
-            cur = tx.execute(
+            article_id = tx.execute(
                 "INSERT INTO articles (title, text, url, canonical_url, source, published_at,"
                 " ingested_at, content_hash, language, external_id, origin, author)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     article.title,
                     article.text,
@@ -105,23 +106,22 @@ class ArticleRepository:
                     curl,
                     article.source,
                     to_db(article.published_at),
-                    to_db(utcnow()),
+                    to_db(article.ingested_at or utcnow()),
                     digest,
                     article.language,
                     article.external_id,
                     article.origin,
                     article.author,
                 ),
-            )
-            article_id = int(cur.lastrowid or 0)
+            ).fetchone()[0]
             title_words = word_count(article.title)
             total_words = 0
             for chunk in chunks:
                 words = title_words + word_count(chunk.text)
                 total_words += words
-                cur = tx.execute(
-                    "INSERT INTO chunks (article_id, ordinal, start, end, tokens, words, text)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                chunk_id = tx.execute(
+                    'INSERT INTO chunks (article_id, ordinal, start, "end", tokens, words, text)'
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (
                         article_id,
                         chunk.ordinal,
@@ -131,8 +131,8 @@ class ArticleRepository:
                         words,
                         chunk.text,
                     ),
-                )
-                row = (int(cur.lastrowid or 0), article.title, chunk.text)
+                ).fetchone()[0]
+                row = (chunk_id, article.title, chunk.text)
                 if index_rows is None:
                     tx.execute("INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)", row)
                 else:
@@ -152,9 +152,14 @@ class ArticleRepository:
                 tx.executemany("INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)", rows)
 
     def delete(self, article_id: int) -> bool:
-        """Remove an article, its chunks and their index rows (contentless FTS needs values)."""
+        """Remove an article with everything derived from it, in one transaction: chunks and
+        their full-text rows (contentless FTS needs the values), vectors and alternates (by
+        cascade) and its near-duplicate band rows (recomputed from its text: that table has
+        no index by article)."""
         with self.db.transaction() as tx:
-            row = tx.execute("SELECT title FROM articles WHERE id = ?", (article_id,)).fetchone()
+            row = tx.execute(
+                "SELECT title, text FROM articles WHERE id = ?", (article_id,)
+            ).fetchone()
             if row is None:
                 return False
             chunks = tx.execute(
@@ -169,6 +174,10 @@ class ArticleRepository:
             tx.execute(
                 "UPDATE corpus_stats SET chunks = chunks - ?, words = words - ? WHERE id = 1",
                 (len(chunks), sum(c[2] for c in chunks)),
+            )
+            tx.executemany(
+                "DELETE FROM near_dup_bands WHERE band_key = ? AND article_id = ?",
+                [(key, article_id) for key in _band_keys(row[0], row[1])],
             )
             tx.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         return True
@@ -189,6 +198,44 @@ class ArticleRepository:
 
     def count(self) -> int:
         return int(self.db.query("SELECT count(*) FROM articles")[0][0])
+
+    def newest_published(self) -> datetime | None:
+        return from_db(self.db.query("SELECT max(published_at) FROM articles")[0][0])
+
+    def find_by_url(self, url: str) -> int | None:
+        """The stored article at this URL, or the one it was recorded as a copy of."""
+        curl = canonical_url(url)
+        rows = self.db.query(
+            "SELECT id FROM articles WHERE canonical_url = ? UNION ALL"
+            " SELECT canonical_id FROM article_alternates WHERE dedupe_key = ? LIMIT 1",
+            (curl, curl),
+        )
+        return int(rows[0][0]) if rows else None
+
+    def window(self, since: datetime, until: datetime, limit: int) -> list[WindowArticle]:
+        """Articles published (or, undated, ingested) in [since, until]: the newest `limit`,
+        returned oldest first, their title and text as plain text."""
+        where, params = filter_sql(SearchFilters(since=since, until=until))
+        rows = self.db.query(
+            "SELECT id, title, text, url, source, published_at, ingested_at FROM articles a"
+            f" WHERE {where}"
+            " ORDER BY coalesce(a.published_at, a.ingested_at) DESC, a.id DESC LIMIT ?",
+            (*params, limit),
+        )
+        found = [
+            WindowArticle(
+                id=r[0],
+                title=plain_text(r[1]),
+                text=plain_text(r[2]),
+                url=r[3],
+                source=r[4],
+                published_at=from_db(r[5]),
+                ingested_at=required_time(from_db(r[6])),
+            )
+            for r in rows
+        ]
+        found.sort(key=lambda a: (a.when, a.id))
+        return found
 
     def list_articles(
         self, filters: SearchFilters | None = None, limit: int | None = None, offset: int = 0
@@ -229,6 +276,12 @@ class ArticleRepository:
             db_bytes=self.db.size_bytes(),
         )
 
-    def newest_published(self) -> datetime | None:
-        """The latest publication time in the corpus."""
-        return from_db(self.db.query("SELECT max(published_at) FROM articles")[0][0])
+
+def _band_keys(title: str, text: str) -> list[int]:
+    """The near-duplicate band keys ingest wrote for this article (numpy loads only here)."""
+    from bot.text.minhash import SHINGLE_WORDS, basis_words, batch_band_keys, batch_shingles
+
+    words = basis_words(title, text)
+    if len(words) < SHINGLE_WORDS:
+        return []
+    return [int(k) for k in batch_band_keys(batch_shingles([words]))[0]]

@@ -17,7 +17,7 @@ Clock = Callable[[], datetime]
 
 
 class ConversationStore:
-    """Bounded, expiring conversation memory over the shared SQLite database."""
+    """Bounded, expiring conversation memory over the shared database."""
 
     def __init__(
         self,
@@ -91,12 +91,11 @@ class ConversationStore:
         tokens = count_tokens(question) + count_tokens(answer)
         with self.db.transaction() as tx:
             if conversation_id is None:
-                cur = tx.execute(
+                conversation_id = tx.execute(
                     "INSERT INTO conversations (chat_id, user_id, thread_id, created_at, "
-                    "updated_at) VALUES (?, ?, ?, ?, ?)",
+                    "updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
                     (chat_id, user_id, thread_id, now, now),
-                )
-                conversation_id = int(cur.lastrowid or 0)
+                ).fetchone()[0]
             else:
                 tx.execute(
                     "UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id)
@@ -113,8 +112,9 @@ class ConversationStore:
                 (conversation_id, conversation_id, max(self.max_turns, 1)),
             )
             tx.executemany(
-                "INSERT OR REPLACE INTO conversation_messages (chat_id, message_id, "
-                "conversation_id) VALUES (?, ?, ?)",
+                "INSERT INTO conversation_messages (chat_id, message_id, conversation_id)"
+                " VALUES (?, ?, ?) ON CONFLICT (chat_id, message_id)"
+                " DO UPDATE SET conversation_id = excluded.conversation_id",
                 [(chat_id, mid, conversation_id) for mid in message_ids],
             )
         return conversation_id

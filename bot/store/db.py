@@ -7,12 +7,24 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from bot.store.errors import ConflictError, StoreError
 from bot.store.migrations import SchemaTooNewError, migrate
 
+# A result row: a plain tuple on every backend.
+Row = tuple[Any, ...]
 
-class StoreError(RuntimeError):
-    """The database cannot be opened or used; the message is fit for a user."""
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Driver errors leave the store as StoreError (ConflictError for unique keys)."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        raise ConflictError(f"database conflict: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"database error: {exc}") from exc
 
 
 class Database:
@@ -22,6 +34,8 @@ class Database:
     so each unit of work (an article with its chunks and index rows) commits or rolls back
     as a whole.
     """
+
+    dialect = "sqlite"
 
     def __init__(self, path: Path | str, *, migrate_schema: bool = True) -> None:
         self.path = Path(path)
@@ -52,7 +66,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE … COMMIT, or a SAVEPOINT when nested inside another transaction."""
-        with self.lock:
+        with self.lock, _translated():
             if self._depth == 0:
                 self.conn.execute("BEGIN IMMEDIATE")
                 name = None
@@ -76,13 +90,17 @@ class Database:
             else:
                 self.conn.execute(f"RELEASE {name}")
 
-    def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
-        with self.lock:
-            return self.conn.execute(sql, params)
-
-    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row | tuple]:
-        with self.lock:
+    def query(self, sql: str, params: tuple | dict = ()) -> list[Row]:
+        with self.lock, _translated():
             return self.conn.execute(sql, params).fetchall()
+
+    def ping(self) -> bool:
+        """True when the database answers a query (health checks)."""
+        try:
+            self.query("SELECT 1")
+        except (sqlite3.Error, StoreError):
+            return False
+        return True
 
     def size_bytes(self) -> int:
         total = 0

@@ -105,7 +105,8 @@ class NearDuplicateBatch:
             self.rows.sort()
             with self.db.transaction() as tx:
                 tx.executemany(
-                    "INSERT OR IGNORE INTO near_dup_bands (band_key, article_id) VALUES (?, ?)",
+                    "INSERT INTO near_dup_bands (band_key, article_id) VALUES (?, ?)"
+                    " ON CONFLICT DO NOTHING",
                     self.rows,
                 )
             self.rows = []

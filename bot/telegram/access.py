@@ -25,17 +25,17 @@ REFUSAL = (
 
 
 def is_admin(settings: Settings, user_id: int | None) -> bool:
-    return user_id is not None and user_id in settings.telegram_admin_users
+    return user_id is not None and user_id in settings.telegram.admin_users
 
 
 def is_allowed(settings: Settings, user_id: int | None, chat_id: int, private: bool) -> bool:
     if is_admin(settings, user_id):
         return True
-    if not private and chat_id in settings.telegram_allowed_chats:
+    if not private and chat_id in settings.telegram.allowed_chats:
         return True
-    if not private and settings.telegram_allowed_chats:
+    if not private and settings.telegram.allowed_chats:
         return False
-    users = settings.telegram_allowed_users
+    users = settings.telegram.allowed_users
     return not users or (user_id is not None and user_id in users)
 
 

@@ -14,10 +14,10 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.briefing.models import SubscriptionStatus
 from bot.briefing.render import render_html
 from bot.briefing.service import job_name
 from bot.briefing.subscribe_args import SubscribeError, parse_keywords
+from bot.models import SubscriptionStatus
 from bot.telegram.access import is_admin
 from bot.telegram.addressing import is_private
 from bot.telegram.briefing_jobs import schedule, unschedule
@@ -93,7 +93,7 @@ async def on_brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _reply(message, escape(refusal))
         return
     try:
-        async with typing(context, message, svc.settings.telegram_typing_interval):
+        async with typing(context, message, svc.settings.telegram.typing_interval):
             briefing = await svc.briefings.brief_now(message.chat_id, topics)
         for part in render_html(briefing):
             await send_html(message, part, quote=not is_private(message))
@@ -110,7 +110,7 @@ async def on_subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if message is None or not await _may_change(update, context):
         return
     briefings = svc.briefings
-    had_zone = briefings.subscriptions.chat_timezone(message.chat_id) is not None
+    had_zone = briefings.chat_timezone(message.chat_id) is not None
     try:
         sub = briefings.subscribe(message.chat_id, _thread(message), context.args or [])
     except SubscribeError as exc:
@@ -118,7 +118,7 @@ async def on_subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     schedule(context.job_queue, briefings, briefings.plan(sub.id))
     text = f"Subscribed. {escape(briefings.describe(sub))}."
-    if not had_zone and briefings.subscriptions.chat_timezone(message.chat_id) is None:
+    if not had_zone and briefings.chat_timezone(message.chat_id) is None:
         text += (
             f"\n\nThe time is in {escape(sub.timezone)}; add your timezone to change that, "
             f"e.g. /subscribe {sub.time_of_day} Europe/Berlin"
@@ -133,7 +133,7 @@ async def on_unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not await _may_change(update, context):
         return
     thread = _thread(message)
-    removed = services(context).briefings.subscriptions.remove(message.chat_id, thread)
+    removed = services(context).briefings.unsubscribe(message.chat_id, thread)
     unschedule(context.job_queue, job_name(message.chat_id, thread))
     await _reply(
         message, "Unsubscribed: no more daily briefings here." if removed else NO_SUBSCRIPTION
@@ -146,7 +146,7 @@ async def on_subscriptions(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if message is None or not await _no_arguments(message, context, "subscriptions"):
         return
     briefings = services(context).briefings
-    found = briefings.subscriptions.find(chat_id=message.chat_id)
+    found = briefings.subscriptions_of(message.chat_id)
     if not found:
         await _reply(message, NO_SUBSCRIPTION)
         return
@@ -169,11 +169,10 @@ async def _set_status(
         return
     briefings = services(context).briefings
     thread = _thread(message)
-    if briefings.subscriptions.get_for(message.chat_id, thread) is None:
+    sub = briefings.set_status(message.chat_id, thread, status)
+    if sub is None:
         await _reply(message, NO_SUBSCRIPTION)
         return
-    sub = briefings.subscriptions.set_status(message.chat_id, thread, status, briefings.clock())
-    assert sub is not None
     if status is SubscriptionStatus.ACTIVE:
         schedule(context.job_queue, briefings, briefings.plan(sub.id))
     else:

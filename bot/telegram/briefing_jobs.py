@@ -95,5 +95,5 @@ def start_briefings(job_queue: JobQueue[Any] | None, settings: Settings) -> None
         log.warning("no JobQueue (install python-telegram-bot[job-queue]); no scheduled briefings")
         return
     job_queue.run_once(briefing_sweep, 0, name=STARTUP_JOB, job_kwargs=JOB_KWARGS)
-    interval = settings.briefing_sweep_seconds
+    interval = settings.briefing.sweep_seconds
     job_queue.run_repeating(briefing_sweep, interval=interval, first=interval, name=SWEEP_JOB)

@@ -21,6 +21,7 @@ from bot.telegram.access import is_admin
 from bot.telegram.addressing import is_private
 from bot.telegram.render import escape, split_html
 from bot.telegram.services import services
+from bot.text.markup import link
 
 PRIVATE_COMMANDS = [
     BotCommand("start", "what I am and what I know"),
@@ -29,6 +30,8 @@ PRIVATE_COMMANDS = [
     BotCommand("sources", "the newest articles I know"),
     BotCommand("stats", "corpus size and date range"),
     BotCommand("brief", "today's top stories now [keywords…]"),
+    BotCommand("timeline", "how a story developed <topic>"),
+    BotCommand("trend", "articles per day, as a chart <topic>[, topic…]"),
     BotCommand("subscribe", "daily briefing [HH:MM] [timezone] [keywords…]"),
     BotCommand("subscriptions", "this chat's daily briefing"),
     BotCommand("pause", "pause the daily briefing"),
@@ -44,6 +47,7 @@ ADMIN_COMMANDS = [
     BotCommand("feeds", "admin: list feeds and their state"),
     BotCommand("removefeed", "admin: remove a feed ID|URL"),
     BotCommand("resumefeed", "admin: resume a paused feed ID|URL"),
+    BotCommand("remove", "admin: remove articles ID|URL (reply: source N)"),
 ]
 
 log = logging.getLogger(__name__)
@@ -59,7 +63,10 @@ HELP = (
     "• /brief [keywords…] — the top stories since this chat's last briefing.\n"
     "• /subscribe [HH:MM] [timezone] [keywords…] — a daily briefing, e.g. "
     "/subscribe 07:30 Europe/Berlin Iraq, Syria (default 08:00 in the chat's timezone).\n"
-    "• /subscriptions, /pause, /resume, /unsubscribe — in groups, admins change it."
+    "• /subscriptions, /pause, /resume, /unsubscribe — in groups, admins change it.\n\n"
+    "<b>Following a story</b>\n"
+    "• /timeline &lt;topic&gt; — its developments over the last two weeks, one cited line each.\n"
+    "• /trend &lt;topic&gt;[, &lt;topic&gt;…] — a chart of articles per day and the top outlets."
 )
 ADMIN_HELP = (
     "<b>Corpus (bot admins)</b>\n"
@@ -67,18 +74,48 @@ ADMIN_HELP = (
     "• /addfeed URL [name] — subscribe to an RSS/Atom feed (polled automatically).\n"
     "• /feeds — every feed with its state and last error; /removefeed ID|URL; "
     "/resumefeed ID|URL for a paused one.\n"
+    "• /remove ID|URL — remove an article; reply to an answer with /remove N to remove its "
+    "source [N].\n"
     "• Forward me a message with a link: I offer to add it."
 )
 
 
+# The longest wait between two attempts at the command menu.
+MENU_RETRY_CAP = 3600.0
+
+
 async def register_commands(app: Application) -> None:
+    """The command menus at start-up (`post_init`). They are cosmetic: when Telegram (or a
+    self-hosted Bot API server without setMyCommands) fails, the bot serves anyway and a
+    JobQueue job tries again later, waiting twice as long after each failure."""
+    settings = app.bot_data["services"].settings
+    await _menu_attempt(app, settings.telegram.commands_retry_seconds)
+
+
+async def _menu_attempt(app: Application, delay: float) -> None:
+    try:
+        await set_menus(app)
+    except TelegramError as exc:
+        log.warning("could not set the command menu (%s); trying again in %.0f s", exc, delay)
+        if app.job_queue is not None:
+            app.job_queue.run_once(
+                _retry_menu, when=delay, data=min(delay * 2, MENU_RETRY_CAP), name="command-menu"
+            )
+
+
+async def _retry_menu(context: ContextTypes.DEFAULT_TYPE) -> None:
+    delay = context.job.data if context.job is not None else None
+    await _menu_attempt(context.application, delay if isinstance(delay, float) else MENU_RETRY_CAP)
+
+
+async def set_menus(app: Application) -> None:
     """setMyCommands for private chats and groups, plus the admin commands in each bot
     admin's own private chat (Telegram refuses that scope until the admin has started
     the bot: logged, not fatal)."""
     await app.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
     settings = app.bot_data["services"].settings
-    for admin in settings.telegram_admin_users:
+    for admin in settings.telegram.admin_users:
         try:
             await app.bot.set_my_commands(
                 PRIVATE_COMMANDS + ADMIN_COMMANDS, scope=BotCommandScopeChat(admin)
@@ -143,10 +180,7 @@ async def on_reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _article_line(article: ArticleSummary) -> str:
-    title = escape(article.title)
-    if article.url:
-        title = f'<a href="{escape(article.url)}">{title}</a>'
-    parts = [title]
+    parts = [link(article.url, escape(article.title))]
     if article.source:
         parts.append(escape(article.source))
     if article.published_at:

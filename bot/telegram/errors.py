@@ -45,11 +45,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await update.effective_message.reply_text(APOLOGY)
         except TelegramError:
             log.warning("could not send the apology for %s", where)
-    if settings.telegram_admin_log_chat is not None:
+    if settings.telegram.admin_log_chat is not None:
         body = html.escape(_redact(trace, secrets)[-3500:])
         try:
             await context.bot.send_message(
-                settings.telegram_admin_log_chat,
+                settings.telegram.admin_log_chat,
                 f"<b>Error</b> ({html.escape(where)})\n<pre>{body}</pre>",
                 parse_mode=ParseMode.HTML,
             )

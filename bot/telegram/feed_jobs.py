@@ -42,7 +42,7 @@ class FirstPoll:
 
 async def _report(context: ContextTypes.DEFAULT_TYPE, results: list[PollResult]) -> None:
     """Log every result; tell the admin log chat about feeds that were just paused."""
-    chat = services(context).settings.telegram_admin_log_chat
+    chat = services(context).settings.telegram.admin_log_chat
     for result in results:
         line = describe_poll(result)
         if result.status != "error":
@@ -107,7 +107,7 @@ def start_feed_polling(job_queue: JobQueue[Any] | None, settings: Settings) -> N
     if job_queue is None:
         log.warning("no JobQueue (install python-telegram-bot[job-queue]); feeds are not polled")
         return
-    tick = settings.feed_poll_tick
+    tick = settings.feeds.poll_tick
     job_queue.run_repeating(
         feed_poll_job, interval=tick, first=min(tick, FIRST_POLL_SECONDS), name=POLL_JOB
     )

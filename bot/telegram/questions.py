@@ -52,14 +52,18 @@ async def answer_question(
         conversation_id = _conversation_for(svc, message, context.bot.id)
         history = svc.conversations.history(conversation_id)
         interval = (
-            settings.telegram_edit_interval_private
+            settings.telegram.edit_interval_private
             if private
-            else settings.telegram_edit_interval_group
+            else settings.telegram.edit_interval_group
         )
         responder = Responder(message, quote=not private, edit_interval=interval)
-        async with typing(context, message, settings.telegram_typing_interval):
+        async with typing(context, message, settings.telegram.typing_interval):
             answer = await svc.engine.ask(
-                question, history=history, chat_id=str(message.chat_id), on_delta=responder.on_delta
+                question,
+                history=history,
+                chat_id=str(message.chat_id),
+                on_delta=responder.on_delta,
+                language=user.language_code,
             )
             message_ids = await responder.finish(answer)
         svc.conversations.add_turn(

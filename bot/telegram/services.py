@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from telegram.ext import CallbackContext
 
 from bot.briefing.service import BriefingService, Clock
 from bot.config import Settings
 from bot.engine import Engine
-from bot.store.conversations import ConversationStore
+from bot.ops.heartbeat import Heartbeat
 from bot.store.timefmt import utcnow
 from bot.telegram.briefing_send import BriefingCourier
 from bot.telegram.limits import QuestionGate
+
+if TYPE_CHECKING:
+    from bot.store.conversations import ConversationStore
 
 
 @dataclass
@@ -25,6 +29,7 @@ class Services:
     briefings: BriefingService
     courier: BriefingCourier
     refused_users: set[int] = field(default_factory=set)
+    heartbeat: Heartbeat | None = None
 
     @classmethod
     def create(
@@ -36,21 +41,14 @@ class Services:
         to the bot by `build_application`.
         """
         settings = settings or engine.settings
-        conversations = ConversationStore(
-            engine.db,
-            max_turns=settings.telegram_history_turns,
-            max_tokens=settings.telegram_history_tokens,
-            idle=timedelta(minutes=settings.telegram_history_idle_minutes),
+        conversations = engine.conversation_memory(
+            max_turns=settings.telegram.history_turns,
+            max_tokens=settings.telegram.history_tokens,
+            idle=timedelta(minutes=settings.telegram.history_idle_minutes),
         )
-        gate = QuestionGate(settings.telegram_rate_limit, settings.telegram_rate_window)
+        gate = QuestionGate(settings.telegram.rate_limit, settings.telegram.rate_window)
         courier = BriefingCourier()
-        briefings = BriefingService(
-            engine.db,
-            settings,
-            courier,
-            clock=clock,
-            summariser=engine.briefing_summariser(),
-        )
+        briefings = engine.briefing_service(courier, settings=settings, clock=clock)
         return cls(
             engine=engine,
             settings=settings,

@@ -17,6 +17,7 @@ MONTHS: dict[str, int] = {
     for name in (calendar.month_name[i], calendar.month_abbr[i])
 }
 MONTHS["sept"] = 9
+MONTH_NAMES = frozenset(calendar.month_name[i].lower() for i in range(1, 13))
 # Months that are also common lower-case words: months only when capitalised.
 AMBIGUOUS_MONTHS = frozenset({"may", "mar", "march", "jan", "dec"})
 WEEKDAYS: dict[str, int] = {calendar.day_name[i].lower(): i for i in range(7)}

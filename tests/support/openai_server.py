@@ -7,7 +7,7 @@ recorded for assertions.
 
     with FakeOpenAIServer() as server:
         server.script(Reply(content='{"sentences": [], "not_in_sources": true}'))
-        settings.llm_base_url = server.url
+        settings.llm.base_url = server.url
 
 As a fixture: `pytest_plugins = ["tests.support.openai_server"]`, then `openai_server`.
 """
@@ -53,6 +53,12 @@ class Reply:
     def error(cls, status: int, message: str = "error", **headers: str) -> Reply:
         body = {"error": {"message": message, "type": "server_error", "code": None}}
         return cls(status=status, body=body, headers=headers)
+
+    @classmethod
+    def html_page(cls, status: int = 200, content_type: str = "text/html") -> Reply:
+        """What a proxy in front of the model sends: an HTML error page, even with a 200."""
+        page = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+        return cls(status=status, body=page, headers={"Content-Type": content_type})
 
 
 @dataclass
@@ -178,6 +184,9 @@ class FakeOpenAIServer:
         self.server_seconds += time.perf_counter() - started - reply.delay
 
     def _reply_for(self, request: Request) -> Reply:
+        if request.path.endswith("/models"):
+            listing = [{"id": self.model, "object": "model", "created": 0, "owned_by": "test"}]
+            return Reply(body={"object": "list", "data": listing})
         if not request.path.endswith("/chat/completions"):
             return Reply(status=404, body={"error": {"message": "not found"}})
         if not self.json_mode and "response_format" in request.body:
@@ -277,6 +286,6 @@ async def _event(writer: asyncio.StreamWriter, data: str) -> None:
 
 @pytest.fixture
 def openai_server() -> Iterator[FakeOpenAIServer]:
-    """A running server; point `Settings.llm_base_url` at `openai_server.url`."""
+    """A running server; point `Settings.llm.base_url` at `openai_server.url`."""
     with FakeOpenAIServer() as server:
         yield server

@@ -41,7 +41,7 @@ def bot_settings(settings: Settings, api: BotApiEmulator, **overrides: Any) -> S
         "telegram_max_retries": 3,
     }
     values.update(overrides)
-    return settings.model_copy(update=values)
+    return settings.updated(**values)
 
 
 class EmulatedClock:
@@ -92,7 +92,7 @@ class RecordingEngine(Engine):
 @pytest.fixture
 def news(settings: Settings) -> Iterator[RecordingEngine]:
     """A RecordingEngine over the small news corpus of tests/support/corpus.py (no seeds)."""
-    engine = RecordingEngine(settings.model_copy(update={"auto_seed": False}))
+    engine = RecordingEngine(settings.updated(auto_seed=False))
     ingest_news(engine)
     yield engine
     engine.close()

@@ -32,6 +32,7 @@ _TAG = re.compile(
 )
 _ATTR = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);")
+_PLAIN = re.compile(r"[^<>&]+")
 
 
 class EntityError(ValueError):
@@ -72,12 +73,36 @@ def _check_attributes(name: str, attrs: str, offset: int) -> None:
 
 def parse_html(text: str) -> str:
     """Validate Telegram HTML; return the visible text."""
+    return parse_html_entities(text)[0]
+
+
+def _href(attrs: str) -> str | None:
+    for key, value in _ATTR.findall(attrs):
+        if key.lower() == "href" and value:
+            return _unescape_attr(value)
+    return None
+
+
+def parse_html_entities(text: str) -> tuple[str, list[dict[str, object]]]:
+    """Validate Telegram HTML; the visible text and its `text_link` entities (offsets and
+    lengths in UTF-16 code units, as the Bot API reports them)."""
     stack: list[tuple[str, int]] = []
+    links: list[tuple[int, str | None]] = []  # open <a>: visible start, href
+    entities: list[dict[str, object]] = []
     out: list[str] = []
+    visible = 0  # UTF-16 length of "".join(out)
+    offset = 0  # byte offset of text[i] in UTF-8
     i = 0
     while i < len(text):
         ch = text[i]
-        offset = len(text[:i].encode("utf-8"))
+        if ch not in "<>&":
+            run = _PLAIN.match(text, i)
+            assert run is not None
+            out.append(run.group())
+            visible += utf16_length(run.group())
+            offset += len(run.group().encode("utf-8", "surrogatepass"))
+            i = run.end()
+            continue
         if ch == "<":
             m = _TAG.match(text, i)
             if not m:
@@ -94,31 +119,39 @@ def parse_html(text: str) -> str:
                         f'"</{stack[-1][0] if stack else ""}>", found "</{name}>"'
                     )
                 stack.pop()
+                if name == "a" and links:
+                    start, href = links.pop()
+                    length = visible - start
+                    if href and length:
+                        entities.append(
+                            {"type": "text_link", "offset": start, "length": length, "url": href}
+                        )
             else:
                 _check_attributes(name, attrs, offset)
+                if name == "a":
+                    links.append((visible, _href(attrs)))
                 if name == "pre" and any(t == "pre" for t, _ in stack):
                     raise EntityError(f'Nested "pre" at byte offset {offset}')
                 stack.append((name, offset))
-            i = m.end()
         elif ch == ">":
             raise EntityError(f"Unexpected character '>' at byte offset {offset}")
-        elif ch == "&":
+        else:
             m = _ENTITY.match(text, i)
             if not m:
                 raise EntityError(f"Unescaped '&' at byte offset {offset}")
-            out.append(_entity(m.group(1), offset))
-            i = m.end()
-        else:
-            out.append(ch)
-            i += 1
+            char = _entity(m.group(1), offset)
+            out.append(char)
+            visible += utf16_length(char)
+        offset += len(m.group(0).encode("utf-8", "surrogatepass"))
+        i = m.end()
     if stack:
         name, offset = stack[-1]
         raise EntityError(
             f'Can\'t find end tag corresponding to start tag "{name}" at byte offset {offset}'
         )
-    return "".join(out)
+    return "".join(out), sorted(entities, key=lambda e: int(str(e["offset"])))
 
 
 def utf16_length(text: str) -> int:
     """Telegram measures message length in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2

@@ -1,13 +1,12 @@
-"""Subscriptions and per-chat briefing state (timezone last set, last briefing) in SQLite."""
+"""Subscriptions and per-chat briefing state (timezone last set, last briefing)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 
-from bot.briefing.models import SubscribeRequest, Subscription, SubscriptionStatus
-from bot.store.db import Database
+from bot.models import SubscribeRequest, Subscription, SubscriptionStatus
+from bot.store.db import Database, Row
 from bot.store.timefmt import from_db, required_time, to_db
 
 _COLUMNS = (
@@ -20,7 +19,7 @@ def _thread(thread_id: int | None) -> int:
     return thread_id or 0
 
 
-def _row(r: sqlite3.Row | tuple) -> Subscription:
+def _row(r: Row) -> Subscription:
     return Subscription(
         id=r[0],
         chat_id=r[1],
@@ -64,8 +63,9 @@ class SubscriptionStore:
         with self.db.transaction() as tx:
             tx.execute(
                 "INSERT INTO briefing_chats (chat_id, last_briefing_at) VALUES (?, ?)"
-                " ON CONFLICT(chat_id) DO UPDATE SET last_briefing_at ="
-                " max(coalesce(last_briefing_at, ''), excluded.last_briefing_at)",
+                " ON CONFLICT(chat_id) DO UPDATE SET last_briefing_at = CASE"
+                " WHEN coalesce(briefing_chats.last_briefing_at, '') < excluded.last_briefing_at"
+                " THEN excluded.last_briefing_at ELSE briefing_chats.last_briefing_at END",
                 (chat_id, to_db(when)),
             )
 

@@ -8,12 +8,11 @@ worse than a missed one.
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from datetime import datetime, timedelta
 
-from bot.briefing.models import Delivery, DeliveryStatus
-from bot.store.db import Database
+from bot.models import Delivery, DeliveryStatus
+from bot.store.db import Database, Row
 from bot.store.timefmt import from_db, required_time, to_db
 
 _COLUMNS = (
@@ -21,7 +20,7 @@ _COLUMNS = (
 )
 
 
-def _row(r: sqlite3.Row | tuple) -> Delivery:
+def _row(r: Row) -> Delivery:
     return Delivery(
         chat_id=r[0],
         thread_id=r[1] or None,

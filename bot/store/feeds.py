@@ -1,15 +1,28 @@
-"""Feeds and their seen entries in SQLite: schedule, backoff, pause after repeated failures."""
+"""Feeds and their seen entries: schedule, backoff, pause after repeated failures."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
 
 from bot.errors import BriefbotError
-from bot.feeds.parse import FeedEntry
 from bot.models import Feed
-from bot.store.db import Database
+from bot.store.db import Database, Row
+from bot.store.errors import ConflictError
 from bot.store.timefmt import from_db, required_time, to_db
+
+
+class SeenKey(Protocol):
+    """What marks a feed entry as seen: its key (guid or link) and its content hash."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def content_hash(self) -> str: ...
+
+
+E = TypeVar("E", bound=SeenKey)
 
 _COLUMNS = (
     "id, url, name, interval_minutes, added_at, next_poll_at, last_polled_at, last_success_at,"
@@ -17,7 +30,7 @@ _COLUMNS = (
 )
 
 
-def _feed(row: sqlite3.Row | tuple) -> Feed:
+def _feed(row: Row) -> Feed:
     return Feed(
         id=row[0],
         url=row[1],
@@ -42,14 +55,14 @@ class FeedRepository:
     def add(self, url: str, name: str | None, interval_minutes: int, now: datetime) -> Feed:
         try:
             with self.db.transaction() as tx:
-                cur = tx.execute(
+                feed_id = tx.execute(
                     "INSERT INTO feeds (url, name, interval_minutes, added_at, next_poll_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?) RETURNING id",
                     (url, name, interval_minutes, to_db(now), to_db(now)),
-                )
-        except sqlite3.IntegrityError as exc:
+                ).fetchone()[0]
+        except ConflictError as exc:
             raise BriefbotError(f"feed already added: {url}") from exc
-        return self.require(int(cur.lastrowid or 0))
+        return self.require(int(feed_id))
 
     def get(self, feed_id: int) -> Feed | None:
         rows = self.db.query(f"SELECT {_COLUMNS} FROM feeds WHERE id = ?", (feed_id,))
@@ -96,10 +109,10 @@ class FeedRepository:
         rows = self.db.query("SELECT etag, last_modified FROM feeds WHERE id = ?", (feed_id,))
         return (rows[0][0], rows[0][1]) if rows else (None, None)
 
-    def unseen(self, feed_id: int, entries: list[FeedEntry]) -> list[FeedEntry]:
+    def unseen(self, feed_id: int, entries: list[E]) -> list[E]:
         """Entries not stored before, by key (guid/link) or by content hash; repeats within
         the same document count once."""
-        fresh: list[FeedEntry] = []
+        fresh: list[E] = []
         keys: set[str] = set()
         hashes: set[str] = set()
         for entry in entries:
@@ -125,14 +138,14 @@ class FeedRepository:
         next_poll: datetime,
         etag: str | None,
         last_modified: str | None,
-        entries: list[FeedEntry],
+        entries: list[SeenKey],
         added: int,
     ) -> None:
         """Mark entries seen and reset the failure count, in one transaction."""
         with self.db.transaction() as tx:
             tx.executemany(
-                "INSERT OR IGNORE INTO feed_entries (feed_id, entry_key, content_hash, seen_at)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO feed_entries (feed_id, entry_key, content_hash, seen_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(feed_id, e.key, e.content_hash, to_db(now)) for e in entries],
             )
             tx.execute(

@@ -1,0 +1,170 @@
+"""The only SQL retrieval needs: full-text candidates, term statistics, rows → passages.
+
+The BM25 arithmetic lives in `bot.retrieval.bm25`; this module only answers "which passages
+contain these words", "how many passages hold each stem" and "what is the corpus size and
+average passage length", from SQLite's FTS5 index (`chunks_fts`, `chunks_vocab`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from bot.models import Passage, SearchFilters
+from bot.store.articles import filter_sql
+from bot.store.db import Database
+from bot.store.timefmt import from_db, required_time
+
+# Document frequencies kept in memory (see SearchIndex.doc_freqs) before the cache starts afresh.
+DF_CACHE_TERMS = 100_000
+
+
+class PassageRow(NamedTuple):
+    """One passage with its article's fields, as every search query returns it."""
+
+    chunk_id: int
+    article_id: int
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    words: int
+    title: str
+    url: str | None
+    source: str | None
+    published_at: str | None
+    ingested_at: str
+
+    @property
+    def when(self) -> datetime | None:
+        return from_db(self.published_at or self.ingested_at)
+
+
+_ROW_COLUMNS = (
+    'c.id, c.article_id, c.ordinal, c.start, c."end", c.text, c.words,'
+    " a.title, a.url, a.source, a.published_at, a.ingested_at"
+)
+_ROW_SQL = f"SELECT {_ROW_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.article_id"
+
+
+def fts_match(terms: list[str], *, all_of: bool = False) -> str:
+    """An FTS5 MATCH expression OR-ing (or AND-ing) quoted tokens; tokens are alphanumeric.
+
+    User text is never passed to FTS5 as syntax: each word is quoted as a string literal.
+    """
+    return (" AND " if all_of else " OR ").join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def passage_from_row(row: PassageRow, score: float = 0.0, coverage: float = 0.0) -> Passage:
+    return Passage(
+        chunk_id=row.chunk_id,
+        article_id=row.article_id,
+        ordinal=row.ordinal,
+        start=row.start,
+        end=row.end,
+        text=row.text,
+        title=row.title,
+        url=row.url,
+        source=row.source,
+        published_at=from_db(row.published_at),
+        ingested_at=required_time(from_db(row.ingested_at)),
+        score=score,
+        coverage=coverage,
+    )
+
+
+def _rows(raw: list) -> list[PassageRow]:
+    return [PassageRow._make(r) for r in raw]
+
+
+class SearchIndex:
+    """Full-text candidates and term statistics over SQLite FTS5."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._df_cache: dict[str, int] = {}
+        self._df_chunks = -1
+
+    def corpus(self) -> tuple[int, float]:
+        """(passages, average passage length in words)."""
+        chunks, total_words = self.db.query("SELECT chunks, words FROM corpus_stats")[0]
+        return int(chunks), (total_words / chunks if chunks else 1.0)
+
+    def doc_freqs(self, stems: list[str], n_chunks: int) -> dict[str, int]:
+        """Document frequencies of `stems` (absent ones left out), cached.
+
+        fts5vocab counts a term's documents by walking its whole posting list (~1 ms for a
+        term in 30k passages), so a long-running bot keeps the counts until the corpus
+        changes size (an ingest or a delete).
+        """
+        if n_chunks != self._df_chunks or len(self._df_cache) > DF_CACHE_TERMS:
+            self._df_cache, self._df_chunks = {}, n_chunks
+        cache = self._df_cache
+        missing = [s for s in stems if s not in cache]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            rows = self.db.query(
+                f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", tuple(missing)
+            )
+            found = {str(term): int(doc) for term, doc in rows}
+            for s in missing:
+                cache[s] = found.get(s, 0)
+        return {s: cache[s] for s in stems if cache.get(s, 0) > 0}
+
+    def candidates(
+        self,
+        words: list[str],
+        filters: SearchFilters | None,
+        limit: int,
+        *,
+        all_of: bool = False,
+        ranked: bool = True,
+        title_weight: float = 1.0,
+    ) -> list[PassageRow]:
+        """Passages holding any (or, with `all_of`, every) of `words`: the best `limit` by
+        FTS5's bm25 (title weighted), or the newest when not `ranked`.
+
+        Without filters the ranking runs on the FTS5 table alone and only the winners are
+        joined; with filters the join comes first so the limit counts passages that pass.
+        """
+        match = fts_match(words, all_of=all_of)
+        order = "bm25(chunks_fts, ?, 1.0)" if ranked else "f.rowid DESC"
+        weights = (title_weight,) if ranked else ()
+        if filters is None:
+            order = order if ranked else "rowid DESC"
+            return _rows(
+                self.db.query(
+                    f"SELECT {_ROW_COLUMNS} FROM (SELECT rowid FROM chunks_fts"
+                    f" WHERE chunks_fts MATCH ? ORDER BY {order} LIMIT ?) f"
+                    " JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.id = c.article_id",
+                    (match, *weights, limit),
+                )
+            )
+        where, params = filter_sql(filters)
+        return _rows(
+            self.db.query(
+                f"SELECT {_ROW_COLUMNS} FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
+                " JOIN articles a ON a.id = c.article_id"
+                f" WHERE chunks_fts MATCH ? AND {where} ORDER BY {order} LIMIT ?",
+                (match, *params, *weights, limit),
+            )
+        )
+
+    def passages(self, chunk_ids: list[int]) -> list[PassageRow]:
+        """The passages with these ids (any order; unknown ids left out)."""
+        if not chunk_ids:
+            return []
+        marks = ",".join("?" * len(chunk_ids))
+        return _rows(self.db.query(f"{_ROW_SQL} WHERE c.id IN ({marks})", tuple(chunk_ids)))
+
+    def newest_leads(self, filters: SearchFilters | None, limit: int) -> list[PassageRow]:
+        """The first passage of the newest articles that pass the filters, newest first."""
+        where, params = filter_sql(filters)
+        return _rows(
+            self.db.query(
+                f"{_ROW_SQL} WHERE c.ordinal = 0"
+                + (f" AND {where}" if where else "")
+                + " ORDER BY coalesce(a.published_at, a.ingested_at) DESC, c.id DESC LIMIT ?",
+                (*params, limit),
+            )
+        )
