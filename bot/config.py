@@ -64,6 +64,21 @@ class StoreSettings(Section):
         default=None, description="Folder ingested when the corpus is empty (default: bundled)"
     )
     auto_seed: bool = True
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host/db selects PostgreSQL (install the"
+        " postgres extra); unset: the SQLite file",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        scheme = value.get_secret_value().split("://", 1)[0].lower()
+        if scheme not in ("postgresql", "postgres"):
+            raise ValueError("must be a postgresql:// URL (unset it to use SQLite)")
+        return value
 
 
 class IngestSettings(Section):
@@ -513,6 +528,7 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every secret that is set (tokens, API keys): what logs and reports must redact."""
         found = (
+            self.store.database_url,
             self.telegram.token,
             self.telegram.webhook_secret,
             self.llm.api_key,

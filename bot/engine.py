@@ -29,8 +29,8 @@ from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.hybrid import HybridRetriever
 from bot.store.alternates import outlet_name
 from bot.store.conversations import ConversationStore
-from bot.store.db import Database
-from bot.store.port import Store
+from bot.store.db import DB
+from bot.store.port import Store, open_database
 from bot.store.timefmt import utcnow
 
 if TYPE_CHECKING:
@@ -49,9 +49,9 @@ Notify = Callable[[str], None]
 class Engine:
     """Ingest → store → retrieve → answer, over one store."""
 
-    def __init__(self, settings: Settings, db: Database | None = None) -> None:
+    def __init__(self, settings: Settings, db: DB | None = None) -> None:
         self.settings = settings
-        self.store = Store(db or Database(settings.database))
+        self.store = Store(db or open_database(settings))
         self.articles = self.store.articles
         self.retriever = Retriever(self.store.search, settings)
         self.ingestor = Ingestor(self.store, settings)

@@ -229,11 +229,10 @@ async def test_llm_seam_one_call_per_story_with_fallback(day_engine: Engine) -> 
 def test_prompt_passages_cannot_break_out_of_their_block(day_engine: Engine) -> None:
     from string import Template
 
-    from bot.store.records import WindowArticle
-
     from bot.briefing.prompting import prompt_values
     from bot.briefing.summary import StoryDraft
     from bot.resources import bundled_dir
+    from bot.store.records import WindowArticle
 
     when = datetime(2023, 10, 17, tzinfo=UTC)
     evil = WindowArticle(

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from bot.store.alternates import AlternateRepository
 from bot.store.articles import ArticleRepository
 from bot.store.conversations import Clock, ConversationStore
-from bot.store.db import Database
+from bot.store.db import DB, Database
 from bot.store.deliveries import DeliveryLog
+from bot.store.errors import StoreError
 from bot.store.feeds import FeedRepository
 from bot.store.search import SearchIndex
 from bot.store.subscriptions import SubscriptionStore
@@ -23,15 +24,38 @@ from bot.store.timefmt import utcnow
 from bot.store.usage import UsageRepository
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.store.neardups import NearDuplicateIndex
     from bot.store.vectors import VectorRepository
 
 
+def open_database(settings: Settings) -> DB:
+    """PostgreSQL when `database_url` is set, else the SQLite file in the data directory."""
+    url = settings.store.database_url
+    if url is None:
+        return Database(settings.database)
+    try:
+        from bot.store.postgres.db import PgDatabase
+    except ImportError as exc:
+        raise StoreError(
+            f"BRIEFBOT_DATABASE_URL names PostgreSQL but its driver is missing ({exc});"
+            ' install it with: pip install "briefbot[postgres]"'
+        ) from exc
+    return PgDatabase(url.get_secret_value())
+
+
 class Store:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DB) -> None:
         self.db = db
-        self.articles = ArticleRepository(db)
-        self.search = SearchIndex(db)
+        self.articles: ArticleRepository
+        self.search: SearchIndex
+        if db.dialect == "postgresql":
+            from bot.store.postgres.articles import PgArticleRepository
+            from bot.store.postgres.search import PgSearchIndex
+
+            self.articles, self.search = PgArticleRepository(db), PgSearchIndex(db)
+        else:
+            self.articles, self.search = ArticleRepository(db), SearchIndex(db)
         self.alternates = AlternateRepository(db)
         self.usage = UsageRepository(db)
         self.feeds = FeedRepository(db)
@@ -62,6 +86,10 @@ class Store:
     def transaction(self) -> AbstractContextManager[object]:
         """One unit of work: the repositories' writes inside it commit or roll back together."""
         return self.db.transaction()
+
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
 
     def close(self) -> None:
         self.db.close()

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 from bot.models import SubscribeRequest, Subscription, SubscriptionStatus
-from bot.store.db import Database, Row
+from bot.store.db import DB, Row
 from bot.store.timefmt import from_db, required_time, to_db
 
 _COLUMNS = (
@@ -36,7 +36,7 @@ def _row(r: Row) -> Subscription:
 
 
 class SubscriptionStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DB) -> None:
         self.db = db
 
     # --- per-chat state -------------------------------------------------------------

@@ -12,7 +12,7 @@ import numpy as np
 
 from bot.models import SearchFilters
 from bot.store.articles import filter_sql
-from bot.store.db import Database
+from bot.store.db import DB
 
 DTYPE = np.float16
 
@@ -29,7 +29,7 @@ def vectors_from_rows(rows: Iterable) -> tuple[np.ndarray, np.ndarray]:
 
 
 class VectorRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DB) -> None:
         self.db = db
 
     def write(self, model: str, chunk_ids: list[int], matrix: np.ndarray) -> int:
@@ -98,7 +98,7 @@ class VectorRepository:
 
     def chunk_ids(self, filters: SearchFilters | None) -> np.ndarray | None:
         """Ids of the chunks whose articles pass the filters; None when nothing filters."""
-        where, params = filter_sql(filters)
+        where, params = filter_sql(filters, like=self.db.like)
         if not where:
             return None
         rows = self.db.query(
