@@ -30,7 +30,7 @@ from bot.retrieval.hybrid import HybridRetriever
 from bot.store.alternates import outlet_name
 from bot.store.conversations import ConversationStore
 from bot.store.db import DB
-from bot.store.port import Store, open_database
+from bot.store.port import Store, copy_to_postgres, open_database
 from bot.store.timefmt import utcnow
 
 if TYPE_CHECKING:
@@ -287,6 +287,12 @@ class Engine:
 
     def stats(self) -> Stats:
         return self.articles.stats()
+
+    def copy_to_postgres(
+        self, url: str, progress: Callable[[str, int], None] | None = None
+    ) -> tuple[dict[str, int], Stats]:
+        """`briefbot db copy`: this (SQLite) store into PostgreSQL; resumable, idempotent."""
+        return copy_to_postgres(self.store, url, progress)
 
     def sources(
         self, filters: SearchFilters | None = None, limit: int | None = None

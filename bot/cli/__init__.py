@@ -15,6 +15,7 @@ from bot.cli import (
     ask_cmd,
     brief_cmd,
     chat_cmd,
+    db_cmd,
     feeds_cmd,
     info_cmd,
     ingest_cmd,
@@ -37,6 +38,7 @@ COMMANDS = [
     subscriptions_cmd,
     feeds_cmd,
     reindex_cmd,
+    db_cmd,
 ]
 
 

@@ -7,10 +7,12 @@ first use so that a plain `briefbot ask` does not load numpy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot.models import Stats
 from bot.store.alternates import AlternateRepository
 from bot.store.articles import ArticleRepository
 from bot.store.conversations import Clock, ConversationStore
@@ -42,6 +44,28 @@ def open_database(settings: Settings) -> DB:
             ' install it with: pip install "briefbot[postgres]"'
         ) from exc
     return PgDatabase(url.get_secret_value())
+
+
+def copy_to_postgres(
+    store: Store, url: str, progress: Callable[[str, int], None] | None = None
+) -> tuple[dict[str, int], Stats]:
+    """Copy an SQLite store into the PostgreSQL database at `url` (resumable, idempotent);
+    returns the rows written per table and the target's stats."""
+    if not isinstance(store.db, Database):
+        raise StoreError("db copy reads an SQLite store: unset BRIEFBOT_DATABASE_URL")
+    try:
+        from bot.store.postgres.copy import copy_store
+        from bot.store.postgres.db import PgDatabase
+    except ImportError as exc:
+        raise StoreError(
+            f'PostgreSQL driver missing ({exc}); install it with: pip install "briefbot[postgres]"'
+        ) from exc
+    target = PgDatabase(url)
+    try:
+        written = copy_store(store.db, target, progress=progress)
+        return written, Store(target).articles.stats()
+    finally:
+        target.close()
 
 
 class Store:
