@@ -303,6 +303,12 @@ class BriefingSettings(Section):
     sweep_seconds: float = Field(
         default=300.0, ge=1, description="catch-up tick: retries, missed slots, lost jobs"
     )
+    watch_seconds: float = Field(
+        default=15.0,
+        ge=0.2,
+        description="how often the schedule is re-read from the database (subscriptions"
+        " made by the CLI or another instance)",
+    )
     llm_summaries: bool = Field(
         default=True, description="LLM-written story summaries when an LLM endpoint is set"
     )

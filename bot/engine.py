@@ -30,6 +30,7 @@ from bot.retrieval.hybrid import HybridRetriever
 from bot.store.alternates import outlet_name
 from bot.store.conversations import ConversationStore
 from bot.store.db import DB
+from bot.store.locks import JobLock
 from bot.store.port import Store, copy_to_postgres, open_database
 from bot.store.timefmt import utcnow
 
@@ -59,6 +60,7 @@ class Engine:
         self._llm: LLMAnswerer | None = None
         self.alternates = self.store.alternates
         self._feeds: FeedService | None = None
+        self._job_locks: dict[str, JobLock] = {}
         self.vectors: VectorStore | None = None
         dense: DenseIndex | None = None
         if settings.retrieval.mode != "bm25":
@@ -147,9 +149,19 @@ class Engine:
         """Follow-up context kept in the store, so any instance of the bot can continue it."""
         return self.store.conversations(max_turns=max_turns, max_tokens=max_tokens, idle=idle)
 
+    async def holds_job(self, name: str) -> bool:
+        """Whether this instance runs the periodic job `name` now (always, on SQLite; on
+        PostgreSQL one instance at a time, another taking over when it dies)."""
+        lock = self._job_locks.get(name)
+        if lock is None:
+            lock = self._job_locks[name] = self.store.job_lock(name)
+        return await asyncio.to_thread(lock.try_hold)
+
     def close(self) -> None:
         if self._feeds is not None:
             self._feeds.poller.close()
+        for lock in self._job_locks.values():
+            lock.release()
         self.store.close()
 
     async def aclose(self) -> None:

@@ -20,6 +20,7 @@ from bot.store.db import DB, Database
 from bot.store.deliveries import DeliveryLog
 from bot.store.errors import StoreError
 from bot.store.feeds import FeedRepository
+from bot.store.locks import JobLock, LocalLock
 from bot.store.search import SearchIndex
 from bot.store.subscriptions import SubscriptionStore
 from bot.store.timefmt import utcnow
@@ -106,6 +107,16 @@ class Store:
         return ConversationStore(
             self.db, max_turns=max_turns, max_tokens=max_tokens, idle=idle, clock=clock
         )
+
+    def job_lock(self, name: str) -> JobLock:
+        """The lock that lets one instance at a time run the periodic job `name`."""
+        if isinstance(self.db, Database):
+            return LocalLock(name)
+        from bot.store.postgres.db import PgDatabase
+        from bot.store.postgres.locks import AdvisoryLock
+
+        assert isinstance(self.db, PgDatabase)
+        return AdvisoryLock(self.db, name)
 
     def transaction(self) -> AbstractContextManager[object]:
         """One unit of work: the repositories' writes inside it commit or roll back together."""

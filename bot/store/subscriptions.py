@@ -98,6 +98,15 @@ class SubscriptionStore:
         assert found is not None
         return found
 
+    def schedule_version(self) -> tuple[int, str, int]:
+        """Changes whenever a subscription is added, removed or changed (not when a slot is
+        marked handled): cheap enough to poll every few seconds."""
+        row = self.db.query(
+            "SELECT count(*), coalesce(max(updated_at), ''), coalesce(sum(id), 0)"
+            " FROM subscriptions"
+        )[0]
+        return int(row[0]), str(row[1]), int(row[2])
+
     def get(self, subscription_id: int) -> Subscription | None:
         rows = self.db.query(
             f"SELECT {_COLUMNS} FROM subscriptions WHERE id = ?", (subscription_id,)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import secrets
+import hashlib
+import hmac
 from collections.abc import AsyncIterator
 from urllib.parse import urlparse
 
@@ -25,15 +26,19 @@ def run_polling(app: Application, settings: Settings) -> None:
     )
 
 
+def webhook_secret(settings: Settings, token: str) -> str:
+    """The secret Telegram must send with every update: the configured one, or one derived
+    from the bot token, so that every instance behind the same URL expects the same."""
+    if settings.telegram.webhook_secret:
+        return settings.telegram.webhook_secret.get_secret_value()
+    return hmac.new(token.encode(), b"briefbot webhook secret", hashlib.sha256).hexdigest()
+
+
 def run_webhook(app: Application, settings: Settings) -> None:
     """Serve a webhook; Telegram's secret-token header is checked on every request."""
     url = settings.telegram.webhook_url
     assert url is not None
-    secret = (
-        settings.telegram.webhook_secret.get_secret_value()
-        if settings.telegram.webhook_secret
-        else secrets.token_urlsafe(32)
-    )
+    secret = webhook_secret(settings, app.bot.token)
     path = urlparse(url).path.strip("/")
     app.run_webhook(
         listen=settings.telegram.webhook_listen,
