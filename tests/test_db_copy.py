@@ -63,6 +63,7 @@ def test_copy_then_rerun(tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixt
             exclude={"db_bytes"}
         )
         assert pg.answer_extractive(QUESTION) == lite.answer_extractive(QUESTION)
+        assert pg.store.vectors.nearest("m", np.ones(4, dtype=np.float32), 1)[0][1] > 0.99
         for engine in (lite, pg):
             store = engine.store
             assert store.vectors.count("m") == 1

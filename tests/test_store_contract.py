@@ -258,6 +258,16 @@ def test_vectors_and_near_duplicate_bands(store: Store) -> None:
     assert vectors.chunk_ids(SearchFilters(since=NOW - timedelta(minutes=90))).tolist() == [
         chunks[0][0]
     ]
+    # PostgreSQL with pgvector ranks in the database: the same cosines numpy would give
+    assert vectors.in_database is (store.dialect == "postgresql")
+    if vectors.in_database:
+        query = np.array([0.8, 0.6], dtype=np.float32)
+        hits = vectors.nearest("m", query, 2)
+        assert [h[0] for h in hits] == [chunks[1][0], chunks[0][0]]
+        assert np.allclose([h[1] for h in hits], loaded[::-1] @ query, atol=1e-3)
+        since = SearchFilters(since=NOW - timedelta(minutes=90))
+        assert [h[0] for h in vectors.nearest("m", query, 2, since)] == [chunks[0][0]]
+        assert vectors.nearest("other", query, 2) == []
     near = store.near_duplicates(0.5, 3)
     copy = _article(1, url="https://wire.example/1")
     with store.transaction():

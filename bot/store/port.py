@@ -91,9 +91,14 @@ class Store:
     @property
     def vectors(self) -> VectorRepository:
         if self._vectors is None:
-            from bot.store.vectors import VectorRepository
+            if self.db.dialect == "postgresql":
+                from bot.store.postgres.vectors import PgVectorRepository
 
-            self._vectors = VectorRepository(self.db)
+                self._vectors = PgVectorRepository(self.db)
+            else:
+                from bot.store.vectors import VectorRepository
+
+                self._vectors = VectorRepository(self.db)
         return self._vectors
 
     def near_duplicates(self, threshold: float, min_words: int) -> NearDuplicateIndex:

@@ -29,8 +29,16 @@ def vectors_from_rows(rows: Iterable) -> tuple[np.ndarray, np.ndarray]:
 
 
 class VectorRepository:
+    # True where the database ranks vectors itself (`nearest`); else callers load the matrix.
+    in_database = False
+
     def __init__(self, db: DB) -> None:
         self.db = db
+
+    def nearest(
+        self, model: str, query: np.ndarray, n: int, filters: SearchFilters | None = None
+    ) -> list[tuple[int, float]]:
+        raise NotImplementedError("this database has no vector search; load() the matrix")
 
     def write(self, model: str, chunk_ids: list[int], matrix: np.ndarray) -> int:
         """Store (or replace) the vectors of these chunks; row i of `matrix` is chunk_ids[i]."""

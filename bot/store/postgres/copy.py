@@ -14,10 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from bot.store.db import Database
 from bot.store.errors import StoreError
 from bot.store.postgres.articles import chunk_terms
 from bot.store.postgres.db import PgDatabase, Transaction
+from bot.store.postgres.vectors import PgVectorRepository, vector_literal
+from bot.store.vectors import DTYPE
 from bot.text.words import index_terms
 
 Progress = Callable[[str, int], None]
@@ -118,6 +122,7 @@ def copy_store(
     _check_target(_source_id(source), target)
     written: dict[str, int] = {}
     done = int(target.query("SELECT coalesce(max(id), 0) FROM articles")[0][0])
+    embeddings = PgVectorRepository(target).in_database
     while True:
         ids = [
             int(r[0])
@@ -128,7 +133,7 @@ def copy_store(
         if not ids:
             break
         with target.transaction() as tx:
-            for table, count in _copy_range(source, tx, done, ids[-1]).items():
+            for table, count in _copy_range(source, tx, done, ids[-1], embeddings).items():
                 written[table] = written.get(table, 0) + count
         done = ids[-1]
         if progress:
@@ -142,7 +147,9 @@ def copy_store(
     return written
 
 
-def _copy_range(source: Database, tx: Transaction, after: int, last: int) -> dict[str, int]:
+def _copy_range(
+    source: Database, tx: Transaction, after: int, last: int, embeddings: bool
+) -> dict[str, int]:
     span = (after, last)
     articles = source.query(
         f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id > ? AND id <= ? ORDER BY id", span
@@ -165,7 +172,13 @@ def _copy_range(source: Database, tx: Transaction, after: int, last: int) -> dic
         " ON c.id = v.chunk_id WHERE c.article_id > ? AND c.article_id <= ?",
         span,
     )
-    tx.copy_rows("chunk_vectors (chunk_id, model, vector)", vectors)
+    if embeddings:  # pgvector: the same vector, as the database's own type
+        tx.copy_rows(
+            "chunk_vectors (chunk_id, model, vector, embedding)",
+            [(*v, vector_literal(np.frombuffer(v[2], dtype=DTYPE))) for v in vectors],
+        )
+    else:
+        tx.copy_rows("chunk_vectors (chunk_id, model, vector)", vectors)
     bands = source.query(
         "SELECT band_key, article_id FROM near_dup_bands WHERE article_id > ? AND article_id <= ?",
         span,

@@ -12,14 +12,19 @@ would produce (`chunks.terms`, computed at ingest), so both find the same passag
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+import psycopg
 
 from bot.store.migrations import SchemaTooNewError
 from bot.store.postgres.db import Transaction
 
 if TYPE_CHECKING:
     from bot.store.postgres.db import PgDatabase
+
+log = logging.getLogger(__name__)
 
 Migration = Callable[[Transaction], None]
 # pg_advisory_xact_lock key of schema changes ("briefbot" in ASCII, as a number).
@@ -213,7 +218,24 @@ def _v1_schema(tx: Transaction) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_schema]
+def _v2_pgvector(tx: Transaction) -> None:
+    """Vectors also as pgvector's `vector` when the extension can be had: nearest-neighbour
+    search then runs in the database instead of a matrix in each instance's memory.
+
+    Creating the extension needs the right (superuser, or pgvector marked trusted); without
+    it the schema stays as it was and dense retrieval keeps the numpy path.
+    """
+    if tx.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone():
+        try:
+            with tx.conn.transaction():
+                tx.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except psycopg.Error as exc:
+            log.warning("pgvector not enabled (%s); dense search uses numpy", exc)
+    if tx.execute("SELECT 1 FROM pg_type WHERE typname = 'vector'").fetchone():
+        tx.execute("ALTER TABLE chunk_vectors ADD COLUMN embedding vector")
+
+
+MIGRATIONS: list[Migration] = [_v1_schema, _v2_pgvector]
 LATEST_VERSION = len(MIGRATIONS)
 
 
