@@ -102,7 +102,7 @@ async def test_two_webhook_instances_act_as_one_bot(
     secret = {"X-Telegram-Bot-Api-Secret-Token": webhook_secret(Settings(), botapi.token)}
     ports = _free_port(), _free_port()
     env_a = _env(tmp_path, botapi, pg_url, "a", watch=0.5)
-    env_b = _env(tmp_path, botapi, pg_url, "b", watch=4.0)
+    env_b = _env(tmp_path, botapi, pg_url, "b", watch=2.0)
     try:
         async with (
             _instance(env_a, ports[0]) as proc_a,
@@ -149,7 +149,7 @@ async def test_two_webhook_instances_act_as_one_bot(
             # a subscription made outside the bots is delivered without a restart, once
             slot = _subscribe_as_the_cli(setup, CHATS[0])
             await botapi.wait_for("sendMessage", where=lambda c: c.chat_id == CHATS[0], timeout=20)
-            await asyncio.sleep(4.5)  # B's watch has seen it too by now
+            await asyncio.sleep(2.5)  # B's watch has seen it too by now
             assert len(botapi.sent_messages(CHATS[0])) == 1
             done = setup.store.deliveries.get(CHATS[0], None, slot)
             assert done is not None and done.status is DeliveryStatus.SENT
@@ -165,7 +165,7 @@ async def test_two_webhook_instances_act_as_one_bot(
             await proc_a.wait()
             await botapi.wait_for("sendMessage", where=lambda c: c.chat_id == CHATS[1], timeout=10)
             botapi.delays.clear()
-            await asyncio.sleep(5)  # B's watch and catch-up have run since
+            await asyncio.sleep(2.5)  # B's watch and catch-up have run since
             assert len(botapi.sent_messages(CHATS[1])) == 1
             row = setup.store.deliveries.get(CHATS[1], None, slot)
             assert row is not None and row.status in (DeliveryStatus.SENDING, DeliveryStatus.SENT)
