@@ -67,7 +67,7 @@ class StoreSettings(Section):
     database_url: SecretStr | None = Field(
         default=None,
         description="postgresql://user:password@host/db selects PostgreSQL (install the"
-        " postgres extra); unset: the SQLite file",
+        " postgres extra); unset: the SQLite file (never logged)",
     )
 
     @field_validator("database_url")
@@ -163,13 +163,22 @@ class AnswerSettings(Section):
 
 class LLMSettings(Section):
     flat_prefix: ClassVar[str] = "llm_"
-    env_aliases: ClassVar[dict[str, tuple[str, ...]]] = {"api_key": ("OPENAI_API_KEY",)}
+    flat_names: ClassVar[dict[str, str]] = {"openai_api_key": "openai_api_key"}
+    env_aliases: ClassVar[dict[str, tuple[str, ...]]] = {"openai_api_key": ("OPENAI_API_KEY",)}
 
     base_url: str | None = Field(
         default=None, description="OpenAI-compatible endpoint; LLM answers are on when set"
     )
     api_key: SecretStr | None = Field(
-        default=None, description="API key (falls back to OPENAI_API_KEY); never logged"
+        default=None, description="API key for the endpoint; LLM answers are on when set"
+    )
+    provider: Literal["openai"] | None = Field(
+        default=None,
+        description="'openai': use OpenAI with OPENAI_API_KEY; without it that variable alone "
+        "never turns LLM answers on",
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, description="OPENAI_API_KEY: fallback key of the LLM and embeddings endpoints"
     )
     model: str = "gpt-4o-mini"
     timeout: float = Field(default=20.0, gt=0, description="seconds per HTTP request")
@@ -201,10 +210,29 @@ class LLMSettings(Section):
     keep_uncited: bool = Field(
         default=False, description="keep sentences without a valid citation, marked uncited"
     )
+    daily_tokens_total: int = Field(
+        default=2_000_000, ge=0, description="tokens all chats together may use per UTC day"
+    )
+    circuit_failures: int = Field(
+        default=3, ge=0, le=100, description="endpoint failures in a row that open the circuit"
+    )
+    circuit_seconds: float = Field(
+        default=60.0, gt=0, description="how long an open circuit skips the LLM endpoint"
+    )
 
     @property
     def enabled(self) -> bool:
-        return bool(self.base_url or self.api_key)
+        """LLM answers need briefbot's own endpoint or key; OPENAI_API_KEY alone counts only
+        with `provider=openai`, so a key in the shell never switches them on silently."""
+        return bool(
+            self.base_url or self.api_key or (self.provider == "openai" and self.openai_api_key)
+        )
+
+    @property
+    def key(self) -> str | None:
+        """The key sent to the endpoint: briefbot's own, else OPENAI_API_KEY."""
+        key = self.api_key or self.openai_api_key
+        return key.get_secret_value() if key else None
 
 
 class TelegramSettings(Section):
@@ -380,6 +408,20 @@ class FetchSettings(Section):
     user_agent: str = "briefbot/0.1 (news digest bot; +https://github.com/briefbot/briefbot)"
 
 
+class OpsSettings(Section):
+    """Running the bot: log format, heartbeats (doctor, health checks)."""
+
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per line, chat and user ids hashed"
+    )
+    heartbeat_seconds: float = Field(
+        default=60.0, ge=5, description="how often a running bot stores its counters"
+    )
+    instance_name: str | None = Field(
+        default=None, description="this process in shared counters (default: the host name)"
+    )
+
+
 SECTIONS: dict[str, type[Section]] = {
     "store": StoreSettings,
     "ingest": IngestSettings,
@@ -390,6 +432,7 @@ SECTIONS: dict[str, type[Section]] = {
     "briefing": BriefingSettings,
     "feeds": FeedSettings,
     "fetch": FetchSettings,
+    "ops": OpsSettings,
 }
 
 
@@ -484,6 +527,7 @@ class Settings(BaseSettings):
     briefing: BriefingSettings = Field(default_factory=BriefingSettings)
     feeds: FeedSettings = Field(default_factory=FeedSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -538,7 +582,9 @@ class Settings(BaseSettings):
             self.telegram.token,
             self.telegram.webhook_secret,
             self.llm.api_key,
+            self.llm.openai_api_key,
             self.retrieval.embeddings_api_key,
+            self.store.database_url,
         )
         return [v.get_secret_value() for v in found if v is not None and v.get_secret_value()]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -16,14 +16,17 @@ from bot.models import (
     AlternateSource,
     Answer,
     ArticleSummary,
+    Disagreement,
     Feed,
     IngestReport,
     PollResult,
+    RemovalResult,
     SearchFilters,
     Stats,
     Turn,
     UrlIngestResult,
 )
+from bot.ops.metrics import Metrics
 from bot.resources import bundled_dir
 from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.hybrid import HybridRetriever
@@ -41,10 +44,36 @@ if TYPE_CHECKING:
     from bot.briefing.summary import StorySummariser
     from bot.briefing.window import Window
     from bot.feeds.service import FeedService
+    from bot.insight.models import Timeline, Trend
+    from bot.insight.service import InsightService
     from bot.retrieval.dense import DenseIndex
     from bot.retrieval.vectors import VectorStore
 
 Notify = Callable[[str], None]
+
+
+def with_disagreements(answer: Answer) -> Answer:
+    """Flag conflicting figures or blame among the answer's sources (two outlets or more)."""
+    if len({ref.source for ref in answer.sources}) < 2:
+        return answer
+    from bot.briefing.disagreements import Report, conflict_line, find_conflicts
+
+    by_id = {ref.article_id: ref for ref in answer.sources}
+    reports = [
+        Report(
+            ref.article_id,
+            outlet_name(ref.source, ref.url),
+            ref.published_at or datetime.min.replace(tzinfo=UTC),
+            ref.title,
+            ref.quote,
+        )
+        for ref in answer.sources
+    ]
+    found = []
+    for conflict in find_conflicts(reports):
+        numbers = [by_id[side.article_id].n for side in conflict.sides]
+        found.append(Disagreement(text=conflict_line(conflict, numbers), citations=numbers))
+    return answer.model_copy(update={"disagreements": found}) if found else answer
 
 
 class Engine:
@@ -57,10 +86,12 @@ class Engine:
         self.retriever = Retriever(self.store.search, settings)
         self.ingestor = Ingestor(self.store, settings)
         self.usage = self.store.usage
+        self.metrics = Metrics()
         self._llm: LLMAnswerer | None = None
         self.alternates = self.store.alternates
         self._feeds: FeedService | None = None
         self._job_locks: dict[str, JobLock] = {}
+        self._insight: InsightService | None = None
         self.vectors: VectorStore | None = None
         dense: DenseIndex | None = None
         if settings.retrieval.mode != "bm25":
@@ -80,9 +111,13 @@ class Engine:
         """Created on first use so extractive-only runs never build an HTTP client."""
         if self._llm is None:
             from bot.answer.llm_answer import LLMAnswerer  # imports openai: only when needed
+            from bot.llm.client import LLMClient
 
             self._llm = LLMAnswerer(
-                self.settings, lambda q, k, f: self.search(q, k=k, filters=f), self.usage
+                self.settings,
+                lambda q, k, f: self.search(q, k=k, filters=f),
+                self.usage,
+                client=LLMClient(self.settings, metrics=self.metrics),
             )
         return self._llm
 
@@ -111,6 +146,52 @@ class Engine:
 
         return LLMStorySummariser(s, self.llm.client, self.llm.prompts, self.usage)
 
+    @property
+    def insight(self) -> InsightService:
+        """Timelines and trends; built on first use (numpy/scipy)."""
+        if self._insight is None:
+            from bot.insight.service import InsightService
+
+            self._insight = InsightService(self.store)
+        return self._insight
+
+    async def timeline(
+        self,
+        topic: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        mode: Literal["extractive", "llm"] | None = None,
+    ) -> Timeline:
+        """A topic's developments, oldest first (default: the last 14 days of the corpus).
+
+        Extractive offline; written by the LLM and verified when an endpoint is set (`mode`
+        forces either), falling back to the extractive timeline on any failure.
+        """
+        draft, chosen = await asyncio.to_thread(self.insight.timeline_draft, topic, since, until)
+        wants_llm = mode == "llm" or (mode is None and self.settings.llm_enabled)
+        if not wants_llm or not chosen:
+            return draft
+        if not self.settings.llm_enabled:
+            return draft.model_copy(update={"fallback_reason": "llm_not_configured"})
+        from bot.insight.llm_timeline import LLMTimelineWriter
+
+        writer = LLMTimelineWriter(self.settings, self.llm.client, self.llm.prompts, self.usage)
+        return await writer(draft, chosen)
+
+    def trend(
+        self, topics: list[str], *, since: datetime | None = None, until: datetime | None = None
+    ) -> Trend:
+        """Articles per day for each topic, with their top outlets (default: 14 days)."""
+        return self.insight.trend(topics, since, until)
+
+    @staticmethod
+    def trend_chart(trend: Trend) -> bytes:
+        """The trend as a PNG (matplotlib loads here, never on the answer path)."""
+        from bot.insight.chart import render_png
+
+        return render_png(trend)
+
     def briefing_service(
         self, send: Send, *, settings: Settings | None = None, clock: Clock = utcnow
     ) -> BriefingService:
@@ -124,6 +205,7 @@ class Engine:
             send,
             clock=clock,
             summariser=self.briefing_summariser(),
+            observe=self.metrics.briefing,
         )
 
     async def build_briefing(
@@ -207,12 +289,17 @@ class Engine:
 
     async def poll_due_feeds(self, now: datetime | None = None) -> list[PollResult]:
         """Poll the feeds that are due; the bot's JobQueue job calls this every minute."""
-        return await self.feeds.poll_due_feeds(now)
+        return self._counted(await self.feeds.poll_due_feeds(now))
 
     async def poll_feeds(
         self, refs: list[str] | None = None, now: datetime | None = None
     ) -> list[PollResult]:
-        return await self.feeds.poll_feeds(refs, now)
+        return self._counted(await self.feeds.poll_feeds(refs, now))
+
+    def _counted(self, results: list[PollResult]) -> list[PollResult]:
+        for result in results:
+            self.metrics.feed_poll(result.status)
+        return results
 
     def alternates_for(self, article_ids: list[int]) -> dict[int, list[AlternateSource]]:
         """Other outlets' copies of these articles, for "also reported by …"."""
@@ -269,27 +356,107 @@ class Engine:
         mode: Literal["extractive", "llm"] | None = None,
         chat_id: str | None = None,
         on_delta: Callable[[str], Awaitable[None]] | None = None,
+        language: str | None = None,
     ) -> Answer:
         """Answer a question; `history` gives earlier turns for follow-ups.
 
         `mode` forces extractive or LLM answers (default: LLM when an endpoint is set);
         `chat_id` keys per-chat budgets; `on_delta` receives each new piece of the streamed,
-        not yet verified draft (the returned Answer is the verified one).
+        not yet verified draft (the returned Answer is the verified one); `language` is the
+        reader's language (e.g. Telegram's language_code), used when the question's own
+        language cannot be told.
         """
+        answer = await self._answer(question, k, filters, history, mode, chat_id, on_delta)
+        return await self.in_reader_language(with_disagreements(answer), question, language)
+
+    async def _answer(
+        self,
+        question: str,
+        k: int | None,
+        filters: SearchFilters | None,
+        history: list[Turn] | None,
+        mode: Literal["extractive", "llm"] | None,
+        chat_id: str | None,
+        on_delta: Callable[[str], Awaitable[None]] | None,
+    ) -> Answer:
         wants_llm = mode == "llm" or (mode is None and self.settings.llm_enabled)
         if wants_llm and self.settings.llm_enabled:
             answer = await self.llm.answer(
                 question, k=k, filters=filters, history=history, chat_id=chat_id, on_delta=on_delta
             )
-            return self.with_alternates(answer)
-        standalone = heuristic_standalone(question, history or [])
-        # Retrieval is CPU work on SQLite: keep it off the event loop so the bot stays live.
-        answer = await asyncio.to_thread(self.answer_extractive, question, k, filters, standalone)
-        if standalone != question:
-            answer.standalone_question = standalone
-        if wants_llm:
-            answer.fallback_reason = "llm_not_configured"
+            answer = self.with_alternates(answer)
+        else:
+            standalone = heuristic_standalone(question, history or [])
+            # Retrieval is CPU work on SQLite: keep it off the event loop so the bot stays live.
+            answer = await asyncio.to_thread(
+                self.answer_extractive, question, k, filters, standalone
+            )
+            if standalone != question:
+                answer.standalone_question = standalone
+            if wants_llm:
+                answer.fallback_reason = "llm_not_configured"
+        self.metrics.answer(answer.mode, answer.fallback_reason)
         return answer
+
+    def remove_articles(self, refs: Iterable[str | int]) -> list[RemovalResult]:
+        """Remove articles by id or URL with their chunks, vectors, alternates and
+        near-duplicate rows; each reference is reported, found or not."""
+        results = []
+        for ref in refs:
+            text = str(ref).strip()
+            article_id = int(text) if text.isdigit() else self.articles.find_by_url(text)
+            article = self.articles.get(article_id) if article_id is not None else None
+            if article is None or not self.articles.delete(article.id):
+                results.append(RemovalResult(ref=text, removed=False))
+                continue
+            self.metrics.articles_removed.inc()
+            results.append(
+                RemovalResult(ref=text, removed=True, article_id=article.id, title=article.title)
+            )
+        return results
+
+    def export(self, filters: SearchFilters | None = None) -> Iterable[dict[str, object]]:
+        """Every article (within `filters`) with metadata and alternates, in ingest order."""
+        return self.store.export(filters)
+
+    async def in_reader_language(
+        self, answer: Answer, question: str, hint: str | None = None
+    ) -> Answer:
+        """LLM answers are translated into the reader's language (the question's, else
+        `hint`); extractive ones stay in the sources' language and say so.
+
+        Only runs when it can matter (an LLM is set, or the caller knows the reader's
+        language), so a cold offline `briefbot ask` never loads the language model.
+        """
+        if answer.abstained or not answer.sentences:
+            return answer
+        if not self.settings.llm_enabled and not hint:
+            return answer
+        from bot.answer import language
+
+        reader, source = await asyncio.to_thread(
+            lambda: (
+                language.detect(question) or language.normalize(hint),
+                language.detect(" ".join(s.text for s in answer.sentences)),
+            )
+        )
+        answer = answer.model_copy(update={"language": source})
+        if reader is None or source is None or reader == source:
+            return answer
+        if answer.mode == "llm" and self.settings.llm_enabled:
+            from bot.answer.translate import translate_answer
+
+            translated = await translate_answer(
+                answer, reader, self.settings, self.llm.client, self.llm.prompts
+            )
+            if translated is not None:
+                return translated
+        note = (
+            f"Quoted from the sources in {language.name(source)}"
+            + ("" if answer.mode == "llm" else "; translating needs an AI model")
+            + "."
+        )
+        return answer.model_copy(update={"note": f"{answer.note} {note}" if answer.note else note})
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Compute the vectors chunks lack (new embedder, failed batch); returns how many."""

@@ -9,6 +9,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class AlternateIn(BaseModel):
+    """Another outlet's copy of an article, as `briefbot export` writes it."""
+
+    title: str
+    url: str | None = None
+    source: str | None = None
+    published_at: datetime | None = None
+    similarity: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
 class ArticleIn(BaseModel):
     """An article as read from a file, feed or page, before it is stored."""
 
@@ -23,6 +33,14 @@ class ArticleIn(BaseModel):
     external_id: str | None = None
     origin: str = Field(default="", description="where it came from: file path, line, feed")
     author: str | None = None
+    ingested_at: datetime | None = Field(
+        default=None, description="kept from an export; otherwise the time it is stored"
+    )
+    alternates: list[AlternateIn] | None = Field(
+        default=None,
+        description="set (even empty) by a briefbot export: the store already decided about "
+        "near-duplicates, so the article is stored as it is, with these copies",
+    )
 
 
 class Article(BaseModel):
@@ -124,6 +142,13 @@ class AnswerSentence(BaseModel):
     citations: list[int]
 
 
+class Disagreement(BaseModel):
+    """Where the cited sources contradict each other, as one line with inline `[n]` markers."""
+
+    text: str
+    citations: list[int]
+
+
 class SourceRef(BaseModel):
     n: int
     article_id: int
@@ -162,6 +187,12 @@ class Answer(BaseModel):
     note: str | None = None
     verification: Verification | None = None
     usage: Usage | None = None
+    disagreements: list[Disagreement] = Field(
+        default_factory=list, description="conflicting claims among the cited sources"
+    )
+    language: str | None = Field(
+        default=None, description="language of the answer text (ISO 639-1) when known"
+    )
 
 
 class Turn(BaseModel):
@@ -228,6 +259,15 @@ class UrlIngestResult(BaseModel):
         default=None, description="the new article, or the stored one it duplicates"
     )
     reason: str | None = None
+
+
+class RemovalResult(BaseModel):
+    """What `articles remove` / `/remove` did with one reference (an id or a URL)."""
+
+    ref: str
+    removed: bool
+    article_id: int | None = None
+    title: str | None = None
 
 
 class SubscriptionStatus(StrEnum):

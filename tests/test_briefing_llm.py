@@ -96,7 +96,9 @@ async def test_llm_summaries_are_verified_cited_and_fall_back_per_story(
 
     assert other.mode == "extractive", "a 500 falls back for that story only"
     assert [s.text for s in other.sentences] == [s.text for s in extractive.stories[2].sentences]
-    assert {n for s in briefing.stories for t in s.sentences for n in t.citations} == set(refs)
+    cited = {n for s in briefing.stories for t in s.sentences for n in t.citations}
+    cited |= {n for s in briefing.stories for d in s.disagreements for n in d.citations}
+    assert cited == set(refs)
 
     usage = engine.store.db.query(
         "SELECT mode, fallback_reason FROM llm_usage WHERE chat_id = 'briefings' ORDER BY id"

@@ -49,9 +49,9 @@ def test_brief_json_lists_stories_sentences_citations_and_sources(data: Path) ->
         assert story["sentences"] and story["sources"]
         for sentence in story["sentences"]:
             assert set(sentence["citations"]) <= numbers
-        assert {r["n"] for r in story["sources"]} == {
-            n for s in story["sentences"] for n in s["citations"]
-        }
+        cited = {n for s in story["sentences"] for n in s["citations"]}
+        cited |= {n for d in story["disagreements"] for n in d["citations"]}
+        assert {r["n"] for r in story["sources"]} == cited
     assert briefing["stories"][0]["articles"] == 7
 
 

@@ -53,9 +53,8 @@ def test_aliases_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     settings = Settings()
     assert settings.llm.model == "from-file"
     assert settings.answers.top_k == 6
-    assert settings.llm.api_key is not None
-    assert settings.llm.api_key.get_secret_value() == "sk-test-alias"
-    assert settings.llm_enabled
+    assert settings.llm.key == "sk-test-alias"
+    assert not settings.llm_enabled, "OPENAI_API_KEY alone needs BRIEFBOT_LLM_PROVIDER=openai"
 
 
 def test_constructor_takes_flat_or_nested_keys_and_updated_validates(tmp_path: Path) -> None:

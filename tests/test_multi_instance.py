@@ -22,7 +22,7 @@ import pytest
 from bot.config import Settings
 from bot.engine import Engine
 from bot.models import ArticleIn, DeliveryStatus, SubscribeRequest
-from bot.telegram.runner import webhook_secret
+from bot.telegram.webhook import webhook_secret
 from tests.conftest import REPO
 from tests.support.botapi import BotApiEmulator
 from tests.test_telegram_cli import _free_port, _until_listening

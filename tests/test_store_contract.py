@@ -346,3 +346,23 @@ def test_sqlite_stays_the_default(tmp_path: Path) -> None:
     store = Store(open_database(Settings(data_dir=tmp_path)))
     assert isinstance(store.db, Database) and store.dialect == "sqlite"
     store.close()
+
+
+def test_topics_instances_export_and_health(store: Store) -> None:
+    first = _add(store, _article(1, title="Al-Asad airbase hit by drones"))
+    _add(store, _article(2))
+    window = SearchFilters(since=NOW - timedelta(days=1), until=NOW)
+    found = store.topics.mentions(["drones", "al-Asad", "cranes", "absent"], window)
+    assert found[first] == {"drones", "al-Asad", "cranes"}
+    assert all(words == {"cranes"} for aid, words in found.items() if aid != first)
+    assert [a.id for a in store.topics.articles([first])] == [first]
+    assert store.topics.latest_publication() == NOW - timedelta(hours=1)
+    store.instances.beat("bot-a", {"updates": 3}, NOW)
+    assert store.instances.all()["bot-a"]["updates"] == 3
+    exported = list(store.export(SearchFilters(source="port")))
+    assert [e["title"] for e in exported] == ["Al-Asad airbase hit by drones", _article(2).title]
+    assert store.ping()
+    current, latest = store.schema_versions()
+    assert current == latest >= 1
+    counts = store.corpus_counts()
+    assert (counts["articles"], counts["passages"], counts["feeds"]) == (2, 2, 0)

@@ -14,6 +14,7 @@ from bot.engine import Engine
 from bot.telegram.feed_handlers import ADMINS_ONLY
 from tests.support.botapi import ApiCall, BotApiEmulator
 from tests.support.content import Item, article_page, long_text, rss2
+from tests.support.corpus import NEWS, ingest_news
 from tests.support.telegram_bot import bot_settings, run_bot
 from tests.support.tg_html import parse_html
 from tests.support.webserver import LoopbackServer, Reply
@@ -261,3 +262,35 @@ async def test_admin_commands_are_in_the_admins_menu_only(
     assert "chat:777" not in botapi.commands, "an admin who never started the bot is skipped"
     assert "/addfeed URL [name]" in parse_html(help_reply.text)
     assert "/addfeed" not in parse_html(user_help.text)
+
+
+async def test_admin_removes_an_article_by_id_url_or_cited_source(
+    settings: Settings, botapi: BotApiEmulator, engine_for: Any
+) -> None:
+    s = feed_settings(settings, botapi)
+    engine = engine_for(s)
+    ingest_news(engine)
+    bridge = engine.articles.find_by_url("https://news.example.com/portmere/bridge?id=1&lang=en")
+    fund = engine.articles.find_by_url("https://news.example.com/portmere/fund")
+    assert bridge is not None and fund is not None
+    async with run_bot(engine, s, botapi):
+        botapi.private_message(USER, "/remove 1")
+        [refused] = await botapi.wait_for("sendMessage", where=to(USER))
+        botapi.private_message(ADMIN, "When will the harbour bridge reopen?")
+        [answer] = await botapi.wait_for("sendMessage", where=to(ADMIN))
+        assert "[1] Harbour bridge" in parse_html(answer.text)
+        stored = botapi.chats[ADMIN].messages[answer.result["message_id"]]
+        botapi.reply(stored, ADMIN, "/remove 1")
+        botapi.private_message(ADMIN, "/remove https://news.example.com/portmere/fund 99999")
+        replies = await botapi.wait_for("sendMessage", count=3, where=to(ADMIN))
+    assert parse_html(refused.text) == ADMINS_ONLY
+    removed, by_url = (parse_html(r.text) for r in replies[1:])
+    assert (
+        removed == f'Removed: Harbour bridge <closed> after "Storm Ada" & floods (article {bridge})'
+    )
+    assert by_url.splitlines() == [
+        f"Removed: Portmere mayor announces flood relief fund (article {fund})",
+        "Not in the corpus: 99999",
+    ]
+    assert engine.articles.get(bridge) is None and engine.articles.get(fund) is None
+    assert engine.articles.count() == len(NEWS) - 2

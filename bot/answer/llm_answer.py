@@ -40,9 +40,15 @@ BUDGET_NOTE = (
     "This chat has used today's allowance for AI-written answers, so here are the most "
     "relevant passages from the sources instead."
 )
+TOTAL_BUDGET_NOTE = (
+    "The bot has used today's allowance for AI-written answers, so here are the most "
+    "relevant passages from the sources instead."
+)
 NOT_IN_SOURCES = "not_in_sources"
 UNCITED_MARK = "(uncited)"
-UNREACHABLE = frozenset({"timeout", "connection_error", "rate_limited", "server_error"})
+UNREACHABLE = frozenset(
+    {"timeout", "connection_error", "rate_limited", "server_error", "circuit_open"}
+)
 
 
 @dataclass
@@ -92,14 +98,15 @@ class LLMAnswerer:
         attempt = self.last_attempt = Attempt()
         history = history or []
         now = self.clock()
-        budget = self.settings.llm.daily_tokens_per_chat
-        if budget and self.usage.used_on(chat_id, now) >= budget:
-            standalone = heuristic_standalone(question, history)
-            answer = await asyncio.to_thread(self._extractive, question, standalone, k, filters)
-            answer = answer.model_copy(update={"fallback_reason": "daily_budget"})
+        spent = self._spent_budget(chat_id, now)
+        if spent is not None:
+            reason, note = spent
+            answer = await self._fallback(question, history, k, filters, reason)
             if not answer.abstained:
-                answer.note = BUDGET_NOTE
+                answer.note = note
             return answer
+        if self.client.breaker.is_open():  # the endpoint failed again and again: don't wait
+            return await self._fallback(question, history, k, filters, "circuit_open")
         try:
             async with asyncio.timeout(self.settings.llm.deadline):
                 answer = await self._llm_answer(question, k, filters, history, on_delta, attempt)
@@ -120,6 +127,16 @@ class LLMAnswerer:
             now=now,
         )
         return answer
+
+    def _spent_budget(self, chat_id: str | None, now: datetime) -> tuple[str, str] | None:
+        """(fallback reason, note) when the chat's or everyone's daily tokens are used up."""
+        per_chat = self.settings.llm.daily_tokens_per_chat
+        if per_chat and self.usage.used_on(chat_id, now) >= per_chat:
+            return "daily_budget", BUDGET_NOTE
+        total = self.settings.llm.daily_tokens_total
+        if total and self.usage.used_by_all_on(now) >= total:
+            return "daily_budget_total", TOTAL_BUDGET_NOTE
+        return None
 
     async def standalone_question(
         self, question: str, history: list[Turn], attempt: Attempt

@@ -14,6 +14,7 @@ import numpy as np
 from scipy import sparse
 
 from bot.answer.citations import SourceBook
+from bot.briefing.disagreements import Report, conflict_line, find_conflicts
 from bot.briefing.grouping import StoryGroup, group_stories
 from bot.briefing.models import Briefing, Story
 from bot.briefing.summary import StoryDraft, StorySummariser, SummarySentence, extractive_summary
@@ -22,7 +23,7 @@ from bot.briefing.topics import keyword_stems, matches
 from bot.briefing.vectors import TfIdf
 from bot.briefing.window import Window
 from bot.config import Settings
-from bot.models import AlternateSource, AnswerSentence
+from bot.models import AlternateSource, AnswerSentence, Disagreement
 from bot.store.alternates import outlet_name
 from bot.store.port import Store
 from bot.store.records import WindowArticle
@@ -213,11 +214,13 @@ class BriefingBuilder:
         sentences = extractive_summary(
             ordered, headline, tfidf, centroid, limit, {a.id: outlet(a) for a in r.articles}
         )
+        reports = [Report(a.id, outlet(a), a.when, a.title, a.text) for a in r.articles]
         return StoryDraft(
             headline=headline,
             articles=r.articles,
             representatives=[articles[i] for i in reps],
             extractive=sentences,
+            conflicts=find_conflicts(reports),
         )
 
     @staticmethod
@@ -249,9 +252,16 @@ class BriefingBuilder:
                     continue
                 numbers = [book.cite(by_id[i].passage(sentence.text)) for i in ids]
                 cited.append(AnswerSentence(text=sentence.text, citations=numbers))
-            stories.append(story.model_copy(update={"sentences": cited}))
+            differ = []
+            for conflict in draft.conflicts:
+                numbers = [book.cite(by_id[s.article_id].passage(s.quote)) for s in conflict.sides]
+                differ.append(
+                    Disagreement(text=conflict_line(conflict, numbers), citations=numbers)
+                )
+            stories.append(story.model_copy(update={"sentences": cited, "disagreements": differ}))
         sources = book.sources()
         for i, story in enumerate(stories):
             used = {n for s in story.sentences for n in s.citations}
+            used |= {n for d in story.disagreements for n in d.citations}
             stories[i] = story.model_copy(update={"sources": [r for r in sources if r.n in used]})
         return briefing.model_copy(update={"stories": stories, "sources": sources})

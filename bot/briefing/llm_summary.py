@@ -56,6 +56,12 @@ class LLMStorySummariser:
 
     async def __call__(self, draft: StoryDraft) -> list[SummarySentence] | None:
         limit = self.settings.briefing.max_sentences
+        total = self.settings.llm.daily_tokens_total
+        if total and self.usage is not None and self.usage.used_by_all_on(self.clock()) >= total:
+            log.warning(
+                "daily LLM token allowance spent; story %r stays extractive", draft.headline
+            )
+            return None
         prompt = self.prompts.render(PROMPT, **prompt_values(draft, limit))
         tokens = (0, 0)
         reason: str | None = None

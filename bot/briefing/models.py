@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from bot.models import AnswerSentence, SourceRef
+from bot.models import AnswerSentence, Disagreement, SourceRef
 
 
 class Story(BaseModel):
@@ -28,6 +28,9 @@ class Story(BaseModel):
     score: float = 0.0
     mode: Literal["extractive", "llm"] = Field(
         default="extractive", description="who wrote this story's sentences"
+    )
+    disagreements: list[Disagreement] = Field(
+        default_factory=list, description="where the story's sources contradict each other"
     )
 
 

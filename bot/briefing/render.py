@@ -6,9 +6,13 @@ splitter of `bot.text.markup` (answers use it too); nothing here imports telegra
 
 from __future__ import annotations
 
+import re
+
 from bot.answer.citations import source_text
 from bot.briefing.models import Briefing, Story
 from bot.text.markup import MESSAGE_LIMIT, escape, link, split_html
+
+_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def _plural(n: int, word: str) -> str:
@@ -42,6 +46,8 @@ def render_text(b: Briefing) -> str:
         lines.append(f"{i}. {story.headline}")
         for s in story.sentences:
             lines.append("   " + s.text + " " + "".join(f"[{n}]" for n in s.citations))
+        for d in story.disagreements:
+            lines.append("   " + d.text)
         lines.append(f"   ({_story_meta(story)})")
         lines.append("")
     lines.append(totals_line(b))
@@ -61,6 +67,11 @@ def _story_html(i: int, story: Story) -> str:
     for s in story.sentences:
         markers = "".join(link(urls.get(n), f"[{n}]") for n in s.citations)
         lines.append(f"{escape(s.text)} {markers}")
+    for d in story.disagreements:
+        lines.append(
+            "⚖️ "
+            + _MARKER.sub(lambda m: link(urls.get(int(m.group(1))), m.group(0)), escape(d.text))
+        )
     lines.append(f"<i>{escape(_story_meta(story))}</i>")
     return "\n".join(lines)
 

@@ -69,8 +69,11 @@ class BriefingService:
         *,
         clock: Clock = utcnow,
         summariser: StorySummariser | None = None,
+        observe: Callable[[str], None] | None = None,
     ) -> None:
+        """`observe` hears the outcome of every scheduled slot (metrics)."""
         self.settings = settings
+        self.observe = observe
         self.send = send
         self.clock = clock
         self.summariser = summariser
@@ -253,6 +256,8 @@ class BriefingService:
             )
             if status not in (DeliveryStatus.RETRY, DeliveryStatus.SENDING):
                 self.subscriptions.mark_slot(sub.id, slot)
+            if self.observe is not None:
+                self.observe(status.value)
             found = self.deliveries.get(chat, thread, slot)
             assert found is not None
             return found
@@ -301,6 +306,8 @@ class BriefingService:
             sub.chat_id, sub.thread_id, slot, sub.id, DeliveryStatus.SKIPPED, now, why
         ):
             log.warning("briefing slot %s of chat %s skipped: %s", slot, sub.chat_id, why)
+            if self.observe is not None:
+                self.observe(DeliveryStatus.SKIPPED.value)
         self.subscriptions.mark_slot(sub.id, slot)
         found = self.deliveries.get(sub.chat_id, sub.thread_id, slot)
         assert found is not None

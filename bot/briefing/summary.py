@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from bot.briefing.disagreements import Conflict
 from bot.briefing.terms import terms
 from bot.briefing.vectors import TfIdf
 from bot.store.records import WindowArticle
@@ -49,6 +50,7 @@ class StoryDraft:
     articles: list[WindowArticle]
     representatives: list[WindowArticle]
     extractive: list[SummarySentence] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
 
 
 class StorySummariser(Protocol):

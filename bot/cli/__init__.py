@@ -12,13 +12,17 @@ from pydantic import ValidationError
 
 from bot import __version__
 from bot.cli import (
+    articles_cmd,
     ask_cmd,
     brief_cmd,
     chat_cmd,
     db_cmd,
+    doctor_cmd,
+    export_cmd,
     feeds_cmd,
     info_cmd,
     ingest_cmd,
+    insight_cmd,
     reindex_cmd,
     run_cmd,
     subscriptions_cmd,
@@ -38,6 +42,10 @@ COMMANDS = [
     subscriptions_cmd,
     feeds_cmd,
     reindex_cmd,
+    articles_cmd,
+    export_cmd,
+    doctor_cmd,
+    insight_cmd,
     db_cmd,
 ]
 

@@ -47,6 +47,11 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
         metavar="FILE",
         help="JSON list of earlier turns [{question, answer}, ...] for a follow-up question",
     )
+    p.add_argument(
+        "--language",
+        metavar="CODE",
+        help="the reader's language (ISO 639-1, e.g. de) when the question's cannot be told",
+    )
     add_filters(p)
     p.set_defaults(func=run)
 
@@ -64,7 +69,7 @@ def check_mode(args: argparse.Namespace, settings: Settings) -> None:
     if args.mode == "llm" and not settings.llm_enabled:
         raise BriefbotError(
             "--mode llm needs an LLM endpoint: set BRIEFBOT_LLM_BASE_URL "
-            "and/or BRIEFBOT_LLM_API_KEY (or OPENAI_API_KEY)"
+            "and/or BRIEFBOT_LLM_API_KEY (or OPENAI_API_KEY with BRIEFBOT_LLM_PROVIDER=openai)"
         )
 
 
@@ -105,7 +110,14 @@ async def _answer(
     filters: SearchFilters | None,
     history: list[Turn],
 ) -> Answer:
-    return await engine.ask(question, k=args.k, filters=filters, history=history, mode=args.mode)
+    return await engine.ask(
+        question,
+        k=args.k,
+        filters=filters,
+        history=history,
+        mode=args.mode,
+        language=args.language,
+    )
 
 
 async def closing_engine(engine: Engine, work: Awaitable[T]) -> T:

@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 
 from bot.cli.common import settings_from
+from bot.config import Settings
 from bot.engine import Engine
 from bot.errors import BriefbotError
+from bot.ops.logs import RedactSecrets, configure_logging
+
+__all__ = ["RedactSecrets", "register", "run"]
 
 log = logging.getLogger("briefbot.run")
-
-
-class RedactSecrets(logging.Filter):
-    """Replace secrets in every log record (httpx logs request URLs, which hold the token)."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(s in message for s in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "<redacted>")
-            record.msg, record.args = message, None
-        return True
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -35,24 +24,27 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
         parents=[parent],
         help="run the Telegram bot",
         description="Run the Telegram bot with TELEGRAM_BOT_TOKEN (or BRIEFBOT_TELEGRAM_TOKEN). "
-        "Long polling by default; a webhook when --webhook-url / "
-        "BRIEFBOT_TELEGRAM_WEBHOOK_URL is set.",
+        "Long polling by default; a webhook (with GET /healthz and /metrics beside it) when "
+        "--webhook-url / BRIEFBOT_TELEGRAM_WEBHOOK_URL is set.",
     )
     p.add_argument("--webhook-url", help="public HTTPS URL Telegram should post updates to")
     p.add_argument("--port", type=int, default=None, help="local webhook port")
     p.set_defaults(func=run)
 
 
-def _install_redaction(secrets: list[str]) -> None:
-    redact = RedactSecrets(secrets)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    if not logging.getLogger().isEnabledFor(logging.INFO):
-        logging.getLogger("briefbot").setLevel(logging.INFO)
+def log_startup_summary(settings: Settings, engine: Engine, mode: str) -> None:
+    """The doctor's findings without the Telegram probe (PTB's start calls getMe itself)."""
+    from bot.ops.doctor import diagnose
+
+    report = asyncio.run(diagnose(settings))
+    log.info("briefbot starting: %s", mode)
+    for finding in report.findings:
+        level = {"warn": logging.WARNING, "fail": logging.ERROR}.get(finding.status, logging.INFO)
+        log.log(level, "%s: %s", finding.check, finding.message)
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.ops.heartbeat import Heartbeat
     from bot.telegram.app import build_application
     from bot.telegram.runner import run_polling, run_webhook
     from bot.telegram.services import Services
@@ -67,15 +59,30 @@ def run(args: argparse.Namespace) -> int:
         settings.telegram.webhook_url = args.webhook_url
     if args.port:
         settings.telegram.webhook_port = args.port
-    _install_redaction(settings.secret_values())
+    token = settings.telegram.token.get_secret_value().strip()
+    configure_logging(
+        settings.ops.log_format,
+        settings.secret_values(),
+        hash_key=token,
+        verbose=getattr(args, "verbose", False),
+    )
+    webhook = bool(settings.telegram.webhook_url)
+    mode = f"webhook {settings.telegram.webhook_url}" if webhook else "long polling"
     engine = Engine(settings)
     try:
         engine.ensure_corpus(notify=lambda msg: print(msg, file=sys.stderr))
-        app = build_application(Services.create(engine, settings))
-        mode = "webhook" if settings.telegram.webhook_url else "long polling"
+        log_startup_summary(settings, engine, mode)
+        services = Services.create(engine, settings)
+        services.heartbeat = Heartbeat(engine, "webhook" if webhook else "polling")
+        app = build_application(services, webhook=webhook)
         print(f"briefbot: running the Telegram bot ({mode}); Ctrl+C stops it", file=sys.stderr)
-        if settings.telegram.webhook_url:
-            run_webhook(app, settings)
+        if webhook:
+            run_webhook(
+                app,
+                settings,
+                health=lambda: asyncio.to_thread(engine.store.ping),
+                metrics=engine.metrics,
+            )
         else:
             run_polling(app, settings)
     finally:

@@ -137,8 +137,11 @@ class Ingestor:
             report.duplicates += 1
             if near is not None:
                 self.alternates.add(duplicate_of, article, 1.0)
+            if article.alternates:
+                self.alternates.restore(duplicate_of, article.alternates)
             return
-        match = near.find(position) if near is not None else None
+        # an exported article was kept apart by the store it came from: never merge it now
+        match = near.find(position) if near is not None and article.alternates is None else None
         if match is not None:
             # a wire copy: one canonical article, the others are its alternate sources
             self.alternates.add(match.article_id, article, match.similarity)
@@ -164,5 +167,7 @@ class Ingestor:
             return
         if near is not None:
             near.add(position, article_id)
+        if article.alternates:
+            self.alternates.restore(article_id, article.alternates)
         report.added_ids.append(article_id)
         report.added += 1

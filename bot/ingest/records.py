@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.ingest.dates import DateParseError, parse_date
-from bot.models import ArticleIn, Rejection
+from bot.models import AlternateIn, ArticleIn, Rejection
 from bot.text.plain import has_markup, plain_text
 from bot.text.sentences import split_sentences
 
@@ -65,7 +65,8 @@ def to_article(
     notes: list[Rejection] = []
     text = _as_text(_pick(fields, ALIASES["text"]))
     raw_title = _as_text(_pick(fields, ALIASES["title"]))
-    if markup:
+    exported = isinstance(fields.get("alternates"), list)  # `briefbot export`: stored text
+    if markup and not exported:
         text, raw_title = _cleaned(text), _cleaned(raw_title)
     title = " ".join(raw_title.split())
     if not text:
@@ -93,7 +94,13 @@ def to_article(
             external_id=str(external_id) if external_id is not None else None,
             origin=origin,
             author=_as_text(_pick(fields, ALIASES["author"])) or None,
+            ingested_at=parse_date(fields.get("ingested_at")) if exported else None,
+            alternates=[AlternateIn.model_validate(a) for a in fields["alternates"]]
+            if exported
+            else None,
         )
+    except DateParseError as exc:
+        return None, [Rejection(origin=origin, reason=f"invalid ingested_at: {exc}")]
     except ValidationError as exc:  # e.g. lone surrogates from "\ud800" escapes in JSON
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error.get("loc", ()))

@@ -7,21 +7,28 @@ deadline is enforced by the caller around the whole LLM path.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
 
 from bot.config import Settings
+from bot.llm.breaker import CircuitBreaker
 from bot.llm.schema import draft_text, json_schema, prose_draft
 from bot.text.tokens import count_tokens
+
+if TYPE_CHECKING:
+    from bot.ops.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 Messages = list[dict[str, str]]
+# Failures that say the endpoint is down or overloaded (they open the circuit breaker).
+ENDPOINT_DOWN = frozenset({"timeout", "connection_error", "rate_limited", "server_error"})
 OnDelta = Callable[[str], Awaitable[None]]
 
 
@@ -43,7 +50,7 @@ class Completion:
 
 
 def make_openai(settings: Settings) -> openai.AsyncOpenAI:
-    key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else "not-needed"
+    key = settings.llm.key or "not-needed"
     return openai.AsyncOpenAI(
         api_key=key,
         base_url=settings.llm.base_url or None,
@@ -53,12 +60,26 @@ def make_openai(settings: Settings) -> openai.AsyncOpenAI:
 
 
 class LLMClient:
-    """One chat-completions call per `complete`; remembers whether the server has JSON mode."""
+    """One chat-completions call per `complete`; remembers whether the server has JSON mode.
 
-    def __init__(self, settings: Settings, client: openai.AsyncOpenAI | None = None) -> None:
+    Answers and briefings share one client, so they share its circuit breaker: while it is
+    open every call fails at once with `circuit_open`.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: openai.AsyncOpenAI | None = None,
+        *,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.settings = settings
         self.client = client or make_openai(settings)
         self.json_supported: bool | None = None
+        self.breaker = CircuitBreaker(settings.llm.circuit_failures, settings.llm.circuit_seconds)
+        self.metrics = metrics
+        if metrics is not None:
+            metrics.llm_circuit_open.set_function(lambda: float(self.breaker.is_open()))
 
     async def close(self) -> None:
         await self.client.close()
@@ -73,6 +94,40 @@ class LLMClient:
     ) -> Completion:
         """Call the model with `build(json_mode)`; on a 400/422 to structured output, retry
         in plain text, and remember the server lacks JSON mode once plain text works."""
+        if not self.breaker.allow():
+            self._count_failure("circuit_open")
+            raise LLMFailure("circuit_open")
+        try:
+            completion = await self._complete(build, want_json, on_delta, max_tokens)
+        except LLMFailure as exc:
+            if exc.reason in ENDPOINT_DOWN:
+                self.breaker.failed()
+            else:
+                self.breaker.succeeded()  # it answered, if badly
+            self._count_failure(exc.reason)
+            raise
+        except asyncio.CancelledError:  # the caller's deadline ran out while waiting
+            self.breaker.failed()
+            self._count_failure("deadline")
+            raise
+        self.breaker.succeeded()
+        if self.metrics is not None:
+            self.metrics.llm_call(
+                completion.prompt_tokens, completion.completion_tokens, completion.seconds
+            )
+        return completion
+
+    def _count_failure(self, reason: str) -> None:
+        if self.metrics is not None:
+            self.metrics.llm_failure(reason)
+
+    async def _complete(
+        self,
+        build: Callable[[bool], Messages],
+        want_json: bool,
+        on_delta: OnDelta | None,
+        max_tokens: int | None,
+    ) -> Completion:
         json_mode = want_json and self.json_supported is not False
         try:
             return await self._call(build(json_mode), json_mode, on_delta, max_tokens)

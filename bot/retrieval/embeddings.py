@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -143,15 +142,12 @@ class OpenAIEmbedder:
 def make_embedder(settings: Settings) -> Embedder:
     """The configured embedder: the endpoint when a base URL is set, else wordllama."""
     if settings.retrieval.embeddings_base_url:
-        key = (
-            settings.retrieval.embeddings_api_key.get_secret_value()
-            if settings.retrieval.embeddings_api_key
-            else os.environ.get("OPENAI_API_KEY", "not-needed")
-        )
+        key = settings.retrieval.embeddings_api_key or settings.llm.openai_api_key
+        secret = key.get_secret_value() if key else "not-needed"
         return OpenAIEmbedder(
             settings.retrieval.embeddings_base_url,
             settings.retrieval.embeddings_model,
-            key,
+            secret,
             settings.retrieval.embeddings_batch,
             settings.retrieval.embeddings_timeout,
         )

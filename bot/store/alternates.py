@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from bot.models import AlternateSource, ArticleIn
+from bot.models import AlternateIn, AlternateSource, ArticleIn
 from bot.store.db import DB, Row
 from bot.store.timefmt import from_db, to_db, utcnow
 from bot.text.normalize import canonical_url
@@ -50,6 +50,30 @@ class AlternateRepository:
                 ),
             )
         return cur.rowcount > 0
+
+    def restore(self, canonical_id: int, copies: list[AlternateIn]) -> int:
+        """Record exported copies of `canonical_id` as they were; returns how many were new."""
+        rows = [
+            (
+                canonical_id,
+                canonical_url(c.url) or f"{(c.source or '').lower()}|{c.title.lower()}",
+                c.title,
+                c.url,
+                c.source,
+                to_db(c.published_at),
+                round(c.similarity, 4),
+                to_db(utcnow()),
+            )
+            for c in copies
+        ]
+        with self.db.transaction() as tx:
+            before = tx.total_changes
+            tx.executemany(
+                "INSERT OR IGNORE INTO article_alternates (canonical_id, dedupe_key, title, url,"
+                " source, published_at, similarity, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            return tx.total_changes - before
 
     def for_articles(self, article_ids: list[int]) -> dict[int, list[AlternateSource]]:
         """Alternates of each given article (oldest first); articles without any are absent."""

@@ -146,7 +146,7 @@ class ArticleRepository:
                     curl,
                     article.source,
                     to_db(article.published_at),
-                    to_db(utcnow()),
+                    to_db(article.ingested_at or utcnow()),
                     digest,
                     article.language,
                     article.external_id,
@@ -163,9 +163,14 @@ class ArticleRepository:
                 tx.executemany("INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)", rows)
 
     def delete(self, article_id: int) -> bool:
-        """Remove an article, its chunks and their index rows (contentless FTS needs values)."""
+        """Remove an article with everything derived from it, in one transaction: chunks and
+        their full-text rows (contentless FTS needs the values), vectors and alternates (by
+        cascade) and its near-duplicate band rows (recomputed from its text: that table has
+        no index by article)."""
         with self.db.transaction() as tx:
-            row = tx.execute("SELECT title FROM articles WHERE id = ?", (article_id,)).fetchone()
+            row = tx.execute(
+                "SELECT title, text FROM articles WHERE id = ?", (article_id,)
+            ).fetchone()
             if row is None:
                 return False
             chunks = tx.execute(
@@ -180,6 +185,10 @@ class ArticleRepository:
             tx.execute(
                 "UPDATE corpus_stats SET chunks = chunks - ?, words = words - ? WHERE id = 1",
                 (len(chunks), sum(c[2] for c in chunks)),
+            )
+            tx.executemany(
+                "DELETE FROM near_dup_bands WHERE band_key = ? AND article_id = ?",
+                [(key, article_id) for key in _band_keys(row[0], row[1])],
             )
             tx.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         return True
@@ -277,3 +286,13 @@ class ArticleRepository:
             last_published=from_db(last),
             db_bytes=self.db.size_bytes(),
         )
+
+
+def _band_keys(title: str, text: str) -> list[int]:
+    """The near-duplicate band keys ingest wrote for this article (numpy loads only here)."""
+    from bot.text.minhash import SHINGLE_WORDS, basis_words, batch_band_keys, batch_shingles
+
+    words = basis_words(title, text)
+    if len(words) < SHINGLE_WORDS:
+        return []
+    return [int(k) for k in batch_band_keys(batch_shingles([words]))[0]]

@@ -31,6 +31,8 @@ class DB(Protocol):
 
     def size_bytes(self) -> int: ...
 
+    def ping(self) -> bool: ...
+
     def close(self) -> None: ...
 
 
@@ -112,6 +114,14 @@ class Database:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.lock, _translated():
             return self.conn.execute(sql, params).fetchall()
+
+    def ping(self) -> bool:
+        """True when the database answers a query (health checks)."""
+        try:
+            self.query("SELECT 1")
+        except (sqlite3.Error, StoreError):
+            return False
+        return True
 
     def size_bytes(self) -> int:
         total = 0

@@ -7,23 +7,27 @@ first use so that a plain `briefbot ask` does not load numpy.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from bot.models import Stats
+from bot.models import SearchFilters, Stats
 from bot.store.alternates import AlternateRepository
 from bot.store.articles import ArticleRepository
 from bot.store.conversations import Clock, ConversationStore
 from bot.store.db import DB, Database
 from bot.store.deliveries import DeliveryLog
 from bot.store.errors import StoreError
+from bot.store.export import export_records
 from bot.store.feeds import FeedRepository
+from bot.store.health import corpus_counts, schema_versions
+from bot.store.instances import InstanceRepository
 from bot.store.locks import JobLock, LocalLock
 from bot.store.search import SearchIndex
 from bot.store.subscriptions import SubscriptionStore
 from bot.store.timefmt import utcnow
+from bot.store.topics import TopicRepository
 from bot.store.usage import UsageRepository
 
 if TYPE_CHECKING:
@@ -77,15 +81,19 @@ class Store:
         if db.dialect == "postgresql":
             from bot.store.postgres.articles import PgArticleRepository
             from bot.store.postgres.search import PgSearchIndex
+            from bot.store.postgres.topics import PgTopicRepository
 
             self.articles, self.search = PgArticleRepository(db), PgSearchIndex(db)
+            self.topics: TopicRepository = PgTopicRepository(db)
         else:
             self.articles, self.search = ArticleRepository(db), SearchIndex(db)
+            self.topics = TopicRepository(db)
         self.alternates = AlternateRepository(db)
         self.usage = UsageRepository(db)
         self.feeds = FeedRepository(db)
         self.subscriptions = SubscriptionStore(db)
         self.deliveries = DeliveryLog(db)
+        self.instances = InstanceRepository(db)
         self._vectors: VectorRepository | None = None
 
     @property
@@ -130,6 +138,20 @@ class Store:
     @property
     def dialect(self) -> str:
         return self.db.dialect
+
+    def export(self, filters: SearchFilters | None = None) -> Iterator[dict[str, Any]]:
+        """Every article (within `filters`) with metadata and alternates, in ingest order."""
+        return export_records(self.db, filters)
+
+    def ping(self) -> bool:
+        return self.db.ping()
+
+    def schema_versions(self) -> tuple[int, int]:
+        """(the database's schema version, the version this briefbot writes)."""
+        return schema_versions(self.db)
+
+    def corpus_counts(self) -> dict[str, int]:
+        return corpus_counts(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -48,3 +48,12 @@ class UsageRepository:
             (chat_id or CLI_CHAT, now.astimezone(UTC).date().isoformat()),
         )
         return int(rows[0][0])
+
+    def used_by_all_on(self, now: datetime) -> int:
+        """Tokens every chat (and briefings) used together on `now`'s UTC day."""
+        rows = self.db.query(
+            "SELECT coalesce(sum(prompt_tokens + completion_tokens), 0) FROM llm_usage"
+            " WHERE day = ?",
+            (now.astimezone(UTC).date().isoformat(),),
+        )
+        return int(rows[0][0])

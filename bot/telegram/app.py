@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from telegram import LinkPreviewOptions, Update
@@ -17,7 +18,14 @@ from telegram.ext import (
 )
 
 from bot.errors import BriefbotError
-from bot.telegram import briefing_handlers, commands, feed_handlers, link_offer, questions
+from bot.telegram import (
+    briefing_handlers,
+    commands,
+    feed_handlers,
+    insight_handlers,
+    link_offer,
+    questions,
+)
 from bot.telegram.access import check_access
 from bot.telegram.briefing_jobs import start_briefings
 from bot.telegram.errors import on_error
@@ -43,9 +51,22 @@ async def _expire_conversations(context: ContextTypes.DEFAULT_TYPE) -> None:
     services(context).conversations.expire()
 
 
-def build_application(svc: Services, token: str | None = None) -> Application:
-    """PTB Application with rate limiter, job queue, handlers, briefing and feed-polling
-    jobs and the error handler."""
+async def _count_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services(context).engine.metrics.updates.inc()
+
+
+async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
+    heartbeat = services(context).heartbeat
+    if heartbeat is not None:
+        await asyncio.to_thread(heartbeat.beat)
+
+
+def build_application(
+    svc: Services, token: str | None = None, *, webhook: bool = False
+) -> Application:
+    """PTB Application with rate limiter, job queue, handlers, briefing, feed-polling and
+    heartbeat jobs and the error handler. `webhook`: no Updater; updates arrive from
+    briefbot's own HTTP server (`bot.telegram.webhook`)."""
     settings = svc.settings
     if token is None:
         if settings.telegram.token is None:
@@ -54,9 +75,11 @@ def build_application(svc: Services, token: str | None = None) -> Application:
             )
         token = settings.telegram.token.get_secret_value()
     base_url, file_url = api_base_urls(settings.telegram.api_url)
+    builder = Application.builder()
+    if webhook:
+        builder = builder.updater(None)
     app = (
-        Application.builder()
-        .token(token)
+        builder.token(token)
         .base_url(base_url)
         .base_file_url(file_url)
         .rate_limiter(
@@ -79,6 +102,7 @@ def build_application(svc: Services, token: str | None = None) -> Application:
         .build()
     )
     app.bot_data["services"] = svc
+    app.add_handler(TypeHandler(Update, _count_update), group=-2)
     app.add_handler(TypeHandler(Update, check_access), group=-1)
     app.add_handler(CommandHandler("start", commands.on_start))
     app.add_handler(CommandHandler("help", commands.on_help))
@@ -92,11 +116,14 @@ def build_application(svc: Services, token: str | None = None) -> Application:
     app.add_handler(CommandHandler("subscriptions", briefing_handlers.on_subscriptions))
     app.add_handler(CommandHandler("pause", briefing_handlers.on_pause))
     app.add_handler(CommandHandler("resume", briefing_handlers.on_resume))
+    app.add_handler(CommandHandler("timeline", insight_handlers.on_timeline))
+    app.add_handler(CommandHandler("trend", insight_handlers.on_trend))
     app.add_handler(CommandHandler("addfeed", feed_handlers.on_addfeed))
     app.add_handler(CommandHandler("feeds", feed_handlers.on_feeds))
     app.add_handler(CommandHandler("removefeed", feed_handlers.on_removefeed))
     app.add_handler(CommandHandler("resumefeed", feed_handlers.on_resumefeed))
     app.add_handler(CommandHandler("add", feed_handlers.on_add))
+    app.add_handler(CommandHandler("remove", feed_handlers.on_remove))
     app.add_handler(
         CallbackQueryHandler(link_offer.on_add_link, pattern=link_offer.CALLBACK_PATTERN)
     )
@@ -115,6 +142,10 @@ def build_application(svc: Services, token: str | None = None) -> Application:
         app.job_queue.run_repeating(
             _expire_conversations, interval=timedelta(hours=1), first=timedelta(minutes=1)
         )
+        if svc.heartbeat is not None:
+            app.job_queue.run_repeating(
+                _heartbeat, interval=settings.ops.heartbeat_seconds, first=1, name="heartbeat"
+            )
     svc.courier.bind(app.bot)
     start_briefings(app.job_queue, settings)
     start_feed_polling(app.job_queue, settings)

@@ -29,6 +29,8 @@ PRIVATE_COMMANDS = [
     BotCommand("sources", "the newest articles I know"),
     BotCommand("stats", "corpus size and date range"),
     BotCommand("brief", "today's top stories now [keywords…]"),
+    BotCommand("timeline", "how a story developed <topic>"),
+    BotCommand("trend", "articles per day, as a chart <topic>[, topic…]"),
     BotCommand("subscribe", "daily briefing [HH:MM] [timezone] [keywords…]"),
     BotCommand("subscriptions", "this chat's daily briefing"),
     BotCommand("pause", "pause the daily briefing"),
@@ -44,6 +46,7 @@ ADMIN_COMMANDS = [
     BotCommand("feeds", "admin: list feeds and their state"),
     BotCommand("removefeed", "admin: remove a feed ID|URL"),
     BotCommand("resumefeed", "admin: resume a paused feed ID|URL"),
+    BotCommand("remove", "admin: remove articles ID|URL (reply: source N)"),
 ]
 
 log = logging.getLogger(__name__)
@@ -59,7 +62,10 @@ HELP = (
     "• /brief [keywords…] — the top stories since this chat's last briefing.\n"
     "• /subscribe [HH:MM] [timezone] [keywords…] — a daily briefing, e.g. "
     "/subscribe 07:30 Europe/Berlin Iraq, Syria (default 08:00 in the chat's timezone).\n"
-    "• /subscriptions, /pause, /resume, /unsubscribe — in groups, admins change it."
+    "• /subscriptions, /pause, /resume, /unsubscribe — in groups, admins change it.\n\n"
+    "<b>Following a story</b>\n"
+    "• /timeline &lt;topic&gt; — its developments over the last two weeks, one cited line each.\n"
+    "• /trend &lt;topic&gt;[, &lt;topic&gt;…] — a chart of articles per day and the top outlets."
 )
 ADMIN_HELP = (
     "<b>Corpus (bot admins)</b>\n"
@@ -67,6 +73,8 @@ ADMIN_HELP = (
     "• /addfeed URL [name] — subscribe to an RSS/Atom feed (polled automatically).\n"
     "• /feeds — every feed with its state and last error; /removefeed ID|URL; "
     "/resumefeed ID|URL for a paused one.\n"
+    "• /remove ID|URL — remove an article; reply to an answer with /remove N to remove its "
+    "source [N].\n"
     "• Forward me a message with a link: I offer to add it."
 )
 

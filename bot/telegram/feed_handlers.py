@@ -1,4 +1,4 @@
-"""/addfeed, /feeds, /removefeed, /resumefeed, /add — the bot admins' corpus commands.
+"""/addfeed, /feeds, /removefeed, /resumefeed, /add, /remove — the bot admins' corpus commands.
 
 Thin over the engine's feed service. Only `telegram_admin_users` may use them (anywhere);
 everyone else gets a clear refusal. Feed names, URLs, titles and error texts come from
@@ -7,9 +7,10 @@ users or the network: every one is HTML-escaped.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-from telegram import Message, Update
+from telegram import Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
 from bot.errors import BriefbotError
@@ -30,6 +31,10 @@ ADDFEED_USAGE = "Usage: /addfeed URL [name] — for example /addfeed https://exa
 REMOVEFEED_USAGE = "Usage: /removefeed ID|URL (see /feeds)"
 RESUMEFEED_USAGE = "Usage: /resumefeed ID|URL (see /feeds)"
 ADD_USAGE = "Usage: /add URL — fetch one article page and add it to the corpus"
+REMOVE_USAGE = (
+    "Usage: /remove ID|URL… — remove articles from the corpus (IDs as `briefbot sources` "
+    "shows them); or reply to one of my answers with /remove N to remove its source [N]"
+)
 
 
 async def _reply(message: Message, html: str) -> None:
@@ -160,3 +165,45 @@ async def on_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with typing(context, message, svc.settings.telegram.typing_interval):
         html = await add_url_html(context, (context.args or [""])[0])
     await _reply(message, html)
+
+
+def cited_source_url(answer: Message, n: int) -> str | None:
+    """The link of source line `[n]` in one of the bot's answers (see `render.source_line`)."""
+    text = answer.text or ""
+    units = text.encode("utf-16-le")
+    for entity in answer.entities:
+        if entity.type != MessageEntity.TEXT_LINK or not entity.url:
+            continue
+        before = units[: entity.offset * 2].decode("utf-16-le", errors="ignore")
+        if before.rsplit("\n", 1)[-1] == f"[{n}] ":
+            return entity.url
+    return None
+
+
+async def on_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/remove ID|URL…, or /remove N in reply to an answer: take articles out of the corpus
+    with their passages, vectors, alternates and near-duplicate rows."""
+    message = await _admin_message(update, context)
+    if message is None:
+        return
+    args = context.args or []
+    if not args:
+        await _reply(message, escape(REMOVE_USAGE))
+        return
+    replied = message.reply_to_message
+    answer = replied if replied and replied.from_user and replied.from_user.is_bot else None
+    refs: list[str] = []
+    for arg in args:
+        url = cited_source_url(answer, int(arg)) if answer and arg.isdigit() else None
+        if answer and arg.isdigit() and url is None:
+            await _reply(message, f"That answer has no linked source [{escape(arg)}].")
+            return
+        refs.append(url or arg)
+    results = await asyncio.to_thread(services(context).engine.remove_articles, refs)
+    lines = [
+        f"Removed: <b>{escape(r.title or '')}</b> (article {r.article_id})"
+        if r.removed
+        else f"Not in the corpus: {escape(r.ref)}"
+        for r in results
+    ]
+    await _reply(message, "\n".join(lines))

@@ -59,7 +59,11 @@ async def answer_question(
         responder = Responder(message, quote=not private, edit_interval=interval)
         async with typing(context, message, settings.telegram.typing_interval):
             answer = await svc.engine.ask(
-                question, history=history, chat_id=str(message.chat_id), on_delta=responder.on_delta
+                question,
+                history=history,
+                chat_id=str(message.chat_id),
+                on_delta=responder.on_delta,
+                language=user.language_code,
             )
             message_ids = await responder.finish(answer)
         svc.conversations.add_turn(

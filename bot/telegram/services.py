@@ -11,6 +11,7 @@ from telegram.ext import CallbackContext
 from bot.briefing.service import BriefingService, Clock
 from bot.config import Settings
 from bot.engine import Engine
+from bot.ops.heartbeat import Heartbeat
 from bot.store.timefmt import utcnow
 from bot.telegram.briefing_send import BriefingCourier
 from bot.telegram.limits import QuestionGate
@@ -28,6 +29,7 @@ class Services:
     briefings: BriefingService
     courier: BriefingCourier
     refused_users: set[int] = field(default_factory=set)
+    heartbeat: Heartbeat | None = None
 
     @classmethod
     def create(

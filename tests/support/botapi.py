@@ -24,6 +24,7 @@ from aiohttp import web
 
 from tests.support.botapi_methods import BotApiMethods
 from tests.support.botapi_types import (
+    FILE_FIELDS,
     INT_FIELDS,
     JSON_FIELDS,
     TOKEN,
@@ -51,6 +52,7 @@ class BotApiEmulator(BotApiMethods):
         self.chats: dict[int, Chat] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.failures: list[Failure] = []
+        self.webhook: dict[str, Any] = {}  # the last setWebhook's parameters
         self._update_ids = itertools.count(1)
         self._confirmed = 0
         self._changed = asyncio.Condition()
@@ -310,6 +312,9 @@ class BotApiEmulator(BotApiMethods):
         form = await request.post()
         params: dict[str, Any] = {}
         for key, value in form.items():
+            if not isinstance(value, str) and key in FILE_FIELDS:
+                params[key] = value.file.read()  # an uploaded file: its bytes
+                continue
             text = value if isinstance(value, str) else value.file.read().decode()
             if key in JSON_FIELDS:
                 params[key] = json.loads(text)

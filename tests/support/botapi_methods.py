@@ -8,7 +8,9 @@ import time
 from typing import Any
 
 from tests.support.botapi_types import MESSAGE_LIMIT, ApiError, Chat, chat_member, user_dict
-from tests.support.tg_html import EntityError, parse_html, utf16_length
+from tests.support.tg_html import EntityError, parse_html_entities, utf16_length
+
+CAPTION_LIMIT = 1024
 
 
 class BotApiMethods:
@@ -19,6 +21,7 @@ class BotApiMethods:
     updates: list[dict[str, Any]]
     chats: dict[int, Chat]
     commands: dict[str, list[dict[str, Any]]]
+    webhook: dict[str, Any]
     _confirmed: int
     _closing: bool
     _changed: asyncio.Condition
@@ -59,10 +62,19 @@ class BotApiMethods:
         return pending()
 
     async def api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = {}
         return True
 
     async def api_setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = dict(params)
         return True
+
+    async def api_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": self.webhook.get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": 0,
+        }
 
     @staticmethod
     def _scope_key(params: dict[str, Any]) -> str:
@@ -100,13 +112,15 @@ class BotApiMethods:
 
     async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._known_chat(params)
-        text = self._visible_text(params)
+        text, entities = self._visible(params)
         message: dict[str, Any] = {
             "date": int(time.time()),
             "chat": chat.as_dict(),
             "from": await self.api_getMe({}),
             "text": text,
         }
+        if entities:
+            message["entities"] = entities
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         reply = params.get("reply_parameters")
@@ -126,6 +140,35 @@ class BotApiMethods:
             message["is_topic_message"] = True
         return self._store(chat, message)
 
+    async def api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A photo upload: Telegram refuses anything that is not an image, or a long caption."""
+        chat = self._known_chat(params)
+        photo = params.get("photo")
+        if not isinstance(photo, bytes):
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        if not photo.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        caption = str(params.get("caption", ""))
+        if utf16_length(caption) > CAPTION_LIMIT:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        message: dict[str, Any] = {
+            "date": int(time.time()),
+            "chat": chat.as_dict(),
+            "from": await self.api_getMe({}),
+            "photo": [
+                {
+                    "file_id": f"photo{chat.next_message_id}",
+                    "file_unique_id": "u1",
+                    "width": 960,
+                    "height": 540,
+                    "file_size": len(photo),
+                }
+            ],
+        }
+        if caption:
+            message["caption"] = caption
+        return self._store(chat, message)
+
     async def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._known_chat(params)
         message = chat.messages.get(int(params.get("message_id", 0)))
@@ -133,7 +176,7 @@ class BotApiMethods:
             raise ApiError(400, "Bad Request: message to edit not found")
         if message["from"]["id"] != self.bot_id:
             raise ApiError(400, "Bad Request: message can't be edited")
-        text = self._visible_text(params)
+        text, entities = self._visible(params)
         markup = params.get("reply_markup")
         if text == message["text"] and markup == message.get("reply_markup"):
             raise ApiError(
@@ -143,6 +186,7 @@ class BotApiMethods:
                 "of the message",
             )
         message["text"] = text
+        message["entities"] = entities
         message["edit_date"] = int(time.time())
         if markup:  # like Telegram: an edit without a keyboard removes it
             message["reply_markup"] = markup
@@ -163,17 +207,19 @@ class BotApiMethods:
             raise ApiError(400, "Bad Request: chat not found")
         return chat
 
-    def _visible_text(self, params: dict[str, Any]) -> str:
+    def _visible(self, params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         raw = str(params.get("text", ""))
-        text = raw
+        text, entities = raw, []
         if str(params.get("parse_mode", "")).upper() == "HTML":
             try:
-                text = parse_html(raw)
+                text, entities = parse_html_entities(raw)
             except EntityError as exc:
                 raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
+        shift = utf16_length(text) - utf16_length(text.lstrip())
+        entities = [{**e, "offset": int(e["offset"]) - shift} for e in entities]
         text = text.strip()  # Telegram trims the text it stores
         if not text:
             raise ApiError(400, "Bad Request: message text is empty")
         if utf16_length(text) > MESSAGE_LIMIT:
             raise ApiError(400, "Bad Request: message is too long")
-        return text
+        return text, entities

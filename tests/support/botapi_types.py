@@ -17,6 +17,7 @@ JSON_FIELDS = {
     "reply_markup",
     "entities",
 }
+FILE_FIELDS = frozenset({"photo", "document"})  # multipart uploads, kept as bytes
 INT_FIELDS = {"message_id", "message_thread_id", "offset", "limit", "user_id"}
 
 

@@ -178,6 +178,9 @@ class FakeOpenAIServer:
         self.server_seconds += time.perf_counter() - started - reply.delay
 
     def _reply_for(self, request: Request) -> Reply:
+        if request.path.endswith("/models"):
+            listing = [{"id": self.model, "object": "model", "created": 0, "owned_by": "test"}]
+            return Reply(body={"object": "list", "data": listing})
         if not request.path.endswith("/chat/completions"):
             return Reply(status=404, body={"error": {"message": "not found"}})
         if not self.json_mode and "response_format" in request.body:

@@ -72,7 +72,22 @@ def _check_attributes(name: str, attrs: str, offset: int) -> None:
 
 def parse_html(text: str) -> str:
     """Validate Telegram HTML; return the visible text."""
+    return parse_html_entities(text)[0]
+
+
+def _href(attrs: str) -> str | None:
+    for key, value in _ATTR.findall(attrs):
+        if key.lower() == "href" and value:
+            return _unescape_attr(value)
+    return None
+
+
+def parse_html_entities(text: str) -> tuple[str, list[dict[str, object]]]:
+    """Validate Telegram HTML; the visible text and its `text_link` entities (offsets and
+    lengths in UTF-16 code units, as the Bot API reports them)."""
     stack: list[tuple[str, int]] = []
+    links: list[tuple[int, str | None]] = []  # open <a>: visible start, href
+    entities: list[dict[str, object]] = []
     out: list[str] = []
     i = 0
     while i < len(text):
@@ -94,8 +109,17 @@ def parse_html(text: str) -> str:
                         f'"</{stack[-1][0] if stack else ""}>", found "</{name}>"'
                     )
                 stack.pop()
+                if name == "a" and links:
+                    start, href = links.pop()
+                    length = utf16_length("".join(out)) - start
+                    if href and length:
+                        entities.append(
+                            {"type": "text_link", "offset": start, "length": length, "url": href}
+                        )
             else:
                 _check_attributes(name, attrs, offset)
+                if name == "a":
+                    links.append((utf16_length("".join(out)), _href(attrs)))
                 if name == "pre" and any(t == "pre" for t, _ in stack):
                     raise EntityError(f'Nested "pre" at byte offset {offset}')
                 stack.append((name, offset))
@@ -116,7 +140,7 @@ def parse_html(text: str) -> str:
         raise EntityError(
             f'Can\'t find end tag corresponding to start tag "{name}" at byte offset {offset}'
         )
-    return "".join(out)
+    return "".join(out), sorted(entities, key=lambda e: int(str(e["offset"])))
 
 
 def utf16_length(text: str) -> int:

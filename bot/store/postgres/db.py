@@ -144,6 +144,14 @@ class PgDatabase:
         with _translated(), psycopg.connect(self.url, autocommit=True) as conn:
             yield conn
 
+    def ping(self) -> bool:
+        """True when the database answers a query (health checks)."""
+        try:
+            self.query("SELECT 1")
+        except StoreError:
+            return False
+        return True
+
     def size_bytes(self) -> int:
         return int(self.query("SELECT pg_database_size(current_database())")[0][0])
 

@@ -1,0 +1,1 @@
+"""Insight over the corpus: how a story developed (timelines) and how big it is (trends)."""

@@ -1,0 +1,134 @@
+"""Which articles of a time window mention a topic's words, for timelines and trend charts.
+
+Words are matched by the full-text index (stemmed like every search), one word at a time,
+so an article mentions a word when any of its passages (or its title) does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.models import Passage, SearchFilters
+from bot.store.articles import filter_sql
+from bot.store.db import DB
+from bot.store.timefmt import from_db, required_time
+from bot.text.plain import plain_text
+
+_IDS_PER_QUERY = 500
+
+
+@dataclass(frozen=True)
+class TopicArticle:
+    id: int
+    title: str
+    text: str
+    url: str | None
+    source: str | None
+    published_at: datetime | None
+    ingested_at: datetime
+
+    @property
+    def when(self) -> datetime:
+        return self.published_at or self.ingested_at
+
+    def passage(self, text: str) -> Passage:
+        """A citable passage of this article (for SourceBook numbering)."""
+        return Passage(
+            chunk_id=0,
+            article_id=self.id,
+            ordinal=0,
+            text=text,
+            start=0,
+            end=len(text),
+            title=self.title,
+            url=self.url,
+            source=self.source,
+            published_at=self.published_at,
+            ingested_at=self.ingested_at,
+        )
+
+
+@dataclass(frozen=True)
+class Publication:
+    """When and where an article appeared: what a trend chart counts."""
+
+    article_id: int
+    when: datetime
+    source: str | None
+    url: str | None
+
+
+class TopicRepository:
+    def __init__(self, db: DB) -> None:
+        self.db = db
+
+    def mentions(self, words: list[str], filters: SearchFilters) -> dict[int, set[str]]:
+        """Article id → which of `words` it mentions, for articles in the window mentioning any."""
+        where, params = filter_sql(filters, like=self.db.like)
+        found: dict[int, set[str]] = {}
+        for word in dict.fromkeys(words):
+            rows = self.db.query(
+                f"SELECT DISTINCT c.article_id FROM {self._match_from}"
+                " JOIN articles a ON a.id = c.article_id"
+                f" WHERE {self._match_where}" + (f" AND {where}" if where else ""),
+                (self._match(word), *params),
+            )
+            for (article_id,) in rows:
+                found.setdefault(int(article_id), set()).add(word)
+        return found
+
+    # How a word is matched: FTS5 here, a tsquery in the PostgreSQL subclass.
+    _match_from = "chunks_fts f JOIN chunks c ON c.id = f.rowid"
+    _match_where = "chunks_fts MATCH ?"
+
+    @staticmethod
+    def _match(word: str) -> str:
+        return '"' + word.replace('"', '""') + '"'
+
+    def articles(self, ids: list[int]) -> list[TopicArticle]:
+        """The articles (plain text), oldest first."""
+        found: list[TopicArticle] = []
+        for part in _batches(ids):
+            marks = ",".join("?" * len(part))
+            rows = self.db.query(
+                "SELECT id, title, text, url, source, published_at, ingested_at FROM articles"
+                f" WHERE id IN ({marks})",
+                tuple(part),
+            )
+            found += [
+                TopicArticle(
+                    id=r[0],
+                    title=plain_text(r[1]),
+                    text=plain_text(r[2]),
+                    url=r[3],
+                    source=r[4],
+                    published_at=from_db(r[5]),
+                    ingested_at=required_time(from_db(r[6])),
+                )
+                for r in rows
+            ]
+        found.sort(key=lambda a: (a.when, a.id))
+        return found
+
+    def publications(self, ids: list[int]) -> list[Publication]:
+        """Time, source and URL of each article (no text: charts count thousands)."""
+        found: list[Publication] = []
+        for part in _batches(ids):
+            marks = ",".join("?" * len(part))
+            rows = self.db.query(
+                "SELECT id, coalesce(published_at, ingested_at), source, url FROM articles"
+                f" WHERE id IN ({marks})",
+                tuple(part),
+            )
+            found += [Publication(r[0], required_time(from_db(r[1])), r[2], r[3]) for r in rows]
+        return found
+
+    def latest_publication(self) -> datetime | None:
+        """The newest publication time in the corpus (what "recent" means for an old corpus)."""
+        return from_db(self.db.query("SELECT max(published_at) FROM articles")[0][0])
+
+
+def _batches(ids: list[int]) -> list[list[int]]:
+    unique = list(dict.fromkeys(ids))
+    return [unique[i : i + _IDS_PER_QUERY] for i in range(0, len(unique), _IDS_PER_QUERY)]
