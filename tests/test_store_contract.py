@@ -366,3 +366,17 @@ def test_topics_instances_export_and_health(store: Store) -> None:
     assert current == latest >= 1
     counts = store.corpus_counts()
     assert (counts["articles"], counts["passages"], counts["feeds"]) == (2, 2, 0)
+
+
+def test_a_conflict_inside_a_batch_loses_only_that_article(store: Store) -> None:
+    rows: list[tuple[Any, ...]] = []
+    with store.transaction():
+        first = store.articles.insert(_article(1), _chunks(_article(1)), index_rows=rows)
+        with pytest.raises(ConflictError):
+            store.articles.insert(_article(1), _chunks(_article(1)), index_rows=rows)
+        odd = _article(2, text="A NUL\x00 byte from a broken feed, about cranes.")
+        second = store.articles.insert(odd, _chunks(odd), index_rows=rows)
+        store.articles.write_index_rows(rows)
+    assert store.articles.count() == 2 and store.search.corpus()[0] == 2
+    hits = store.search.candidates(["broken"], None, 5, ranked=False)
+    assert [h.article_id for h in hits] == [second] and first != second

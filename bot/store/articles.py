@@ -59,6 +59,30 @@ def filter_sql(
     return (" AND ".join(clauses), params)
 
 
+INSERT_ARTICLE = (
+    "INSERT INTO articles (title, text, url, canonical_url, source, published_at,"
+    " ingested_at, content_hash, language, external_id, origin, author)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+
+
+def article_values(article: ArticleIn, curl: str | None, digest: str) -> tuple[Any, ...]:
+    return (
+        article.title,
+        article.text,
+        article.url,
+        curl,
+        article.source,
+        to_db(article.published_at),
+        to_db(article.ingested_at or utcnow()),
+        digest,
+        article.language,
+        article.external_id,
+        article.origin,
+        article.author,
+    )
+
+
 def dedupe_keys(article: ArticleIn) -> tuple[str | None, str]:
     """(canonical URL, content hash): what makes two articles the same one."""
     return canonical_url(article.url), content_hash(article.title, article.text)
@@ -134,27 +158,7 @@ class ArticleRepository:
 
     @staticmethod
     def _insert_article(tx: Any, article: ArticleIn, curl: str | None, digest: str) -> int:
-        return int(
-            tx.execute(
-                "INSERT INTO articles (title, text, url, canonical_url, source, published_at,"
-                " ingested_at, content_hash, language, external_id, origin, author)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (
-                    article.title,
-                    article.text,
-                    article.url,
-                    curl,
-                    article.source,
-                    to_db(article.published_at),
-                    to_db(article.ingested_at or utcnow()),
-                    digest,
-                    article.language,
-                    article.external_id,
-                    article.origin,
-                    article.author,
-                ),
-            ).fetchone()[0]
-        )
+        return int(tx.execute(INSERT_ARTICLE, article_values(article, curl, digest)).fetchone()[0])
 
     def write_index_rows(self, rows: list[tuple[Any, ...]]) -> None:
         """The full-text rows `insert` set aside (call inside the same transaction)."""

@@ -104,11 +104,19 @@ class NearDuplicateBatch:
         if self.rows:
             self.rows.sort()
             with self.db.transaction() as tx:
-                tx.executemany(
-                    "INSERT INTO near_dup_bands (band_key, article_id) VALUES (?, ?)"
-                    " ON CONFLICT DO NOTHING",
-                    self.rows,
-                )
+                if self.db.dialect == "postgresql":  # one statement instead of a row each
+                    keys, ids = zip(*self.rows, strict=True)
+                    tx.execute(
+                        "INSERT INTO near_dup_bands (band_key, article_id)"
+                        " SELECT * FROM unnest(?::bigint[], ?::bigint[]) ON CONFLICT DO NOTHING",
+                        (list(keys), list(ids)),
+                    )
+                else:
+                    tx.executemany(
+                        "INSERT INTO near_dup_bands (band_key, article_id) VALUES (?, ?)"
+                        " ON CONFLICT DO NOTHING",
+                        self.rows,
+                    )
             self.rows = []
 
 

@@ -12,12 +12,25 @@ from collections import Counter
 from typing import Any
 
 from bot.models import ArticleIn, Chunk
-from bot.store.articles import ArticleRepository, dedupe_keys
+from bot.store.articles import INSERT_ARTICLE, ArticleRepository, article_values, dedupe_keys
+from bot.store.errors import ConflictError
 from bot.text.words import index_terms, word_count
 
 CHUNK_COLUMNS = 'chunks (article_id, ordinal, start, "end", tokens, words, text, terms)'
 # A chunk row as written: article_id, ordinal, start, end, tokens, words, text, terms.
 ChunkRow = tuple[Any, ...]
+
+
+def _without_nul(article: ArticleIn) -> ArticleIn:
+    """PostgreSQL text cannot hold NUL: a space instead keeps every chunk offset."""
+    if "\x00" not in article.title and "\x00" not in article.text:
+        return article
+    return article.model_copy(
+        update={
+            "title": article.title.replace("\x00", " "),
+            "text": article.text.replace("\x00", " "),
+        }
+    )
 
 
 def chunk_terms(title_terms: set[str], text: str) -> str:
@@ -34,10 +47,18 @@ class PgArticleRepository(ArticleRepository):
         index_rows: list[tuple[Any, ...]] | None = None,
     ) -> int:
         curl, digest = keys or dedupe_keys(article)
+        article = _without_nul(article)
         title_terms = index_terms(article.title)
         title_words = word_count(article.title)
-        with self.db.transaction() as tx:
-            article_id = int(self._insert_article(tx, article, curl, digest))
+        db: Any = self.db
+        with db.transaction(savepoint=False) as tx:
+            found = tx.execute(
+                INSERT_ARTICLE.replace("RETURNING id", "ON CONFLICT DO NOTHING RETURNING id"),
+                article_values(article, curl, digest),
+            ).fetchone()
+            if found is None:  # the same URL or text is stored: nothing was written
+                raise ConflictError(f"article already stored: {article.title[:80]}")
+            article_id = int(found[0])
             rows: list[ChunkRow] = [
                 (
                     article_id,
@@ -46,7 +67,7 @@ class PgArticleRepository(ArticleRepository):
                     c.end,
                     c.tokens,
                     title_words + word_count(c.text),
-                    c.text,
+                    c.text.replace("\x00", " "),
                     chunk_terms(title_terms, c.text),
                 )
                 for c in chunks

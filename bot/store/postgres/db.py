@@ -115,10 +115,16 @@ class PgDatabase:
         return getattr(self._local, "conn", None)
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """BEGIN … COMMIT on one pooled connection, or a SAVEPOINT when nested."""
+    def transaction(self, *, savepoint: bool = True) -> Iterator[Transaction]:
+        """BEGIN … COMMIT on one pooled connection, or a SAVEPOINT when nested (or, with
+        `savepoint=False`, just the enclosing transaction: for a statement that cannot fail
+        but on a conflict it absorbs, a savepoint is two round trips for nothing)."""
         conn = self._current()
         if conn is not None:
+            if not savepoint:
+                with _translated():
+                    yield Transaction(conn)
+                return
             with _translated(), conn.transaction():
                 yield Transaction(conn)
             return
