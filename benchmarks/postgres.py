@@ -142,7 +142,9 @@ def main() -> int:
             data_dir=args.workdir / "pg", database_url=server.get_uri(database="bench")
         )
         first = run_backend("SQLite", lite, source, items, None, args)
+        print(_row(first), flush=True)  # figures survive an interrupted run
         second = run_backend("PostgreSQL", pg, source, items, first["queries"], args)
+        print(_row(second), flush=True)
     finally:
         server.cleanup()
     results = [first, second]
@@ -155,6 +157,14 @@ def main() -> int:
             r.pop("queries")
         args.out.write_text(json.dumps(results, indent=2))
     return 0
+
+
+def _row(r: dict[str, Any]) -> str:
+    return (
+        f"| {r['backend']} | {r['items']:,} | {r['items_per_s']:,.0f} |"
+        f" {r['search_p50_ms']:.1f} | {r['search_p95_ms']:.1f} | {r['briefing_s']:.2f} |"
+        f" {r['db_bytes'] / 1e6:,.0f} |"
+    )
 
 
 def markdown(results: list[dict[str, Any]], agree: float, n: int, args: Any) -> str:
@@ -171,12 +181,7 @@ def markdown(results: list[dict[str, Any]], agree: float, n: int, args: Any) -> 
         f" | briefing {args.day} s | database MB |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in results:
-        lines.append(
-            f"| {r['backend']} | {r['items']:,} | {r['items_per_s']:,.0f} |"
-            f" {r['search_p50_ms']:.1f} | {r['search_p95_ms']:.1f} | {r['briefing_s']:.2f} |"
-            f" {r['db_bytes'] / 1e6:,.0f} |"
-        )
+    lines += [_row(r) for r in results]
     lines += [
         "",
         f"{n} title queries, {args.repeats} timed passes each; the same top five articles on"
