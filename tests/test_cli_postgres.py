@@ -67,3 +67,21 @@ def test_the_cli_gives_the_same_output_on_both_backends(
     assert "explosion struck the al-Ahli Arab hospital" in str(answer["answer"])
     briefing = outputs["postgresql"][3]
     assert isinstance(briefing, dict) and len(briefing["stories"]) >= 3
+
+
+def test_doctor_reads_the_postgresql_store(
+    tmp_path: Path,
+    pg_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_DATABASE_URL", pg_url)
+    data = str(tmp_path / "data")
+    _, out, _ = main_in_process(capsys, "doctor", "--json", "--offline", "--data-dir", data)
+    database = next(f for f in json.loads(out)["findings"] if f["check"] == "database")
+    assert database["status"] == "warn" and "schema 0, migrated to 2" in database["message"]
+    assert main_in_process(capsys, "stats", "--data-dir", data)[0] == 0  # seeds it
+    _, out, _ = main_in_process(capsys, "doctor", "--json", "--offline", "--data-dir", data)
+    database = next(f for f in json.loads(out)["findings"] if f["check"] == "database")
+    assert database["status"] == "ok" and "1 articles" in database["message"]
+    assert database["message"].startswith("postgresql://")

@@ -21,6 +21,8 @@ def schema_versions(db: DB) -> tuple[int, int]:
     if db.dialect == "postgresql":
         from bot.store.postgres.migrations import LATEST_VERSION as PG_LATEST
 
+        if db.query("SELECT to_regclass('schema_migrations')")[0][0] is None:
+            return 0, PG_LATEST  # a database briefbot has not set up yet
         rows = db.query("SELECT coalesce(max(version), 0) FROM schema_migrations")
         return int(rows[0][0]), PG_LATEST
     return int(db.query("PRAGMA user_version")[0][0]), LATEST_VERSION

@@ -36,11 +36,11 @@ if TYPE_CHECKING:
     from bot.store.vectors import VectorRepository
 
 
-def open_database(settings: Settings) -> DB:
+def open_database(settings: Settings, *, migrate_schema: bool = True) -> DB:
     """PostgreSQL when `database_url` is set, else the SQLite file in the data directory."""
     url = settings.store.database_url
     if url is None:
-        return Database(settings.database)
+        return Database(settings.database, migrate_schema=migrate_schema)
     try:
         from bot.store.postgres.db import PgDatabase
     except ImportError as exc:
@@ -48,7 +48,17 @@ def open_database(settings: Settings) -> DB:
             f"BRIEFBOT_DATABASE_URL names PostgreSQL but its driver is missing ({exc});"
             ' install it with: pip install "briefbot[postgres]"'
         ) from exc
-    return PgDatabase(url.get_secret_value())
+    return PgDatabase(url.get_secret_value(), migrate_schema=migrate_schema)
+
+
+def database_label(settings: Settings) -> str:
+    """Where the data lives, fit for messages: the SQLite path or the URL without password."""
+    url = settings.store.database_url
+    if url is None:
+        return str(settings.database)
+    from bot.store.postgres.db import redacted
+
+    return redacted(url.get_secret_value())
 
 
 def copy_to_postgres(
