@@ -33,9 +33,17 @@ def _without_nul(article: ArticleIn) -> ArticleIn:
     )
 
 
+# Marks a title term: `^crane` says "crane" is in the passage's title (for ranking only).
+TITLE_MARK = "^"
+
+
 def chunk_terms(title_terms: set[str], text: str) -> str:
-    """The distinct index terms of a passage (its title's included), space-separated."""
-    return " ".join(sorted(t for t in title_terms.union(index_terms(text)) if t))
+    """The distinct index terms of a passage (its title's included), space-separated, then
+    the title's terms once more with TITLE_MARK, so ranking can weigh title matches as
+    FTS5's bm25 does."""
+    terms = sorted(t for t in title_terms.union(index_terms(text)) if t)
+    marked = sorted(TITLE_MARK + t for t in title_terms if t)
+    return " ".join(terms + marked)
 
 
 class PgArticleRepository(ArticleRepository):
@@ -106,7 +114,9 @@ def _count(tx: Any, rows: list[ChunkRow], sign: int) -> None:
     """Add (or, sign -1, take away) the rows' passages, words and term document counts."""
     if not rows:
         return
-    docs = Counter(term for row in rows for term in row[7].split())
+    docs = Counter(
+        term for row in rows for term in row[7].split() if not term.startswith(TITLE_MARK)
+    )
     terms = sorted(docs)
     tx.execute(
         "INSERT INTO term_stats (term, docs) SELECT * FROM unnest(?::text[], ?::bigint[])"

@@ -18,7 +18,7 @@ import numpy as np
 
 from bot.store.db import Database
 from bot.store.errors import StoreError
-from bot.store.postgres.articles import chunk_terms
+from bot.store.postgres.articles import TITLE_MARK, chunk_terms
 from bot.store.postgres.db import PgDatabase, Transaction
 from bot.store.postgres.vectors import PgVectorRepository, vector_literal
 from bot.store.vectors import DTYPE
@@ -219,7 +219,9 @@ def _rebuild_totals(tx: Transaction) -> None:
     tx.execute("DELETE FROM term_stats")
     tx.execute(
         "INSERT INTO term_stats (term, docs) SELECT term, count(*) FROM chunks,"
-        " unnest(string_to_array(terms, ' ')) AS term GROUP BY term"
+        " unnest(string_to_array(terms, ' ')) AS term WHERE left(term, 1) <> ?"
+        " GROUP BY term",
+        (TITLE_MARK,),
     )
     tx.execute(
         "UPDATE corpus_stats SET chunks = (SELECT count(*) FROM chunks),"
