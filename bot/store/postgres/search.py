@@ -91,10 +91,10 @@ class PgSearchIndex(SearchIndex):
         for s in stems:
             df = dfs.get(s, 0)
             idf = max(math.log((n - df + 0.5) / (df + 0.5)), 1e-6)  # FTS5's, floored as there
-            terms.append(
-                "CASE WHEN c.fts @@ ?::tsquery THEN ?::float8 / (?::float8 + n.k)"
-                " WHEN c.fts @@ ?::tsquery THEN ?::float8 / (1 + n.k) ELSE 0 END"
+            terms.append(  # the title is looked at only in passages holding the term
+                "CASE WHEN c.fts @@ ?::tsquery THEN CASE WHEN c.fts @@ ?::tsquery"
+                " THEN ?::float8 / (?::float8 + n.k) ELSE ?::float8 / (1 + n.k) END ELSE 0 END"
             )
-            params += [tsquery([TITLE_MARK + s]), idf * both * (K1 + 1), both]
-            params += [tsquery([s]), idf * (K1 + 1)]
+            params += [tsquery([s]), tsquery([TITLE_MARK + s])]
+            params += [idf * both * (K1 + 1), both, idf * (K1 + 1)]
         return f"({' + '.join(terms)}) DESC, c.id DESC", params
