@@ -33,6 +33,8 @@ def _without_nul(article: ArticleIn) -> ArticleIn:
     )
 
 
+# Passages added beyond a quarter before the planner's statistics are refreshed.
+STATS_SLACK = 1000
 # Marks a title term: `^crane` says "crane" is in the passage's title (for ranking only).
 TITLE_MARK = "^"
 
@@ -87,10 +89,21 @@ class PgArticleRepository(ArticleRepository):
         return article_id
 
     def write_index_rows(self, rows: list[tuple[Any, ...]]) -> None:
-        """The chunk rows `insert` set aside, by COPY (call inside the same transaction)."""
+        """The chunk rows `insert` set aside, by COPY (call inside the same transaction).
+
+        When the passages have grown by a quarter since the planner last counted them, the
+        table statistics are refreshed: without them PostgreSQL scans every passage instead
+        of using the full-text index (autovacuum gets there too, but only later)."""
         if rows:
             with self.db.transaction() as tx:
                 self._write_chunks(tx, rows)
+                counted = tx.execute(
+                    "SELECT greatest(reltuples, 0) FROM pg_class WHERE relname = 'chunks'"
+                ).fetchone()
+                chunks = tx.execute("SELECT chunks FROM corpus_stats WHERE id = 1").fetchone()
+                if counted and chunks and chunks[0] >= 1.25 * counted[0] + STATS_SLACK:
+                    tx.execute("ANALYZE chunks")
+                    tx.execute("ANALYZE articles")
 
     def _write_chunks(self, tx: Any, rows: list[ChunkRow]) -> None:
         tx.copy_rows(CHUNK_COLUMNS, rows)

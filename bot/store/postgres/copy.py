@@ -210,7 +210,8 @@ def _upsert(
 
 
 def _rebuild_totals(tx: Transaction) -> None:
-    """Identity sequences past the copied ids; term counts and corpus totals from chunks."""
+    """Identity sequences past the copied ids; term counts and corpus totals from chunks;
+    planner statistics."""
     for table in _IDENTITY_TABLES:
         tx.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
@@ -227,3 +228,4 @@ def _rebuild_totals(tx: Transaction) -> None:
         "UPDATE corpus_stats SET chunks = (SELECT count(*) FROM chunks),"
         " words = (SELECT coalesce(sum(words), 0) FROM chunks) WHERE id = 1"
     )
+    tx.execute("ANALYZE")  # planner statistics for the new rows (the full-text index)
