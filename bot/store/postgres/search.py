@@ -29,6 +29,11 @@ def tsquery(stems: list[str], *, all_of: bool = False) -> str:
     return (" & " if all_of else " | ").join(quoted)
 
 
+def fts5_idf(n: int, df: int) -> float:
+    """FTS5's bm25() IDF, floored as there (a term in most passages weighs almost nothing)."""
+    return max(math.log((n - df + 0.5) / (df + 0.5)), 1e-6)
+
+
 class PgSearchIndex(SearchIndex):
     def _lookup_doc_freqs(self, stems: list[str]) -> dict[str, int]:
         rows = self.db.query("SELECT term, docs FROM term_stats WHERE term = ANY(?)", (stems,))
@@ -47,54 +52,77 @@ class PgSearchIndex(SearchIndex):
         stems = list(dict.fromkeys(index_stem(fold(w)) for w in words))
         if not stems:
             return []
-        query = tsquery(stems, all_of=all_of)
-        # the length normalisation K of each passage, for the ranking expression
-        lateral = (
-            " CROSS JOIN LATERAL (SELECT ?::float8 * (1 - ?::float8 + ?::float8 * c.words"
-            " / ?::float8) AS k) n"
-        )
-        lateral_params: list[object] = []
-        order, order_params = "c.id DESC", list[object]()
-        if ranked:
-            lateral_params = [K1, B, B, self.corpus()[1]]
-            order, order_params = self._bm25_order(stems, title_weight)
-        else:
-            lateral = ""
         where, params = filter_sql(filters, like=self.db.like)
+        if ranked:
+            ids = self._ranked_ids(stems, where, params, limit, all_of, title_weight)
+            by_id = {row.chunk_id: row for row in self.passages(ids)}
+            return [by_id[i] for i in ids if i in by_id]
+        query = tsquery(stems, all_of=all_of)
         if filters is None:
             return rows_of(
                 self.db.query(
-                    f"SELECT {ROW_COLUMNS} FROM (SELECT c.id FROM chunks c{lateral}"
-                    f" WHERE c.fts @@ ?::tsquery ORDER BY {order} LIMIT ?) f"
+                    f"SELECT {ROW_COLUMNS} FROM (SELECT c.id FROM chunks c"
+                    " WHERE c.fts @@ ?::tsquery ORDER BY c.id DESC LIMIT ?) f"
                     " JOIN chunks c ON c.id = f.id JOIN articles a ON a.id = c.article_id",
-                    (*lateral_params, query, *order_params, limit),
+                    (query, limit),
                 )
             )
         return rows_of(
             self.db.query(
                 f"SELECT {ROW_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.article_id"
-                f"{lateral} WHERE c.fts @@ ?::tsquery AND {where} ORDER BY {order} LIMIT ?",
-                (*lateral_params, query, *params, *order_params, limit),
+                f" WHERE c.fts @@ ?::tsquery AND {where} ORDER BY c.id DESC LIMIT ?",
+                (query, *params, limit),
             )
         )
 
-    def _bm25_order(self, stems: list[str], title_weight: float) -> tuple[str, list[object]]:
-        """ORDER BY FTS5's bm25(): per stem idf·f·(k1+1)/(f + K), f the column-weighted
+    def _ranked_ids(
+        self,
+        stems: list[str],
+        where: str,
+        params: list[object],
+        limit: int,
+        all_of: bool,
+        title_weight: float,
+    ) -> list[int]:
+        """The best `limit` passages as FTS5's bm25() ranks them: per stem
+        idf·f·(k1+1)/(f + K), with K = k1·(1 - b + b·length/avgdl) and f the column-weighted
         frequency, here counted once per column (a tsvector holds which terms a passage and
         its title contain, not how often): f = title_weight + 1 for a title term (news text
-        repeats its headline's words), 1 for a text-only term. K comes from the lateral `n`."""
-        n = self.corpus()[0]
+        repeats its headline's words), 1 for a text-only term.
+
+        One index lookup per stem joined to its IDF, then summed per passage: the work grows
+        with the matching rows, not with rows × stems."""
+        n, avgdl = self.corpus()
         dfs = self.doc_freqs(stems, n)
-        terms: list[str] = []
-        params: list[object] = []
+        idfs = [
+            max(math.log((n - dfs.get(s, 0) + 0.5) / (dfs.get(s, 0) + 0.5)), 1e-6) for s in stems
+        ]
         both = title_weight + 1
-        for s in stems:
-            df = dfs.get(s, 0)
-            idf = max(math.log((n - df + 0.5) / (df + 0.5)), 1e-6)  # FTS5's, floored as there
-            terms.append(  # the title is looked at only in passages holding the term
-                "CASE WHEN c.fts @@ ?::tsquery THEN CASE WHEN c.fts @@ ?::tsquery"
-                " THEN ?::float8 / (?::float8 + n.k) ELSE ?::float8 / (1 + n.k) END ELSE 0 END"
-            )
-            params += [tsquery([s]), tsquery([TITLE_MARK + s])]
-            params += [idf * both * (K1 + 1), both, idf * (K1 + 1)]
-        return f"({' + '.join(terms)}) DESC, c.id DESC", params
+        join = " JOIN articles a ON a.id = c.article_id" if where else ""
+        rows = self.db.query(
+            "SELECT m.id FROM (SELECT c.id, c.words, t.idf, c.fts @@ t.title::tsquery AS in_title"
+            " FROM unnest(?::text[], ?::text[], ?::float8[]) AS t(term, title, idf)"
+            f" JOIN chunks c ON c.fts @@ t.term::tsquery{join}"
+            + (f" WHERE {where}" if where else "")
+            + ") m CROSS JOIN LATERAL (SELECT ?::float8 * (1 - ?::float8 + ?::float8 * m.words"
+            " / ?::float8) AS k) n GROUP BY m.id"
+            + (" HAVING count(*) = ?" if all_of else "")
+            + " ORDER BY sum(CASE WHEN m.in_title THEN m.idf * ?::float8 / (?::float8 + n.k)"
+            " ELSE m.idf * ?::float8 / (1 + n.k) END) DESC, m.id DESC LIMIT ?",
+            (
+                [tsquery([s]) for s in stems],
+                [tsquery([TITLE_MARK + s]) for s in stems],
+                idfs,
+                *params,
+                K1,
+                B,
+                B,
+                avgdl,
+                *([len(stems)] if all_of else []),
+                both * (K1 + 1),
+                both,
+                K1 + 1,
+                limit,
+            ),
+        )
+        return [int(r[0]) for r in rows]
