@@ -167,10 +167,11 @@ class AnswerSettings(Section):
 
     top_k: int = Field(default=8, ge=1, le=100, description="passages used for an answer")
     abstain_threshold: float = Field(
-        default=0.65,
+        default=0.18,
         ge=0.0,
         le=1.0,
-        description="minimum share of the question's term weight a passage must cover",
+        description="minimum calibrated confidence of the evidence to answer (see "
+        "bot/answer/confidence.py; chosen on the dev set's tuning split)",
     )
     max_sentences: int = Field(default=4, ge=1, le=10)
 
