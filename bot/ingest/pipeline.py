@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.ingest.chunker import chunk_text
-from bot.ingest.readers import Record, is_supported, read_path
+from bot.ingest.readers import ReadLimits, Record, is_supported, read_path
 from bot.ingest.records import to_article
 from bot.models import ArticleIn, IngestReport, Rejection
 from bot.store.articles import dedupe_keys
@@ -63,12 +63,16 @@ class Ingestor:
         return self._near_dups
 
     def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+        limits = ReadLimits(
+            self.settings.ingest.max_file_bytes, self.settings.ingest.max_record_bytes
+        )
+
         def records() -> Iterator[Record | Rejection]:
             for item in expand_paths(paths):
                 if isinstance(item, Rejection):
                     yield item
                 else:
-                    yield from read_path(item)
+                    yield from read_path(item, limits)
 
         return self.ingest_records(records(), progress)
 
@@ -101,7 +105,12 @@ class Ingestor:
             if isinstance(item, Rejection):
                 report.rejected.append(item)
                 continue
-            article, notes = to_article(item.origin, item.fields, markup=item.markup)
+            article, notes = to_article(
+                item.origin,
+                item.fields,
+                markup=item.markup,
+                max_chars=self.settings.ingest.max_record_bytes,
+            )
             if article is None:
                 report.rejected.extend(notes)
                 continue
@@ -139,6 +148,10 @@ class Ingestor:
                 self.alternates.add(duplicate_of, article, 1.0)
             if article.alternates:
                 self.alternates.restore(duplicate_of, article.alternates)
+            return
+        if near is not None and self.alternates.recorded(article):
+            # a copy seen before: matching it again could tie it to a story stored after it
+            report.duplicates += 1
             return
         # an exported article was kept apart by the store it came from: never merge it now
         match = near.find(position) if near is not None and article.alternates is None else None

@@ -288,6 +288,41 @@ def _v8_article_time_index(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX articles_when ON articles(coalesce(published_at, ingested_at), id)")
 
 
+def _v9_repair_rows(db: sqlite3.Connection) -> None:
+    """Repair rows stored before ingest checked them, so one record cannot poison the store.
+
+    Years below 1000 were written unpadded ("999-05-01T…"): pad them, or every read fails
+    and text order is not time order. Dates more than two days after ingest (a wrong clock)
+    become undated, as ingest now does. URLs that are not http(s) are dropped: only those
+    may become links. A copy recorded under two stories (re-ingest matched it to a story
+    stored after it) keeps its first one, and from now on one copy has one story.
+    """
+    for table in ("articles", "article_alternates"):
+        run_script(
+            db,
+            f"""
+            UPDATE {table}
+               SET published_at = substr('000', 1, 5 - instr(published_at, '-')) || published_at
+             WHERE instr(published_at, '-') BETWEEN 2 AND 4;
+            UPDATE {table} SET url = NULL
+             WHERE url IS NOT NULL
+               AND lower(ltrim(url)) NOT LIKE 'http://%'
+               AND lower(ltrim(url)) NOT LIKE 'https://%';
+            """,
+        )
+    run_script(
+        db,
+        """
+        UPDATE articles SET canonical_url = NULL WHERE url IS NULL;
+        UPDATE articles SET published_at = NULL
+         WHERE published_at > strftime('%Y-%m-%dT%H:%M:%S+00:00', ingested_at, '+2 days');
+        DELETE FROM article_alternates
+         WHERE id NOT IN (SELECT min(id) FROM article_alternates GROUP BY dedupe_key);
+        CREATE UNIQUE INDEX IF NOT EXISTS article_alternates_key ON article_alternates(dedupe_key);
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_articles_chunks,
     _v2_stats_vocab_meta,
@@ -297,6 +332,7 @@ MIGRATIONS: list[Migration] = [
     _v6_feeds_alternates_near_dups,
     _v7_chunk_vectors,
     _v8_article_time_index,
+    _v9_repair_rows,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
