@@ -69,13 +69,11 @@ class Row:
     lead_named: bool = False  # the gold answer is in the first sentence
     restates: bool = False  # two answer sentences share most of their words
     in_retrieved: bool = False  # the gold is in one of the retrieved passages
-    in_considered: bool = False  # ... in one of the passages evidence selection reads
+    in_read: bool = False  # ... in one of the passages evidence selection reads
     extra: dict[str, float] = field(default_factory=dict)
 
 
 def collect(engine: Engine, asked: list[Asked]) -> list[Row]:
-    from bot.answer.evidence import PASSAGES_CONSIDERED
-
     rows = []
     for a in asked:
         filters = SearchFilters(until=until_arg(a.until)) if a.until else None
@@ -108,7 +106,7 @@ def collect(engine: Engine, asked: list[Asked]) -> list[Row]:
                 answerable and named(a.gold, lead),
                 restates,
                 any(holds),
-                any(holds[:PASSAGES_CONSIDERED]),
+                any(named(a.gold, f"{p.title}\n{p.text}") for p in found.read) and answerable,
             )
         )
     return rows
@@ -208,9 +206,8 @@ def gather(args: argparse.Namespace) -> list[Row]:
     sets = [s for s in args.sets.split(",") if s]
     asked = [a for a in load_questions(sets, args.cache) if a.split == args.split]
     if args.every > 1:
-        asked = [a for a in asked if a.kind == "answerable"] + [
-            a for a in asked if a.kind != "answerable"
-        ][:: args.every]
+        general = [a for a in asked if a.kind == "general"]
+        asked = [a for a in asked if a.kind != "general"] + general[:: args.every]
     by_store: dict[Path, list[Asked]] = {}
     for a in asked:
         by_store.setdefault(store_for(a, args.cache), []).append(a)
@@ -233,7 +230,7 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE")
     ap.add_argument("--drop", action="append", default=[], metavar="SIGNAL")
     ap.add_argument("--no-paraphrase", action="store_true")
-    ap.add_argument("--every", type=int, default=1, help="every Nth abstention question")
+    ap.add_argument("--every", type=int, default=1, help="every Nth general (BBC) question")
     ap.add_argument("--dump", type=Path, default=None, help="write each question's row (JSONL)")
     ap.add_argument("--rows", type=Path, default=None, help="refit rows dumped earlier")
     args = ap.parse_args()

@@ -9,7 +9,7 @@ Each answerable question of the tune weeks goes through `AnswerPipeline.find` (a
 the threshold, and the question lands in one category:
 
 - answered right: answered, the gold named;
-- (a) retrieval miss: the gold is in none of the retrieved passages;
+- (a) retrieval miss: the gold is in none of the passages the evidence was chosen from;
 - (b) selection miss: the gold is in a retrieved passage, but no cited passage holds it
   (split by answered / abstained);
 - quoted, not named: answered, a cited passage holds the gold but the quoted sentences don't;
@@ -114,12 +114,14 @@ def main() -> None:
     cats: list[str] = []
     years: list[str] = []
     retrieved_any: list[bool] = []
+    read_any: list[bool] = []
     examples = []
     for a in asked:
         filters = SearchFilters(until=until_arg(a.until))
         found = engine.pipeline.find(a.question, a.question, None, filters)
         passages = found.result.passages
         in_retrieved = any(named(a.gold, f"{p.title}\n{p.text}") for p in passages)
+        in_read = any(named(a.gold, f"{p.title}\n{p.text}") for p in found.read)
         text, quoted = "", False
         if found.evidence.sentences:
             answer = compose_extractive(a.question, found.evidence)
@@ -129,7 +131,7 @@ def main() -> None:
         answered = bool(text) and confidence(found.evidence.signals) >= threshold
         if answered and right:
             cat = CATEGORIES[0]
-        elif not in_retrieved:
+        elif not in_read:
             cat = CATEGORIES[1]
         elif not quoted:
             cat = CATEGORIES[2] if answered else CATEGORIES[3]
@@ -140,6 +142,7 @@ def main() -> None:
         cats.append(cat)
         years.append(a.year)
         retrieved_any.append(in_retrieved)
+        read_any.append(in_read)
         examples.append(
             {
                 "category": cat,
@@ -168,7 +171,8 @@ def main() -> None:
         print(f"| {c} | {row[0]} ({row[0] / n:.3f}) | {row[1]} | {row[2]} |")
     print(
         f"\ngold in the retrieved passages (top {engine.settings.answers.top_k}): "
-        f"{sum(retrieved_any) / n:.3f}"
+        f"{sum(retrieved_any) / n:.3f}; in the passages evidence was chosen from: "
+        f"{sum(read_any) / n:.3f}"
     )
     if not args.no_bm25s:
         for name, flags in bm25s_hits(data_dir / "briefbot.sqlite3", asked).items():

@@ -117,12 +117,38 @@ def dates(text: str) -> list[str]:
     ]
 
 
+def names_near(text: str, noun: str, asked: Collection[str]) -> list[str]:
+    """Names that hold the asked noun or stand within NOUN_GAP words of it ("United
+    Airlines" for "which airline"; "the city of Poltava", "Poltava city" for "which city")."""
+    toks = tokens(text)
+    found = []
+    for i, j in name_runs(toks):
+        run = toks[i:j]
+        near = toks[max(i - NOUN_GAP, 0) : j + NOUN_GAP]
+        if _is_candidate(run, i == 0, asked) and any(stem(t.folded) == noun for t in near):
+            found.append(" ".join(t.text for t in run))
+    return found
+
+
 def candidates(text: str, wanted: AnswerType, asked: Collection[str]) -> list[str]:
-    """Answer candidates of the wanted type in `text` (empty for "any": nothing to look for)."""
+    """Answer candidates of the wanted type in `text` (empty for "any": nothing to look for);
+    a number question with a counted noun wants that noun after the number."""
     if wanted.kind == "number":
         return numbers_with(text, wanted.noun)
     if wanted.kind == "date":
         return dates(text)
     if wanted.kind in ("person", "place", "name"):
         return names(text, asked)
+    return []
+
+
+def bound_candidates(text: str, wanted: AnswerType, asked: Collection[str]) -> list[str]:
+    """Candidates bound to the asked noun in this very sentence: a count of the asked thing,
+    a name next to the asked kind of thing. Empty when the question names no noun."""
+    if wanted.noun is None:
+        return []
+    if wanted.kind == "number":
+        return numbers_with(text, wanted.noun)
+    if wanted.kind in ("person", "place", "name"):
+        return names_near(text, wanted.noun, asked)
     return []

@@ -24,6 +24,11 @@ WEIGHTS: dict[str, float] = {
     "stale": -0.91,
     "age": -1.49,
     "outside_scope": -2.13,
+    "article_coverage": 0.0,
+    "other_coverage": 0.0,
+    "rare_missing": 0.0,
+    "bound_missing": 0.0,
+    "age_scoped": 0.0,
 }
 
 

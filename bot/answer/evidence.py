@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.answer.candidates import candidates
+from bot.answer.candidates import bound_candidates, candidates
 from bot.answer.injection import addresses_assistant
 from bot.answer.questions import QuestionFacts, numbers
 from bot.models import Passage
@@ -31,12 +31,24 @@ from bot.retrieval.query import QueryTerms
 from bot.text.sentences import sentence_spans
 from bot.text.words import STOPWORDS, content_stems, fold, stem, words
 
-PASSAGES_CONSIDERED = 8
+# Passages read for sentences (the pipeline hands in the best articles' passages), ranked by
+# their article's place.
+PASSAGES_CONSIDERED = 40
 MAX_SENTENCE_CHARS = 600
 MIN_SENTENCE_WORDS = 4
-TYPE_BONUS = 0.25
-PASSAGE_WEIGHT = 0.3
-CONTEXT_WEIGHT = 0.4
+# A sentence's score: the weighted sum of its features (`sentence_features`), weights fitted
+# by benchmarks/fit_sentences.py on the tune weeks (which sentence holds the answer).
+SENTENCE_WEIGHTS: dict[str, float] = {
+    "coverage": 0.6,
+    "context": 0.4,
+    "passage": 0.3,
+    "typed": 0.25,
+    "bound": 0.0,
+    "article_rank": 0.02,
+    "opening": 0.0,
+    "title": 0.0,
+    "rare": 0.0,
+}
 # Later sentences: this much of the lead's score at least, and no more alike than REDUNDANT.
 KEEP_RATIO = 0.6
 REDUNDANT = 0.35
@@ -62,6 +74,8 @@ class Sentence:
     coverage: float = 0.0  # of the question, by this sentence alone
     context: float = 0.0  # by the sentence, the one before it and the title
     found: list[str] = field(default_factory=list)  # answer candidates of the asked type
+    bound: list[str] = field(default_factory=list)  # ... next to the asked noun
+    features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
     follower: Sentence | None = None  # the next sentence of the passage
 
@@ -84,10 +98,14 @@ def sentences_of(
 ) -> list[Sentence]:
     """Scored candidate sentences of the top passages."""
     asked = {fold(w) for w in words(" ".join(query.surface.values()))} | facts.names
+    rare = _rarest(query, RARE_TERMS)
     found: list[Sentence] = []
-    for rank, passage in enumerate(passages[:PASSAGES_CONSIDERED]):
+    ranks: dict[int, int] = {}
+    for passage in passages[:PASSAGES_CONSIDERED]:
+        rank = ranks.setdefault(passage.article_id, len(ranks))
         title_words = _content_words(passage.title)
         title = {stem(w) for w in title_words}
+        title_cover = query.coverage(title)
         previous: set[str] = set()
         previous_words: set[str] = set()
         last: Sentence | None = None
@@ -114,17 +132,38 @@ def sentences_of(
             sent.context = query.soft_coverage(window, soft)
             if sent.context <= 0:
                 continue
-            sent.found = candidates(clean, facts.answer_type, asked)
-            typed = facts.answer_type.kind != "any"
-            sent.score = (
-                (1 - CONTEXT_WEIGHT) * sent.coverage
-                + CONTEXT_WEIGHT * sent.context
-                + PASSAGE_WEIGHT * passage.coverage
-                + (TYPE_BONUS if typed and sent.found else 0.0)
-                + 0.02 / (1 + rank)
-            )
+            typed = candidates(clean, facts.answer_type, asked)
+            bound = bound_candidates(clean, facts.answer_type, asked)
+            sent.found, sent.bound = bound or typed, bound
+            sent.features = {
+                "coverage": sent.coverage,
+                "context": sent.context,
+                "passage": passage.coverage,
+                "typed": 1.0 if typed else 0.0,
+                "bound": 1.0 if bound else 0.0,
+                "article_rank": 1.0 / (1 + rank),
+                "opening": 1.0 if passage.ordinal == 0 else 0.0,
+                "title": title_cover,
+                "rare": _weight_share(query, window, rare),
+            }
+            sent.score = sum(SENTENCE_WEIGHTS.get(k, 0.0) * v for k, v in sent.features.items())
             found.append(sent)
     return found
+
+
+RARE_TERMS = 2
+
+
+def _rarest(query: QueryTerms, n: int, known: set[str] | None = None) -> set[str]:
+    """The question's n heaviest (rarest) stems, among those the corpus holds if given."""
+    stems = [t for t in query.stems if known is None or t in known]
+    return set(sorted(stems, key=lambda t: -query.weights.get(t, 0.0))[:n])
+
+
+def _weight_share(query: QueryTerms, present: set[str], among: set[str]) -> float:
+    total = sum(query.weights.get(t, 0.0) for t in among)
+    got = sum(query.weights.get(t, 0.0) for t in among if t in present)
+    return got / total if total > 0 else 0.0
 
 
 def _statement(text: str) -> bool:
@@ -145,23 +184,33 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 
 def choose(pool: list[Sentence], limit: int) -> list[Sentence]:
-    """The best sentence, then MMR picks that add something the chosen ones do not say."""
+    """The best sentence, then MMR picks that add something the chosen ones do not say.
+
+    Scores are log-linear, so a sentence's weight beside the lead is exp(score − lead's): a
+    later sentence must be at least KEEP_RATIO as likely as the lead to hold the answer.
+    """
     if not pool:
         return []
     ranked = sorted(pool, key=lambda c: (-c.score, c.passage.chunk_id, c.position))
     chosen = [ranked[0]]
     lead_score = ranked[0].score
     rest = ranked[1:]
+
+    def relative(c: Sentence) -> float:
+        return math.exp(min(c.score - lead_score, 0.0))
+
     while rest and len(chosen) < limit:
 
         def mmr(c: Sentence) -> float:
             overlap = max(_jaccard(c.stems, x.stems) for x in chosen)
             same = sum(1 for x in chosen if x.passage.article_id == c.passage.article_id)
-            return MMR_LAMBDA * c.score - (1 - MMR_LAMBDA) * overlap - SAME_ARTICLE_PENALTY * same
+            return (
+                MMR_LAMBDA * relative(c) - (1 - MMR_LAMBDA) * overlap - SAME_ARTICLE_PENALTY * same
+            )
 
         best = max(rest, key=mmr)
         rest.remove(best)
-        if best.score < KEEP_RATIO * lead_score:
+        if relative(best) < KEEP_RATIO:
             break
         if max(_jaccard(best.stems, x.stems) for x in chosen) >= REDUNDANT:
             continue
@@ -263,9 +312,11 @@ def select_evidence(
     paraphrase: Paraphrase | None = None,
     reference: datetime | None = None,
     relaxed_window: tuple[datetime | None, datetime | None] | None = None,
+    scoped: bool = False,
 ) -> Evidence:
     """The chosen sentences and the lead's signals. `relaxed_window`: the time the question
-    scoped ("this week") when the search had to drop that filter."""
+    scoped ("this week") when the search had to drop that filter; `scoped`: the question
+    names a time at all."""
     pool = sentences_of(query, facts, passages, paraphrase)
     chosen = choose(pool, limit)
     best_coverage = max((p.coverage for p in passages), default=0.0)
@@ -274,6 +325,15 @@ def select_evidence(
     lead = chosen[0]
     kind = facts.answer_type.kind
     typed = any(c.found for c in chosen)
+    article = [p for p in passages if p.article_id == lead.passage.article_id]
+    article_stems = {stem(w) for w in _content_words(lead.passage.title)}
+    for p in article:
+        article_stems |= {stem(w) for w in _content_words(_MARKUP.sub(" ", p.text))}
+    others = [p.coverage for p in passages if p.article_id != lead.passage.article_id]
+    known = getattr(query, "in_corpus", None)
+    rare = _rarest(query, RARE_TERMS, known)
+    wants_bound = facts.answer_type.noun is not None and kind != "date"
+    source_age = age(lead.passage, reference)
     signals = {
         "passage_coverage": lead.passage.coverage,
         "context_coverage": lead.context,
@@ -283,8 +343,13 @@ def select_evidence(
         "unknown_names": unknown_names(facts.names, query),
         "figures_missing": _figures_missing(facts, lead.passage),
         "stale": _stale(facts, lead.passage),
-        "age": age(lead.passage, reference),
+        "age": source_age,
         "outside_scope": outside(lead.passage, relaxed_window),
+        "article_coverage": query.soft_coverage(article_stems, {}),
+        "other_coverage": max(others, default=0.0),
+        "rare_missing": 1.0 - _weight_share(query, article_stems, rare) if rare else 0.0,
+        "bound_missing": 1.0 if wants_bound and not any(c.bound for c in chosen) else 0.0,
+        "age_scoped": source_age if scoped else 0.0,
     }
     present = set(content_stems(f"{lead.passage.title}\n{lead.passage.text}"))
     missing = [query.surface[s] for s in query.stems if s not in present]

@@ -41,7 +41,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Search = Callable[..., SearchResult]
+ReadArticles = Callable[[SearchResult, int, int], list[Passage]]
 PACK_CANDIDATES = 20
+# The evidence is read from the whole of the best articles, not only the passages that
+# matched: this many articles, at most this many passages each.
+READ_ARTICLES = 5
+PASSAGES_PER_ARTICLE = 8
 # A question's time filter is checked against a search without it: "compare" always (the
 # wider evidence wins only if its confidence, which counts being outside the asked time
 # against it, is higher), "weak" only when the filtered evidence is below the threshold, "off".
@@ -71,6 +76,7 @@ class Found:
     confidence: float
     note: str | None = None
     filters: list[str] = field(default_factory=list)
+    read: list[Passage] = field(default_factory=list)  # the passages evidence was chosen from
 
 
 def _describe_filters(filters: SearchFilters | None, result: SearchResult) -> list[str]:
@@ -102,6 +108,7 @@ class AnswerPipeline:
         composer: Callable[[], LLMComposer],
         paraphrase: Paraphrase | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        read_articles: ReadArticles | None = None,
     ) -> None:
         self.settings = settings
         self.search = search
@@ -110,6 +117,7 @@ class AnswerPipeline:
         self.composer = composer
         self.paraphrase = paraphrase
         self.clock = clock
+        self.read_articles = read_articles
         self.last_attempt: Attempt | None = None
 
     async def ask(
@@ -174,14 +182,18 @@ class AnswerPipeline:
     ) -> Found:
         """The evidence for `standalone`; what it must hold is read from the asker's own words
         (`question`), not from terms a follow-up borrowed."""
+        passages = result.passages
+        if self.read_articles is not None and READ_ARTICLES:
+            passages = self.read_articles(result, READ_ARTICLES, PASSAGES_PER_ARTICLE)
         evidence = select_evidence(
             result.query,
             question_facts(question),
-            result.passages,
+            passages,
             self.settings.answers.max_sentences,
             self.paraphrase,
             result.reference,
             result.window if result.relaxed else None,
+            scoped=result.time_phrase is not None,
         )
         score = confidence(evidence.signals)
         log.debug(
@@ -193,7 +205,7 @@ class AnswerPipeline:
             score,
         )
         applied = _describe_filters(filters, result)
-        return Found(standalone, result, evidence, score, filters=applied)
+        return Found(standalone, result, evidence, score, filters=applied, read=passages)
 
     # -- step 4 (extractive) ----------------------------------------------------------------
 

@@ -78,7 +78,7 @@ def answer_type(question: str) -> AnswerType:
     tokens = [w for c in clauses for w in c]
     first = tokens[:1]
     if first in (["who"], ["whom"], ["whose"]) or "who" in tokens:
-        return AnswerType("person")
+        return AnswerType("person", _role_after_who(tokens))
     if first == ["when"]:
         return AnswerType("date")
     if first == ["where"] or "where" in tokens[:3]:
@@ -87,6 +87,19 @@ def answer_type(question: str) -> AnswerType:
         if w in _WH and i + 1 < len(tokens) and tokens[i + 1] not in STOPWORDS:
             return AnswerType("name", stem(tokens[i + 1]))
     return AnswerType("any")
+
+
+COPULAS = frozenset("is was are were becomes became".split())
+_ARTICLES = frozenset("the a an".split())
+
+
+def _role_after_who(tokens: list[str]) -> str | None:
+    """The role asked about in "who is the president of Iran" (→ presid), as a stem; None
+    when "who" is followed by a verb ("who won the race")."""
+    i = tokens.index("who") if "who" in tokens else 0
+    if i + 2 >= len(tokens) or tokens[i + 1] not in COPULAS or tokens[i + 2] not in _ARTICLES:
+        return None
+    return _noun_after(tokens, i + 3)
 
 
 def _noun_after(tokens: list[str], start: int) -> str | None:
