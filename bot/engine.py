@@ -82,7 +82,7 @@ class Engine:
         self.settings = settings
         self.store = Store(db or Database(settings.database))
         self.articles = self.store.articles
-        self.retriever = Retriever(self.store.search, settings)
+        self.retriever = Retriever(self.store, settings)
         self.ingestor = Ingestor(self.store, settings)
         self.usage = self.store.usage
         self.metrics = Metrics()

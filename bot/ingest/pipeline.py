@@ -89,6 +89,8 @@ class Ingestor:
             processed += self._write_batch(batch, report)
             if progress:
                 progress(processed)
+        if report.added:
+            self.store.postings.flush()
         return report
 
     def ingest_articles(self, articles: Iterable[ArticleIn]) -> IngestReport:
@@ -116,6 +118,8 @@ class Ingestor:
                 near.flush()
             # after every savepoint of the batch: FTS5 flushes its terms at each savepoint
             self.articles.write_index_rows(index_rows)
+        if len(report.added_ids) > first:
+            self.store.postings.sync()  # the new passages are searchable from now on
         # After the commit: a hook may be slow (an embeddings endpoint over HTTP) and must not
         # hold the write lock; what it fails to do is redone later (`briefbot reindex`).
         for hook in self.after_batch:

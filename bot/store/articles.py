@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.models import Article, ArticleIn, ArticleSummary, Chunk, SearchFilters, Stats
 from bot.store.db import Database, Row
+from bot.store.fingerprint import MODULUS, passage_hash
 from bot.store.records import WindowArticle
 from bot.store.timefmt import from_db, required_time, to_db, utcnow
 from bot.text.normalize import canonical_url, content_hash
@@ -116,6 +117,7 @@ class ArticleRepository:
             ).fetchone()[0]
             title_words = word_count(article.title)
             total_words = 0
+            fingerprint = 0
             for chunk in chunks:
                 words = title_words + word_count(chunk.text)
                 total_words += words
@@ -132,14 +134,16 @@ class ArticleRepository:
                         chunk.text,
                     ),
                 ).fetchone()[0]
+                fingerprint += passage_hash(chunk_id, article.title, chunk.text)
                 row = (chunk_id, article.title, chunk.text)
                 if index_rows is None:
                     tx.execute("INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)", row)
                 else:
                     pending.append(row)
             tx.execute(
-                "UPDATE corpus_stats SET chunks = chunks + ?, words = words + ? WHERE id = 1",
-                (len(chunks), total_words),
+                "UPDATE corpus_stats SET chunks = chunks + ?, words = words + ?,"
+                " id_hash = (id_hash + ?) % ? WHERE id = 1",
+                (len(chunks), total_words, fingerprint % MODULUS, MODULUS),
             )
         if index_rows is not None:
             index_rows.extend(pending)  # only once the article's savepoint is released
@@ -171,9 +175,11 @@ class ArticleRepository:
                     " VALUES ('delete', ?, ?, ?)",
                     (chunk_id, row[0], text),
                 )
+            removed = sum(passage_hash(cid, row[0], text) for cid, text, _ in chunks)
             tx.execute(
-                "UPDATE corpus_stats SET chunks = chunks - ?, words = words - ? WHERE id = 1",
-                (len(chunks), sum(c[2] for c in chunks)),
+                "UPDATE corpus_stats SET chunks = chunks - ?, words = words - ?,"
+                " id_hash = (id_hash + ?) % ? WHERE id = 1",
+                (len(chunks), sum(c[2] for c in chunks), MODULUS - removed % MODULUS, MODULUS),
             )
             tx.executemany(
                 "DELETE FROM near_dup_bands WHERE band_key = ? AND article_id = ?",

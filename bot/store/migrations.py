@@ -288,6 +288,29 @@ def _v8_article_time_index(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX articles_when ON articles(coalesce(published_at, ingested_at), id)")
 
 
+def _v9_corpus_fingerprint(db: sqlite3.Connection) -> None:
+    """The corpus fingerprint the postings index checks itself against, and a store id.
+
+    `corpus_stats.id_hash` sums `fingerprint.passage_hash` over every passage; `meta`
+    key `store_id` tells an index which store it was built from (a copied or replaced
+    database file is another store).
+    """
+    import uuid
+
+    from bot.store.fingerprint import MODULUS, passage_hash
+
+    db.execute("ALTER TABLE corpus_stats ADD COLUMN id_hash INTEGER NOT NULL DEFAULT 0")
+    total = 0
+    for chunk_id, title, text in db.execute(
+        "SELECT c.id, a.title, c.text FROM chunks c JOIN articles a ON a.id = c.article_id"
+    ):
+        total = (total + passage_hash(chunk_id, title, text)) % MODULUS
+    db.execute("UPDATE corpus_stats SET id_hash = ? WHERE id = 1", (total,))
+    db.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex,)
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_articles_chunks,
     _v2_stats_vocab_meta,
@@ -297,6 +320,7 @@ MIGRATIONS: list[Migration] = [
     _v6_feeds_alternates_near_dups,
     _v7_chunk_vectors,
     _v8_article_time_index,
+    _v9_corpus_fingerprint,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

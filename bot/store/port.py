@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.models import SearchFilters
@@ -30,12 +31,19 @@ from bot.store.usage import UsageRepository
 
 if TYPE_CHECKING:
     from bot.store.neardups import NearDuplicateIndex
+    from bot.store.postings import PostingsIndex
     from bot.store.vectors import VectorRepository
 
 
 class Store:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, index_dir: Path | None = None) -> None:
+        """`index_dir`: where the postings index lives (default: beside an SQLite file;
+        in memory for an in-memory database)."""
         self.db = db
+        self.index_dir = index_dir
+        if index_dir is None and str(db.path) != ":memory:":
+            self.index_dir = db.path.with_name(db.path.name + ".postings")
+        self._postings: PostingsIndex | None = None
         self.articles = ArticleRepository(db)
         self.search = SearchIndex(db)
         self.alternates = AlternateRepository(db)
@@ -54,6 +62,15 @@ class Store:
 
             self._vectors = VectorRepository(self.db)
         return self._vectors
+
+    @property
+    def postings(self) -> PostingsIndex:
+        """The BM25 postings index that follows this store (numpy loads here)."""
+        if self._postings is None:
+            from bot.store.postings import PostingsIndex
+
+            self._postings = PostingsIndex(self.search, self.index_dir)
+        return self._postings
 
     def near_duplicates(self, threshold: float, min_words: int) -> NearDuplicateIndex:
         from bot.store.neardups import NearDuplicateIndex
@@ -86,4 +103,6 @@ class Store:
         return corpus_counts(self.db)
 
     def close(self) -> None:
+        if self._postings is not None:
+            self._postings.flush()  # what it caught up in memory: a faster next start
         self.db.close()

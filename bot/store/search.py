@@ -1,8 +1,8 @@
-"""The only SQL retrieval needs: full-text candidates, term statistics, rows → passages.
+"""The only SQL retrieval needs: the passages the postings index reads, rows → passages.
 
-The BM25 arithmetic lives in `bot.retrieval.bm25`; this module only answers "which passages
-contain these words", "how many passages hold each stem" and "what is the corpus size and
-average passage length", from SQLite's FTS5 index (`chunks_fts`, `chunks_vocab`).
+The BM25 arithmetic lives in `bot.retrieval.bm25` over the postings index
+(`bot.store.postings`); this module answers "what changed in the store" (its fingerprint
+and the passages after an id) and "what are these passages" (rows for the results).
 """
 
 from __future__ import annotations
@@ -15,8 +15,32 @@ from bot.store.articles import filter_sql
 from bot.store.db import Database
 from bot.store.timefmt import from_db, required_time
 
-# Document frequencies kept in memory (see SearchIndex.doc_freqs) before the cache starts afresh.
-DF_CACHE_TERMS = 100_000
+
+class IndexState(NamedTuple):
+    """What the postings index compares itself with: which store, how many passages, their
+    fingerprint (see `bot.store.fingerprint`) and the highest passage id."""
+
+    store_id: str
+    chunks: int
+    id_hash: int
+    max_id: int
+
+
+class IndexRow(NamedTuple):
+    """A passage as the postings index reads it: its text and what ranking needs."""
+
+    chunk_id: int
+    title: str
+    text: str
+    words: int
+    published_at: str | None
+    ingested_at: str
+
+
+_INDEX_ROW_SQL = (
+    "SELECT c.id, a.title, c.text, c.words, a.published_at, a.ingested_at"
+    " FROM chunks c JOIN articles a ON a.id = c.article_id"
+)
 
 
 class PassageRow(NamedTuple):
@@ -47,14 +71,6 @@ _ROW_COLUMNS = (
 _ROW_SQL = f"SELECT {_ROW_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.article_id"
 
 
-def fts_match(terms: list[str], *, all_of: bool = False) -> str:
-    """An FTS5 MATCH expression OR-ing (or AND-ing) quoted tokens; tokens are alphanumeric.
-
-    User text is never passed to FTS5 as syntax: each word is quoted as a string literal.
-    """
-    return (" AND " if all_of else " OR ").join('"' + t.replace('"', '""') + '"' for t in terms)
-
-
 def passage_from_row(row: PassageRow, score: float = 0.0, coverage: float = 0.0) -> Passage:
     return Passage(
         chunk_id=row.chunk_id,
@@ -78,77 +94,54 @@ def _rows(raw: list) -> list[PassageRow]:
 
 
 class SearchIndex:
-    """Full-text candidates and term statistics over SQLite FTS5."""
+    """What retrieval reads from the database: passages for the postings index to follow
+    the store, and the rows of the passages a search returns."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._df_cache: dict[str, int] = {}
-        self._df_chunks = -1
 
-    def corpus(self) -> tuple[int, float]:
-        """(passages, average passage length in words)."""
-        chunks, total_words = self.db.query("SELECT chunks, words FROM corpus_stats")[0]
-        return int(chunks), (total_words / chunks if chunks else 1.0)
+    def index_state(self) -> IndexState:
+        store_id, chunks, id_hash, max_id = self.db.query(
+            "SELECT (SELECT value FROM meta WHERE key = 'store_id'), s.chunks, s.id_hash,"
+            " (SELECT max(id) FROM chunks) FROM corpus_stats s WHERE s.id = 1"
+        )[0]
+        return IndexState(str(store_id or ""), int(chunks), int(id_hash), int(max_id or 0))
 
-    def doc_freqs(self, stems: list[str], n_chunks: int) -> dict[str, int]:
-        """Document frequencies of `stems` (absent ones left out), cached.
-
-        fts5vocab counts a term's documents by walking its whole posting list (~1 ms for a
-        term in 30k passages), so a long-running bot keeps the counts until the corpus
-        changes size (an ingest or a delete).
-        """
-        if n_chunks != self._df_chunks or len(self._df_cache) > DF_CACHE_TERMS:
-            self._df_cache, self._df_chunks = {}, n_chunks
-        cache = self._df_cache
-        missing = [s for s in stems if s not in cache]
-        if missing:
-            marks = ",".join("?" * len(missing))
-            rows = self.db.query(
-                f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", tuple(missing)
+    def index_rows(self, after_id: int, limit: int) -> list[IndexRow]:
+        """Passages with ids above `after_id`, in id order, at most `limit`."""
+        return [
+            IndexRow._make(r)
+            for r in self.db.query(
+                f"{_INDEX_ROW_SQL} WHERE c.id > ? ORDER BY c.id LIMIT ?", (after_id, limit)
             )
-            found = {str(term): int(doc) for term, doc in rows}
-            for s in missing:
-                cache[s] = found.get(s, 0)
-        return {s: cache[s] for s in stems if cache.get(s, 0) > 0}
+        ]
 
-    def candidates(
-        self,
-        words: list[str],
-        filters: SearchFilters | None,
-        limit: int,
-        *,
-        all_of: bool = False,
-        ranked: bool = True,
-        title_weight: float = 1.0,
-    ) -> list[PassageRow]:
-        """Passages holding any (or, with `all_of`, every) of `words`: the best `limit` by
-        FTS5's bm25 (title weighted), or the newest when not `ranked`.
+    def index_rows_for(self, chunk_ids: list[int]) -> list[IndexRow]:
+        """These passages (unknown ids left out), in id order."""
+        if not chunk_ids:
+            return []
+        marks = ",".join("?" * len(chunk_ids))
+        return [
+            IndexRow._make(r)
+            for r in self.db.query(
+                f"{_INDEX_ROW_SQL} WHERE c.id IN ({marks}) ORDER BY c.id", tuple(chunk_ids)
+            )
+        ]
 
-        Without filters the ranking runs on the FTS5 table alone and only the winners are
-        joined; with filters the join comes first so the limit counts passages that pass.
-        """
-        match = fts_match(words, all_of=all_of)
-        order = "bm25(chunks_fts, ?, 1.0)" if ranked else "f.rowid DESC"
-        weights = (title_weight,) if ranked else ()
-        if filters is None:
-            order = order if ranked else "rowid DESC"
-            return _rows(
-                self.db.query(
-                    f"SELECT {_ROW_COLUMNS} FROM (SELECT rowid FROM chunks_fts"
-                    f" WHERE chunks_fts MATCH ? ORDER BY {order} LIMIT ?) f"
-                    " JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.id = c.article_id",
-                    (match, *weights, limit),
-                )
+    def chunk_ids_from(self, source: str) -> list[int]:
+        """The passages of articles whose source matches `source` (as the source filter)."""
+        where, params = filter_sql(SearchFilters(source=source))
+        return [
+            int(r[0])
+            for r in self.db.query(
+                f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}",
+                tuple(params),
             )
-        where, params = filter_sql(filters)
-        return _rows(
-            self.db.query(
-                f"SELECT {_ROW_COLUMNS} FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
-                " JOIN articles a ON a.id = c.article_id"
-                f" WHERE chunks_fts MATCH ? AND {where} ORDER BY {order} LIMIT ?",
-                (match, *params, *weights, limit),
-            )
-        )
+        ]
+
+    def chunk_ids(self) -> list[int]:
+        """Every passage id, ascending."""
+        return [int(r[0]) for r in self.db.query("SELECT id FROM chunks ORDER BY id")]
 
     def passages(self, chunk_ids: list[int]) -> list[PassageRow]:
         """The passages with these ids (any order; unknown ids left out)."""

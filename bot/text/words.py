@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)  # what FTS5's unicode61 calls a token
 _STEMMER = snowballstemmer.stemmer("porter")
 
 # Question scaffolding and function words: they carry no evidence of an answer.
@@ -46,7 +46,7 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded word tokens in order (letters and digits; everything else separates)."""
-    return [fold(m.group()) for m in _WORD_RE.finditer(text)]
+    return [fold(m.group()) for m in WORD_RE.finditer(text)]
 
 
 def stems(text: str) -> list[str]:
@@ -88,4 +88,4 @@ def content_stems(text: str) -> list[str]:
 
 
 def word_count(text: str) -> int:
-    return len(_WORD_RE.findall(text))
+    return len(WORD_RE.findall(text))
