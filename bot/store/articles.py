@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.models import Article, ArticleIn, ArticleSummary, Chunk, SearchFilters, Stats
@@ -13,6 +14,8 @@ from bot.text.normalize import canonical_url, content_hash
 from bot.text.plain import plain_text
 from bot.text.words import word_count
 
+# Values per IN (...) lookup (SQLite allows 32,766 parameters).
+_KEYS_PER_QUERY = 5_000
 _ARTICLE_COLUMNS = (
     "id, title, text, url, source, published_at, ingested_at, content_hash, language, external_id,"
     " author"
@@ -53,6 +56,17 @@ def filter_sql(filters: SearchFilters | None, alias: str = "a") -> tuple[str, li
         escaped = filters.source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params.append(f"%{escaped}%")
     return (" AND ".join(clauses), params)
+
+
+@dataclass
+class PlannedArticle:
+    """An article to store with ids chosen beforehand (see `ArticleRepository.next_ids`)."""
+
+    article_id: int
+    article: ArticleIn
+    chunks: list[Chunk]
+    keys: tuple[str | None, str]
+    chunk_ids: list[int]
 
 
 def dedupe_keys(article: ArticleIn) -> tuple[str | None, str]:
@@ -148,6 +162,99 @@ class ArticleRepository:
         if index_rows is not None:
             index_rows.extend(pending)  # only once the article's savepoint is released
         return article_id
+
+    def find_duplicates(self, keys: list[tuple[str | None, str]]) -> dict[str, int]:
+        """`find_duplicate` for many articles' `dedupe_keys` at once: content hash or
+        canonical URL -> the stored article that has it."""
+        found: dict[str, int] = {}
+        wanted = [
+            ("content_hash", sorted({digest for _, digest in keys})),
+            ("canonical_url", sorted({curl for curl, _ in keys if curl})),
+        ]
+        for column, values in wanted:
+            for start in range(0, len(values), _KEYS_PER_QUERY):
+                part = values[start : start + _KEYS_PER_QUERY]
+                marks = ",".join("?" * len(part))
+                for article_id, value in self.db.query(
+                    f"SELECT id, {column} FROM articles WHERE {column} IN ({marks})", tuple(part)
+                ):
+                    found.setdefault(str(value), int(article_id))
+        return found
+
+    def next_ids(self) -> tuple[int, int] | None:
+        """The article and passage ids the next inserts get, for `insert_planned` (call inside
+        the write transaction); None where the database hands ids out itself."""
+        if self.db.dialect != "sqlite":
+            return None
+        articles, chunks = self.db.query(
+            "SELECT (SELECT coalesce(max(id), 0) FROM articles),"
+            " (SELECT coalesce(max(id), 0) FROM chunks)"
+        )[0]
+        return int(articles) + 1, int(chunks) + 1
+
+    def insert_planned(self, planned: list[PlannedArticle]) -> None:
+        """Store articles whose ids came from `next_ids`, with their chunks and full-text
+        rows, in a few statements; all or nothing (the caller retries one by one on error)."""
+        if not planned:
+            return
+        now = to_db(utcnow())
+        article_rows, chunk_rows, fts_rows = [], [], []
+        total_words, fingerprint = 0, 0
+        for p in planned:
+            a, (curl, digest) = p.article, p.keys
+            article_rows.append(
+                (
+                    p.article_id,
+                    a.title,
+                    a.text,
+                    a.url,
+                    curl,
+                    a.source,
+                    to_db(a.published_at),
+                    to_db(a.ingested_at) if a.ingested_at else now,
+                    digest,
+                    a.language,
+                    a.external_id,
+                    a.origin,
+                    a.author,
+                )
+            )
+            title_words = word_count(a.title)
+            for chunk_id, chunk in zip(p.chunk_ids, p.chunks, strict=True):
+                words = title_words + word_count(chunk.text)
+                total_words += words
+                fingerprint += passage_hash(chunk_id, a.title, chunk.text)
+                chunk_rows.append(
+                    (
+                        chunk_id,
+                        p.article_id,
+                        chunk.ordinal,
+                        chunk.start,
+                        chunk.end,
+                        chunk.tokens,
+                        words,
+                        chunk.text,
+                    )
+                )
+                fts_rows.append((chunk_id, a.title, chunk.text))
+        with self.db.transaction() as tx:
+            tx.executemany(
+                "INSERT INTO articles (id, title, text, url, canonical_url, source, published_at,"
+                " ingested_at, content_hash, language, external_id, origin, author)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                article_rows,
+            )
+            tx.executemany(
+                'INSERT INTO chunks (id, article_id, ordinal, start, "end", tokens, words, text)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                chunk_rows,
+            )
+            tx.executemany("INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)", fts_rows)
+            tx.execute(
+                "UPDATE corpus_stats SET chunks = chunks + ?, words = words + ?,"
+                " id_hash = (id_hash + ?) % ? WHERE id = 1",
+                (len(chunk_rows), total_words, fingerprint % MODULUS, MODULUS),
+            )
 
     def write_index_rows(self, rows: list[tuple[int, str, str]]) -> None:
         """The full-text rows `insert` set aside (call inside the same transaction)."""
