@@ -20,6 +20,7 @@ import gzip
 import json
 import os
 import platform
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -103,18 +104,23 @@ def cold_ask(data_dir: Path, queries: list[dict[str, Any]], runs: int) -> dict[s
     """Wall time of fresh `python -m bot ask` processes (interpreter start included)."""
     env = child_env()
 
-    def run(cmd: list[str]) -> float:
-        started = time.perf_counter()
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def run(cmd: list[str]) -> tuple[float, float]:
+        started, started_cpu = time.perf_counter(), children_cpu()
         subprocess.run(cmd, check=True, capture_output=True, env=env)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, children_cpu() - started_cpu
 
     base = [sys.executable, "-m", "bot", "ask", "--data-dir", str(data_dir), "--no-seeds"]
     times = [run([*base, q["q"]]) for q in queries[:runs]]
-    bare = [run([sys.executable, "-c", "pass"]) for _ in range(runs)]
+    bare = [run([sys.executable, "-c", "pass"])[0] for _ in range(runs)]
     return {
         "runs": len(times),
-        "median_s": statistics.median(times),
-        "max_s": max(times),
+        "median_s": statistics.median(t for t, _ in times),
+        "max_s": max(t for t, _ in times),
+        "cpu_median_s": statistics.median(c for _, c in times),
         "python_startup_s": statistics.median(bare),
     }
 
@@ -143,6 +149,7 @@ def ingest(source: Path, items: int, data_dir: Path, runs: int) -> dict[str, Any
         if r["exit"] != 0:
             raise RuntimeError(f"briefbot ingest failed: {r['report']}")
         r["items_per_s"] = items / r["seconds"]
+        r["items"] = items
         results.append(r)
         print(
             f"    ingest: {r['items_per_s']:,.0f} items/s, {r['peak_rss_mb']:.0f} MB",
@@ -231,7 +238,12 @@ def markdown(figures: dict[str, Any]) -> str:
         n = f"{int(size):,}"
         e, ing = f.get("engine"), f.get("ingest")
         if e:
-            build = f"{ing['items_per_s']:,.0f} items/s" if ing else "(reused)"
+            build = (
+                f"{ing['items_per_s']:,.0f} items/s ({ing['items'] / ing['cpu_seconds']:,.0f}"
+                "/CPU-s)"
+                if ing
+                else "(reused)"
+            )
             rss_in = f"{ing['peak_rss_mb']:.0f}" if ing else "-"
             lines.append(
                 f"| {n} | briefbot (`ingest` CLI; `Engine.search`) | {build} "
@@ -243,6 +255,7 @@ def markdown(figures: dict[str, Any]) -> str:
             if p:
                 lines.append(
                     f"| {n} | bm25s {backend} | {p['build_items_per_s']:,.0f} items/s "
+                    f"({p['build_items_per_cpu_s']:,.0f}/CPU-s) "
                     f"| {p['p50_ms']:.2f} / {p['p95_ms']:.2f} | {p['qps']:,.0f} "
                     f"| {p['hit_at_10']:.3f} | {p['peak_rss_mb']:.0f} MB |"
                 )
@@ -256,8 +269,18 @@ def markdown(figures: dict[str, Any]) -> str:
         e, c, b = f.get("engine"), f.get("cold_ask"), f.get("briefing")
         np_, nb = f.get("bm25s_numpy") or {}, f.get("bm25s_numba") or {}
         ask = f"{e['ask']['p50_ms']:.2f} / {e['ask']['p95_ms']:.2f}" if e else "-"
-        cold = f"{c['median_s']:.2f} s (bare python {c['python_startup_s']:.2f} s)" if c else "-"
-        brief = f"{b['median_s']:.2f} s ({b['day']}, {b['articles']:,} articles)" if b else "-"
+        cold = (
+            f"{c['median_s']:.2f} s, CPU {c['cpu_median_s']:.2f} s "
+            f"(bare python {c['python_startup_s']:.2f} s)"
+            if c
+            else "-"
+        )
+        brief = (
+            f"{b['median_s']:.2f} s, CPU {b['cpu_median_s']:.2f} s ({b['day']}, "
+            f"{b['articles']:,} articles)"
+            if b
+            else "-"
+        )
         miss = f"{e['misses']} ({e['misses_with_time_words']})" if e else "-"
         lines.append(
             f"| {int(size):,} | {ask} | {cold} | {brief} | {miss} "

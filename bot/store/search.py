@@ -72,7 +72,9 @@ _ROW_SQL = f"SELECT {_ROW_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.art
 
 
 def passage_from_row(row: PassageRow, score: float = 0.0, coverage: float = 0.0) -> Passage:
-    return Passage(
+    """A Passage from a row of our own schema, whose columns have the model's types already
+    (so it is constructed without validation: searches build dozens per question)."""
+    return Passage.model_construct(
         chunk_id=row.chunk_id,
         article_id=row.article_id,
         ordinal=row.ordinal,
@@ -84,8 +86,8 @@ def passage_from_row(row: PassageRow, score: float = 0.0, coverage: float = 0.0)
         source=row.source,
         published_at=from_db(row.published_at),
         ingested_at=required_time(from_db(row.ingested_at)),
-        score=score,
-        coverage=coverage,
+        score=float(score),
+        coverage=float(coverage),
     )
 
 
