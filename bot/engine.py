@@ -80,7 +80,10 @@ class Engine:
 
     def __init__(self, settings: Settings, db: Database | None = None) -> None:
         self.settings = settings
-        self.store = Store(db or Database(settings.database))
+        db = db or Database(settings.database)
+        # a server database: each instance keeps its own postings index in its data dir
+        index_dir = settings.store.data_dir / "postings" if db.dialect != "sqlite" else None
+        self.store = Store(db, index_dir=index_dir)
         self.articles = self.store.articles
         self.retriever = Retriever(self.store, settings)
         self.ingestor = Ingestor(self.store, settings)

@@ -15,9 +15,11 @@ import pytest
 
 from bot.config import Settings
 from bot.engine import Engine
+from bot.ingest.chunker import chunk_text
 from bot.models import ArticleIn, SearchFilters
 from bot.retrieval.bm25 import K1, B
 from bot.retrieval.query import analyze
+from bot.store.articles import PlannedArticle, dedupe_keys
 from bot.text.words import stems, word_count
 
 WORDS = (
@@ -208,3 +210,32 @@ def test_many_batches_merge_into_few_segments(settings: Settings) -> None:
         assert [p.chunk_id for p in found] == [cid for cid, _ in expected[:5]]
     finally:
         eng.close()
+
+
+def test_a_late_commit_below_the_highest_id_is_found(settings: Settings) -> None:
+    """Another instance's transaction commits passages with lower ids after higher ones (a
+    server database hands ids out before commit), here together with a delete, so the
+    passage count alone does not change."""
+    writer, reader = Engine(settings), Engine(settings)
+    try:
+        writer.ingestor.ingest_articles(corpus(3))
+        gap = writer.articles.find_by_url("https://example.test/1")
+        removed = writer.articles.find_by_url("https://example.test/2")
+        assert gap is not None and removed is not None
+        writer.remove_articles([str(gap)])
+        reader.store.postings.sync()
+        assert reader.store.postings.view.documents == 2
+        writer.remove_articles([str(removed)])
+        late = ArticleIn(title="Zeppelin", text="A zeppelin landed at the fairground.")
+        with writer.store.transaction():
+            writer.articles.insert_planned(
+                [PlannedArticle(gap, late, chunk_text(late.text), dedupe_keys(late), [gap])]
+            )
+        assert writer.stats().chunks == 2
+        [hit] = reader.search("zeppelin fairground", k=3).passages
+        assert hit.chunk_id == gap
+        everything = reader.retriever.search(" ".join(WORDS), k=10).passages
+        assert {p.article_id for p in everything} == {1}  # not the deleted one
+    finally:
+        reader.close()
+        writer.close()

@@ -37,11 +37,12 @@ if TYPE_CHECKING:
 
 class Store:
     def __init__(self, db: Database, *, index_dir: Path | None = None) -> None:
-        """`index_dir`: where the postings index lives (default: beside an SQLite file;
-        in memory for an in-memory database)."""
+        """`index_dir`: where the postings index lives; by default beside an SQLite file,
+        else only in memory (rebuilt from the store at each start)."""
         self.db = db
         self.index_dir = index_dir
-        if index_dir is None and str(db.path) != ":memory:":
+        path = getattr(db, "path", None)
+        if index_dir is None and db.dialect == "sqlite" and str(path) != ":memory:":
             self.index_dir = db.path.with_name(db.path.name + ".postings")
         self._postings: PostingsIndex | None = None
         self.articles = ArticleRepository(db)
