@@ -10,6 +10,7 @@ winning passages' rows.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,9 @@ class Retriever:
         self.index = store.search
         self.settings = settings
         self._norms: tuple[int, float, np.ndarray] | None = None
+        self._local = threading.local()
+        # the last question's document frequencies (known_terms follows a search)
+        self._last_dfs: tuple[int, dict[str, int]] | None = None
 
     @property
     def postings(self) -> PostingsIndex:
@@ -56,7 +60,11 @@ class Retriever:
 
     def known_terms(self, stems: list[str]) -> set[str]:
         """The stems that occur somewhere in the corpus."""
-        return set(self.postings.view.doc_freqs(stems))
+        view = self.postings.view
+        last = self._last_dfs
+        if last is not None and last[0] == view.version and all(s in last[1] for s in stems):
+            return {s for s in stems if last[1][s]}
+        return set(view.doc_freqs(stems))
 
     def search(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
@@ -69,6 +77,7 @@ class Retriever:
         index = self.postings.view
         found = {s: index.postings(s) for s in query.stems}
         dfs = {s: int(p.rows.size) for s, p in found.items() if p is not None}
+        self._last_dfs = (index.version, {s: dfs.get(s, 0) for s in query.stems})
         query.weights = self._idf(query, dfs, index.documents)
         hits = self._rank(index, query, found, k, filters)
         rows = {r.chunk_id: r for r in self.index.passages([h.chunk_id for h in hits])}
@@ -101,19 +110,28 @@ class Retriever:
         if not terms:
             return []
         norms = self._norms_for(index)
-        scores = np.zeros(index.ids.size)
+        scores, touched = self._scratch(index.ids.size)
         title_weight = self.settings.retrieval.title_weight
-        for s, p in terms:
-            tf = title_weight * p.title_tf + p.text_tf
-            scores[p.rows] += query.weights[s] * tf * (K1 + 1) / (tf + norms[p.rows])
-        rows = np.flatnonzero(scores)
-        rows = self._filtered(index, rows, filters)
-        if rows.size > k:
+        rows: np.ndarray | None = None
+        try:
+            for s, p in terms:
+                tf = title_weight * p.title_tf + p.text_tf
+                scores[p.rows] += query.weights[s] * tf * (K1 + 1) / (tf + norms[p.rows])
+                touched[p.rows] = True
+            rows = np.flatnonzero(touched)
             best = scores[rows]
+        finally:  # leave the scratch arrays zeroed for the next question
+            clean = slice(None) if rows is None else rows
+            scores[clean], touched[clean] = 0.0, False
+        keep = self._allowed(index, rows, filters)
+        if keep is not None:
+            rows, best = rows[keep], best[keep]
+        if rows.size > k:
             kth = np.partition(best, best.size - k)[best.size - k]
-            rows = rows[best >= kth]  # ties at the k-th score are ordered below
-        order = np.lexsort((index.ids[rows], -index.when[rows], -scores[rows]))[:k]
-        rows = rows[order]
+            top = best >= kth  # ties at the k-th score are ordered below
+            rows, best = rows[top], best[top]
+        order = np.lexsort((index.ids[rows], -index.when[rows], -best))[:k]
+        rows, best = rows[order], best[order]
         present: list[set[str]] = [set() for _ in range(rows.size)]
         for s, p in terms:
             at = np.searchsorted(p.rows, rows)
@@ -123,24 +141,32 @@ class Retriever:
         return [
             _Hit(int(cid), float(score), have)
             for cid, score, have in zip(
-                index.ids[rows].tolist(), scores[rows].tolist(), present, strict=True
+                index.ids[rows].tolist(), best.tolist(), present, strict=True
             )
         ]
 
-    def _filtered(
+    def _scratch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's zeroed score and mark arrays (reused: no allocation per question)."""
+        local = self._local
+        if getattr(local, "size", -1) != size:
+            local.scores, local.touched, local.size = np.zeros(size), np.zeros(size, bool), size
+        return local.scores, local.touched
+
+    def _allowed(
         self, index: IndexView, rows: np.ndarray, filters: SearchFilters | None
-    ) -> np.ndarray:
-        """Rows within the filters' dates (published, else ingested) and source."""
+    ) -> np.ndarray | None:
+        """Which rows are within the filters' dates (published, else ingested) and source."""
         if filters is None:
-            return rows
+            return None
+        keep = np.ones(rows.size, dtype=bool)
         if filters.since is not None:
-            rows = rows[index.when[rows] >= math.floor(filters.since.timestamp())]
+            keep &= index.when[rows] >= math.floor(filters.since.timestamp())
         if filters.until is not None:
-            rows = rows[index.when[rows] <= math.floor(filters.until.timestamp())]
+            keep &= index.when[rows] <= math.floor(filters.until.timestamp())
         if filters.source:
             allowed = np.asarray(self.index.chunk_ids_from(filters.source), dtype=np.int64)
-            rows = rows[np.isin(index.ids[rows], allowed)]
-        return rows
+            keep &= np.isin(index.ids[rows], allowed)
+        return keep
 
     def _norms_for(self, index: IndexView) -> np.ndarray:
         """BM25's length normalisation of every row, kept while the index is unchanged."""

@@ -147,7 +147,9 @@ class HybridRetriever:
         if only_time and (prefer_recent or (filters and (filters.since or filters.until))):
             return self._newest(question, k, filters)
         expanded, query = expand(_COLUMN_PREFIX.sub(" ", question))
-        depth = max(self.settings.retrieval.fusion_depth, k)
+        # one list and nothing to re-rank it by: its top k is the fused top k
+        alone = self.mode == "bm25" and not prefer_recent and boost is None
+        depth = k if alone else max(self.settings.retrieval.fusion_depth, k)
         lexical = self.bm25.search(expanded, k=depth, filters=filters)
         query.weights = lexical.query.weights
         query.in_corpus = self.bm25.known_terms(query.stems)

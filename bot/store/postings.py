@@ -32,22 +32,26 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import chain
+from itertools import chain, pairwise
 from pathlib import Path
 
 import numpy as np
 
 from bot.store.fingerprint import MODULUS, passage_hash
 from bot.store.search import IndexRow, IndexState, SearchIndex
-from bot.text.words import WORD_RE, stem
+from bot.text.words import WORD_RE, fresh_stem
 
 FORMAT = 1
 # Passages read from the store per catch-up step (bounded memory while rebuilding).
 READ_BATCH = 20_000
 # Rows caught up in memory before `sync` writes them to disk.
-PERSIST_ROWS = 50_000
-# Surface words remembered with their term (a C-level lookup after the first sight).
-WORD_CACHE = 400_000
+PERSIST_ROWS = 20_000
+# Surface words remembered with their stem (a C-level lookup after the first sight).
+WORD_CACHE = 200_000
+# Segments are merged up to this many rows (merging costs memory in proportion), unless
+# there would be more than MAX_SEGMENTS of them.
+MERGE_ROWS = 65_536
+MAX_SEGMENTS = 12
 _SEGMENT_FILES = (
     *("ids", "lens", "when", "mix"),  # per row
     *("thash", "tptr", "tstr", "toff"),  # per term
@@ -63,26 +67,23 @@ def _seconds(value: str | None) -> int:
     return int(datetime.fromisoformat(value).timestamp()) if value else 0
 
 
-class _Terms(dict[str, int]):
-    """Surface word -> term number (this process's), stemming each new word once."""
+class _Stems(dict[str, str]):
+    """Surface word -> stem, stemming each word once (a C-level lookup after that); kept
+    apart from `stem`'s cache and bounded, so a long ingest does not grow without limit."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.stems: list[str] = []
-        self.hashes: list[int] = []
-        self.number: dict[str, int] = {}
-
-    def __missing__(self, word: str) -> int:
-        s = stem(word)
-        n = self.number.get(s)
-        if n is None:
-            n = self.number[s] = len(self.stems)
-            self.stems.append(s)
-            self.hashes.append(term_hash(s))
+    def __missing__(self, word: str) -> str:
         if len(self) >= WORD_CACHE:
             self.clear()
-        self[word] = n
-        return n
+        value = self[word] = fresh_stem(word)
+        return value
+
+
+class _Numbering(dict[str, int]):
+    """Stem -> its number within one segment, in order of first sight."""
+
+    def __missing__(self, term: str) -> int:
+        value = self[term] = len(self)
+        return value
 
 
 @dataclass
@@ -130,7 +131,10 @@ class Segment:
 
     @classmethod
     def read(cls, folder: Path) -> Segment:
-        arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in _SEGMENT_FILES}
+        # plain ndarray views of the maps: numpy's memmap subclass costs microseconds a slice
+        arrays = {
+            n: np.load(folder / f"{n}.npy", mmap_mode="r").view(np.ndarray) for n in _SEGMENT_FILES
+        }
         segment = cls(**arrays, name=folder.name)
         segment.check()
         return segment
@@ -146,16 +150,18 @@ class Segment:
             raise ValueError("segment offsets out of range")
 
 
-def build_segment(rows: Sequence[IndexRow], terms: _Terms) -> Segment:
+def build_segment(rows: Sequence[IndexRow], stems: _Stems) -> Segment:
     """Tokenise passages (title and text apart, as FTS5 did) into one segment."""
     n = len(rows)
-    lookup = terms.__getitem__
+    numbering = _Numbering()
+    lookup = numbering.__getitem__
+    to_stem = stems.__getitem__
     title_tokens = [WORD_RE.findall(r.title) for r in rows]
     text_tokens = [WORD_RE.findall(r.text) for r in rows]
     t_counts = np.fromiter(map(len, title_tokens), dtype=np.int64, count=n)
     b_counts = np.fromiter(map(len, text_tokens), dtype=np.int64, count=n)
-    t_terms = np.fromiter(map(lookup, chain.from_iterable(title_tokens)), dtype=np.int64)
-    b_terms = np.fromiter(map(lookup, chain.from_iterable(text_tokens)), dtype=np.int64)
+    t_terms = np.fromiter(map(lookup, map(to_stem, chain.from_iterable(title_tokens))), np.int64)
+    b_terms = np.fromiter(map(lookup, map(to_stem, chain.from_iterable(text_tokens))), np.int64)
     docs = np.arange(n, dtype=np.int64)
     keys = np.concatenate(
         [t_terms * n + np.repeat(docs, t_counts), b_terms * n + np.repeat(docs, b_counts)]
@@ -165,15 +171,15 @@ def build_segment(rows: Sequence[IndexRow], terms: _Terms) -> Segment:
     tt = np.bincount(inverse[:split], minlength=unique.size)
     bt = np.bincount(inverse[split:], minlength=unique.size)
     term_of, doc_of = unique // max(n, 1), unique % max(n, 1)
-    seg_terms = np.unique(term_of)
-    hashes = np.fromiter((terms.hashes[t] for t in seg_terms.tolist()), dtype=np.uint64)
+    terms = list(numbering)  # by number
+    hashes = np.fromiter(map(term_hash, terms), dtype=np.uint64, count=len(terms))
     order = np.argsort(hashes, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
-    post_rank = rank[np.searchsorted(seg_terms, term_of)]
+    post_rank = rank[term_of]
     by_term = np.argsort(post_rank, kind="stable")  # postings stay in row order per term
     counts = np.bincount(post_rank, minlength=order.size)
-    encoded = [terms.stems[t].encode("utf-8") for t in seg_terms[order].tolist()]
+    encoded = [terms[t].encode("utf-8") for t in order.tolist()]
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     return Segment(
         ids=np.fromiter((r.chunk_id for r in rows), dtype=np.int64, count=n),
@@ -369,12 +375,10 @@ class PostingsIndex:
     """The postings of every passage in the store, kept in step with it (see module doc);
     `view` is its current state, replaced (never changed) by a sync."""
 
-    MAX_SEGMENTS = 8
-
     def __init__(self, store: SearchIndex, folder: Path | None) -> None:
         self.store = store
         self.folder = folder
-        self._terms = _Terms()
+        self._stems = _Stems()
         self._lock = threading.RLock()
         self._segments: list[Segment] = []
         self._live: list[np.ndarray] = []
@@ -467,22 +471,28 @@ class PostingsIndex:
                 self._add(rows)
 
     def _add(self, rows: Sequence[IndexRow]) -> None:
-        self._segments.append(build_segment(rows, self._terms))
+        self._segments.append(build_segment(rows, self._stems))
         self._live.append(np.ones(len(rows), dtype=bool))
         self._merge_small()
         self._reset_views()
 
     def _merge_small(self) -> None:
         """Merge the newest segments while the newest is at least half the one before it
-        (sizes fall geometrically: few segments, each row merged O(log n) times)."""
+        (sizes fall geometrically: each row is merged O(log n) times) and the merged one
+        stays within MERGE_ROWS; past MAX_SEGMENTS, the smallest neighbours merge anyway."""
         segs, live = self._segments, self._live
-        while len(segs) >= 2 and (
-            segs[-1].size * 2 >= segs[-2].size or len(segs) > self.MAX_SEGMENTS
-        ):
-            merged = merge_segments(segs[-2:], live[-2:])
-            del segs[-2:], live[-2:]
-            segs.append(merged)
-            live.append(np.ones(merged.size, dtype=bool))
+        while len(segs) >= 2:
+            last, before = segs[-1].size, segs[-2].size
+            if last * 2 >= before and last + before <= MERGE_ROWS:
+                at = len(segs) - 2
+            elif len(segs) > MAX_SEGMENTS:
+                sizes = [a.size + b.size for a, b in pairwise(segs)]
+                at = sizes.index(min(sizes))
+            else:
+                return
+            merged = merge_segments(segs[at : at + 2], live[at : at + 2])
+            segs[at : at + 2] = [merged]
+            live[at : at + 2] = [np.ones(merged.size, dtype=bool)]
 
     def _clear(self, store_id: str) -> None:
         self._segments, self._live, self._store_id = [], [], store_id
@@ -571,11 +581,12 @@ class PostingsIndex:
             return
         folder = path.parent
         try:
-            for seg in self._segments:
-                if seg.name is None:
+            for i, seg in enumerate(self._segments):
+                if seg.name is None:  # written, then mapped: its memory goes back to the OS
                     name = f"seg-{uuid.uuid4().hex[:12]}"
                     seg.write(folder / name)
-                    seg.name = name
+                    self._segments[i] = Segment.read(folder / name)
+            self._reset_views()
             deleted = self.view.ids[~self.view.live].tolist()
             manifest = {
                 "format": FORMAT,

@@ -44,6 +44,14 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(fold(word)))
 
 
+def fresh_stem(word: str) -> str:
+    """`stem` without filling its cache or fold's (for callers that keep their own)."""
+    lowered = word.lower()
+    if not lowered.isascii():
+        lowered = fold.__wrapped__(word)
+    return str(_STEMMER.stemWord(lowered))
+
+
 def words(text: str) -> list[str]:
     """Folded word tokens in order (letters and digits; everything else separates)."""
     return [fold(m.group()) for m in WORD_RE.finditer(text)]
