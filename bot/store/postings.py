@@ -47,7 +47,7 @@ READ_BATCH = 20_000
 # Rows caught up in memory before `sync` writes them to disk.
 PERSIST_ROWS = 20_000
 # Surface words remembered with their stem (a C-level lookup after the first sight).
-WORD_CACHE = 200_000
+WORD_CACHE = 100_000
 # Segments are merged up to this many rows (merging costs memory in proportion), unless
 # there would be more than MAX_SEGMENTS of them.
 MERGE_ROWS = 65_536
@@ -250,7 +250,9 @@ def merge_segments(segments: Sequence[Segment], live: Sequence[np.ndarray]) -> S
             keep = alive[rows]
             rows, tt, bt = rows[keep], tt[keep], bt[keep]
         starts = np.concatenate([[0], np.cumsum(seg_counts)[:-1]])
-        dest = np.repeat(fill[at] - starts, seg_counts) + np.arange(rows.size)
+        small = np.int32 if total < 2**31 else np.int64  # half the memory of the biggest temporary
+        dest = np.repeat((fill[at] - starts).astype(small), seg_counts)
+        dest += np.arange(rows.size, dtype=small)
         pdoc[dest], ptt[dest], pbt[dest] = renumber[rows], tt, bt
         fill[at] += seg_counts
         first = (source_seg[at] < 0) & (seg_counts > 0)
