@@ -27,13 +27,14 @@ from pathlib import Path
 ROOT = str(Path(__file__).resolve().parent.parent)
 sys.path.insert(0, ROOT)
 
+from benchmarks.corpora import RSS  # noqa: E402
 from bot.briefing.builder import BriefingBuilder  # noqa: E402
 from bot.briefing.render import render_text  # noqa: E402
 from bot.briefing.window import day_window  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 
-DEFAULT_CORPUS = Path("/work/shared/corpora/rss-2023-09-12-en.jsonl.gz")
+DEFAULT_CORPUS = RSS
 
 
 def day_items(corpus: Path, days: set[str]) -> list[dict]:

@@ -35,7 +35,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path("/work/shared/corpora/rss-2023-09-12-en.jsonl.gz")
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.corpora import RSS  # noqa: E402
+
+CORPUS = RSS
 WORKERS = Path(__file__).resolve().parent / "workers.py"
 FLOORS = {"ingest_items_per_s": 2000, "p95_ms": 20.0, "cold_ask_s": 1.0, "query_rss_mb": 300}
 

@@ -25,6 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.corpora import RSS
 from bot.config import Settings
 from bot.engine import Engine
 from bot.ingest.readers import Record
@@ -32,8 +33,6 @@ from bot.retrieval.embeddings import WordLlamaEmbedder
 from bot.retrieval.vectors import passage_text
 from bot.store.db import Database
 from bot.store.vectors import DTYPE, vectors_from_rows
-
-RSS = Path("/work/shared/corpora/rss-2023-09-12-en.jsonl.gz")
 
 
 def read_rss(path: Path, limit: int | None = None) -> list[dict]:

@@ -26,13 +26,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.corpora import BBC
 from bot.config import Settings
 from bot.engine import Engine
 from bot.feeds.extract import extract_page
 from tests.support.content import Item, article_page, rss2
 from tests.support.webserver import LoopbackServer, Reply, Request
 
-CORPUS = Path("/work/shared/corpora/bbc-news-2225.jsonl.gz")
+CORPUS = BBC
 
 
 def load(path: Path, count: int) -> list[dict[str, Any]]:

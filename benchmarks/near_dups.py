@@ -23,6 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.corpora import RSS
 from bot.config import Settings
 from bot.ingest.pipeline import Ingestor
 from bot.ingest.readers import Record
@@ -73,7 +74,7 @@ class TimedIndex(NearDuplicateIndex):
         return TimedBatch.spent
 
 
-CORPUS = Path("/work/shared/corpora/rss-2023-09-12-en.jsonl.gz")
+CORPUS = RSS
 
 
 def load(path: Path, limit: int) -> list[Record]:

@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.corpora import BBC
 from bot.text.sentences import sentence_spans
 
-BBC = Path("/work/shared/corpora/bbc-news-2225.jsonl.gz")
 HAND = Path(__file__).resolve().parent / "data" / "qa_hand.jsonl"
 FIGURE = re.compile(r"(?:[$£€]\s?)?\d[\d,.]*(?:\s?(?:%|bn|m|billion|million|per cent))?")
 CONTEXT_WORDS = 8

@@ -33,6 +33,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.corpora import BBC
 from bot.config import Settings
 from bot.engine import Engine
 from bot.telegram.app import build_application
@@ -40,7 +41,7 @@ from bot.telegram.runner import polling
 from bot.telegram.services import Services
 from tests.support.botapi import TOKEN, ApiCall, BotApiEmulator
 
-CORPUS = Path("/work/shared/corpora/bbc-news-2225.jsonl.gz")
+CORPUS = BBC
 
 
 def percentile(values: list[float], q: float) -> float:

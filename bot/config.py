@@ -71,7 +71,11 @@ class StoreSettings(Section):
 
 
 class IngestSettings(Section):
-    flat_names: ClassVar[dict[str, str]] = {"batch": "ingest_batch"}
+    flat_names: ClassVar[dict[str, str]] = {
+        "batch": "ingest_batch",
+        "max_file_bytes": "ingest_max_file_bytes",
+        "max_record_bytes": "ingest_max_record_bytes",
+    }
 
     chunk_tokens: int = Field(default=200, ge=40, le=2000, description="target passage size")
     chunk_max_tokens: int = Field(default=250, ge=50, le=4000)
@@ -89,6 +93,18 @@ class IngestSettings(Section):
     near_dup_min_words: int = Field(
         default=25, ge=5, description="shorter texts are never matched as near-duplicates"
     )
+    # Memory stays bounded whatever a file holds: JSON Lines are streamed line by line, and
+    # only a .json file (up to max_file_bytes) or one-article file is read whole.
+    max_file_bytes: int = Field(
+        default=500_000_000,
+        ge=1000,
+        description="largest file read (after decompression); the rest of a stream is skipped",
+    )
+    max_record_bytes: int = Field(
+        default=8_000_000,
+        ge=1000,
+        description="largest record: a JSON line or item, or a .txt/.md/.html file",
+    )
 
     @model_validator(mode="after")
     def _chunk_sizes_ordered(self) -> IngestSettings:
@@ -97,6 +113,15 @@ class IngestSettings(Section):
                 f"passage sizes must satisfy BRIEFBOT_CHUNK_MIN_TOKENS ({self.chunk_min_tokens})"
                 f" <= BRIEFBOT_CHUNK_TOKENS ({self.chunk_tokens})"
                 f" <= BRIEFBOT_CHUNK_MAX_TOKENS ({self.chunk_max_tokens})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _caps_ordered(self) -> IngestSettings:
+        if self.max_record_bytes > self.max_file_bytes:
+            raise ValueError(
+                f"BRIEFBOT_INGEST_MAX_RECORD_BYTES ({self.max_record_bytes}) must not exceed"
+                f" BRIEFBOT_INGEST_MAX_FILE_BYTES ({self.max_file_bytes})"
             )
         return self
 
@@ -142,10 +167,11 @@ class AnswerSettings(Section):
 
     top_k: int = Field(default=8, ge=1, le=100, description="passages used for an answer")
     abstain_threshold: float = Field(
-        default=0.65,
+        default=0.18,
         ge=0.0,
         le=1.0,
-        description="minimum share of the question's term weight a passage must cover",
+        description="minimum calibrated confidence of the evidence to answer (see "
+        "bot/answer/confidence.py; chosen on the dev set's tuning split)",
     )
     max_sentences: int = Field(default=4, ge=1, le=10)
 
@@ -208,6 +234,15 @@ class LLMSettings(Section):
     circuit_seconds: float = Field(
         default=60.0, gt=0, description="how long an open circuit skips the LLM endpoint"
     )
+    max_answer_chars: int = Field(
+        default=1200, ge=100, le=20_000, description="cap on an LLM answer's sentence text"
+    )
+    verify: Literal["claims", "model"] = Field(
+        default="claims",
+        description="claims: offline claim checks; model: also ask the endpoint to judge "
+        "each kept sentence against its passages (costs a second call)",
+    )
+    temperature: float = Field(default=0.1, ge=0.0, le=2.0)
 
     @property
     def enabled(self) -> bool:
@@ -273,6 +308,11 @@ class TelegramSettings(Section):
         default=5.0, ge=0, description="groups allow 20 messages a minute, edits included"
     )
     poll_timeout: int = Field(default=30, ge=0, le=50, description="getUpdates wait")
+    commands_retry_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="first retry of a failed command menu (setMyCommands); doubles, up to 1 h",
+    )
 
     @field_validator("allowed_users", "allowed_chats", "admin_users", mode="before")
     @classmethod

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from bot.answer.extractive import extractive_answer
 from bot.answer.followup import heuristic_standalone
+from bot.answer.paraphrase import WordSimilarity
+from bot.answer.pipeline import AnswerPipeline
 from bot.config import Settings
 from bot.ingest.pipeline import Ingestor, Progress
 from bot.models import (
@@ -37,7 +38,7 @@ from bot.store.port import Store
 from bot.store.timefmt import utcnow
 
 if TYPE_CHECKING:
-    from bot.answer.llm_answer import LLMAnswerer
+    from bot.answer.llm_answer import LLMComposer
     from bot.briefing.models import Briefing
     from bot.briefing.service import BriefingService, Clock, Send
     from bot.briefing.summary import StorySummariser
@@ -89,7 +90,7 @@ class Engine:
         self.ingestor = Ingestor(self.store, settings)
         self.usage = self.store.usage
         self.metrics = Metrics()
-        self._llm: LLMAnswerer | None = None
+        self._llm: LLMComposer | None = None
         self.alternates = self.store.alternates
         self._feeds: FeedService | None = None
         self._insight: InsightService | None = None
@@ -106,19 +107,24 @@ class Engine:
             if settings.retrieval.embed_at_ingest:
                 self.ingestor.after_batch.append(self.vectors.add_articles)
         self.hybrid = HybridRetriever(self.articles, settings, self.retriever, dense)
+        self.pipeline = AnswerPipeline(
+            settings,
+            self.hybrid.search,
+            self.alternates,
+            self.usage,
+            lambda: self.llm,
+            paraphrase=WordSimilarity(),
+        )
 
     @property
-    def llm(self) -> LLMAnswerer:
+    def llm(self) -> LLMComposer:
         """Created on first use so extractive-only runs never build an HTTP client."""
         if self._llm is None:
-            from bot.answer.llm_answer import LLMAnswerer  # imports openai: only when needed
+            from bot.answer.llm_answer import LLMComposer  # imports openai: only when needed
             from bot.llm.client import LLMClient
 
-            self._llm = LLMAnswerer(
-                self.settings,
-                lambda q, k, f: self.search(q, k=k, filters=f),
-                self.usage,
-                client=LLMClient(self.settings, metrics=self.metrics),
+            self._llm = LLMComposer(
+                self.settings, client=LLMClient(self.settings, metrics=self.metrics)
             )
         return self._llm
 
@@ -297,22 +303,8 @@ class Engine:
         return self.alternates.for_articles(article_ids)
 
     def with_alternates(self, answer: Answer) -> Answer:
-        """Name the other outlets that carried each cited article (one query per answer).
-
-        The one place extractive and LLM answers get "also reported by": both leave here.
-        """
-        if not answer.sources:
-            return answer
-        outlets = self.alternates.outlets_for(
-            {ref.article_id: outlet_name(ref.source, ref.url) for ref in answer.sources}
-        )
-        if not outlets:
-            return answer
-        sources = [
-            ref.model_copy(update={"also_reported_by": outlets.get(ref.article_id, [])})
-            for ref in answer.sources
-        ]
-        return answer.model_copy(update={"sources": sources})
+        """Name the other outlets that carried each cited article (one query per answer)."""
+        return self.pipeline.with_alternates(answer)
 
     def search(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
@@ -324,18 +316,11 @@ class Engine:
         question: str,
         k: int | None = None,
         filters: SearchFilters | None = None,
-        query: str | None = None,
+        history: list[Turn] | None = None,
     ) -> Answer:
-        """The offline answer; `query` (a follow-up made standalone) is what gets searched."""
-        result = self.search(query or question, k=k, filters=filters)
-        return self.with_alternates(
-            extractive_answer(
-                question,
-                result,
-                threshold=self.settings.answers.abstain_threshold,
-                max_sentences=self.settings.answers.max_sentences,
-            )
-        )
+        """The offline answer, synchronously (the pipeline's extractive path)."""
+        standalone = heuristic_standalone(question, history or [])
+        return self.with_alternates(self.pipeline.extractive(question, standalone, k, filters))
 
     async def ask(
         self,
@@ -370,22 +355,15 @@ class Engine:
         chat_id: str | None,
         on_delta: Callable[[str], Awaitable[None]] | None,
     ) -> Answer:
-        wants_llm = mode == "llm" or (mode is None and self.settings.llm_enabled)
-        if wants_llm and self.settings.llm_enabled:
-            answer = await self.llm.answer(
-                question, k=k, filters=filters, history=history, chat_id=chat_id, on_delta=on_delta
-            )
-            answer = self.with_alternates(answer)
-        else:
-            standalone = heuristic_standalone(question, history or [])
-            # Retrieval is CPU work on SQLite: keep it off the event loop so the bot stays live.
-            answer = await asyncio.to_thread(
-                self.answer_extractive, question, k, filters, standalone
-            )
-            if standalone != question:
-                answer.standalone_question = standalone
-            if wants_llm:
-                answer.fallback_reason = "llm_not_configured"
+        answer = await self.pipeline.ask(
+            question,
+            k=k,
+            filters=filters,
+            history=history,
+            mode=mode,
+            chat_id=chat_id,
+            on_delta=on_delta,
+        )
         self.metrics.answer(answer.mode, answer.fallback_reason)
         return answer
 

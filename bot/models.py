@@ -162,15 +162,37 @@ class SourceRef(BaseModel):
     )
 
 
+class DroppedSentence(BaseModel):
+    """A model sentence that verification removed, and why (`reason` is a short code)."""
+
+    text: str
+    reason: str
+    detail: str = ""
+
+
 class Verification(BaseModel):
     sentences_kept: int = 0
     sentences_dropped: int = 0
     citations_removed: int = 0
+    sentences_over_limit: int = 0
+    dropped: list[DroppedSentence] = Field(default_factory=list)
+    model_check: str | None = None
+    model_check_tokens: int = 0
 
 
 class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
+
+
+class AbstentionWhy(BaseModel):
+    """Why the engine abstained: what the best evidence lacked and which filters applied."""
+
+    confidence: float = Field(description="calibrated confidence of the best evidence")
+    threshold: float
+    best_coverage: float = Field(description="share of the question's terms in the best passage")
+    missing_terms: list[str] = Field(default_factory=list)
+    filters: list[str] = Field(default_factory=list, description="filters the search applied")
 
 
 class Answer(BaseModel):
@@ -187,6 +209,10 @@ class Answer(BaseModel):
     note: str | None = None
     verification: Verification | None = None
     usage: Usage | None = None
+    confidence: float | None = Field(
+        default=None, description="calibrated confidence of the extractive evidence (0..1)"
+    )
+    why: AbstentionWhy | None = None
     disagreements: list[Disagreement] = Field(
         default_factory=list, description="conflicting claims among the cited sources"
     )

@@ -145,3 +145,45 @@ def test_bad_setting_in_the_environment(
     code, _, err = main_in_process(capsys, "stats", "--data-dir", str(tmp_path / "d"))
     assert code == 2
     assert "invalid setting BRIEFBOT_TOP_K=lots: " in _one_error_line(err)
+
+
+def test_ingest_exits_1_when_nothing_was_added_and_something_was_rejected(
+    tmp_path: Path, capsys: Cap
+) -> None:
+    data = str(tmp_path / "d")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "No text"}\nnot json\n')
+    code, out, err = main_in_process(capsys, "ingest", str(bad), "--data-dir", data)
+    assert code == 1
+    assert _one_error_line(err) == "briefbot: error: nothing added; 2 items rejected"
+    assert out.startswith("added 0, 0 duplicates, 2 rejected")
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"title": "T", "text": "Some text here."}\n')
+    assert main_in_process(capsys, "ingest", str(good), str(bad), "--data-dir", data)[0] == 0
+    # nothing new and nothing wrong: a no-op, not a failure
+    assert main_in_process(capsys, "ingest", str(good), "--data-dir", data)[0] == 0
+    code, out, _ = main_in_process(capsys, "ingest", str(bad), "--json", "--data-dir", data)
+    assert code == 1 and '"added": 0' in out
+
+
+def test_ingest_help_documents_the_exit_codes(capsys: Cap) -> None:
+    code, out, _ = main_in_process(capsys, "ingest", "--help")
+    assert code == 0
+    assert "exit status:" in out and "1  nothing was added and something was rejected" in out
+
+
+def test_unexpected_failures_are_one_line_and_v_shows_the_traceback(
+    tmp_path: Path, capsys: Cap
+) -> None:
+    data = tmp_path / "d"
+    assert main_in_process(capsys, "stats", "--data-dir", str(data))[0] == 0  # seeded
+    conn = sqlite3.connect(data / "briefbot.sqlite3")
+    conn.execute("UPDATE articles SET ingested_at = ''")  # a NOT NULL time, emptied
+    conn.commit()
+    conn.close()
+    code, _, err = main_in_process(capsys, "sources", "--data-dir", str(data))
+    assert code == 1
+    line = _one_error_line(err)
+    assert "missing required timestamp" in line and line.endswith("(run with -v for the traceback)")
+    code, _, err = main_in_process(capsys, "sources", "-v", "--data-dir", str(data))
+    assert code == 1 and "Traceback (most recent call last)" in err

@@ -65,3 +65,41 @@ def test_feed_fragments_use_the_same_cleaner_with_paragraphs() -> None:
         "Rivers burst their banks & roads shut.\n\nOffice tag\n\nAngus\n\nFife"
     )
     assert html_to_text("  plain   words\n here ") == "plain words here"
+
+
+TRUNCATED = [
+    ('Readers loved it. <p class="buylink__title text-bold', "Readers loved it."),
+    ('Buy it <a href="https://shop.example.com/b <p>Next paragraph.</p>', "Next paragraph."),
+    ("Ends on a cut tag </p", "Ends on a cut tag"),
+    ('<img src="cover.jpg" alt="A cover', ""),
+]
+
+
+def test_tags_cut_off_by_truncation_are_cleaned() -> None:
+    for fragment, kept in TRUNCATED:
+        assert has_markup(fragment), fragment
+        for cleaned in (plain_text(fragment), plain_text(fragment, html_input=True)):
+            assert "<" not in cleaned and "buylink" not in cleaned and "href" not in cleaned
+            assert kept in cleaned
+    assert plain_text("if a <b then c") == "if a <b then c"  # no attribute: not a cut tag
+    assert not has_markup("if a <b then c")
+
+
+async def test_truncated_feed_description_never_reaches_an_answer(
+    engine: Engine, tmp_path: Path
+) -> None:
+    item = {
+        "title": "Harbour bookshop reopens",
+        "description": "The harbour bookshop reopened on Monday after the flood. "
+        'Its owner thanked the volunteers. <p class="buylink__title text-bold',
+        "url": "https://example.com/bookshop",
+    }
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps([item]), encoding="utf-8")
+    engine.ingest([path])
+    answer = await engine.ask("When did the harbour bookshop reopen?")
+    [stored] = [a for a in engine.sources() if a.url == item["url"]]
+    article = engine.articles.get(stored.id)
+    assert article is not None and "buylink" not in article.text
+    assert "reopened on Monday" in answer.answer
+    assert "buylink" not in answer.answer and "<p" not in answer.answer

@@ -64,6 +64,10 @@ def test_ask_uses_llm_when_configured_and_never_prints_the_key(
         "sentences_kept": 1,
         "sentences_dropped": 0,
         "citations_removed": 0,
+        "sentences_over_limit": 0,
+        "dropped": [],
+        "model_check": None,
+        "model_check_tokens": 0,
     }
     assert answer["usage"]["prompt_tokens"] > 0
     assert openai_server.requests[0].headers["authorization"] == f"Bearer {SECRET}"

@@ -9,7 +9,7 @@ import pytest
 from bot.answer.followup import clean_rewrite, heuristic_standalone, looks_like_followup
 from bot.answer.packing import pack_passages, passage_block
 from bot.answer.prompting import build_answer_prompt
-from bot.answer.verify import Evidence, support_problem, verify_sentences
+from bot.answer.verify import Evidence, check_claim, verify_sentences
 from bot.llm.prompts import Prompts
 from bot.llm.schema import ReplyParseError, ReplySentence, parse_reply
 from bot.models import Passage, Turn
@@ -95,18 +95,16 @@ def test_parser_rejects_unusable_replies(content: str) -> None:
     ],
 )
 def test_support_check(sentence: str, problem: str | None) -> None:
-    found = support_problem(sentence, Evidence([CARNEY]))
+    found = check_claim(sentence, Evidence([CARNEY]))
     if problem is None:
         assert found is None
     else:
-        assert found is not None and found.startswith(problem)
+        assert found is not None and found.detail.startswith(problem)
 
 
 def test_publication_date_counts_as_evidence() -> None:
     assert (
-        support_problem(
-            "On 20 October 2023 the Carney intercepted Houthi drones.", Evidence([CARNEY])
-        )
+        check_claim("On 20 October 2023 the Carney intercepted Houthi drones.", Evidence([CARNEY]))
         is None
     )
 

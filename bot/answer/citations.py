@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.models import AnswerSentence, Passage, SourceRef
+from bot.text.normalize import http_url
 
 
 class SourceBook:
@@ -61,7 +62,7 @@ def source_text(ref: SourceRef) -> str:
     if ref.published_at:
         parts.append(ref.published_at.date().isoformat())
     line = f"[{ref.n}] " + " · ".join(parts)
-    if ref.url:
+    if http_url(ref.url):
         line += f"\n    {ref.url}"
     if ref.also_reported_by:
         line += "\n    also reported by: " + ", ".join(ref.also_reported_by)

@@ -27,7 +27,7 @@ from bot.models import AlternateSource, AnswerSentence, Disagreement
 from bot.store.alternates import outlet_name
 from bot.store.port import Store
 from bot.store.records import WindowArticle
-from bot.store.timefmt import utcnow
+from bot.store.timefmt import minute_text, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -162,11 +162,11 @@ class BriefingBuilder:
         return self._cite(skeleton, drafts, [d.extractive for d in drafts]), drafts
 
     def _empty_note(self, window: Window, topics: Sequence[str]) -> str:
-        since = window.since.strftime("%Y-%m-%d %H:%M UTC")
+        since = f"{minute_text(window.since)} UTC"
         if self.clock() - window.until < timedelta(minutes=5):
             span = f"since {since}"
         else:
-            span = f"from {since} to {window.until.strftime('%Y-%m-%d %H:%M UTC')}"
+            span = f"from {since} to {minute_text(window.until)} UTC"
         what = f"stories about {', '.join(topics)}" if topics else "articles"
         return f"No new {what} {span}."
 

@@ -20,7 +20,7 @@ from bot.briefing.summary import StoryDraft, SummarySentence
 from bot.config import Settings
 from bot.llm.client import LLMClient, LLMFailure
 from bot.llm.prompts import Prompts
-from bot.llm.schema import ReplyParseError, parse_reply
+from bot.llm.schema import ReplyParseError, json_schema, parse_reply, sentence_chars
 from bot.models import Passage
 from bot.store.timefmt import utcnow
 from bot.store.usage import UsageRepository
@@ -63,12 +63,14 @@ class LLMStorySummariser:
             )
             return None
         prompt = self.prompts.render(PROMPT, **prompt_values(draft, limit))
+        room = sentence_chars(self.settings.llm.max_completion_tokens, limit)
+        schema = json_schema(limit, len(story_passages(draft)), room)
         tokens = (0, 0)
         reason: str | None = None
         try:
             async with asyncio.timeout(self.settings.llm.deadline):
                 completion = await self.client.complete(
-                    lambda _json: [{"role": "user", "content": prompt}]
+                    lambda _json: [{"role": "user", "content": prompt}], schema=schema
                 )
             tokens = (completion.prompt_tokens, completion.completion_tokens)
             reply = parse_reply(completion.content)
@@ -80,7 +82,7 @@ class LLMStorySummariser:
             reason = f"invalid_reply: {exc}"
         summary: list[SummarySentence] | None = None
         if reason is None:
-            checked = verify_sentences(reply.sentences, prompt_passages(draft))
+            checked = verify_sentences(reply.sentences, prompt_passages(draft), limit=limit)
             if checked.reasons:
                 log.info("briefing verification dropped: %s", "; ".join(checked.reasons))
             kept = [(s.text, s.passages) for s in checked.kept[:limit]]

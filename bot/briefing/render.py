@@ -10,6 +10,7 @@ import re
 
 from bot.answer.citations import source_text
 from bot.briefing.models import Briefing, Story
+from bot.store.timefmt import minute_text
 from bot.text.markup import MESSAGE_LIMIT, escape, link, split_html
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -27,7 +28,7 @@ def totals_line(b: Briefing) -> str:
 
 
 def title_line(b: Briefing) -> str:
-    span = f"{b.since:%Y-%m-%d %H:%M} – {b.until:%Y-%m-%d %H:%M} UTC"
+    span = f"{minute_text(b.since)} – {minute_text(b.until)} UTC"
     topics = f" · topics: {', '.join(b.topics)}" if b.topics else ""
     return f"Briefing {span}{topics}"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -70,17 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Errors end as one line on stderr (`-v` adds the traceback)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    verbose = bool(getattr(args, "verbose", False))
     logging.basicConfig(
-        level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
+        level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
         return int(args.func(args) or 0)
     except (BriefbotError, StoreError) as exc:
-        print(f"briefbot: error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(verbose, str(exc))
     except ValidationError as exc:
         for line in describe_errors(exc):
             print(f"briefbot: error: invalid setting {line}", file=sys.stderr)
@@ -90,3 +92,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except MemoryError:
+        return _fail(verbose, "out of memory (lower BRIEFBOT_INGEST_MAX_FILE_BYTES or _BATCH)")
+    except Exception as exc:  # a bug: one line for users, the traceback with -v for reports
+        hint = "" if verbose else " (run with -v for the traceback)"
+        detail = " ".join(str(exc).split())[:300]
+        return _fail(verbose, f"unexpected {type(exc).__name__}: {detail}{hint}")
+
+
+def _fail(verbose: bool, message: str) -> int:
+    if verbose:
+        traceback.print_exc()
+    print(f"briefbot: error: {message}", file=sys.stderr)
+    return 1

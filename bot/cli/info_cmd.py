@@ -11,6 +11,7 @@ from bot.cli.common import (
     positive_int,
     print_json,
 )
+from bot.text.normalize import http_url
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -36,7 +37,7 @@ def run_sources(args: argparse.Namespace) -> int:
     for a in items:
         when = a.published_at.date().isoformat() if a.published_at else "undated"
         parts = [f"{a.id:>6}", when, a.source or "-", a.title]
-        print("  ".join(parts) + (f"  <{a.url}>" if a.url else ""))
+        print("  ".join(parts) + (f"  <{a.url}>" if http_url(a.url) else ""))
     return 0
 
 

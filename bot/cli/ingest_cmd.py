@@ -20,10 +20,23 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
         help="add articles from files, folders and http(s) URLs",
         description="Add .txt/.md/.html/.json/.jsonl(.gz) files or folders, or article pages "
         "by http(s) URL (fetched safely and extracted).",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("paths", nargs="+", metavar="PATH|URL")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
+
+
+EXIT_CODES = """exit status:
+  0  something was added, or nothing was new (duplicates only); rejected items are listed
+  1  nothing was added and something was rejected (bad records, missing files, failed URLs)
+  2  bad arguments or settings"""
+
+
+def exit_code(report: IngestReport) -> int:
+    """Scripts can tell a run that stored nothing because of bad input from a no-op."""
+    return 1 if report.added == 0 and report.rejected else 0
 
 
 def print_report(report: IngestReport, *, limit: int = 50) -> None:
@@ -79,12 +92,18 @@ def run(args: argparse.Namespace) -> int:
         print_json(report.model_dump(mode="json", exclude={"added_ids"}))
     else:
         print_report(report)
+    if exit_code(report) == 0:
+        return 0
     missing = [r for r in report.rejected if r.reason == "no such file or directory"]
+    failed_urls = [r for r in report.rejected if is_url(r.origin)]
     if missing and len(missing) == len(args.paths):
         print(f"briefbot: error: no such file or directory: {missing[0].origin}", file=sys.stderr)
-        return 1
-    failed_urls = [r for r in report.rejected if is_url(r.origin)]
-    if urls and len(failed_urls) == len(args.paths):
+    elif urls and len(failed_urls) == len(args.paths):
         print(f"briefbot: error: {failed_urls[0].reason}", file=sys.stderr)
-        return 1
-    return 0
+    else:
+        count = len(report.rejected)
+        print(
+            f"briefbot: error: nothing added; {count} item{'s' * (count != 1)} rejected",
+            file=sys.stderr,
+        )
+    return 1

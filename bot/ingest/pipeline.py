@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.ingest.chunker import chunk_text
-from bot.ingest.readers import Record, is_supported, read_path
+from bot.ingest.readers import ReadLimits, Record, is_supported, read_path
 from bot.ingest.records import to_article
 from bot.models import ArticleIn, Chunk, IngestReport, Rejection
+from bot.store.alternates import AlternateRepository
 from bot.store.articles import PlannedArticle, dedupe_keys
 from bot.store.errors import ConflictError, StoreError
 from bot.store.port import Store
@@ -65,12 +66,16 @@ class Ingestor:
         return self._near_dups
 
     def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+        limits = ReadLimits(
+            self.settings.ingest.max_file_bytes, self.settings.ingest.max_record_bytes
+        )
+
         def records() -> Iterator[Record | Rejection]:
             for item in expand_paths(paths):
                 if isinstance(item, Rejection):
                     yield item
                 else:
-                    yield from read_path(item)
+                    yield from read_path(item, limits)
 
         return self.ingest_records(records(), progress)
 
@@ -105,7 +110,12 @@ class Ingestor:
             if isinstance(item, Rejection):
                 report.rejected.append(item)
                 continue
-            article, notes = to_article(item.origin, item.fields, markup=item.markup)
+            article, notes = to_article(
+                item.origin,
+                item.fields,
+                markup=item.markup,
+                max_chars=self.settings.ingest.max_record_bytes,
+            )
             if article is None:
                 report.rejected.extend(notes)
                 continue
@@ -137,6 +147,8 @@ class Ingestor:
         near = self.near_dups.batch([a for _, a in articles]) if self.near_dups else None
         keys = [dedupe_keys(a) for _, a in articles]
         known = self.articles.find_duplicates(keys)
+        copy_keys = [AlternateRepository.key(a) for _, a in articles] if near else []
+        copied = self.alternates.recorded_keys(sorted(set(copy_keys))) if near else set()
         planned: list[PlannedArticle] = []
         copies: list[Callable[[], object]] = []  # alternates, once their articles exist
         for position, ((origin, article), (curl, digest)) in enumerate(
@@ -147,16 +159,22 @@ class Ingestor:
                 part.duplicates += 1
                 if near is not None:
                     copies.append(partial(self.alternates.add, duplicate_of, article, 1.0))
+                    copied.add(copy_keys[position])
                 if article.alternates:
                     copies.append(
                         partial(self.alternates.restore, duplicate_of, article.alternates)
                     )
+                continue
+            if near is not None and copy_keys[position] in copied:
+                # a copy seen before: matching it again could tie it to a story stored after it
+                part.duplicates += 1
                 continue
             match = near.find(position) if near is not None and article.alternates is None else None
             if match is not None:
                 copies.append(
                     partial(self.alternates.add, match.article_id, article, match.similarity)
                 )
+                copied.add(copy_keys[position])
                 part.near_duplicates += 1
                 continue
             chunks = self._chunks(article)
@@ -224,6 +242,10 @@ class Ingestor:
                 self.alternates.add(duplicate_of, article, 1.0)
             if article.alternates:
                 self.alternates.restore(duplicate_of, article.alternates)
+            return
+        if near is not None and self.alternates.recorded(article):
+            # a copy seen before: matching it again could tie it to a story stored after it
+            report.duplicates += 1
             return
         # an exported article was kept apart by the store it came from: never merge it now
         match = near.find(position) if near is not None and article.alternates is None else None

@@ -1,16 +1,20 @@
 """Readers for the file formats we ingest. Each yields records or per-item rejections.
 
-A reader never raises for bad content: a broken line, an undecodable file or an empty body
-becomes a `Rejection` with its reason, and reading goes on.
+A reader never raises for bad content: a broken line, an undecodable file, an empty body or
+one over a size cap becomes a `Rejection` with its reason, and reading goes on. Memory is
+bounded by `ReadLimits`: JSON Lines are streamed with a bounded line reader, and a file read
+whole is read only up to its cap (after decompression, so a small .gz cannot expand without
+limit).
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,6 +28,27 @@ JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSON_SUFFIXES
 
 _TAGS_LINE = re.compile(r"^\s*tags\s*:", re.IGNORECASE)
+_SKIP_CHUNK = 1 << 16  # bytes read at a time while skipping the rest of an overlong line
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Decompressed-size caps (settings `ingest.max_file_bytes` / `max_record_bytes`)."""
+
+    max_file_bytes: int
+    max_record_bytes: int
+
+    def file_too_large(self) -> str:
+        return (
+            f"larger than {self.max_file_bytes:,} bytes after decompression "
+            "(BRIEFBOT_INGEST_MAX_FILE_BYTES)"
+        )
+
+    def record_too_large(self, what: str = "record") -> str:
+        return (
+            f"{what} is larger than {self.max_record_bytes:,} bytes "
+            "(BRIEFBOT_INGEST_MAX_RECORD_BYTES)"
+        )
 
 
 @dataclass
@@ -48,18 +73,18 @@ def is_supported(path: Path) -> bool:
     return suffix_of(path) in SUPPORTED_SUFFIXES
 
 
-def read_path(path: Path) -> Iterator[Record | Rejection]:
+def read_path(path: Path, limits: ReadLimits) -> Iterator[Record | Rejection]:
     suffix = suffix_of(path)
     origin = str(path)
     try:
         if suffix in TEXT_SUFFIXES:
-            yield from _read_text(path, origin)
+            yield from _read_text(path, origin, limits)
         elif suffix in HTML_SUFFIXES:
-            yield from _read_html(path, origin)
+            yield from _read_html(path, origin, limits)
         elif suffix in (".json", ".json.gz"):
-            yield from _read_json(path, origin)
+            yield from _read_json(path, origin, limits)
         elif suffix in JSON_SUFFIXES:
-            yield from _read_jsonl(path, origin)
+            yield from _read_jsonl(path, origin, limits)
         else:
             yield Rejection(origin=origin, reason=f"unsupported file type {suffix or '(none)'}")
     except (OSError, EOFError, zlib.error) as exc:
@@ -73,11 +98,25 @@ def _decode(data: bytes, origin: str) -> str | Rejection:
         return Rejection(origin=origin, reason=f"not UTF-8 decodable (byte {exc.start})")
 
 
-def _open_bytes(path: Path) -> bytes:
-    data = path.read_bytes()
+def _open_binary(path: Path) -> io.BufferedIOBase:
     if path.name.lower().endswith(".gz"):
-        data = gzip.decompress(data)
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
+def _read_capped(path: Path, origin: str, cap: int, too_large: str) -> bytes | Rejection:
+    """The whole (decompressed) file, or a rejection once it passes `cap` bytes."""
+    with _open_binary(path) as handle:
+        data = handle.read(cap + 1)
+    if len(data) > cap:
+        return Rejection(origin=origin, reason=too_large)
     return data
+
+
+def _read_record_file(path: Path, origin: str, limits: ReadLimits) -> str | Rejection:
+    """A one-article file (.txt, .md, .html): read whole, so capped at one record."""
+    data = _read_capped(path, origin, limits.max_record_bytes, limits.record_too_large("the file"))
+    return data if isinstance(data, Rejection) else _decode(data, origin)
 
 
 def parse_text_article(text: str) -> dict[str, Any]:
@@ -114,8 +153,8 @@ def parse_text_article(text: str) -> dict[str, Any]:
     return {"title": title, "text": "\n".join(lines).strip(), "tags": tags}
 
 
-def _read_text(path: Path, origin: str) -> Iterator[Record | Rejection]:
-    decoded = _decode(_open_bytes(path), origin)
+def _read_text(path: Path, origin: str, limits: ReadLimits) -> Iterator[Record | Rejection]:
+    decoded = _read_record_file(path, origin, limits)
     if isinstance(decoded, Rejection):
         yield decoded
         return
@@ -199,16 +238,18 @@ def _drop_heading(text: str, headings: set[str]) -> str:
     return text
 
 
-def _read_html(path: Path, origin: str) -> Iterator[Record | Rejection]:
-    decoded = _decode(_open_bytes(path), origin)
+def _read_html(path: Path, origin: str, limits: ReadLimits) -> Iterator[Record | Rejection]:
+    decoded = _read_record_file(path, origin, limits)
     if isinstance(decoded, Rejection):
         yield decoded
         return
     yield Record(origin=origin, fields=extract_html(decoded))
 
 
-def _read_json(path: Path, origin: str) -> Iterator[Record | Rejection]:
-    decoded = _decode(_open_bytes(path), origin)
+def _read_json(path: Path, origin: str, limits: ReadLimits) -> Iterator[Record | Rejection]:
+    data = _read_capped(path, origin, limits.max_file_bytes, limits.file_too_large())
+    decoded = data if isinstance(data, Rejection) else _decode(data, origin)
+    del data
     if isinstance(decoded, Rejection):
         yield decoded
         return
@@ -244,15 +285,48 @@ def _starts_with_json_object_line(text: str) -> bool:
         return False
 
 
-def _read_jsonl(path: Path, origin: str) -> Iterator[Record | Rejection]:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as handle:
-        yield from _jsonl_lines(handle, origin)
+def _read_jsonl(path: Path, origin: str, limits: ReadLimits) -> Iterator[Record | Rejection]:
+    with _open_binary(path) as handle:
+        yield from _jsonl_lines(_capped_lines(handle, origin, limits), origin)
 
 
-def _jsonl_lines(lines: Any, origin: str) -> Iterator[Record | Rejection]:
+def _capped_lines(
+    handle: io.BufferedIOBase, origin: str, limits: ReadLimits
+) -> Iterator[bytes | Rejection]:
+    """One item per line: its bytes, or a rejection for a line over the record cap (skipped
+    without ever being held whole). Stops with a rejection once the file cap is passed."""
+    cap = limits.max_record_bytes
+    total = 0
+    number = 0
+    while True:
+        line = handle.readline(cap + 1)
+        if not line:
+            return
+        number += 1
+        total += len(line)
+        item: bytes | Rejection = line
+        if len(line) > cap and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n") and total <= limits.max_file_bytes:
+                line = handle.readline(_SKIP_CHUNK)
+                total += len(line)
+            item = Rejection(
+                origin=f"{origin}:{number}", reason=limits.record_too_large(f"line {number}")
+            )
+        if total > limits.max_file_bytes:
+            reason = f"stopped at line {number}: the file is {limits.file_too_large()}"
+            yield Rejection(origin=origin, reason=reason)
+            return
+        yield item
+
+
+def _jsonl_lines(
+    lines: Iterable[bytes | str | Rejection], origin: str
+) -> Iterator[Record | Rejection]:
     for number, raw in enumerate(lines, start=1):
         where = f"{origin}:{number}"
+        if isinstance(raw, Rejection):
+            yield raw
+            continue
         if isinstance(raw, bytes):
             try:
                 line = raw.decode("utf-8-sig" if number == 1 else "utf-8")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from bot.ingest.dates import DateParseError, parse_date
 from bot.models import AlternateIn, ArticleIn, Rejection
+from bot.store.timefmt import shifted, utcnow
+from bot.text.normalize import http_url
 from bot.text.plain import has_markup, plain_text
 from bot.text.sentences import split_sentences
 
@@ -29,6 +32,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "external_id": ("external_id", "id", "guid", "uuid"),
     "author": ("author", "byline", "creator"),
 }
+
+# Time zones and clock skew put honest dates up to a day ahead; more is a wrong clock.
+FUTURE_TOLERANCE = timedelta(days=2)
 
 
 def _pick(fields: dict[str, Any], names: tuple[str, ...]) -> Any:
@@ -54,20 +60,33 @@ def _cleaned(text: str) -> str:
 
 
 def to_article(
-    origin: str, fields: dict[str, Any], *, markup: bool = False
+    origin: str,
+    fields: dict[str, Any],
+    *,
+    markup: bool = False,
+    now: datetime | None = None,
+    max_chars: int | None = None,
 ) -> tuple[ArticleIn | None, list[Rejection]]:
     """Return the article (or None when rejected) and the notes about this record.
 
     Notes are warnings when an article is returned and the rejection reason otherwise.
     `markup`: the title and text may hold HTML (JSON exports of feeds); it is reduced to
-    plain text so tags and entities are neither stored nor indexed.
+    plain text so tags and entities are neither stored nor indexed. A date more than
+    `FUTURE_TOLERANCE` after `now` and a URL that is not http(s) are dropped with a warning;
+    a title and text longer than `max_chars` reject the record.
     """
     notes: list[Rejection] = []
     text = _as_text(_pick(fields, ALIASES["text"]))
     raw_title = _as_text(_pick(fields, ALIASES["title"]))
+    if max_chars is not None and len(text) + len(raw_title) > max_chars:
+        reason = (
+            f"record is larger than {max_chars:,} characters (BRIEFBOT_INGEST_MAX_RECORD_BYTES)"
+        )
+        return None, [Rejection(origin=origin, reason=reason)]
     exported = isinstance(fields.get("alternates"), list)  # `briefbot export`: stored text
     if markup and not exported:
         text, raw_title = _cleaned(text), _cleaned(raw_title)
+    text = text.strip()
     title = " ".join(raw_title.split())
     if not text:
         return None, [Rejection(origin=origin, reason="empty text")]
@@ -81,8 +100,22 @@ def to_article(
         published = parse_date(raw_date)
     except DateParseError as exc:
         notes.append(Rejection(origin=origin, reason=f"{exc}; stored without a date"))
+    # a feed with a wrong clock must not become the corpus' "today"
+    if published is not None and published > shifted(now or utcnow(), FUTURE_TOLERANCE):
+        notes.append(
+            Rejection(
+                origin=origin,
+                reason=f"date {published.isoformat()} is in the future; stored without a date",
+            )
+        )
+        published = None
     external_id = _pick(fields, ALIASES["external_id"])
-    url = _as_text(_pick(fields, ALIASES["url"])) or None
+    raw_url = _as_text(_pick(fields, ALIASES["url"])) or None
+    url = http_url(raw_url)
+    if raw_url and url is None:
+        notes.append(
+            Rejection(origin=origin, reason=f"not an http(s) URL {raw_url[:60]!r}; dropped it")
+        )
     try:
         article = ArticleIn(
             title=title,

@@ -22,7 +22,7 @@ from bot.llm.client import LLMClient, LLMFailure
 from bot.llm.prompts import Prompts
 from bot.llm.schema import ReplyParseError, parse_reply
 from bot.models import Passage
-from bot.store.timefmt import utcnow
+from bot.store.timefmt import minute_text, utcnow
 from bot.store.usage import UsageRepository
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def _passage(dev: Development) -> Passage:
 def _blocks(passages: list[Passage]) -> str:
     blocks = []
     for n, p in enumerate(passages, 1):
-        when = (p.published_at or p.ingested_at).strftime("%Y-%m-%d %H:%M UTC")
+        when = minute_text(p.published_at or p.ingested_at) + " UTC"
         meta = " · ".join(x for x in (when, p.source or "") if x)
         blocks.append(
             f"<<<PASSAGE {n}>>>\n({defuse(meta)})\n{defuse(p.text)}\n<<<END PASSAGE {n}>>>"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.answer.citations import source_text
 from bot.insight.models import Timeline, TimelineEvent
+from bot.store.timefmt import minute_text
 from bot.text.markup import escape, link, split_html
 
 
@@ -14,7 +15,7 @@ def _outlets(event: TimelineEvent) -> str:
 
 
 def title_line(t: Timeline) -> str:
-    return f"Timeline: {t.topic} · {t.since:%Y-%m-%d} – {t.until:%Y-%m-%d}"
+    return f"Timeline: {t.topic} · {t.since.date().isoformat()} – {t.until.date().isoformat()}"
 
 
 def render_text(t: Timeline) -> str:
@@ -24,7 +25,7 @@ def render_text(t: Timeline) -> str:
         return "\n".join(lines)
     for e in t.events:
         markers = "".join(f"[{n}]" for n in e.citations)
-        lines.append(f"{e.at:%Y-%m-%d %H:%M}  {e.text} {markers}{_outlets(e)}")
+        lines.append(f"{minute_text(e.at)}  {e.text} {markers}{_outlets(e)}")
     lines.append("")
     lines.append(f"{t.articles:,} article{'s' if t.articles != 1 else ''} about the topic")
     if t.note:

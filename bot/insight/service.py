@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.errors import BriefbotError
 from bot.insight.models import Timeline, Trend
 from bot.insight.timeline import Development, build_timeline, developments, select
 from bot.insight.topic import matching_ids, topic_words, window
@@ -15,6 +16,7 @@ from bot.store.topics import TopicArticle
 # Beyond this many articles a timeline reads an even sample across the window.
 MAX_TIMELINE_ARTICLES = 3000
 MAX_TREND_TOPICS = 6
+MAX_TREND_DAYS = 731  # one value per day: two years stay readable and cheap
 
 
 class InsightService:
@@ -38,7 +40,8 @@ class InsightService:
         chosen = select(found, max_events)
         timeline = build_timeline(topic, start, end, articles, chosen)
         if not chosen:
-            timeline.note = f"Nothing about “{topic}” from {start:%Y-%m-%d} to {end:%Y-%m-%d}."
+            first, last = start.date().isoformat(), end.date().isoformat()
+            timeline.note = f"Nothing about “{topic}” from {first} to {last}."
         elif len(ids) > len(sampled):
             timeline.note = (
                 f"Read {len(sampled):,} of {len(ids):,} articles, spread over the window."
@@ -53,6 +56,10 @@ class InsightService:
         if not topics:
             raise ValueError("no topic")
         start, end = window(self.topics, since, until)
+        if (end - start).days > MAX_TREND_DAYS:
+            raise BriefbotError(
+                f"a trend covers at most {MAX_TREND_DAYS} days; narrow --since/--until"
+            )
         series = []
         for topic in list(dict.fromkeys(topics))[:MAX_TREND_TOPICS]:
             ids = matching_ids(self.topics, topic, start, end, lenient=False)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.errors import BriefbotError
 from bot.models import SearchFilters
+from bot.store.timefmt import shifted
 from bot.store.topics import TopicRepository
 from bot.text.words import STOPWORDS, fold, words
 
@@ -50,7 +51,7 @@ def window(
         newest = repo.latest_publication()
         until = newest if newest is not None and newest < now - STALE_AFTER else now
     if since is None:
-        since = until - timedelta(days=days)
+        since = shifted(until, -timedelta(days=days))
     if since > until:
         raise BriefbotError("the window starts after it ends (--since is after --until)")
     return since, until

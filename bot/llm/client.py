@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from bot.config import Settings
 from bot.llm.breaker import CircuitBreaker
@@ -91,14 +92,18 @@ class LLMClient:
         want_json: bool = True,
         on_delta: OnDelta | None = None,
         max_tokens: int | None = None,
+        schema: dict[str, Any] | None = None,
     ) -> Completion:
         """Call the model with `build(json_mode)`; on a 400/422 to structured output, retry
-        in plain text, and remember the server lacks JSON mode once plain text works."""
+        in plain text, and remember the server lacks JSON mode once plain text works.
+
+        `schema` is the `response_format` (default: the answer schema with generous bounds).
+        """
         if not self.breaker.allow():
             self._count_failure("circuit_open")
             raise LLMFailure("circuit_open")
         try:
-            completion = await self._complete(build, want_json, on_delta, max_tokens)
+            completion = await self._complete(build, want_json, on_delta, max_tokens, schema)
         except LLMFailure as exc:
             if exc.reason in ENDPOINT_DOWN:
                 self.breaker.failed()
@@ -127,32 +132,39 @@ class LLMClient:
         want_json: bool,
         on_delta: OnDelta | None,
         max_tokens: int | None,
+        schema: dict[str, Any] | None,
     ) -> Completion:
         json_mode = want_json and self.json_supported is not False
         try:
-            return await self._call(build(json_mode), json_mode, on_delta, max_tokens)
+            response_format = (schema or json_schema()) if json_mode else None
+            return await self._call(build(json_mode), response_format, on_delta, max_tokens)
         except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
             if not json_mode:
                 raise LLMFailure("bad_request", _status_text(exc)) from exc
             log.info("server refused structured output (%s); trying plain text", exc.status_code)
         try:
-            completion = await self._call(build(False), False, on_delta, max_tokens)
+            completion = await self._call(build(False), None, on_delta, max_tokens)
         except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
             raise LLMFailure("bad_request", _status_text(exc)) from exc
         self.json_supported = False
         return completion
 
     async def _call(
-        self, messages: Messages, json_mode: bool, on_delta: OnDelta | None, max_tokens: int | None
+        self,
+        messages: Messages,
+        response_format: dict[str, Any] | None,
+        on_delta: OnDelta | None,
+        max_tokens: int | None,
     ) -> Completion:
+        json_mode = response_format is not None
         kwargs: dict[str, Any] = {
             "model": self.settings.llm.model,
             "messages": messages,
             "max_tokens": max_tokens or self.settings.llm.max_completion_tokens,
-            "temperature": 0.1,
+            "temperature": self.settings.llm.temperature,
         }
-        if json_mode:
-            kwargs["response_format"] = json_schema()
+        if response_format is not None:
+            kwargs["response_format"] = response_format
         started = time.perf_counter()
         try:
             if on_delta is None:
@@ -172,6 +184,8 @@ class LLMClient:
             raise LLMFailure(reason, _status_text(exc)) from exc
         except openai.APIError as exc:
             raise LLMFailure("bad_reply", type(exc).__name__) from exc
+        except ValueError as exc:  # a 200 whose body is not JSON (a proxy's HTML error page)
+            raise LLMFailure("bad_reply", "the reply is not JSON") from exc
         if json_mode:
             self.json_supported = True
         prompt_tokens, completion_tokens = usage or (
@@ -184,6 +198,9 @@ class LLMClient:
 
     async def _plain(self, kwargs: dict[str, Any]) -> tuple[str, tuple[int, int] | None]:
         response = await self.client.chat.completions.create(**kwargs)
+        # openai hands back the body as text when it is not served as JSON
+        if not isinstance(response, ChatCompletion):
+            raise LLMFailure("bad_reply", "the reply is not a chat completion")
         if not response.choices:
             raise LLMFailure("empty_reply")
         content = response.choices[0].message.content or ""

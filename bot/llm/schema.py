@@ -39,8 +39,38 @@ _NOT_IN_SOURCES = re.compile(
 )
 
 
-def json_schema() -> dict[str, Any]:
-    """The `response_format` for servers that support structured output."""
+SENTENCE_CHARS = 300
+MAX_CITATIONS = 3
+SCHEMA_MAX_SENTENCES = 10
+SCHEMA_MAX_PASSAGES = 50
+
+
+# What the JSON around the sentence texts may cost, pretty-printed as small models do
+# (keys, indentation, one citation per line): per reply and per sentence.
+JSON_BASE_TOKENS = 20
+JSON_SENTENCE_TOKENS = 30
+CHARS_PER_TOKEN = 3  # a cautious average for English prose, punctuation and JSON escapes
+
+
+def sentence_chars(max_tokens: int, max_sentences: int) -> int:
+    """The longest sentence text that lets `max_sentences` of them fit in `max_tokens`."""
+    n = max(1, max_sentences)
+    room = (max_tokens - JSON_BASE_TOKENS - JSON_SENTENCE_TOKENS * n) * CHARS_PER_TOKEN // n
+    return max(40, min(SENTENCE_CHARS, room))
+
+
+def json_schema(
+    max_sentences: int = SCHEMA_MAX_SENTENCES,
+    passages: int = SCHEMA_MAX_PASSAGES,
+    max_chars: int = SENTENCE_CHARS,
+) -> dict[str, Any]:
+    """The `response_format` for servers that support structured output.
+
+    Every array and string is bounded and citations are integers in 1..passages, so a
+    server that compiles the schema into a grammar (llama.cpp, vLLM) must close the JSON
+    within the reply's token budget instead of rambling inside a string until it is cut
+    (`max_chars` per sentence: see `sentence_chars`).
+    """
     return {
         "type": "json_schema",
         "json_schema": {
@@ -53,13 +83,27 @@ def json_schema() -> dict[str, Any]:
                 "properties": {
                     "sentences": {
                         "type": "array",
+                        "maxItems": max(1, max_sentences),
                         "items": {
                             "type": "object",
                             "additionalProperties": False,
                             "required": ["text", "citations"],
                             "properties": {
-                                "text": {"type": "string"},
-                                "citations": {"type": "array", "items": {"type": "integer"}},
+                                "text": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "maxLength": max_chars,
+                                },
+                                "citations": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "maxItems": MAX_CITATIONS,
+                                    "items": {
+                                        "type": "integer",
+                                        "minimum": 1,
+                                        "maximum": max(1, passages),
+                                    },
+                                },
                             },
                         },
                     },

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,8 +32,19 @@ B = 0.75
 
 @dataclass
 class SearchResult:
+    """Passages for a question, and how its time words scoped the search.
+
+    `window` is what the time phrase meant; `time_filter` False means it only boosted
+    articles of that time; `relaxed` means the filter found nothing and was dropped.
+    """
+
     query: QueryTerms
     passages: list[Passage]
+    time_phrase: str | None = None
+    window: tuple[datetime | None, datetime | None] | None = None
+    time_filter: bool = True
+    relaxed: bool = False
+    reference: datetime | None = None  # what "today" meant
     # the query stems each passage holds (title or text), by chunk id
     present: dict[int, set[str]] = field(default_factory=dict)
 

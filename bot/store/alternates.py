@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from bot.models import AlternateIn, AlternateSource, ArticleIn
 from bot.store.db import Database, Row
 from bot.store.timefmt import from_db, to_db, utcnow
-from bot.text.normalize import canonical_url
+from bot.text.normalize import canonical_url, http_url
 
 # SQLite caps bound parameters; a briefing window may hold thousands of articles.
 _IDS_PER_QUERY = 500
@@ -25,14 +25,43 @@ class AlternateRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    @staticmethod
+    def key(article: ArticleIn) -> str:
+        """What identifies a copy: its canonical URL, else its outlet and title."""
+        curl = canonical_url(article.url)
+        return curl or f"{(article.source or '').lower()}|{article.title.lower()}"
+
+    def recorded(self, article: ArticleIn) -> bool:
+        """Whether `article` is already a recorded copy (of any story)."""
+        return bool(
+            self.db.query(
+                "SELECT 1 FROM article_alternates WHERE dedupe_key = ?", (self.key(article),)
+            )
+        )
+
+    def recorded_keys(self, keys: list[str]) -> set[str]:
+        """Which of these copy keys (`key`) are recorded already (for a batch at once)."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 5_000):
+            part = keys[start : start + 5_000]
+            marks = ",".join("?" * len(part))
+            found.update(
+                str(r[0])
+                for r in self.db.query(
+                    f"SELECT dedupe_key FROM article_alternates WHERE dedupe_key IN ({marks})",
+                    tuple(part),
+                )
+            )
+        return found
+
     def add(self, canonical_id: int, article: ArticleIn, similarity: float) -> bool:
         """Record `article` as a copy of `canonical_id`; False when it is that very article
-        (same URL) or already recorded."""
+        (same URL) or already recorded, here or under another story (a copy has one story)."""
         curl = canonical_url(article.url)
         row = self.db.query("SELECT canonical_url FROM articles WHERE id = ?", (canonical_id,))
         if not row or (curl is not None and row[0][0] == curl):
             return False
-        key = curl or f"{(article.source or '').lower()}|{article.title.lower()}"
+        key = self.key(article)
         with self.db.transaction() as tx:
             cur = tx.execute(
                 "INSERT INTO article_alternates (canonical_id, dedupe_key, title, url,"
@@ -58,7 +87,7 @@ class AlternateRepository:
                 canonical_id,
                 canonical_url(c.url) or f"{(c.source or '').lower()}|{c.title.lower()}",
                 c.title,
-                c.url,
+                http_url(c.url),  # only web links are kept, as at ingest
                 c.source,
                 to_db(c.published_at),
                 round(c.similarity, 4),

@@ -288,7 +288,42 @@ def _v8_article_time_index(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX articles_when ON articles(coalesce(published_at, ingested_at), id)")
 
 
-def _v9_corpus_fingerprint(db: sqlite3.Connection) -> None:
+def _v9_repair_rows(db: sqlite3.Connection) -> None:
+    """Repair rows stored before ingest checked them, so one record cannot poison the store.
+
+    Years below 1000 were written unpadded ("999-05-01T…"): pad them, or every read fails
+    and text order is not time order. Dates more than two days after ingest (a wrong clock)
+    become undated, as ingest now does. URLs that are not http(s) are dropped: only those
+    may become links. A copy recorded under two stories (re-ingest matched it to a story
+    stored after it) keeps its first one, and from now on one copy has one story.
+    """
+    for table in ("articles", "article_alternates"):
+        run_script(
+            db,
+            f"""
+            UPDATE {table}
+               SET published_at = substr('000', 1, 5 - instr(published_at, '-')) || published_at
+             WHERE instr(published_at, '-') BETWEEN 2 AND 4;
+            UPDATE {table} SET url = NULL
+             WHERE url IS NOT NULL
+               AND lower(ltrim(url)) NOT LIKE 'http://%'
+               AND lower(ltrim(url)) NOT LIKE 'https://%';
+            """,
+        )
+    run_script(
+        db,
+        """
+        UPDATE articles SET canonical_url = NULL WHERE url IS NULL;
+        UPDATE articles SET published_at = NULL
+         WHERE published_at > strftime('%Y-%m-%dT%H:%M:%S+00:00', ingested_at, '+2 days');
+        DELETE FROM article_alternates
+         WHERE id NOT IN (SELECT min(id) FROM article_alternates GROUP BY dedupe_key);
+        CREATE UNIQUE INDEX IF NOT EXISTS article_alternates_key ON article_alternates(dedupe_key);
+        """,
+    )
+
+
+def _v10_corpus_fingerprint(db: sqlite3.Connection) -> None:
     """The corpus fingerprint the postings index checks itself against, and a store id.
 
     `corpus_stats.id_hash` sums `fingerprint.passage_hash` over every passage; `meta`
@@ -299,7 +334,9 @@ def _v9_corpus_fingerprint(db: sqlite3.Connection) -> None:
 
     from bot.store.fingerprint import MODULUS, passage_hash
 
-    db.execute("ALTER TABLE corpus_stats ADD COLUMN id_hash INTEGER NOT NULL DEFAULT 0")
+    columns = {row[1] for row in db.execute("PRAGMA table_info(corpus_stats)")}
+    if "id_hash" not in columns:  # (re-running it, as after a version rewind, is harmless)
+        db.execute("ALTER TABLE corpus_stats ADD COLUMN id_hash INTEGER NOT NULL DEFAULT 0")
     total = 0
     for chunk_id, title, text in db.execute(
         "SELECT c.id, a.title, c.text FROM chunks c JOIN articles a ON a.id = c.article_id"
@@ -320,7 +357,8 @@ MIGRATIONS: list[Migration] = [
     _v6_feeds_alternates_near_dups,
     _v7_chunk_vectors,
     _v8_article_time_index,
-    _v9_corpus_fingerprint,
+    _v9_repair_rows,
+    _v10_corpus_fingerprint,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

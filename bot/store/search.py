@@ -71,6 +71,14 @@ _ROW_COLUMNS = (
 _ROW_SQL = f"SELECT {_ROW_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.article_id"
 
 
+def fts_match(terms: list[str], *, all_of: bool = False) -> str:
+    """An FTS5 MATCH expression OR-ing (or AND-ing) quoted tokens; tokens are alphanumeric.
+
+    User text is never passed to FTS5 as syntax: each word is quoted as a string literal.
+    """
+    return (" AND " if all_of else " OR ").join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
 def passage_from_row(row: PassageRow, score: float = 0.0, coverage: float = 0.0) -> Passage:
     """A Passage from a row of our own schema, whose columns have the model's types already
     (so it is constructed without validation: searches build dozens per question)."""

@@ -12,6 +12,7 @@ from datetime import datetime
 from bot.models import Passage, SearchFilters
 from bot.store.articles import filter_sql
 from bot.store.db import Database
+from bot.store.search import fts_match
 from bot.store.timefmt import from_db, required_time
 from bot.text.plain import plain_text
 
@@ -72,7 +73,7 @@ class TopicRepository:
                 "SELECT DISTINCT c.article_id FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
                 " JOIN articles a ON a.id = c.article_id"
                 " WHERE chunks_fts MATCH ?" + (f" AND {where}" if where else ""),
-                ('"' + word.replace('"', '""') + '"', *params),
+                (fts_match([word]), *params),
             )
             for (article_id,) in rows:
                 found.setdefault(int(article_id), set()).add(word)

@@ -21,6 +21,7 @@ from bot.telegram.access import is_admin
 from bot.telegram.addressing import is_private
 from bot.telegram.render import escape, split_html
 from bot.telegram.services import services
+from bot.text.markup import link
 
 PRIVATE_COMMANDS = [
     BotCommand("start", "what I am and what I know"),
@@ -79,7 +80,35 @@ ADMIN_HELP = (
 )
 
 
+# The longest wait between two attempts at the command menu.
+MENU_RETRY_CAP = 3600.0
+
+
 async def register_commands(app: Application) -> None:
+    """The command menus at start-up (`post_init`). They are cosmetic: when Telegram (or a
+    self-hosted Bot API server without setMyCommands) fails, the bot serves anyway and a
+    JobQueue job tries again later, waiting twice as long after each failure."""
+    settings = app.bot_data["services"].settings
+    await _menu_attempt(app, settings.telegram.commands_retry_seconds)
+
+
+async def _menu_attempt(app: Application, delay: float) -> None:
+    try:
+        await set_menus(app)
+    except TelegramError as exc:
+        log.warning("could not set the command menu (%s); trying again in %.0f s", exc, delay)
+        if app.job_queue is not None:
+            app.job_queue.run_once(
+                _retry_menu, when=delay, data=min(delay * 2, MENU_RETRY_CAP), name="command-menu"
+            )
+
+
+async def _retry_menu(context: ContextTypes.DEFAULT_TYPE) -> None:
+    delay = context.job.data if context.job is not None else None
+    await _menu_attempt(context.application, delay if isinstance(delay, float) else MENU_RETRY_CAP)
+
+
+async def set_menus(app: Application) -> None:
     """setMyCommands for private chats and groups, plus the admin commands in each bot
     admin's own private chat (Telegram refuses that scope until the admin has started
     the bot: logged, not fatal)."""
@@ -151,10 +180,7 @@ async def on_reset(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _article_line(article: ArticleSummary) -> str:
-    title = escape(article.title)
-    if article.url:
-        title = f'<a href="{escape(article.url)}">{title}</a>'
-    parts = [title]
+    parts = [link(article.url, escape(article.title))]
     if article.source:
         parts.append(escape(article.source))
     if article.published_at:

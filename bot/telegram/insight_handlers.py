@@ -16,6 +16,7 @@ from bot.telegram.chat_action import typing
 from bot.telegram.delivery import send_html
 from bot.telegram.render import escape
 from bot.telegram.services import Services, services
+from bot.text.markup import clip_units
 
 TIMELINE_USAGE = "Usage: /timeline <topic> — for example /timeline Gaza hospital explosion"
 TREND_USAGE = "Usage: /trend <topic>[, <topic>…] — for example /trend gaza, ukraine"
@@ -88,7 +89,7 @@ async def on_trend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             png = await asyncio.to_thread(engine.trend_chart, trend)
             await message.reply_photo(
                 InputFile(png, filename="trend.png"),
-                caption=trend.caption[:CAPTION_LIMIT],
+                caption=clip_units(trend.caption, CAPTION_LIMIT),
                 do_quote=not is_private(message),
             )
     finally:

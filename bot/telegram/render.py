@@ -16,6 +16,7 @@ from bot.text.markup import (
     html_to_plain,
     link,
     split_html,
+    utf16_units,
 )
 
 __all__ = [
@@ -65,6 +66,6 @@ def render_answer(answer: Answer) -> str:
 def render_draft(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """A streamed draft: escaped and cut to one message (the final text replaces it)."""
     escaped = escape(text.strip())
-    if len(escaped) <= limit:
+    if utf16_units(escaped) <= limit:
         return escaped
     return split_html(escaped[: limit + 200], limit - 2)[0] + " …"

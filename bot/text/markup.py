@@ -9,6 +9,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from bot.text.normalize import http_url
+
 MESSAGE_LIMIT = 4096
 _MARKER = re.compile(r"\[(\d+)\]")
 _TOKEN = re.compile(r"<[^>]*>|&#?\w{1,10};|[\s\S]")
@@ -31,9 +33,10 @@ def compact_names(names: list[str], shown: int = 2) -> str:
 
 def link(url: str | None, label_html: str) -> str:
     """`label_html` linked to `url` when it is an http(s) URL (Telegram rejects the rest)."""
-    if not url or not url.lower().startswith(("http://", "https://")):
+    safe = http_url(url)
+    if safe is None:
         return label_html
-    return f'<a href="{escape(url)}">{label_html}</a>'
+    return f'<a href="{escape(safe)}">{label_html}</a>'
 
 
 def html_to_plain(document: str) -> str:
@@ -73,19 +76,38 @@ def _closing(open_tags: tuple[tuple[str, str], ...]) -> str:
     return "".join(f"</{name}>" for name, _ in reversed(open_tags))
 
 
+def utf16_units(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP is two)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def clip_units(text: str, limit: int) -> str:
+    """The longest prefix of plain `text` that is at most `limit` UTF-16 units long."""
+    if len(text) * 2 <= limit:
+        return text
+    total = 0
+    for i, ch in enumerate(text):
+        total += 2 if ord(ch) > 0xFFFF else 1
+        if total > limit:
+            return text[:i]
+    return text
+
+
 def _find_cut(document: str, limit: int) -> _Cut:
-    """The best place to cut so the head (plus closing tags) fits in `limit`."""
+    """The best place to cut so the head (plus closing tags) fits in `limit` UTF-16 units."""
     stack: list[tuple[str, str]] = []
     visible = ""
     best: dict[int, _Cut] = {}
+    units = 0  # of document[:pos]
     for m in _TOKEN.finditer(document):
         pos = m.start()
         if pos > 0:
             cut = _Cut(pos, _rank(visible[-2:]), tuple(stack))
-            if pos + len(_closing(cut.open_tags)) > limit:
+            if units + len(_closing(cut.open_tags)) > limit:
                 break
             best[cut.rank] = cut
         token = m.group(0)
+        units += utf16_units(token) if len(token) > 1 else 1 + (ord(token) > 0xFFFF)
         tag = _TAG.match(token) if token.startswith("<") else None
         if tag:
             closing, name = tag.group(1), tag.group(2).lower()
@@ -109,10 +131,11 @@ def _find_cut(document: str, limit: int) -> _Cut:
 
 
 def split_html(document: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Split on paragraph, line, sentence or word boundaries, closing and reopening tags."""
+    """Split on paragraph, line, sentence or word boundaries, closing and reopening tags;
+    every part is at most `limit` UTF-16 code units long, as Telegram counts."""
     parts: list[str] = []
     rest = document.strip()
-    while len(rest) > limit:
+    while utf16_units(rest) > limit:
         cut = _find_cut(rest, limit)
         head = rest[: cut.position].rstrip() + _closing(cut.open_tags)
         reopen = "".join(token for _, token in cut.open_tags)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from itertools import chain
+from itertools import chain, islice
 
 import numpy as np
 
@@ -19,6 +19,7 @@ SHINGLE_WORDS = 3
 BANDS = 10
 ROWS = 5
 PERMUTATIONS = BANDS * ROWS
+MAX_WORDS = 50_000  # about 300 kB of prose; news articles stay far below
 
 _rng = np.random.default_rng(20230912)
 _A = _rng.integers(1, 2**63, size=(PERMUTATIONS, 1), dtype=np.uint64) | np.uint64(1)
@@ -31,11 +32,19 @@ _GRAM_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 def basis_words(title: str, text: str) -> list[str]:
-    """The words compared: the body alone when long (outlets retitle), else title + body."""
-    body = _WORD.findall(text.lower())
+    """The words compared: the body alone when long (outlets retitle), else title + body.
+
+    Only the first `MAX_WORDS` words count, so fingerprinting a huge record costs no more
+    than a long article (copies that share those words are near-duplicates anyway).
+    """
+    body = _words(text, MAX_WORDS)
     if sum(map(len, body)) + len(body) - 1 >= 200:  # its normalised length
         return body
-    return _WORD.findall(title.lower()) + body
+    return (_words(title, MAX_WORDS) + body)[:MAX_WORDS]
+
+
+def _words(text: str, limit: int) -> list[str]:
+    return [m.group(0).lower() for m in islice(_WORD.finditer(text), limit)]
 
 
 class _WordHashes(dict[str, int]):
@@ -121,20 +130,29 @@ def batch_band_keys(grams: list[np.ndarray]) -> np.ndarray:
     text with `minimum.reduceat`; keys are identical to the one-text functions, so keys
     stored by either match.
     """
-    sigs = np.empty((len(grams), PERMUTATIONS), dtype=np.uint64)
+    sigs = np.full((len(grams), PERMUTATIONS), np.iinfo(np.uint64).max, dtype=np.uint64)
+    # pieces of at most one block each: a long text spans blocks, its minimum taken over all
+    pieces = [
+        (text, g[start : start + _BLOCK_COLUMNS])
+        for text, g in enumerate(grams)
+        for start in range(0, g.size, _BLOCK_COLUMNS)
+    ]
     first = 0
-    while first < len(grams):
+    while first < len(pieces):
         last, columns = first, 0
-        while last < len(grams) and (last == first or columns + grams[last].size <= _BLOCK_COLUMNS):
-            columns += grams[last].size
+        while last < len(pieces) and columns + pieces[last][1].size <= _BLOCK_COLUMNS:
+            columns += pieces[last][1].size
             last += 1
-        block = np.concatenate(grams[first:last])
-        sizes = np.fromiter((g.size for g in grams[first:last]), dtype=np.int64)
+        block = np.concatenate([g for _, g in pieces[first:last]])
+        sizes = np.fromiter((g.size for _, g in pieces[first:last]), dtype=np.int64)
+        owners = np.fromiter((t for t, _ in pieces[first:last]), dtype=np.int64)
         with np.errstate(over="ignore"):
             values = _A * block[np.newaxis, :]
             values += _B
             values >>= _SHIFT
-        sigs[first:last] = np.minimum.reduceat(values, np.cumsum(sizes) - sizes, axis=1).T
+        mins = np.minimum.reduceat(values, np.cumsum(sizes) - sizes, axis=1).T
+        # owners are distinct within a block: only a text's last piece can share one
+        sigs[owners] = np.minimum(sigs[owners], mins)
         first = last
     with np.errstate(over="ignore"):
         rows = sigs.reshape(len(grams), BANDS, ROWS) * _BAND_MIX

@@ -10,6 +10,29 @@ _TRACKING_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid|a
 _WORD = re.compile(r"\w+")
 # http(s)://host/path with nothing to drop or sort: most feed links (no query, no fragment)
 _PLAIN_URL = re.compile(r"(?i:https?)://([A-Za-z0-9.-]+(?::[0-9]+)?)(/[!-~]*)?", re.ASCII)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HOST = re.compile(r"[\w.:-]+")  # names (also IDN), IPv4, IPv6 without brackets
+
+
+def http_url(url: str | None) -> str | None:
+    """`url` when it is an absolute http(s) URL with a host (scheme lower-cased), else None.
+
+    The only URLs we store and link: Telegram refuses a message linking anything else, and
+    `javascript:`/`data:`/`file:` links are no business of a news bot.
+    """
+    if not url:
+        return None
+    url = url.strip().replace(" ", "%20")  # feeds do carry "…/Morocco-earthquake /?id=1"
+    if _CONTROL.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host or not _HOST.fullmatch(host):
+        return None
+    return parts.scheme.lower() + url[len(parts.scheme) :]
 
 
 def canonical_url(url: str | None) -> str | None:

@@ -25,6 +25,9 @@ _DROPPED = re.compile(
 _BLOCK = re.compile(rf"</?(?:{_BLOCKS})\b(?:\s[^<>]{{0,2000}})?/?>", re.I)
 _TAG = re.compile(rf"</?(?:{_ELEMENTS})\b(?:\s[^<>]{{0,2000}})?/?>", re.I)
 _ANY_TAG = re.compile(r"</?[a-zA-Z][\w:.-]{0,40}(?:\s[^<>]{0,2000})?/?>")  # known-HTML input
+# A tag cut off by truncation (`<p class="buylink__title text-bold` then nothing, or the next
+# tag): an element name at the very end, or one with an `attr=` running into `<` or the end.
+_DANGLING = re.compile(rf"</?(?:{_ELEMENTS})(?:\s+[\w:-]+\s*=[^<>]*)?\s*(?=<|$)", re.I)
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([,.;:!?])")
 _BLANKS = re.compile(r"[ \t\u00a0]+")
@@ -32,7 +35,7 @@ _BLANKS = re.compile(r"[ \t\u00a0]+")
 
 def has_markup(text: str) -> bool:
     """True when `text` holds an HTML tag, comment or character reference."""
-    if "<" in text and (_TAG.search(text) or _DROPPED.search(text)):
+    if "<" in text and (_TAG.search(text) or _DROPPED.search(text) or _DANGLING.search(text)):
         return True
     return "&" in text and _ENTITY.search(text) is not None
 
@@ -43,8 +46,8 @@ def plain_text(text: str, *, html_input: bool = False) -> str:
     Text with markup (or any text when `html_input`) is read as HTML: its own line breaks
     are spaces, only block tags break lines. Plain text keeps its lines.
     """
-    if html_input or ("<" in text and (_TAG.search(text) or _DROPPED.search(text))):
-        text = " ".join(_DROPPED.sub(" ", text).split())
+    if html_input or ("<" in text and has_markup(text)):
+        text = _DANGLING.sub(" ", " ".join(_DROPPED.sub(" ", text).split()))
         text = _TAG.sub(" ", _BLOCK.sub("\n", text))
         if html_input:
             text = _ANY_TAG.sub(" ", text)

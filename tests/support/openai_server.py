@@ -54,6 +54,12 @@ class Reply:
         body = {"error": {"message": message, "type": "server_error", "code": None}}
         return cls(status=status, body=body, headers=headers)
 
+    @classmethod
+    def html_page(cls, status: int = 200, content_type: str = "text/html") -> Reply:
+        """What a proxy in front of the model sends: an HTML error page, even with a 200."""
+        page = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+        return cls(status=status, body=page, headers={"Content-Type": content_type})
+
 
 @dataclass
 class Request:

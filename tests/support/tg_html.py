@@ -32,6 +32,7 @@ _TAG = re.compile(
 )
 _ATTR = re.compile(r"([a-zA-Z-]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);")
+_PLAIN = re.compile(r"[^<>&]+")
 
 
 class EntityError(ValueError):
@@ -89,10 +90,19 @@ def parse_html_entities(text: str) -> tuple[str, list[dict[str, object]]]:
     links: list[tuple[int, str | None]] = []  # open <a>: visible start, href
     entities: list[dict[str, object]] = []
     out: list[str] = []
+    visible = 0  # UTF-16 length of "".join(out)
+    offset = 0  # byte offset of text[i] in UTF-8
     i = 0
     while i < len(text):
         ch = text[i]
-        offset = len(text[:i].encode("utf-8"))
+        if ch not in "<>&":
+            run = _PLAIN.match(text, i)
+            assert run is not None
+            out.append(run.group())
+            visible += utf16_length(run.group())
+            offset += len(run.group().encode("utf-8", "surrogatepass"))
+            i = run.end()
+            continue
         if ch == "<":
             m = _TAG.match(text, i)
             if not m:
@@ -111,7 +121,7 @@ def parse_html_entities(text: str) -> tuple[str, list[dict[str, object]]]:
                 stack.pop()
                 if name == "a" and links:
                     start, href = links.pop()
-                    length = utf16_length("".join(out)) - start
+                    length = visible - start
                     if href and length:
                         entities.append(
                             {"type": "text_link", "offset": start, "length": length, "url": href}
@@ -119,22 +129,21 @@ def parse_html_entities(text: str) -> tuple[str, list[dict[str, object]]]:
             else:
                 _check_attributes(name, attrs, offset)
                 if name == "a":
-                    links.append((utf16_length("".join(out)), _href(attrs)))
+                    links.append((visible, _href(attrs)))
                 if name == "pre" and any(t == "pre" for t, _ in stack):
                     raise EntityError(f'Nested "pre" at byte offset {offset}')
                 stack.append((name, offset))
-            i = m.end()
         elif ch == ">":
             raise EntityError(f"Unexpected character '>' at byte offset {offset}")
-        elif ch == "&":
+        else:
             m = _ENTITY.match(text, i)
             if not m:
                 raise EntityError(f"Unescaped '&' at byte offset {offset}")
-            out.append(_entity(m.group(1), offset))
-            i = m.end()
-        else:
-            out.append(ch)
-            i += 1
+            char = _entity(m.group(1), offset)
+            out.append(char)
+            visible += utf16_length(char)
+        offset += len(m.group(0).encode("utf-8", "surrogatepass"))
+        i = m.end()
     if stack:
         name, offset = stack[-1]
         raise EntityError(
@@ -145,4 +154,4 @@ def parse_html_entities(text: str) -> tuple[str, list[dict[str, object]]]:
 
 def utf16_length(text: str) -> int:
     """Telegram measures message length in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
