@@ -248,7 +248,8 @@ def markdown(figures: dict[str, Any]) -> str:
             lines.append(
                 f"| {n} | briefbot (`ingest` CLI; `Engine.search`) | {build} "
                 f"| {e['p50_ms']:.2f} / {e['p95_ms']:.2f} | {e['qps']:,.0f} "
-                f"| {e['hit_at_10']:.3f} | {e['peak_rss_mb']:.0f} / {rss_in} MB |"
+                f"| {e['hit_at_10']:.3f} | {e['peak_rss_search_mb']:.0f} (with ask "
+                f"{e['peak_rss_mb']:.0f}) / {rss_in} MB |"
             )
         for backend in PEERS:
             p = f.get(f"bm25s_{backend}")

@@ -183,6 +183,7 @@ def run_engine(args: dict[str, Any]) -> dict[str, Any]:
     result["misses_with_time_words"] = len(timed_misses)
     result["miss_examples"] = [q["q"] for q in misses[:5]]
     result["open_s"] = open_s
+    result["peak_rss_search_mb"] = peak_rss_mb()  # before the answers load their models
 
     loop = asyncio.new_event_loop()
 
