@@ -33,8 +33,9 @@ from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.hybrid import HybridRetriever
 from bot.store.alternates import outlet_name
 from bot.store.conversations import ConversationStore
-from bot.store.db import Database
-from bot.store.port import Store
+from bot.store.db import DB
+from bot.store.locks import JobLock
+from bot.store.port import Store, copy_to_postgres, open_database
 from bot.store.timefmt import utcnow
 
 if TYPE_CHECKING:
@@ -79,12 +80,9 @@ def with_disagreements(answer: Answer) -> Answer:
 class Engine:
     """Ingest → store → retrieve → answer, over one store."""
 
-    def __init__(self, settings: Settings, db: Database | None = None) -> None:
+    def __init__(self, settings: Settings, db: DB | None = None) -> None:
         self.settings = settings
-        db = db or Database(settings.database)
-        # a server database: each instance keeps its own postings index in its data dir
-        index_dir = settings.store.data_dir / "postings" if db.dialect != "sqlite" else None
-        self.store = Store(db, index_dir=index_dir)
+        self.store = Store(db or open_database(settings))
         self.articles = self.store.articles
         self.retriever = Retriever(self.store, settings)
         self.ingestor = Ingestor(self.store, settings)
@@ -93,6 +91,7 @@ class Engine:
         self._llm: LLMComposer | None = None
         self.alternates = self.store.alternates
         self._feeds: FeedService | None = None
+        self._job_locks: dict[str, JobLock] = {}
         self._insight: InsightService | None = None
         self.vectors: VectorStore | None = None
         dense: DenseIndex | None = None
@@ -238,9 +237,19 @@ class Engine:
         """Follow-up context kept in the store, so any instance of the bot can continue it."""
         return self.store.conversations(max_turns=max_turns, max_tokens=max_tokens, idle=idle)
 
+    async def holds_job(self, name: str) -> bool:
+        """Whether this instance runs the periodic job `name` now (always, on SQLite; on
+        PostgreSQL one instance at a time, another taking over when it dies)."""
+        lock = self._job_locks.get(name)
+        if lock is None:
+            lock = self._job_locks[name] = self.store.job_lock(name)
+        return await asyncio.to_thread(lock.try_hold)
+
     def close(self) -> None:
         if self._feeds is not None:
             self._feeds.poller.close()
+        for lock in self._job_locks.values():
+            lock.release()
         self.store.close()
 
     async def aclose(self) -> None:
@@ -435,6 +444,12 @@ class Engine:
 
     def stats(self) -> Stats:
         return self.articles.stats()
+
+    def copy_to_postgres(
+        self, url: str, progress: Callable[[str, int], None] | None = None
+    ) -> tuple[dict[str, int], Stats]:
+        """`briefbot db copy`: this (SQLite) store into PostgreSQL; resumable, idempotent."""
+        return copy_to_postgres(self.store, url, progress)
 
     def sources(
         self, filters: SearchFilters | None = None, limit: int | None = None

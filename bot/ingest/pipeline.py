@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.ingest.chunker import chunk_text
@@ -96,7 +96,7 @@ class Ingestor:
             processed += self._write_batch(batch, report)
             if progress:
                 progress(processed)
-        if report.added:
+        if report.added and self.store.has_postings:
             self.store.postings.flush()
         return report
 
@@ -126,7 +126,7 @@ class Ingestor:
             if written is None:
                 written = self._write_each(articles)
         report.merge(written)
-        if len(report.added_ids) > first:
+        if len(report.added_ids) > first and self.store.has_postings:
             self.store.postings.sync()  # the new passages are searchable from now on
         # After the commit: a hook may be slow (an embeddings endpoint over HTTP) and must not
         # hold the write lock; what it fails to do is redone later (`briefbot reindex`).
@@ -207,7 +207,7 @@ class Ingestor:
     def _write_each(self, articles: list[tuple[str, ArticleIn]]) -> IngestReport:
         """The batch one article at a time, each in its own savepoint."""
         part = IngestReport()
-        index_rows: list[tuple[int, str, str]] = []
+        index_rows: list[tuple[Any, ...]] = []
         near = self.near_dups.batch([a for _, a in articles]) if self.near_dups else None
         for position, (origin, article) in enumerate(articles):
             self._write_one(origin, article, part, near, position, index_rows)
@@ -232,7 +232,7 @@ class Ingestor:
         report: IngestReport,
         near: NearDuplicateBatch | None,
         position: int,
-        index_rows: list[tuple[int, str, str]],
+        index_rows: list[tuple[Any, ...]],
     ) -> None:
         keys = dedupe_keys(article)
         duplicate_of = self.articles.find_duplicate(article, keys)

@@ -1,5 +1,8 @@
 """BM25 over the postings index, exact: every passage holding a query term is scored.
 
+(A store without the postings index, PostgreSQL today, is searched through its own
+full-text index by `bot.retrieval.candidates`, with the same BM25.)
+
 The IDF is Lucene's log(1 + (N - df + .5)/(df + .5)), which stays positive (FTS5's clamps
 common terms to ~0, which ruins ranking on small corpora); title words count `title_weight`
 times. Term statistics come from the index (`bot.store.postings`), which follows the store,
@@ -23,6 +26,7 @@ from bot.retrieval.query import QueryTerms, analyze
 from bot.store.search import passage_from_row
 
 if TYPE_CHECKING:
+    from bot.retrieval.candidates import CandidateRetriever
     from bot.store.port import Store
     from bot.store.postings import IndexView, Postings, PostingsIndex
 
@@ -65,6 +69,11 @@ class Retriever:
         self._local = threading.local()
         # the last question's document frequencies (known_terms follows a search)
         self._last_dfs: tuple[int, dict[str, int]] | None = None
+        self._fallback: CandidateRetriever | None = None
+        if not store.has_postings:
+            from bot.retrieval.candidates import CandidateRetriever
+
+            self._fallback = CandidateRetriever(store.search, settings)
 
     @property
     def postings(self) -> PostingsIndex:
@@ -72,6 +81,8 @@ class Retriever:
 
     def known_terms(self, stems: list[str]) -> set[str]:
         """The stems that occur somewhere in the corpus."""
+        if self._fallback is not None:
+            return self._fallback.known_terms(stems)
         view = self.postings.view
         last = self._last_dfs
         if last is not None and last[0] == view.version and all(s in last[1] for s in stems):
@@ -81,6 +92,8 @@ class Retriever:
     def search(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
     ) -> SearchResult:
+        if self._fallback is not None:
+            return self._fallback.search(question, k, filters)
         query = analyze(question)
         k = k or self.settings.answers.top_k
         if not query.stems:

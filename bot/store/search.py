@@ -1,8 +1,10 @@
-"""The only SQL retrieval needs: the passages the postings index reads, rows → passages.
+"""The only SQL retrieval needs: full-text candidates and term statistics (for stores
+without the postings index), the passages the postings index reads, rows → passages.
 
-The BM25 arithmetic lives in `bot.retrieval.bm25` over the postings index
-(`bot.store.postings`); this module answers "what changed in the store" (its fingerprint
-and the passages after an id) and "what are these passages" (rows for the results).
+The BM25 arithmetic lives in `bot.retrieval`; this module answers "which passages contain
+these words" and "how many passages hold each stem" from the database's full-text index,
+"what changed in the store" (its fingerprint and the passages after an id) for
+`bot.store.postings`, and "what are these passages" (rows for the results).
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from typing import NamedTuple
 
 from bot.models import Passage, SearchFilters
 from bot.store.articles import filter_sql
-from bot.store.db import Database
+from bot.store.db import DB
 from bot.store.timefmt import from_db, required_time
+
+# Document frequencies kept in memory (see SearchIndex.doc_freqs) before the cache starts afresh.
+DF_CACHE_TERMS = 100_000
 
 
 class IndexState(NamedTuple):
@@ -64,11 +69,11 @@ class PassageRow(NamedTuple):
         return from_db(self.published_at or self.ingested_at)
 
 
-_ROW_COLUMNS = (
+ROW_COLUMNS = (
     'c.id, c.article_id, c.ordinal, c.start, c."end", c.text, c.words,'
     " a.title, a.url, a.source, a.published_at, a.ingested_at"
 )
-_ROW_SQL = f"SELECT {_ROW_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.article_id"
+ROW_SQL = f"SELECT {ROW_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.article_id"
 
 
 def fts_match(terms: list[str], *, all_of: bool = False) -> str:
@@ -99,16 +104,85 @@ def passage_from_row(row: PassageRow, score: float = 0.0, coverage: float = 0.0)
     )
 
 
-def _rows(raw: list) -> list[PassageRow]:
+def rows_of(raw: list) -> list[PassageRow]:
     return [PassageRow._make(r) for r in raw]
 
 
 class SearchIndex:
-    """What retrieval reads from the database: passages for the postings index to follow
-    the store, and the rows of the passages a search returns."""
+    """Full-text candidates and term statistics over SQLite FTS5."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DB) -> None:
         self.db = db
+        self._df_cache: dict[str, int] = {}
+        self._df_chunks = -1
+
+    def corpus(self) -> tuple[int, float]:
+        """(passages, average passage length in words)."""
+        chunks, total_words = self.db.query("SELECT chunks, words FROM corpus_stats")[0]
+        return int(chunks), (total_words / chunks if chunks else 1.0)
+
+    def doc_freqs(self, stems: list[str], n_chunks: int) -> dict[str, int]:
+        """Document frequencies of `stems` (absent ones left out), cached.
+
+        fts5vocab counts a term's documents by walking its whole posting list (~1 ms for a
+        term in 30k passages), so a long-running bot keeps the counts until the corpus
+        changes size (an ingest or a delete).
+        """
+        if n_chunks != self._df_chunks or len(self._df_cache) > DF_CACHE_TERMS:
+            self._df_cache, self._df_chunks = {}, n_chunks
+        cache = self._df_cache
+        missing = [s for s in stems if s not in cache]
+        if missing:
+            found = self._lookup_doc_freqs(missing)
+            for s in missing:
+                cache[s] = found.get(s, 0)
+        return {s: cache[s] for s in stems if cache.get(s, 0) > 0}
+
+    def _lookup_doc_freqs(self, stems: list[str]) -> dict[str, int]:
+        marks = ",".join("?" * len(stems))
+        rows = self.db.query(
+            f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", tuple(stems)
+        )
+        return {str(term): int(doc) for term, doc in rows}
+
+    def candidates(
+        self,
+        words: list[str],
+        filters: SearchFilters | None,
+        limit: int,
+        *,
+        all_of: bool = False,
+        ranked: bool = True,
+        title_weight: float = 1.0,
+    ) -> list[PassageRow]:
+        """Passages holding any (or, with `all_of`, every) of `words`: the best `limit` by
+        FTS5's bm25 (title weighted), or the newest when not `ranked`.
+
+        Without filters the ranking runs on the FTS5 table alone and only the winners are
+        joined; with filters the join comes first so the limit counts passages that pass.
+        """
+        match = fts_match(words, all_of=all_of)
+        order = "bm25(chunks_fts, ?, 1.0)" if ranked else "f.rowid DESC"
+        weights = (title_weight,) if ranked else ()
+        if filters is None:
+            order = order if ranked else "rowid DESC"
+            return rows_of(
+                self.db.query(
+                    f"SELECT {ROW_COLUMNS} FROM (SELECT rowid FROM chunks_fts"
+                    f" WHERE chunks_fts MATCH ? ORDER BY {order} LIMIT ?) f"
+                    " JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.id = c.article_id",
+                    (match, *weights, limit),
+                )
+            )
+        where, params = filter_sql(filters, like=self.db.like)
+        return rows_of(
+            self.db.query(
+                f"SELECT {ROW_COLUMNS} FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
+                " JOIN articles a ON a.id = c.article_id"
+                f" WHERE chunks_fts MATCH ? AND {where} ORDER BY {order} LIMIT ?",
+                (match, *params, *weights, limit),
+            )
+        )
 
     def index_state(self) -> IndexState:
         store_id, chunks, id_hash, max_id = self.db.query(
@@ -140,7 +214,7 @@ class SearchIndex:
 
     def chunk_ids_from(self, source: str) -> list[int]:
         """The passages of articles whose source matches `source` (as the source filter)."""
-        where, params = filter_sql(SearchFilters(source=source))
+        where, params = filter_sql(SearchFilters(source=source), like=self.db.like)
         return [
             int(r[0])
             for r in self.db.query(
@@ -158,14 +232,14 @@ class SearchIndex:
         if not chunk_ids:
             return []
         marks = ",".join("?" * len(chunk_ids))
-        return _rows(self.db.query(f"{_ROW_SQL} WHERE c.id IN ({marks})", tuple(chunk_ids)))
+        return rows_of(self.db.query(f"{ROW_SQL} WHERE c.id IN ({marks})", tuple(chunk_ids)))
 
     def newest_leads(self, filters: SearchFilters | None, limit: int) -> list[PassageRow]:
         """The first passage of the newest articles that pass the filters, newest first."""
-        where, params = filter_sql(filters)
-        return _rows(
+        where, params = filter_sql(filters, like=self.db.like)
+        return rows_of(
             self.db.query(
-                f"{_ROW_SQL} WHERE c.ordinal = 0"
+                f"{ROW_SQL} WHERE c.ordinal = 0"
                 + (f" AND {where}" if where else "")
                 + " ORDER BY coalesce(a.published_at, a.ingested_at) DESC, c.id DESC LIMIT ?",
                 (*params, limit),
