@@ -39,6 +39,8 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.models import SearchFilters
 
+# Two sentences restate each other when this share of the shorter one's content stems is shared.
+RESTATES = 0.6
 THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8)
 # The operating point: the lowest threshold (0.01 steps) at which the tuning split meets the
 # issue's abstention floors (offcorpus.jsonl, general off-corpus questions).
@@ -53,6 +55,8 @@ class Row:
     in_quotes: bool
     question: str = ""
     lead: str = ""
+    lead_named: bool = False  # the gold answer is in the first sentence
+    restates: bool = False  # two answer sentences share most of their words
 
 
 def collect(engine: Engine, asked: list, kind: str) -> list[Row]:
@@ -61,12 +65,29 @@ def collect(engine: Engine, asked: list, kind: str) -> list[Row]:
         filters = SearchFilters(until=until_arg(a.until)) if a.until else None
         found = engine.pipeline.find(a.question, a.question, None, filters)
         label, quoted = 0, False
-        if found.evidence.sentences and kind == "answerable":
+        chosen = found.evidence.sentences
+        if chosen and kind == "answerable":
             answer = compose_extractive(a.question, found.evidence)
             label = int(named(a.gold, answer.answer))
             quoted = any(named(a.gold, s.quote) for s in answer.sources)
-        lead = found.evidence.sentences[0].text if found.evidence.sentences else ""
-        rows.append(Row(kind, found.evidence.signals, label, quoted, a.question, lead))
+        lead = chosen[0].text if chosen else ""
+        restates = any(
+            len(x.stems & y.stems) >= RESTATES * min(len(x.stems), len(y.stems))
+            for i, x in enumerate(chosen)
+            for y in chosen[i + 1 :]
+        )
+        rows.append(
+            Row(
+                kind,
+                found.evidence.signals,
+                label,
+                quoted,
+                a.question,
+                lead,
+                kind == "answerable" and named(a.gold, lead),
+                restates,
+            )
+        )
     return rows
 
 
@@ -118,6 +139,8 @@ def rates(rows: list[Row], scores: np.ndarray, t: float) -> dict[str, float]:
     return {
         "answered": mean([ok for _, ok in inn]),
         "named": mean([ok and bool(r.label) for r, ok in inn]),
+        "lead named": mean([ok and r.lead_named for r, ok in inn]),
+        "restating answers": mean([r.restates for r, ok in inn if ok]),
         "quotes": mean([ok and r.in_quotes for r, ok in inn]),
         "off": mean([s < t for r, s in pairs if r.kind == "offcorpus"]),
         "general": mean([s < t for r, s in pairs if r.kind == "general"]),

@@ -2,7 +2,7 @@
 
 Centrality is the cosine between a sentence and the story's centroid in the window's TF-IDF
 space. Sentences are picked by maximal marginal relevance: centrality minus the cosine to the
-closest sentence already chosen, and none that restates one (cosine ≥ RESTATES, or most of
+closest sentence already chosen, and none that restates one (TF-IDF cosine ≥ RESTATES, or most of
 its words already said). A sentence found verbatim in several articles (syndicated copies)
 cites up to three of them. An LLM summariser plugs in through `StorySummariser` (see builder.py).
 """
@@ -25,7 +25,7 @@ from bot.text.sentences import sentence_spans
 MIN_CHARS = 30
 MAX_CHARS = 400
 REDUNDANT = 0.5
-RESTATES = 0.5
+RESTATES = 0.4
 MMR_LAMBDA = 0.7
 NOVEL_SHARE = 0.4
 NOVEL_MIN = 3
