@@ -102,8 +102,6 @@ async def test_polling_job_ingests_due_feeds_and_survives_broken_ones(
     engine.add_feed(two_story_feed(web), name="Wire")
     async with run_bot(engine, s, botapi):
         await until(lambda: engine.articles.count() == 2)
-        # the poll's outcome is recorded once its ingest returns, after the commit
-        await until(lambda: engine.feeds.find_feed(2).articles_added == 2)
         await until(lambda: engine.feeds.find_feed(1).consecutive_failures >= 1)
         # the articles commit before the poll's success is recorded: wait for both
         await until(lambda: engine.feeds.find_feed(2).last_success_at is not None)
