@@ -85,7 +85,7 @@ def test_compatible_updated_or_unrelated_figures_are_not_flagged(
 def test_blame_and_the_blamed_partys_denial_are_flagged() -> None:
     found = find_conflicts(
         [
-            report(1, "Gazette", at(2, 14), "Officials blame Ostrian drone strike for dam breach"),
+            report(1, "Gazette", at(2, 14), "The dam breach is blamed on an Ostrian drone strike"),
             report(2, "Post", at(2, 16), "Ostria denies involvement in the dam breach"),
         ]
     )
