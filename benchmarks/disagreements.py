@@ -10,7 +10,8 @@ side, its outlet and time, numbered, so a person can read both and mark it right
 The rules were tuned on September and November 2023 (the dev split); precision is reported
 on December (see docs/insight.md). `--ablate` turns one rule of the detector off, to see on
 the dev split what each rule removes: parsing (unsure figures, sums), update (a later higher
-toll), references (place and time named), context (sentence overlap), attribution (a cause
+toll), references (place and time named), context (sentence overlap and shared places),
+report-places (the two reports name a common place), attribution (a cause
 must be someone's claim), opposed (the blamed party blames another or denies).
 """
 
@@ -45,6 +46,7 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "update": {"_is_update": lambda *_: False},
     "references": {"_compatible_references": lambda *_: True},
     "context": {"_same_event": lambda *_: True},
+    "report-places": {"_same_places": lambda *_: True},
     "attribution": {"_attribution": lambda *args: _attributed(*args) or ""},
     "opposed": {"_opposed": _old_opposed},
 }

@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from bot.text.sentences import sentence_spans
 from bot.text.words import STOPWORDS, content_stems, fold
@@ -114,10 +115,23 @@ _PART_BEFORE = re.compile(
     r"|of them|of those|of which)\s*$",
     re.IGNORECASE,
 )
+# "…, seven months after clashes killed 180": what follows is another, earlier event.
+_EARLIER_EVENT = re.compile(
+    r"\b(?:(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few|\d+)\s+"
+    r"(?:hours?|days?|weeks?|months?|years?)|the\s+(?:day|week|month|year))\s+"
+    r"(?:after|before|since)\b",
+    re.IGNORECASE,
+)
 _RATIO_AFTER = re.compile(r"^\s*(?:in|out of|of every|of)\s+(?:\d|every\b|ten\b|a hundred\b)", re.I)
 _PERCENT_AFTER = re.compile(r"^\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _SUM_AFTER = re.compile(rf"^\s*(?:and|or|and/or|&)\s+(?:\w+\s+)?{_ANY_KIND}\b", re.IGNORECASE)
 _SUM_BEFORE = re.compile(rf"\b{_ANY_KIND}\s+(?:and|or|and/or|&)\s+$", re.IGNORECASE)
+_COUNT_STEMS = frozenset(
+    content_stems(
+        " ".join(re.findall(r"[a-z]+", _ANY_KIND + _HEDGE))
+        + " people persons person civilians others toll death leave left leaves"
+    )
+)
 _GENERIC_WHO = frozenset(
     "people persons person civilians individuals residents other others".split()
 )
@@ -136,11 +150,22 @@ _TIME_REF = re.compile(
     r")\b",
     re.IGNORECASE,
 )
+_DIRECTION = (
+    r"northern|southern|eastern|western|central|north|south|east|west|northeast|northwest"
+    r"|southeast|southwest"
+)
+_UNIT = r"(?:state|city|province|region|town|village|county|district|island|capital)"
+_NAMES = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
 _PLACE = re.compile(
-    r"\b(?:in|at|near|outside|inside|across|throughout|off)\s+(?:the\s+)?(?:(?:northern|southern"
-    r"|eastern|western|central|north|south|east|west|northeast|northwest|southeast|southwest)"
-    r"(?:ern)?\s+)?(?P<names>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*(?:\s+and\s+"
-    r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)*)"
+    r"\b(?:in|at|on|near|outside|inside|across|throughout|off)\s+(?:the\s+)?"
+    rf"(?:(?i:{_DIRECTION})\s+)?(?P<names>{_NAMES}(?:\s+and\s+{_NAMES})*)"
+)
+# Every place a report names, for "do the two reports share a place" (a city in one and
+# its state in the other often do: "in Vizianagaram district, Andhra Pradesh state, India").
+_ANY_PLACE = re.compile(
+    rf"\b(?:in|at|on|near|outside|inside|across|throughout|off|{_UNIT} of)\s+(?:the\s+)?"
+    rf"(?:(?i:{_DIRECTION})\s+)?(?P<names>{_NAMES}(?:(?:\s+{_UNIT})?(?:,\s*|\s+and\s+)(?:the\s+)?"
+    rf"{_NAMES})*)"
 )
 
 _WEAPON = (
@@ -263,15 +288,16 @@ def _who(text: str, *, following: bool = False) -> str:
 
 def _unsure_number(sentence: str, m: re.Match[str]) -> bool:
     """A figure that may not be a count of the event: "2.000" (a decimal comma?), "1 in 6",
-    "12%", a year, an age, "from 200 to 300" (a change, not a range), a part or a sum."""
+    "12%", a year, an age ("1-year-old", "aged 5"), "from 200 to 300" (a change, not a
+    range), a part, or a count of an earlier event ("a day after strikes killed 39")."""
     number = m.group("num")
     before = sentence[: m.start()]
     end = m.end("num2") if m.group("num2") else m.end("num")
     after = sentence[end:]
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", number) or re.match(r"[.,]\d", after):
         return True
-    if _RATIO_AFTER.match(after) or _PERCENT_AFTER.match(after):
-        return True
+    if _RATIO_AFTER.match(after) or _PERCENT_AFTER.match(after) or re.match(r"-[A-Za-z]", after):
+        return True  # "1 in 6", "12%", "1-year-old", "18-hour"
     if number.isdigit() and 1900 <= int(number) <= 2100:
         return True
     if not m.groupdict().get("hedge") and re.search(
@@ -281,7 +307,7 @@ def _unsure_number(sentence: str, m: re.Match[str]) -> bool:
     tail = before.lower().rstrip()
     if tail.endswith(("of the", "out of")):
         return True  # "35 of the 150 seats": a whole, not a count of the event
-    return bool(_PART_BEFORE.search(before))
+    return bool(_PART_BEFORE.search(before) or _EARLIER_EVENT.search(before))
 
 
 def _is_sum(sentence: str, m: re.Match[str]) -> bool:
@@ -431,18 +457,42 @@ def _sentences(report: Report) -> list[str]:
 
 
 def _context(claim: _Claim) -> set[str]:
-    """Content stems of the claim's sentence outside the claim itself."""
+    """Content stems of the claim's sentence outside the claim and the words of any count
+    ("two shootings leave 18 injured / 8 injured" share no context but "shooting")."""
     rest = claim.sentence.replace(claim.quote, " ")
-    return {s for s in content_stems(rest) if not s.isdigit()}
+    return {s for s in content_stems(rest) if not s.isdigit() and s not in _COUNT_STEMS}
 
 
 def _same_event(a: _Claim, b: _Claim) -> bool:
-    """The two sentences repeat much of each other's wording outside the claims."""
+    """The two sentences repeat much of each other's wording outside the claims, and the two
+    reports name a common place when both name places (two Halloween party shootings, one
+    in Tampa and one in Indianapolis, are two events)."""
     x, y = _context(a), _context(b)
     shared = len(x & y)
     if not x or not y or shared < MIN_SHARED_WORDS:
         return False
+    if not _same_places(a.report, b.report):
+        return False
     return shared / min(len(x), len(y)) >= MIN_CONTEXT_OVERLAP
+
+
+def _same_places(a: Report, b: Report) -> bool:
+    here, there = _report_places(a), _report_places(b)
+    return not (here and there) or bool(here & there)
+
+
+@lru_cache(maxsize=4096)
+def _report_places(report: Report) -> frozenset[str]:
+    found: set[str] = set()
+    for sentence in _sentences(report):
+        if _title_case(sentence):
+            continue
+        for m in _ANY_PLACE.finditer(sentence):
+            for word in re.findall(r"[A-Z][\w-]*", m.group("names")):
+                name = fold(word)
+                if name not in _NOT_AGENTS and name not in STOPWORDS:
+                    found.add(name)
+    return frozenset(found - set(_DIRECTION.split("|")))
 
 
 def _places(sentence: str) -> frozenset[str]:
@@ -460,7 +510,7 @@ def _places(sentence: str) -> frozenset[str]:
 
 def _title_case(sentence: str) -> bool:
     long = [w for w in sentence.split() if len(w) > 3 and w[0].isalpha()]
-    return bool(long) and sum(w[0].isupper() for w in long) >= 0.6 * len(long)
+    return bool(long) and sum(w[0].isupper() for w in long) >= 0.85 * len(long)
 
 
 def _times(sentence: str) -> frozenset[str]:
