@@ -139,7 +139,8 @@ def test_timeline_json_lists_developments_oldest_first_with_copies_collapsed(
     assert [e["at"] for e in events] == sorted(e["at"] for e in events)
     texts = [e["text"] for e in events]
     assert texts[0] == "Dam breach floods Portmere valley"
-    assert events[0]["more_outlets"] == 1  # the wire copy: one line, "+1 outlet"
+    # the wire copy and the two toll reports of that morning: one line, "+3 outlets"
+    assert events[0]["more_outlets"] == 3
     assert sum("shelters" in t.lower() for t in texts) == 1  # two reports, one development
     assert not any("Orchestra" in t or "bridge" in t for t in texts)
     refs = {ref["n"]: ref for ref in timeline["sources"]}
