@@ -124,16 +124,16 @@ async def run(corpus: Path, n_questions: int) -> dict[str, Any]:
         engine.ingest([corpus])
         ingest_seconds = time.perf_counter() - started
         retrieval = [0.0]
-        search = engine.llm.search
+        search = engine.pipeline.search
 
-        def timed_search(q: str, k: int, f: SearchFilters | None) -> SearchResult:
+        def timed_search(q: str, k: int, f: SearchFilters | None, **options: Any) -> SearchResult:
             t0 = time.perf_counter()
             try:
-                return search(q, k, f)
+                return search(q, k, f, **options)
             finally:
                 retrieval[0] += time.perf_counter() - t0
 
-        engine.llm.search = timed_search
+        engine.pipeline.search = timed_search
         articles = engine.sources(limit=100_000)
         step = max(1, len(articles) // n_questions)
         questions = [f"{a.title}?" for a in articles[::step]][:n_questions]
@@ -157,7 +157,9 @@ async def run(corpus: Path, n_questions: int) -> dict[str, Any]:
             answer = await engine.ask(q)
             total = time.perf_counter() - t0
             cpu.append(time.thread_time() - c0)
-            attempt = engine.llm.last_attempt
+            attempt = engine.pipeline.last_attempt
+            if attempt is None:
+                continue
             totals.append(total)
             modes[answer.mode] += 1
             if not attempt.usage.prompt_tokens:

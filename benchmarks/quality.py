@@ -1,279 +1,349 @@
-"""Retrieval quality harness (issue 7): Hit@k, MRR@10, answers and abstention per mode.
+"""Answer quality on real news-quiz questions, through the path users take.
 
 Usage:
-  python benchmarks/quality.py [--rss-items N] [--cache DIR] [--rebuild] [--json OUT]
+  nice python benchmarks/quality.py [--split tune|report|both] [--cache DIR] [--rebuild]
+                                    [--out DIR] [--sets answerable,offcorpus,general]
 
-Builds (once, cached) a corpus of the BBC set plus RSS items, then asks the QA set in
-benchmarks/data/: qa_hand.jsonl (written by reading the articles), qa_templated.jsonl (made
-by benchmarks/qa_templates.py) and qa_offcorpus.jsonl (questions the corpus cannot answer).
-The *_heldout.jsonl files are a held-out split made before the abstention support checks
-were written (docs/benchmarks.md says how far they stayed unseen); reported apart.
-For BM25, dense and hybrid retrieval it reports Hit@1/5/10 and MRR@10 on articles (a hit is
-the gold article or one with the same title: the feeds repeat stories), whether the extractive
-answer contains the gold string, the in-corpus answer rate and the off-corpus abstention rate,
-plus a sweep of the abstention threshold (with the support checks of bot/answer/support.py
-applied at every threshold).
+The questions and corpus are `../shared/corpora/realtimeqa-dev/` (see its README). The corpus
+is ingested once with `briefbot ingest` into a cached data directory (rebuilt when the corpus
+file or the ingest code changes); each week's questions are then asked in one
+`briefbot ask --json --mode extractive --until WEEK+1d -` process (JSONL over stdin), as a reader
+of that week would ask them, without the quiz's choices.
+
+Scores (answerable subset): answered (not abstained); gold named in the answer (case- and
+punctuation-folded whole-phrase match); gold inside the cited sources' quotes; every answer
+sentence cited. Abstention is scored on two sets:
+- `offcorpus.jsonl`: later questions whose answer the corpus never names;
+- general off-corpus questions: the same quiz questions asked of a store holding only the
+  BBC News 2004–05 articles (`bbc-news-2225.jsonl.gz`), whose topics are absent from it. Real
+  questions nobody here wrote, on news the store does not cover; nothing was selected or
+  written for this.
+
+Split: questions of 2022 weeks tune, 2024 weeks report (`offcorpus.jsonl` and the general set
+split the same way: offcorpus by alternating week, general by the question's year).
+Each answer's `confidence` (when the engine reports one) gives the answer-rate / abstention
+curve over thresholds from the same run.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
+import hashlib
 import json
+import os
+import re
+import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from benchmarks.corpora import BBC, RSS
-from bot.answer.extractive import extractive_answer
-from bot.config import Settings
-from bot.engine import Engine
-from bot.ingest.readers import Record
-from bot.models import Answer
+from benchmarks.corpora import BBC  # noqa: E402
+from benchmarks.corpora import REALTIMEQA as RTQA  # noqa: E402
 
-DATA = Path(__file__).resolve().parent / "data"
-MODES = ("bm25", "dense", "hybrid")
-SEARCH_DEPTH = 30
-THRESHOLDS = (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
+# Code whose change makes a cached store stale: what ingest writes and how it is indexed.
+INGEST_CODE = (
+    "bot/ingest",
+    "bot/store/migrations.py",
+    "bot/store/neardups.py",
+    "bot/text/words.py",
+    "bot/text/plain.py",
+    "bot/text/markup.py",
+    "bot/text/minhash.py",
+    "bot/text/normalize.py",
+)
+CURVE = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+SETS = ("answerable", "offcorpus", "general")
 
 
 @dataclass
-class Question:
+class Asked:
+    """One question with where it belongs and what the engine answered."""
+
+    id: str
     question: str
-    answer: str
     gold: str
-    made: str
+    split: str
+    kind: str  # answerable | offcorpus | general
+    until: str | None
+    answer: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class ModeReport:
-    mode: str
-    ranks: list[int | None] = field(default_factory=list)
-    answered: list[bool] = field(default_factory=list)
-    contains: list[bool] = field(default_factory=list)
-    answered_at: dict[float, list[bool]] = field(default_factory=dict)
-    off_abstained: list[bool] = field(default_factory=list)
-    off_abstained_at: dict[float, list[bool]] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def hit(self, k: int, subset: list[int] | None = None) -> float:
-        ranks = [self.ranks[i] for i in subset] if subset is not None else self.ranks
-        return sum(1 for r in ranks if r is not None and r <= k) / max(len(ranks), 1)
-
-    def mrr(self, k: int = 10) -> float:
-        return sum(1 / r for r in self.ranks if r is not None and r <= k) / max(len(self.ranks), 1)
-
-    def rate(self, flags: list[bool]) -> float:
-        return sum(flags) / max(len(flags), 1)
+def fold(text: str) -> str:
+    """Case- and punctuation-folded, accents dropped, single-spaced."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
 
-def load_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+def named(gold: str, text: str) -> bool:
+    g = fold(gold)
+    return bool(g) and f" {g} " in f" {fold(text)} "
 
 
-def load_questions(data: Path = DATA) -> tuple[list[Question], list[str]]:
-    rows = load_jsonl(data / "qa_hand.jsonl") + load_jsonl(data / "qa_templated.jsonl")
-    qa = [
-        Question(r["question"], r["answer"], f"{r['corpus']}:{r['article']}", r["made"])
-        for r in rows
-    ]
-    off = [r["question"] for r in load_jsonl(data / "qa_offcorpus.jsonl")]
-    return qa, off
+def load_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
 
 
-def load_heldout(data: Path = DATA) -> tuple[list[Question], list[str]]:
-    rows = load_jsonl(data / "qa_templated_heldout.jsonl")
-    qa = [Question(r["question"], r["answer"], f"bbc:{r['article']}", "heldout") for r in rows]
-    return qa, [r["question"] for r in load_jsonl(data / "qa_offcorpus_heldout.jsonl")]
+def week_until(week: str) -> str:
+    return (datetime.strptime(week, "%Y%m%d").date() + timedelta(days=1)).isoformat()
 
 
-def bbc_records(path: Path = BBC) -> Iterator[Record]:
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            item = json.loads(line)
-            fields = {"title": item["title"], "text": item["body"], "source": "BBC"}
-            fields["external_id"] = f"bbc:{item['id']}"
-            yield Record(origin=f"bbc:{item['id']}", fields=fields)
+def one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
-def rss_records(path: Path, limit: int | None, must: set[str]) -> Iterator[Record]:
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for n, line in enumerate(fh):
-            item = json.loads(line)
-            key = f"rss:{item['id']}"
-            if limit is not None and n >= limit and key not in must:
-                continue
-            fields = {k: v for k, v in item.items() if k != "id"}
-            fields["external_id"] = key
-            yield Record(origin=key, fields=fields)
+def load_questions(sets: Iterable[str]) -> list[Asked]:
+    wanted = set(sets)
+    rows = load_jsonl(RTQA / "questions.jsonl")
+    asked: list[Asked] = []
+    for r in rows:
+        split = "tune" if r["week"].startswith("2022") else "report"
+        if "answerable" in wanted and r["answerable"]:
+            asked.append(
+                Asked(
+                    r["id"],
+                    one_line(r["question"]),
+                    r["gold"],
+                    split,
+                    "answerable",
+                    week_until(r["week"]),
+                )
+            )
+        if "general" in wanted:
+            asked.append(
+                Asked(
+                    f"general:{r['id']}", one_line(r["question"]), r["gold"], split, "general", None
+                )
+            )
+    if "offcorpus" in wanted:
+        off = load_jsonl(RTQA / "offcorpus.jsonl")
+        weeks = sorted({r["week"] for r in off})
+        for r in off:
+            split = "tune" if weeks.index(r["week"]) % 2 == 0 else "report"
+            asked.append(
+                Asked(
+                    f"off:{r['id']}",
+                    one_line(r["question"]),
+                    r["gold"],
+                    split,
+                    "offcorpus",
+                    week_until(r["week"]),
+                )
+            )
+    return asked
 
 
-def build_corpus(engine: Engine, records: Iterable[Record]) -> None:
+def code_stamp(*corpus: Path) -> str:
+    """Digest of the corpus files' size/mtime and of the ingest code."""
+    h = hashlib.sha256()
+    for path in corpus:
+        st = path.stat()
+        h.update(f"{path.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+    for rel in INGEST_CODE:
+        p = ROOT / rel
+        for f in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"briefbot {args[0]} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return proc.stdout
+
+
+def ensure_store(data_dir: Path, corpus: Path, rebuild: bool) -> None:
+    """`briefbot ingest` the corpus into `data_dir` unless a current copy is there."""
+    stamp = data_dir / "corpus.stamp"
+    want = code_stamp(corpus)
+    if not rebuild and stamp.exists() and stamp.read_text() == want:
+        return
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for f in data_dir.glob("briefbot.sqlite3*"):
+        f.unlink()
     start = time.perf_counter()
-    report = engine.ingestor.ingest_records(records)
+    report = json.loads(
+        cli("ingest", str(corpus), "--json", "--data-dir", str(data_dir), "--no-seeds")
+    )
     print(
-        f"# corpus: {report.added:,} articles added, {report.duplicates:,} duplicates "
-        f"in {time.perf_counter() - start:.0f}s",
+        f"# ingested {corpus.name}: {report['added']:,} added, {report['duplicates']:,} "
+        f"duplicates, {len(report['rejected'])} rejected in {time.perf_counter() - start:.0f}s",
         file=sys.stderr,
     )
+    stamp.write_text(want)
 
 
-def gold_titles(qa: list[Question]) -> dict[str, str]:
-    """Title of each gold article, read from the corpus files (a stored copy may be a dup)."""
-    wanted = {q.gold for q in qa}
-    titles: dict[str, str] = {}
-    for record in [*bbc_records(), *rss_records(RSS, 0, wanted)]:
-        if record.fields["external_id"] in wanted:
-            title = " ".join(str(record.fields["title"]).split())
-            titles[record.fields["external_id"]] = title.casefold()
-    return titles
+def ask_all(asked: list[Asked], data_dir: Path, env: dict[str, str]) -> None:
+    """One `briefbot ask --json -` process per (until) group; answers stored on each item."""
+    groups: dict[str | None, list[Asked]] = defaultdict(list)
+    for a in asked:
+        groups[a.until].append(a)
+    for n, (until, items) in enumerate(sorted(groups.items(), key=lambda kv: kv[0] or ""), 1):
+        args = [
+            "ask",
+            "-",
+            "--json",
+            "--mode",
+            "extractive",
+            "--data-dir",
+            str(data_dir),
+            "--no-seeds",
+        ]
+        if until:
+            args += ["--until", until]
+        out = cli(*args, stdin="".join(a.question + "\n" for a in items), env=env)
+        answers = [json.loads(line) for line in out.splitlines() if line.strip()]
+        if len(answers) != len(items):
+            raise SystemExit(f"{len(items)} questions but {len(answers)} answers (until {until})")
+        for a, answer in zip(items, answers, strict=True):
+            a.answer = answer
+        print(f"\r# {n}/{len(groups)} groups", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
 
 
-def article_ranks(engine: Engine, question: str, gold: str, titles: dict[str, str]) -> int | None:
-    result = engine.search(question, k=SEARCH_DEPTH)
-    gold_title = titles.get(gold)
-    seen: list[int] = []
-    for p in result.passages:
-        if p.article_id not in seen:
-            seen.append(p.article_id)
-            if " ".join(p.title.split()).casefold() == gold_title:
-                return len(seen)
-    return None
+def cited_quotes(answer: dict[str, Any]) -> str:
+    cited = {n for s in answer.get("sentences", []) for n in s.get("citations", [])}
+    return " \n ".join(s.get("quote", "") for s in answer.get("sources", []) if s["n"] in cited)
 
 
-def evaluate(
-    engine: Engine, qa: list[Question], off: list[str], titles: dict[str, str]
-) -> ModeReport:
-    report = ModeReport(mode=engine.settings.retrieval.mode)
-    start = time.perf_counter()
-    for q in qa:
-        report.ranks.append(article_ranks(engine, q.question, q.gold, titles))
-        answers = answers_by_threshold(engine, q.question)
-        answer = answers[engine.settings.answers.abstain_threshold]
-        report.answered.append(not answer.abstained)
-        report.contains.append(q.answer.casefold() in answer.answer.casefold())
-        for t, a in answers.items():
-            report.answered_at.setdefault(t, []).append(not a.abstained)
-    for question in off:
-        answers = answers_by_threshold(engine, question)
-        report.off_abstained.append(answers[engine.settings.answers.abstain_threshold].abstained)
-        for t, a in answers.items():
-            report.off_abstained_at.setdefault(t, []).append(a.abstained)
-    report.seconds = time.perf_counter() - start
-    return report
+def all_cited(answer: dict[str, Any]) -> bool:
+    sentences = answer.get("sentences", [])
+    return bool(sentences) and all(s.get("citations") for s in sentences)
 
 
-def answers_by_threshold(engine: Engine, question: str) -> dict[float, Answer]:
-    """The extractive answer (all its checks) at each swept threshold and the configured one."""
-    result = engine.search(question)
-    limit = engine.settings.answers.max_sentences
-    return {
-        t: extractive_answer(question, result, threshold=t, max_sentences=limit)
-        for t in sorted({*THRESHOLDS, engine.settings.answers.abstain_threshold})
+def confidence(answer: dict[str, Any]) -> float | None:
+    value = answer.get("confidence")
+    return float(value) if value is not None else None
+
+
+def rate(flags: list[bool]) -> float:
+    return sum(flags) / len(flags) if flags else float("nan")
+
+
+def scores(asked: list[Asked]) -> dict[str, float]:
+    inn = [a for a in asked if a.kind == "answerable"]
+    answered = [a for a in inn if not a.answer["abstained"]]
+    row = {
+        "n": float(len(inn)),
+        "answered": rate([not a.answer["abstained"] for a in inn]),
+        "gold named": rate(
+            [bool(not a.answer["abstained"] and named(a.gold, a.answer["answer"])) for a in inn]
+        ),
+        "gold in quotes": rate(
+            [bool(not a.answer["abstained"] and named(a.gold, cited_quotes(a.answer))) for a in inn]
+        ),
+        "all cited": rate([all_cited(a.answer) for a in answered]),
     }
+    for kind in ("offcorpus", "general"):
+        items = [a for a in asked if a.kind == kind]
+        row[f"abstain {kind}"] = rate([a.answer["abstained"] for a in items])
+    return row
 
 
-def open_engine(cache: Path, mode: str, **overrides: object) -> Engine:
-    settings = Settings(data_dir=cache, retrieval=mode, auto_seed=False, **overrides)
-    return Engine(settings)
+def curve(asked: list[Asked]) -> list[tuple[float, dict[str, float]]]:
+    """Scores if answers below each confidence threshold had abstained (one run, no re-ask)."""
+    if any(confidence(a.answer) is None for a in asked if not a.answer["abstained"]):
+        return []
+    points = []
+    for t in CURVE:
+        shifted = []
+        for a in asked:
+            c = confidence(a.answer)
+            answer = dict(a.answer)
+            if c is not None and c < t:
+                answer["abstained"] = True
+            shifted.append(Asked(a.id, a.question, a.gold, a.split, a.kind, a.until, answer))
+        points.append((t, scores(shifted)))
+    return points
 
 
-def table(
-    reports: list[ModeReport], qa: list[Question], held: dict[str, ModeReport] | None = None
-) -> str:
-    hand = [i for i, q in enumerate(qa) if q.made.startswith("hand")]
-    templ = [i for i, q in enumerate(qa) if q.made == "template"]
-    lines = [
-        "| mode | Hit@1 | Hit@5 | Hit@10 | MRR@10 | Hit@5 hand | Hit@5 templated"
-        " | answer contains gold | answer rate (in) | abstention (off)"
-        " | held-out: answer rate (in) | held-out: abstention (off) | s/question |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    held = held or {}
-    for r in reports:
-        n = len(r.ranks) + len(r.off_abstained)
-        lines.append(
-            f"| {r.mode} | {r.hit(1):.3f} | {r.hit(5):.3f} | {r.hit(10):.3f} | {r.mrr():.3f}"
-            f" | {r.hit(5, hand):.3f} | {r.hit(5, templ):.3f} | {r.rate(r.contains):.3f}"
-            f" | {r.rate(r.answered):.3f} | {r.rate(r.off_abstained):.3f}"
-            f" | {_held_rate(held, r.mode, 'answered')}"
-            f" | {_held_rate(held, r.mode, 'off_abstained')}"
-            f" | {r.seconds / max(n, 1):.3f} |"
-        )
-    return "\n".join(lines)
+COLUMNS = (
+    "answered",
+    "gold named",
+    "gold in quotes",
+    "all cited",
+    "abstain offcorpus",
+    "abstain general",
+)
 
 
-def _held_rate(held: dict[str, ModeReport], mode: str, flags: str) -> str:
-    report = held.get(mode)
-    return f"{report.rate(getattr(report, flags)):.3f}" if report else "–"
-
-
-def sweep(reports: list[ModeReport], held: dict[str, ModeReport]) -> str:
-    lines = [
-        "| mode | threshold | answer rate (in) | abstention (off)"
-        " | held-out: answer rate (in) | held-out: abstention (off) |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in reports:
-        h = held[r.mode]
-        for t in THRESHOLDS:
-            rates = [
-                x.rate(flags[t])
-                for x, flags in (
-                    (r, r.answered_at),
-                    (r, r.off_abstained_at),
-                    (h, h.answered_at),
-                    (h, h.off_abstained_at),
-                )
-            ]
-            lines.append(f"| {r.mode} | {t:.2f} | " + " | ".join(f"{v:.3f}" for v in rates) + " |")
+def table(rows: list[tuple[str, dict[str, float]]]) -> str:
+    lines = ["| split | n | " + " | ".join(COLUMNS) + " |", "|---" * (len(COLUMNS) + 2) + "|"]
+    for label, row in rows:
+        cells = " | ".join(f"{row[c]:.3f}" for c in COLUMNS)
+        lines.append(f"| {label} | {int(row['n'])} | {cells} |")
     return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rss-items", type=int, default=None, help="RSS items to ingest (all)")
-    ap.add_argument("--cache", type=Path, default=Path("/tmp/briefbot-quality"))
-    ap.add_argument("--rebuild", action="store_true")
-    ap.add_argument("--modes", default=",".join(MODES))
-    ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--split", choices=("tune", "report", "both"), default="both")
+    ap.add_argument("--sets", default=",".join(SETS), help="answerable,offcorpus,general")
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/briefbot-quality-rtqa"))
+    ap.add_argument("--rebuild", action="store_true", help="ingest again even if cached")
+    ap.add_argument("--out", type=Path, default=None, help="write every answer (JSONL) here")
+    ap.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="BRIEFBOT_X=V",
+        help="setting for the asking processes (ablations, thresholds)",
+    )
+    ap.add_argument("--limit", type=int, default=None, help="every Nth question (quick runs)")
     args = ap.parse_args()
-    qa, off = load_questions()
-    held_qa, held_off = load_heldout()
-    if args.rebuild and args.cache.exists():
-        for f in args.cache.glob("briefbot.sqlite3*"):
-            f.unlink()
-    builder = open_engine(args.cache, "hybrid")
-    if builder.articles.count() == 0:
-        must = {q.gold for q in qa}
-        build_corpus(builder, bbc_records())
-        build_corpus(builder, rss_records(RSS, args.rss_items, must))
-    titles = gold_titles(qa + held_qa)
-    stats = builder.stats()
-    builder.close()
-    reports = []
-    held: dict[str, ModeReport] = {}
-    for mode in args.modes.split(","):
-        engine = open_engine(args.cache, mode)
-        engine.search("warm up the dense index")
-        reports.append(evaluate(engine, qa, off, titles))
-        held[mode] = evaluate(engine, held_qa, held_off, titles)
-        engine.close()
-        print(f"# {mode} done in {reports[-1].seconds:.0f}s", file=sys.stderr)
-    print(f"corpus: {stats.articles:,} articles, {stats.chunks:,} chunks; ", end="")
-    print(f"{len(qa)} in-corpus questions, {len(off)} off-corpus; ", end="")
-    print(f"held out: {len(held_qa)} in-corpus, {len(held_off)} off-corpus\n")
-    print(table(reports, qa, held))
-    print()
-    print(sweep(reports, held))
-    if args.json:
-        payload = {r.mode: r.__dict__ for r in reports}
-        payload.update({f"{mode}-heldout": r.__dict__ for mode, r in held.items()})
-        args.json.write_text(json.dumps(payload, default=str, indent=1))
+    env = dict(kv.split("=", 1) for kv in args.env)
+    sets = [s for s in args.sets.split(",") if s]
+    asked = [a for a in load_questions(sets) if args.split in ("both", a.split)]
+    if args.limit:
+        asked = asked[:: args.limit]
+    start = time.perf_counter()
+    news = args.cache / "rtqa"
+    if any(a.kind != "general" for a in asked):
+        ensure_store(news, RTQA / "corpus.jsonl.gz", args.rebuild)
+        ask_all([a for a in asked if a.kind != "general"], news, env)
+    if any(a.kind == "general" for a in asked):
+        bbc = args.cache / "bbc"
+        ensure_store(bbc, BBC, args.rebuild)
+        ask_all([a for a in asked if a.kind == "general"], bbc, env)
+    seconds = time.perf_counter() - start
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        with args.out.open("w", encoding="utf-8") as fh:
+            for a in asked:
+                fh.write(json.dumps(a.__dict__, ensure_ascii=False) + "\n")
+    splits = ["tune", "report"] if args.split == "both" else [args.split]
+    rows = [(s, scores([a for a in asked if a.split == s])) for s in splits]
+    if args.split == "both":
+        rows.append(("both", scores(asked)))
+    print(
+        f"realtimeqa-dev, extractive, production CLI path; {date.today().isoformat()}, "
+        f"{len(asked)} questions in {seconds:.0f}s; settings {env or 'default'}\n"
+    )
+    print(table(rows))
+    for label in splits:
+        points = curve([a for a in asked if a.split == label])
+        if points:
+            print(f"\nconfidence threshold curve ({label}):\n")
+            print(table([(f"≥ {t:.1f}", row) for t, row in points]))
 
 
 if __name__ == "__main__":

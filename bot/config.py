@@ -66,8 +66,19 @@ class StoreSettings(Section):
     auto_seed: bool = True
     database_url: SecretStr | None = Field(
         default=None,
-        description="postgresql://… selects the PostgreSQL backend; unset = SQLite (never logged)",
+        description="postgresql://user:password@host/db selects PostgreSQL (install the"
+        " postgres extra); unset: the SQLite file (never logged)",
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        scheme = value.get_secret_value().split("://", 1)[0].lower()
+        if scheme not in ("postgresql", "postgres"):
+            raise ValueError("must be a postgresql:// URL (unset it to use SQLite)")
+        return value
 
 
 class IngestSettings(Section):
@@ -167,10 +178,11 @@ class AnswerSettings(Section):
 
     top_k: int = Field(default=8, ge=1, le=100, description="passages used for an answer")
     abstain_threshold: float = Field(
-        default=0.65,
+        default=0.18,
         ge=0.0,
         le=1.0,
-        description="minimum share of the question's term weight a passage must cover",
+        description="minimum calibrated confidence of the evidence to answer (see "
+        "bot/answer/confidence.py; chosen on the dev set's tuning split)",
     )
     max_sentences: int = Field(default=4, ge=1, le=10)
 
@@ -358,6 +370,12 @@ class BriefingSettings(Section):
     max_attempts: int = Field(default=3, ge=1, le=20)
     sweep_seconds: float = Field(
         default=300.0, ge=1, description="catch-up tick: retries, missed slots, lost jobs"
+    )
+    watch_seconds: float = Field(
+        default=15.0,
+        ge=0.2,
+        description="how often the schedule is re-read from the database (subscriptions"
+        " made by the CLI or another instance)",
     )
     llm_summaries: bool = Field(
         default=True, description="LLM-written story summaries when an LLM endpoint is set"
@@ -600,6 +618,7 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every secret that is set (tokens, API keys): what logs and reports must redact."""
         found = (
+            self.store.database_url,
             self.telegram.token,
             self.telegram.webhook_secret,
             self.llm.api_key,

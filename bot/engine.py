@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from bot.answer.extractive import extractive_answer
 from bot.answer.followup import heuristic_standalone
+from bot.answer.paraphrase import WordSimilarity
+from bot.answer.pipeline import AnswerPipeline
 from bot.config import Settings
 from bot.ingest.pipeline import Ingestor, Progress
 from bot.models import (
@@ -32,12 +33,13 @@ from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.hybrid import HybridRetriever
 from bot.store.alternates import outlet_name
 from bot.store.conversations import ConversationStore
-from bot.store.db import Database
-from bot.store.port import Store
+from bot.store.db import DB
+from bot.store.locks import JobLock
+from bot.store.port import Store, copy_to_postgres, open_database
 from bot.store.timefmt import utcnow
 
 if TYPE_CHECKING:
-    from bot.answer.llm_answer import LLMAnswerer
+    from bot.answer.llm_answer import LLMComposer
     from bot.briefing.models import Briefing
     from bot.briefing.service import BriefingService, Clock, Send
     from bot.briefing.summary import StorySummariser
@@ -78,17 +80,18 @@ def with_disagreements(answer: Answer) -> Answer:
 class Engine:
     """Ingest → store → retrieve → answer, over one store."""
 
-    def __init__(self, settings: Settings, db: Database | None = None) -> None:
+    def __init__(self, settings: Settings, db: DB | None = None) -> None:
         self.settings = settings
-        self.store = Store(db or Database(settings.database))
+        self.store = Store(db or open_database(settings))
         self.articles = self.store.articles
         self.retriever = Retriever(self.store.search, settings)
         self.ingestor = Ingestor(self.store, settings)
         self.usage = self.store.usage
         self.metrics = Metrics()
-        self._llm: LLMAnswerer | None = None
+        self._llm: LLMComposer | None = None
         self.alternates = self.store.alternates
         self._feeds: FeedService | None = None
+        self._job_locks: dict[str, JobLock] = {}
         self._insight: InsightService | None = None
         self.vectors: VectorStore | None = None
         dense: DenseIndex | None = None
@@ -103,19 +106,24 @@ class Engine:
             if settings.retrieval.embed_at_ingest:
                 self.ingestor.after_batch.append(self.vectors.add_articles)
         self.hybrid = HybridRetriever(self.articles, settings, self.retriever, dense)
+        self.pipeline = AnswerPipeline(
+            settings,
+            self.hybrid.search,
+            self.alternates,
+            self.usage,
+            lambda: self.llm,
+            paraphrase=WordSimilarity(),
+        )
 
     @property
-    def llm(self) -> LLMAnswerer:
+    def llm(self) -> LLMComposer:
         """Created on first use so extractive-only runs never build an HTTP client."""
         if self._llm is None:
-            from bot.answer.llm_answer import LLMAnswerer  # imports openai: only when needed
+            from bot.answer.llm_answer import LLMComposer  # imports openai: only when needed
             from bot.llm.client import LLMClient
 
-            self._llm = LLMAnswerer(
-                self.settings,
-                lambda q, k, f: self.search(q, k=k, filters=f),
-                self.usage,
-                client=LLMClient(self.settings, metrics=self.metrics),
+            self._llm = LLMComposer(
+                self.settings, client=LLMClient(self.settings, metrics=self.metrics)
             )
         return self._llm
 
@@ -229,9 +237,19 @@ class Engine:
         """Follow-up context kept in the store, so any instance of the bot can continue it."""
         return self.store.conversations(max_turns=max_turns, max_tokens=max_tokens, idle=idle)
 
+    async def holds_job(self, name: str) -> bool:
+        """Whether this instance runs the periodic job `name` now (always, on SQLite; on
+        PostgreSQL one instance at a time, another taking over when it dies)."""
+        lock = self._job_locks.get(name)
+        if lock is None:
+            lock = self._job_locks[name] = self.store.job_lock(name)
+        return await asyncio.to_thread(lock.try_hold)
+
     def close(self) -> None:
         if self._feeds is not None:
             self._feeds.poller.close()
+        for lock in self._job_locks.values():
+            lock.release()
         self.store.close()
 
     async def aclose(self) -> None:
@@ -294,22 +312,8 @@ class Engine:
         return self.alternates.for_articles(article_ids)
 
     def with_alternates(self, answer: Answer) -> Answer:
-        """Name the other outlets that carried each cited article (one query per answer).
-
-        The one place extractive and LLM answers get "also reported by": both leave here.
-        """
-        if not answer.sources:
-            return answer
-        outlets = self.alternates.outlets_for(
-            {ref.article_id: outlet_name(ref.source, ref.url) for ref in answer.sources}
-        )
-        if not outlets:
-            return answer
-        sources = [
-            ref.model_copy(update={"also_reported_by": outlets.get(ref.article_id, [])})
-            for ref in answer.sources
-        ]
-        return answer.model_copy(update={"sources": sources})
+        """Name the other outlets that carried each cited article (one query per answer)."""
+        return self.pipeline.with_alternates(answer)
 
     def search(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
@@ -321,18 +325,11 @@ class Engine:
         question: str,
         k: int | None = None,
         filters: SearchFilters | None = None,
-        query: str | None = None,
+        history: list[Turn] | None = None,
     ) -> Answer:
-        """The offline answer; `query` (a follow-up made standalone) is what gets searched."""
-        result = self.search(query or question, k=k, filters=filters)
-        return self.with_alternates(
-            extractive_answer(
-                question,
-                result,
-                threshold=self.settings.answers.abstain_threshold,
-                max_sentences=self.settings.answers.max_sentences,
-            )
-        )
+        """The offline answer, synchronously (the pipeline's extractive path)."""
+        standalone = heuristic_standalone(question, history or [])
+        return self.with_alternates(self.pipeline.extractive(question, standalone, k, filters))
 
     async def ask(
         self,
@@ -367,22 +364,15 @@ class Engine:
         chat_id: str | None,
         on_delta: Callable[[str], Awaitable[None]] | None,
     ) -> Answer:
-        wants_llm = mode == "llm" or (mode is None and self.settings.llm_enabled)
-        if wants_llm and self.settings.llm_enabled:
-            answer = await self.llm.answer(
-                question, k=k, filters=filters, history=history, chat_id=chat_id, on_delta=on_delta
-            )
-            answer = self.with_alternates(answer)
-        else:
-            standalone = heuristic_standalone(question, history or [])
-            # Retrieval is CPU work on SQLite: keep it off the event loop so the bot stays live.
-            answer = await asyncio.to_thread(
-                self.answer_extractive, question, k, filters, standalone
-            )
-            if standalone != question:
-                answer.standalone_question = standalone
-            if wants_llm:
-                answer.fallback_reason = "llm_not_configured"
+        answer = await self.pipeline.ask(
+            question,
+            k=k,
+            filters=filters,
+            history=history,
+            mode=mode,
+            chat_id=chat_id,
+            on_delta=on_delta,
+        )
         self.metrics.answer(answer.mode, answer.fallback_reason)
         return answer
 
@@ -454,6 +444,12 @@ class Engine:
 
     def stats(self) -> Stats:
         return self.articles.stats()
+
+    def copy_to_postgres(
+        self, url: str, progress: Callable[[str, int], None] | None = None
+    ) -> tuple[dict[str, int], Stats]:
+        """`briefbot db copy`: this (SQLite) store into PostgreSQL; resumable, idempotent."""
+        return copy_to_postgres(self.store, url, progress)
 
     def sources(
         self, filters: SearchFilters | None = None, limit: int | None = None

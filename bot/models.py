@@ -185,6 +185,16 @@ class Usage(BaseModel):
     completion_tokens: int = 0
 
 
+class AbstentionWhy(BaseModel):
+    """Why the engine abstained: what the best evidence lacked and which filters applied."""
+
+    confidence: float = Field(description="calibrated confidence of the best evidence")
+    threshold: float
+    best_coverage: float = Field(description="share of the question's terms in the best passage")
+    missing_terms: list[str] = Field(default_factory=list)
+    filters: list[str] = Field(default_factory=list, description="filters the search applied")
+
+
 class Answer(BaseModel):
     """The engine's reply to a question; the `--json` CLI contract."""
 
@@ -199,6 +209,10 @@ class Answer(BaseModel):
     note: str | None = None
     verification: Verification | None = None
     usage: Usage | None = None
+    confidence: float | None = Field(
+        default=None, description="calibrated confidence of the extractive evidence (0..1)"
+    )
+    why: AbstentionWhy | None = None
     disagreements: list[Disagreement] = Field(
         default_factory=list, description="conflicting claims among the cited sources"
     )

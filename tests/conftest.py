@@ -11,6 +11,7 @@ import pytest
 
 from bot.config import Settings
 from bot.engine import Engine
+from tests.support.postgres import pg_server, pg_url  # noqa: F401  (fixtures: PostgreSQL)
 from tests.support.telegram_bot import botapi, news  # noqa: F401  (fixtures: emulator, news corpus)
 
 REPO = Path(__file__).resolve().parent.parent

@@ -184,3 +184,21 @@ def test_embedding_later_keeps_ingest_lexical_and_fills_at_first_search(tmp_path
     assert top.title == "Central bank raises interest rates"
     assert len(_vector_rows(engine)) == 3
     engine.close()
+
+
+def test_pgvector_finds_what_numpy_finds(tmp_path: Path, pg_url: str) -> None:
+    """Dense retrieval on PostgreSQL ranks in the database (pgvector) and agrees with the
+    in-memory numpy path on SQLite."""
+    results = []
+    for url in (None, pg_url):
+        engine = _engine(tmp_path / ("pg" if url else "lite"), retrieval="dense", database_url=url)
+        engine.ingestor.ingest_articles(ARTICLES)
+        assert engine.hybrid.dense is not None
+        hits = engine.hybrid.dense.search("flooding near the sea", 3)
+        results.append(([cid for cid, _ in hits], [score for _, score in hits]))
+        assert engine.store.vectors.in_database is (url is not None)
+        assert len(engine.hybrid.dense.ids) == (0 if url else 3)  # no matrix held with pgvector
+        engine.close()
+    (lite_ids, lite_scores), (pg_ids, pg_scores) = results
+    assert lite_ids == pg_ids and len(lite_ids) == 3
+    assert np.allclose(lite_scores, pg_scores, atol=2e-3)

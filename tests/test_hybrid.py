@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.extractive import extractive_answer
+from bot.answer.confidence import confidence
+from bot.answer.evidence import select_evidence
+from bot.answer.questions import question_facts
 from bot.config import Settings
 from bot.engine import Engine
 from bot.models import ArticleIn
@@ -174,7 +176,9 @@ def test_a_question_that_is_only_a_time_answers_with_that_days_leads(tmp_path: P
     result = engine.hybrid.search("What happened yesterday?", now=NOW)
     assert [p.title for p in result.passages] == ["Harbour bridge reopens"]
     week = engine.hybrid.search("What happened this week?", now=NOW)
-    answer = extractive_answer("What happened this week?", week, threshold=0.65, max_sentences=4)
-    assert not answer.abstained
-    assert [s.title for s in answer.sources] == ["Harbour bridge reopens", "Harbour bridge repairs"]
+    facts = question_facts("What happened this week?")
+    evidence = select_evidence(week.query, facts, week.passages, 4)
+    assert confidence(evidence.signals) >= engine.settings.answers.abstain_threshold
+    titles = {s.passage.title for s in evidence.sentences}
+    assert titles == {"Harbour bridge reopens", "Harbour bridge repairs"}
     engine.close()

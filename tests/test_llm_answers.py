@@ -361,14 +361,14 @@ async def test_retrieval_runs_off_the_event_loop(
     llm_engine: Engine, openai_server: FakeOpenAIServer
 ) -> None:
     """The bot's loop stays free while passages are searched (LLM answer and fallback)."""
-    llm = llm_engine.llm
-    search, threads = llm.search, []
+    pipeline = llm_engine.pipeline
+    search, threads = pipeline.search, []
 
-    def watched(*args: Any) -> Any:
+    def watched(*args: Any, **kwargs: Any) -> Any:
         threads.append(threading.get_ident())
-        return search(*args)
+        return search(*args, **kwargs)
 
-    llm.search = watched
+    pipeline.search = watched
     openai_server.respond_with(good_reply)
     assert (await llm_engine.ask("What hit Ain al-Asad airbase?")).mode == "llm"
     openai_server.respond_with(lambda r: Reply.error(400, "bad request"))

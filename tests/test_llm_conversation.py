@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.answer.llm_answer import BUDGET_NOTE
+from bot.answer.pipeline import BUDGET_NOTE
 from bot.engine import Engine
 from bot.models import Turn
 from bot.text.tokens import count_tokens
@@ -140,12 +140,12 @@ async def test_daily_budget_per_chat_gives_extractive_with_note(
     day = datetime(2026, 3, 1, 10, tzinfo=UTC)
     settings = llm_settings(tmp_path, openai_server.url, llm_daily_tokens_per_chat=300)
     engine = corpus_engine(settings, tmp_path)
-    engine.llm.clock = lambda: day
+    engine.pipeline.clock = lambda: day
     try:
         first = await engine.ask("What hit Ain al-Asad airbase?", chat_id="7")
         second = await engine.ask("What hit Ain al-Asad airbase?", chat_id="7")
         other_chat = await engine.ask("What hit Ain al-Asad airbase?", chat_id="8")
-        engine.llm.clock = lambda: day + timedelta(days=1)
+        engine.pipeline.clock = lambda: day + timedelta(days=1)
         next_day = await engine.ask("What hit Ain al-Asad airbase?", chat_id="7")
         used = engine.usage.used_on("7", day)
     finally:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer.extractive import extractive_answer
 from bot.answer.injection import addresses_assistant
 from bot.engine import Engine
 from tests.llm_helpers import INJECTION, cited, corpus_engine, llm_settings, passage_with
@@ -149,12 +148,7 @@ async def test_the_schema_sent_bounds_every_array_string_and_citation(
 def test_sentences_addressing_the_assistant_are_never_quoted(engine: Engine) -> None:
     result = engine.search("ferry timetable harbour council reply", 5)
     assert any(INJECTION in p.text for p in result.passages)
-    answer = extractive_answer(
-        "What did the harbour council reply about the ferry?",
-        result,
-        threshold=0.3,
-        max_sentences=4,
-    )
+    answer = engine.answer_extractive("What did the harbour council reply about the ferry?")
     assert not answer.abstained
     assert all(not addresses_assistant(s.text) for s in answer.sentences)
     assert "HACKED" not in answer.answer

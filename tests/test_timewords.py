@@ -97,3 +97,41 @@ def test_questions_without_time_words_are_untouched(question: str) -> None:
 def test_naive_reference_is_taken_as_utc() -> None:
     tq = parse_time_words("yesterday", datetime(2023, 10, 20, 1, 0))
     assert tq.since == day(2023, 10, 19)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did the Sunday Times report?",
+        "What is the Good Friday Agreement?",
+        "Who was behind the Easter Sunday attacks?",
+        "How much did shoppers spend on Black Friday?",
+        "Which states vote on Super Tuesday?",
+        "Who presents the Today programme?",
+        "What did USA Today say about the strike?",
+        "Who hosts Last Week Tonight?",
+        "What may happen to the ceasefire?",
+    ],
+)
+def test_time_words_inside_names_do_not_scope_the_question(question: str) -> None:
+    tq = parse_time_words(question, REF)
+    assert not tq.has_window, tq
+    assert tq.text == question
+
+
+def test_a_name_does_not_hide_a_real_time_scope_later_in_the_question() -> None:
+    tq = parse_time_words("What did the Sunday Times report on Monday?", REF)
+    assert (tq.since, tq.until) == (day(2023, 10, 16), day(2023, 10, 16, True))
+    assert tq.text == "What did the Sunday Times report?"
+
+
+def test_this_week_and_last_week_are_different_windows() -> None:
+    this = parse_time_words("What did Biden say this week?", REF)
+    last = parse_time_words("What did Biden say last week?", REF)
+    assert (this.since, this.until) == (day(2023, 10, 14), day(2023, 10, 20, True))
+    assert (last.since, last.until) == (day(2023, 10, 9), day(2023, 10, 15, True))
+
+
+def test_capitalised_may_is_a_month_and_lower_case_may_is_not() -> None:
+    assert parse_time_words("floods in May", REF).since == day(2023, 5, 1)
+    assert not parse_time_words("what we may see in may", REF).has_window

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from bot.text.lexicon import UNITS
 from bot.text.words import STOPWORDS, fold, stem
 
 _TOKEN = re.compile(
@@ -49,27 +50,7 @@ _MODALS = frozenset(
 )
 PRONOUNS = frozenset("he she they it we i his her their its our this these those".split())
 
-_NUMBER_WORDS = {
-    "zero": "0",
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    "ten": "10",
-    "eleven": "11",
-    "twelve": "12",
-    "twenty": "20",
-    "thirty": "30",
-    "forty": "40",
-    "fifty": "50",
-    "hundred": "100",
-    "dozen": "12",
-}
+_NUMBER_WORDS = {w: str(n) for w, n in {**UNITS, "hundred": 100, "dozen": 12}.items()}
 
 # Irregular English verb forms -> base form (so "won" meets "win", "said" meets "say").
 _IRREGULAR = {

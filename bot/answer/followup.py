@@ -94,3 +94,13 @@ def clean_rewrite(reply: str, fallback: str) -> str:
     if not line or len(line) > MAX_STANDALONE_CHARS or not words(line):
         return fallback
     return line
+
+
+def carried_terms(question: str, standalone: str) -> list[str]:
+    """The words a standalone rewrite adds to the asker's own: context, not the question."""
+    if standalone == question:
+        return []
+    own = {stem(w) for w in words(question)}
+    return [
+        w for w in dict.fromkeys(words(standalone)) if w not in STOPWORDS and stem(w) not in own
+    ]

@@ -25,6 +25,7 @@ from bot.answer.claims import PRONOUNS, SYMMETRIC, Claim, lemma_stem, opposite
 from bot.answer.injection import addresses_assistant
 from bot.llm.schema import ReplySentence
 from bot.models import DroppedSentence, Passage, Verification
+from bot.text.lexicon import MONTH_NAMES, WEEKDAYS
 from bot.text.sentences import split_sentences
 
 MIN_CONTENT_WORDS = 3
@@ -34,12 +35,7 @@ ALIGNED_SENTENCES = 3
 MIN_SECONDARY_WORDS = 1
 ROLE_WINDOW = 8
 SENTENCE_SCAN_FACTOR = 3  # sentences examined per sentence kept, against runaway replies
-_CALENDAR = frozenset(
-    """
-    january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday
-    """.split()
-)
+_CALENDAR = MONTH_NAMES | frozenset(WEEKDAYS)
 
 _CALENDAR_STEMS = frozenset(lemma_stem(w) for w in _CALENDAR)
 

@@ -178,6 +178,10 @@ class BriefingService:
             line += f"; topics: {', '.join(sub.keywords)}"
         return line
 
+    def schedule_version(self) -> tuple[int, str, int]:
+        """Changes when any subscription is added, removed or changed, by any instance."""
+        return self.subscriptions.schedule_version()
+
     def plans(self) -> list[Plan]:
         """The next slot of every active subscription (rebuild JobQueue jobs from this)."""
         found = [self._plan(s) for s in self.subscriptions.find(status=SubscriptionStatus.ACTIVE)]

@@ -1,8 +1,10 @@
 """Extractive story summaries: the most central, non-redundant sentences, each cited.
 
 Centrality is the cosine between a sentence and the story's centroid in the window's TF-IDF
-space. A sentence found verbatim in several articles (syndicated copies) cites up to three
-of them. An LLM summariser plugs in through `StorySummariser` (see builder.py).
+space. Sentences are picked by maximal marginal relevance: centrality minus the cosine to the
+closest sentence already chosen, and none that restates one (TF-IDF cosine ≥ RESTATES, or most of
+its words already said). A sentence found verbatim in several articles (syndicated copies)
+cites up to three of them. An LLM summariser plugs in through `StorySummariser` (see builder.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from bot.text.sentences import sentence_spans
 MIN_CHARS = 30
 MAX_CHARS = 400
 REDUNDANT = 0.5
+RESTATES = 0.4
+MMR_LAMBDA = 0.7
 NOVEL_SHARE = 0.4
 NOVEL_MIN = 3
 KEEP_RATIO = 0.5
@@ -66,6 +70,8 @@ class _Candidate:
     article_ids: list[int]
     stems: set[str]
     score: float
+    vector: dict[int, float]  # sparse, L2-normalised TF-IDF
+    headline_like: bool = False
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
@@ -86,8 +92,10 @@ def _candidates(
                     found.article_ids.append(article.id)
                 continue
             stems = terms(text)
-            score = float(tfidf.vector(stems) @ centroid) if stems else 0.0
-            by_key[key] = _Candidate(text, key, [article.id], set(stems), score)
+            cols, norm = tfidf.weights(stems)
+            vector = {col: w / norm for col, w in cols.items()} if norm > 0 else {}
+            score = float(sum(centroid[col] * w for col, w in vector.items()))
+            by_key[key] = _Candidate(text, key, [article.id], set(stems), score, vector)
     return list(by_key.values())
 
 
@@ -123,19 +131,36 @@ def extractive_summary(
     pool.sort(key=lambda c: (-c.score, c.article_ids[0], c.key))
     usable = [c for c in pool if _acceptable(c)] or pool[:1]
     head = set(terms(headline))
-    usable.sort(key=lambda c: _jaccard(c.stems, head) >= 0.8)
-    chosen: list[_Candidate] = []
     for c in usable:
-        if len(chosen) >= limit:
-            break
+        c.headline_like = _jaccard(c.stems, head) >= 0.8
+    chosen: list[_Candidate] = []
+    while usable and len(chosen) < limit:
+        c = max(usable, key=lambda c: _marginal(c, chosen))
+        usable.remove(c)
         if chosen and c.score < KEEP_RATIO * chosen[0].score:
-            break
+            continue
         if any(_jaccard(c.stems, x.stems) >= REDUNDANT for x in chosen):
+            continue
+        if any(_cosine(c.vector, x.vector) >= RESTATES for x in chosen):
             continue
         if chosen and not _adds_news(c, head.union(*(x.stems for x in chosen))):
             continue
         chosen.append(c)
     return [SummarySentence(c.text, _cited(c.article_ids, outlet_of)) for c in chosen]
+
+
+def _cosine(a: dict[int, float], b: dict[int, float]) -> float:
+    if len(b) < len(a):
+        a, b = b, a
+    return sum(w * b.get(col, 0.0) for col, w in a.items())
+
+
+def _marginal(c: _Candidate, chosen: list[_Candidate]) -> float:
+    """MMR value; a near-repeat of the headline only when nothing else is left."""
+    if not chosen:
+        return c.score - (1.0 if c.headline_like else 0.0)
+    closest = max(_cosine(c.vector, x.vector) for x in chosen)
+    return MMR_LAMBDA * c.score - (1 - MMR_LAMBDA) * closest - (1.0 if c.headline_like else 0.0)
 
 
 def _cited(ids: list[int], outlet_of: dict[int, str]) -> list[int]:

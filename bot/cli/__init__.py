@@ -17,6 +17,7 @@ from bot.cli import (
     ask_cmd,
     brief_cmd,
     chat_cmd,
+    db_cmd,
     doctor_cmd,
     export_cmd,
     feeds_cmd,
@@ -46,6 +47,7 @@ COMMANDS = [
     export_cmd,
     doctor_cmd,
     insight_cmd,
+    db_cmd,
 ]
 
 

@@ -116,17 +116,21 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def open_engine(args: argparse.Namespace, *, seed: bool = True) -> Engine:
-    engine = Engine(settings_from(args))
+def open_engine(
+    args: argparse.Namespace, *, seed: bool = True, settings: Settings | None = None
+) -> Engine:
+    engine = Engine(settings or settings_from(args))
     if seed:
         engine.ensure_corpus(notify=lambda msg: print(msg, file=sys.stderr))
     return engine
 
 
 @contextmanager
-def opened_engine(args: argparse.Namespace, *, seed: bool = True) -> Iterator[Engine]:
+def opened_engine(
+    args: argparse.Namespace, *, seed: bool = True, settings: Settings | None = None
+) -> Iterator[Engine]:
     """`open_engine` for a `with` block: the database is closed however the command ends."""
-    engine = open_engine(args, seed=seed)
+    engine = open_engine(args, seed=seed, settings=settings)
     try:
         yield engine
     finally:

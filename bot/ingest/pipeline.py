@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.ingest.chunker import chunk_text
@@ -116,7 +116,7 @@ class Ingestor:
                 continue
             report.warnings.extend(notes)
             articles.append((item.origin, article))
-        index_rows: list[tuple[int, str, str]] = []
+        index_rows: list[tuple[Any, ...]] = []
         with self.store.transaction():
             near = self.near_dups.batch([a for _, a in articles]) if self.near_dups else None
             for position, (origin, article) in enumerate(articles):
@@ -138,7 +138,7 @@ class Ingestor:
         report: IngestReport,
         near: NearDuplicateBatch | None,
         position: int,
-        index_rows: list[tuple[int, str, str]],
+        index_rows: list[tuple[Any, ...]],
     ) -> None:
         keys = dedupe_keys(article)
         duplicate_of = self.articles.find_duplicate(article, keys)

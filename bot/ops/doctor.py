@@ -21,8 +21,8 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, Field, ValidationError
 
 from bot.config import SECTIONS, Settings, describe_errors, env_name
-from bot.store.db import Database, StoreError
-from bot.store.port import Store
+from bot.store.errors import StoreError
+from bot.store.port import Store, database_label, open_database
 
 Status = Literal["ok", "off", "warn", "fail"]
 PROBE_TIMEOUT = 5.0
@@ -122,12 +122,12 @@ def _existing_parent(path: Path) -> Path:
 
 # --- database, feeds, heartbeats -------------------------------------------------------
 def database_findings(settings: Settings) -> tuple[list[Finding], dict[str, dict[str, Any]]]:
-    path = settings.database
-    if not path.exists():
+    path = database_label(settings)
+    if settings.store.database_url is None and not settings.database.exists():
         note = f"no database yet at {path}; it is created (and seeded) on first use"
         return [Finding(check="database", status="ok", message=note)], {}
     try:
-        store = Store(Database(path, migrate_schema=False))
+        store = Store(open_database(settings, migrate_schema=False))
     except StoreError as exc:
         return [Finding(check="database", status="fail", message=str(exc))], {}
     try:
@@ -163,7 +163,7 @@ def database_findings(settings: Settings) -> tuple[list[Finding], dict[str, dict
 
 def heartbeat_of(settings: Settings, name: str) -> dict[str, Any] | None:
     """The stored heartbeat of the instance `name` (None before its first beat)."""
-    store = Store(Database(settings.database, migrate_schema=False))
+    store = Store(open_database(settings, migrate_schema=False))
     try:
         return store.instances.all().get(name)
     finally:

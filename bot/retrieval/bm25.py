@@ -45,8 +45,19 @@ class Step:
 
 @dataclass
 class SearchResult:
+    """Passages for a question, and how its time words scoped the search.
+
+    `window` is what the time phrase meant; `time_filter` False means it only boosted
+    articles of that time; `relaxed` means the filter found nothing and was dropped.
+    """
+
     query: QueryTerms
     passages: list[Passage]
+    time_phrase: str | None = None
+    window: tuple[datetime | None, datetime | None] | None = None
+    time_filter: bool = True
+    relaxed: bool = False
+    reference: datetime | None = None  # what "today" meant
 
 
 class Retriever:

@@ -31,17 +31,24 @@ class DenseIndex:
         self._lock = threading.Lock()
         self._seen: tuple[int, int] | None = None
 
+    def _fill_missing(self) -> None:
+        """Embed (a few) chunks that lack vectors, once per change of the corpus."""
+        key = self.store.repo.chunks_version()
+        if key == self._seen:
+            return
+        try:
+            if self.store.fill_missing(limit=LAZY_FILL_LIMIT) < LAZY_FILL_LIMIT:
+                self._seen = key
+        except EmbeddingError as exc:
+            log.warning("dense index searched without missing vectors: %s", exc)
+
     def refresh(self) -> None:
         """Pick up vectors written since the last load; reload fully after deletions."""
         with self._lock:
             key = self.store.repo.chunks_version()
             if key == self._seen:
                 return
-            try:
-                if self.store.fill_missing(limit=LAZY_FILL_LIMIT) < LAZY_FILL_LIMIT:
-                    self._seen = key
-            except EmbeddingError as exc:
-                log.warning("dense index searched without missing vectors: %s", exc)
+            self._fill_missing()
             count = self.store.count()
             if count < len(self.ids):
                 self.ids = np.zeros(0, dtype=np.int64)
@@ -65,15 +72,24 @@ class DenseIndex:
     def search(
         self, question: str, n: int, filters: SearchFilters | None = None
     ) -> list[tuple[int, float]]:
-        """The `n` chunk ids most similar to the question, best first, with cosines."""
-        self.refresh()
-        if len(self.ids) == 0 or not question.strip():
+        """The `n` chunk ids most similar to the question, best first, with cosines.
+
+        Where the database ranks vectors itself (pgvector) no matrix is held in memory."""
+        in_database = self.store.repo.in_database
+        if in_database:
+            with self._lock:
+                self._fill_missing()
+        else:
+            self.refresh()
+        if (len(self.ids) == 0 and not in_database) or not question.strip():
             return []
         try:
             query = self.store.embedder.embed([question])[0]
         except EmbeddingError as exc:
             log.warning("dense retrieval skipped: %s", exc)
             return []
+        if in_database:
+            return self.store.repo.nearest(self.store.model, query, n, filters)
         if query.shape[0] != self.matrix.shape[1]:
             return []
         scores = self.matrix @ query

@@ -9,6 +9,8 @@ the extractive answer abstains on low coverage.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -58,7 +60,7 @@ Ranked = list[tuple[int, float]]
 class AnyTerms(QueryTerms):
     """A question that is only a time: every sentence of the window's articles answers it."""
 
-    def coverage(self, present: set[str]) -> float:
+    def soft_coverage(self, present: set[str], soft: dict[str, float]) -> float:
         return 1.0
 
 
@@ -102,9 +104,14 @@ class HybridRetriever:
     def mode(self) -> str:
         return self.settings.retrieval.mode if self.dense is not None else "bm25"
 
-    def reference_time(self, now: datetime | None = None) -> datetime:
-        """What "today" means: now, or the newest article's date when the corpus is stale."""
+    def reference_time(
+        self, now: datetime | None = None, until: datetime | None = None
+    ) -> datetime:
+        """What "today" means: the asker's `until` when it is in the past (they look from
+        then), else now, or the newest article when the corpus has nothing from the last week."""
         now = now or utcnow()
+        if until is not None and until < now:
+            return until
         if self.settings.retrieval.recency_reference == "now":
             return now
         newest = self.articles.newest_published()
@@ -121,18 +128,47 @@ class HybridRetriever:
         filters: SearchFilters | None = None,
         *,
         now: datetime | None = None,
+        time_scope: bool = True,
+        context: Collection[str] = (),
     ) -> SearchResult:
+        """Passages for `question`; its time words ("this week") filter unless `time_scope`
+        is off (the time words are then only a preference for newer articles). `context`:
+        words carried from earlier turns, weighed lightly."""
         k = k or self.settings.answers.top_k
-        tq = parse_time_words(question, self.reference_time(now))
+        until = filters.until if filters else None
+        reference = self.reference_time(now, until)
+        result = self._scoped(question, k, filters, reference, time_scope, context)
+        return replace(result, reference=reference)
+
+    def _scoped(
+        self,
+        question: str,
+        k: int,
+        filters: SearchFilters | None,
+        reference: datetime,
+        time_scope: bool,
+        context: Collection[str],
+    ) -> SearchResult:
+        tq = parse_time_words(question, reference)
         if not tq.has_window and not tq.prefer_recent:
-            return self._search(question, k, filters, prefer_recent=False)
+            return self._search(question, k, filters, prefer_recent=False, context=context)
         if tq.absolute:
             window = (tq.since, tq.until)
-            return self._search(tq.text, k, filters, prefer_recent=tq.prefer_recent, boost=window)
-        result = self._search(tq.text, k, _intersect(filters, tq), prefer_recent=tq.prefer_recent)
-        if not result.passages and tq.has_window:
-            result = self._search(tq.text, k, filters, prefer_recent=True)
-        return result
+            result = self._search(
+                tq.text, k, filters, prefer_recent=tq.prefer_recent, boost=window, context=context
+            )
+            return replace(result, time_phrase=tq.phrase, window=window, time_filter=False)
+        if not tq.has_window:
+            return self._search(tq.text, k, filters, prefer_recent=True, context=context)
+        if time_scope:
+            scoped = _intersect(filters, tq)
+            result = self._search(
+                tq.text, k, scoped, prefer_recent=tq.prefer_recent, context=context
+            )
+            if result.passages:
+                return replace(result, time_phrase=tq.phrase, window=(tq.since, tq.until))
+        result = self._search(tq.text, k, filters, prefer_recent=True, context=context)
+        return replace(result, time_phrase=tq.phrase, window=(tq.since, tq.until), relaxed=True)
 
     def _search(
         self,
@@ -142,6 +178,7 @@ class HybridRetriever:
         *,
         prefer_recent: bool,
         boost: tuple[datetime | None, datetime | None] | None = None,
+        context: Collection[str] = (),
     ) -> SearchResult:
         only_time = not any(w not in STOPWORDS for w in words(question))
         if only_time and (prefer_recent or (filters and (filters.since or filters.until))):
@@ -151,6 +188,7 @@ class HybridRetriever:
         lexical = self.bm25.search(expanded, k=depth, filters=filters)
         query.weights = lexical.query.weights
         query.in_corpus = self.bm25.known_terms(query.stems)
+        query.context = {stem(w) for w in context}
         by_id = {p.chunk_id: p for p in lexical.passages}
         lists: list[Ranked] = []
         if self.mode != "dense":

@@ -25,10 +25,18 @@ class QueryTerms:
 
     def coverage(self, present: set[str]) -> float:
         """Share of the question's term weight found in `present` (a set of stems)."""
+        return self.soft_coverage(present, {})
+
+    def soft_coverage(self, present: set[str], soft: dict[str, float]) -> float:
+        """Coverage where a missing stem counts `soft[stem]` (0..1) of its weight."""
         total = self.total_weight
         if total <= 0:
             return 0.0
-        return sum(self.weights.get(s, 0.0) for s in self.stems if s in present) / total
+        got = sum(
+            self.weights.get(s, 0.0) * (1.0 if s in present else soft.get(s, 0.0))
+            for s in self.stems
+        )
+        return got / total
 
 
 def analyze(question: str) -> QueryTerms:

@@ -13,18 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.store.timefmt import utc_clamped
+from bot.text.lexicon import CALENDAR_WORDS, MONTHS, UNITS, WEEKDAYS, is_month
+from bot.text.words import STOPWORDS
 
-MONTHS = {
-    name.lower(): i
-    for i in range(1, 13)
-    for name in (calendar.month_name[i], calendar.month_abbr[i])
-}
-MONTHS["sept"] = 9
-WEEKDAYS = {calendar.day_name[i].lower(): i for i in range(7)}
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_NUMBER_WORDS = {word: n for word, n in UNITS.items() if n > 0}
 
 
 @dataclass
@@ -92,6 +87,9 @@ def _relative(m: re.Match[str], ref: datetime) -> Window | None:
     unit = m.group("unit").lower()
     which = m.group("which").lower()
     if unit == "week":
+        if which == "last":  # the calendar week before this one, Monday to Sunday
+            monday = _day_start(ref) - timedelta(days=ref.weekday() + 7)
+            return monday, monday + timedelta(days=7) - timedelta(seconds=1)
         return _rolling(ref, 7)
     if unit == "month":
         if which == "this":
@@ -120,12 +118,16 @@ def _last_n(m: re.Match[str], ref: datetime) -> Window | None:
 
 
 def _month_day(m: re.Match[str], ref: datetime) -> Window | None:
+    if not is_month(m.group("month")):
+        return None
     year = int(m.group("year")) if m.group("year") else None
     day = _past_date(ref, MONTHS[m.group("month").lower()], int(m.group("day")), year)
     return _day_window(day) if day else None
 
 
 def _month_only(m: re.Match[str], ref: datetime) -> Window | None:
+    if not is_month(m.group("month")):
+        return None
     month = MONTHS[m.group("month").lower()]
     if m.group("year"):
         return _month_window(int(m.group("year")), month)
@@ -162,8 +164,7 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     (re.compile(rf"\b(?:on\s+)?(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}{_YEAR}", re.I), _month_day),
     (
         re.compile(
-            r"\b(?:on\s+)?(?:last\s+)?(?P<weekday>monday|tuesday|wednesday|thursday|friday"
-            r"|saturday|sunday)\b",
+            r"\b(?:on\s+)?(?:last\s+)?(?P<weekday>" + "|".join(WEEKDAYS) + r")\b",
             re.I,
         ),
         _weekday,
@@ -172,6 +173,51 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
 ]
 _RECENT = re.compile(
     r"\b(?:latest|newest|most\s+recent(?:ly)?|recent(?:ly)?|currently|right\s+now)\b", re.I
+)
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+# Time words inside names ("Sunday Times") do not scope the question (off only to ablate).
+NAMES_ARE_NOT_TIMES = True
+# Words before a weekday that make it a time ("on Sunday"), not part of a name ("Sunday Times").
+_TIME_PREPOSITIONS = frozenset("on last this next since by until before after from every".split())
+
+
+def _capitalised_name_word(word: str) -> bool:
+    return (
+        word[:1].isupper()
+        and word.lower() not in STOPWORDS
+        and word.lower() not in CALENDAR_WORDS
+        and not word.isdigit()
+    )
+
+
+def inside_name(question: str, m: re.Match[str]) -> bool:
+    """Whether the time expression is part of a name or title, not a scope of the question.
+
+    "the Sunday Times", "Good Friday Agreement", "Black Friday", "Super Tuesday", "USA Today",
+    "the Today programme", "Last Week Tonight": a weekday or month next to another capitalised
+    word, or an everyday time word ("today", "last week") capitalised inside the question.
+    """
+    tokens = list(_TOKEN.finditer(question))
+    inside = [t for t in tokens if m.start() <= t.start() and t.end() <= m.end()]
+    before = [t for t in tokens if t.end() <= m.start()]
+    after = [t for t in tokens if t.start() >= m.end()]
+    for t in inside:
+        word = t.group()
+        past_first_word = bool(before) or t is not inside[0]
+        if word.lower() not in CALENDAR_WORDS and word[:1].isupper() and past_first_word:
+            return True  # "Today", "Last Week" capitalised past the question's first word
+    if not inside or inside[0].group().lower() not in CALENDAR_WORDS:
+        return False  # "on Monday", "in May": a preposition makes it a time
+    if before and _capitalised_name_word(before[-1].group()):
+        return len(before) > 1 or before[-1].group().lower() not in _QUESTION_OPENERS
+    return bool(after and _capitalised_name_word(after[0].group()))
+
+
+_QUESTION_OPENERS = frozenset(
+    "what which who whom whose when where why how did does do is are was were has have had "
+    "will can could should would".split()
 )
 
 
@@ -184,7 +230,14 @@ def parse_time_words(question: str, reference: datetime) -> TimeQuery:
     ref = reference if reference.tzinfo else reference.replace(tzinfo=UTC)
     ref = utc_clamped(ref)
     for pattern, handler in _PATTERNS:
-        m = pattern.search(question)
+        m = next(
+            (
+                m
+                for m in pattern.finditer(question)
+                if not (NAMES_ARE_NOT_TIMES and inside_name(question, m))
+            ),
+            None,
+        )
         if m is None:
             continue
         try:

@@ -48,15 +48,10 @@ def variant_forms(question: str) -> list[tuple[str, str]]:
     return pairs
 
 
-# Words that frame a question rather than name its subject ("how old", "what kind", "take
-# place"): they stay in the ranking query but do not count towards coverage.
-FRAME_STEMS = frozenset(
-    stem(w)
-    for w in "whose kind type sort describe described large old given result take place "
-    "according exactly called name named".split()
-)
 # A passage that lacks one of the question's rarest terms covers only this share of it.
 KEY_TERM_PENALTY = 0.5
+# Terms carried over from earlier turns of a conversation weigh this share of their IDF.
+CONTEXT_SHARE = 0.3
 
 
 @dataclass
@@ -65,11 +60,10 @@ class GroupedQueryTerms(QueryTerms):
 
     groups: list[list[Alternative]] = field(default_factory=list)
     in_corpus: set[str] | None = None
+    context: set[str] = field(default_factory=set)
 
     def _units(self) -> list[tuple[list[Alternative], float]]:
-        units = self._all_units()
-        subject = [u for u in units if not all(s in FRAME_STEMS for a in u[0] for s in a)]
-        return subject or units
+        return self._all_units()
 
     def key_coverage(self, present: set[str]) -> float:
         """Coverage, cut when one of the question's two rarest terms is missing.
@@ -88,7 +82,8 @@ class GroupedQueryTerms(QueryTerms):
         candidates = [
             i
             for i, (alts, _) in enumerate(units)
-            if known is None or any(s in known for a in alts for s in a)
+            if (known is None or any(s in known for a in alts for s in a))
+            and not any(s in self.context for a in alts for s in a)
         ]
         keys = sorted(candidates, key=lambda i: -units[i][1])[:2]
         return share if all(found[i] for i in keys) else share * KEY_TERM_PENALTY
@@ -107,20 +102,30 @@ class GroupedQueryTerms(QueryTerms):
             units.append((alts, weight))
         for s in self.stems:
             if s not in grouped:
-                units.append(([(s,)], self.weights.get(s, 0.0)))
+                share = CONTEXT_SHARE if s in self.context else 1.0
+                units.append(([(s,)], share * self.weights.get(s, 0.0)))
         return units
 
     @property
     def total_weight(self) -> float:
         return sum(w for _, w in self._units())
 
-    def coverage(self, present: set[str]) -> float:
+    def soft_coverage(self, present: set[str], soft: dict[str, float]) -> float:
         units = self._units()
         total = sum(w for _, w in units)
         if total <= 0:
             return 0.0
-        found = sum(w for alts, w in units if any(all(s in present for s in a) for a in alts))
+        found = 0.0
+        for alts, w in units:
+            if any(all(s in present for s in a) for a in alts):
+                found += w
+            else:
+                found += w * max((soft.get(s, 0.0) for a in alts for s in a), default=0.0)
         return found / total
+
+    def unit_surfaces(self) -> list[str]:
+        """The asker's written form of each unit (for paraphrase look-ups)."""
+        return [self.surface.get(alts[0][0], alts[0][0]) for alts, _ in self._units()]
 
 
 def expand(question: str) -> tuple[str, GroupedQueryTerms]:

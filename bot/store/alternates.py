@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from bot.models import AlternateIn, AlternateSource, ArticleIn
-from bot.store.db import Database, Row
+from bot.store.db import DB, Row
 from bot.store.timefmt import from_db, to_db, utcnow
 from bot.text.normalize import canonical_url, http_url
 
@@ -22,7 +22,7 @@ def outlet_name(source: str | None, url: str | None) -> str:
 
 
 class AlternateRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DB) -> None:
         self.db = db
 
     @staticmethod

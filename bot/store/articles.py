@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bot.models import Article, ArticleIn, ArticleSummary, Chunk, SearchFilters, Stats
-from bot.store.db import Database, Row
+from bot.store.db import DB, Row
 from bot.store.records import WindowArticle
 from bot.store.timefmt import from_db, required_time, to_db, utcnow
 from bot.text.normalize import canonical_url, content_hash
@@ -34,8 +35,12 @@ def _article(row: Row) -> Article:
     )
 
 
-def filter_sql(filters: SearchFilters | None, alias: str = "a") -> tuple[str, list[object]]:
-    """SQL conditions for date and source filters; time falls back to ingest time."""
+def filter_sql(
+    filters: SearchFilters | None, alias: str = "a", like: str = "LIKE"
+) -> tuple[str, list[object]]:
+    """SQL conditions for date and source filters; time falls back to ingest time.
+
+    `like` is the database's case-insensitive LIKE (`DB.like`)."""
     if filters is None:
         return "", []
     clauses: list[str] = []
@@ -48,10 +53,34 @@ def filter_sql(filters: SearchFilters | None, alias: str = "a") -> tuple[str, li
         clauses.append(f"{when} <= ?")
         params.append(to_db(filters.until))
     if filters.source:
-        clauses.append(f"{alias}.source LIKE ? ESCAPE '\\'")
+        clauses.append(f"{alias}.source {like} ? ESCAPE '\\'")
         escaped = filters.source.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params.append(f"%{escaped}%")
     return (" AND ".join(clauses), params)
+
+
+INSERT_ARTICLE = (
+    "INSERT INTO articles (title, text, url, canonical_url, source, published_at,"
+    " ingested_at, content_hash, language, external_id, origin, author)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+
+
+def article_values(article: ArticleIn, curl: str | None, digest: str) -> tuple[Any, ...]:
+    return (
+        article.title,
+        article.text,
+        article.url,
+        curl,
+        article.source,
+        to_db(article.published_at),
+        to_db(article.ingested_at or utcnow()),
+        digest,
+        article.language,
+        article.external_id,
+        article.origin,
+        article.author,
+    )
 
 
 def dedupe_keys(article: ArticleIn) -> tuple[str | None, str]:
@@ -60,7 +89,7 @@ def dedupe_keys(article: ArticleIn) -> tuple[str | None, str]:
 
 
 class ArticleRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DB) -> None:
         self.db = db
 
     def find_duplicate(
@@ -83,7 +112,7 @@ class ArticleRepository:
         article: ArticleIn,
         chunks: list[Chunk],
         keys: tuple[str | None, str] | None = None,
-        index_rows: list[tuple[int, str, str]] | None = None,
+        index_rows: list[tuple[Any, ...]] | None = None,
     ) -> int:
         """Store an article, its chunks and their full-text rows in one transaction.
 
@@ -93,27 +122,9 @@ class ArticleRepository:
         article at a time cost a tiny index segment (and later merges) per article.
         """
         curl, digest = keys or dedupe_keys(article)
-        pending: list[tuple[int, str, str]] = []
+        pending: list[tuple[Any, ...]] = []
         with self.db.transaction() as tx:
-            article_id = tx.execute(
-                "INSERT INTO articles (title, text, url, canonical_url, source, published_at,"
-                " ingested_at, content_hash, language, external_id, origin, author)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (
-                    article.title,
-                    article.text,
-                    article.url,
-                    curl,
-                    article.source,
-                    to_db(article.published_at),
-                    to_db(article.ingested_at or utcnow()),
-                    digest,
-                    article.language,
-                    article.external_id,
-                    article.origin,
-                    article.author,
-                ),
-            ).fetchone()[0]
+            article_id = self._insert_article(tx, article, curl, digest)
             title_words = word_count(article.title)
             total_words = 0
             for chunk in chunks:
@@ -145,7 +156,11 @@ class ArticleRepository:
             index_rows.extend(pending)  # only once the article's savepoint is released
         return article_id
 
-    def write_index_rows(self, rows: list[tuple[int, str, str]]) -> None:
+    @staticmethod
+    def _insert_article(tx: Any, article: ArticleIn, curl: str | None, digest: str) -> int:
+        return int(tx.execute(INSERT_ARTICLE, article_values(article, curl, digest)).fetchone()[0])
+
+    def write_index_rows(self, rows: list[tuple[Any, ...]]) -> None:
         """The full-text rows `insert` set aside (call inside the same transaction)."""
         if rows:
             with self.db.transaction() as tx:
@@ -215,7 +230,7 @@ class ArticleRepository:
     def window(self, since: datetime, until: datetime, limit: int) -> list[WindowArticle]:
         """Articles published (or, undated, ingested) in [since, until]: the newest `limit`,
         returned oldest first, their title and text as plain text."""
-        where, params = filter_sql(SearchFilters(since=since, until=until))
+        where, params = filter_sql(SearchFilters(since=since, until=until), like=self.db.like)
         rows = self.db.query(
             "SELECT id, title, text, url, source, published_at, ingested_at FROM articles a"
             f" WHERE {where}"
@@ -240,7 +255,7 @@ class ArticleRepository:
     def list_articles(
         self, filters: SearchFilters | None = None, limit: int | None = None, offset: int = 0
     ) -> list[ArticleSummary]:
-        where, params = filter_sql(filters)
+        where, params = filter_sql(filters, like=self.db.like)
         sql = (
             "SELECT id, title, url, source, published_at, ingested_at FROM articles a"
             + (f" WHERE {where}" if where else "")

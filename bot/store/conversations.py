@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from bot.models import Turn
-from bot.store.db import Database
+from bot.store.db import DB
 from bot.store.timefmt import to_db, utcnow
 from bot.text.tokens import count_tokens
 
@@ -21,7 +21,7 @@ class ConversationStore:
 
     def __init__(
         self,
-        db: Database,
+        db: DB,
         *,
         max_turns: int,
         max_tokens: int,

@@ -4,16 +4,36 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bot.store.errors import ConflictError, StoreError
 from bot.store.migrations import SchemaTooNewError, migrate
 
 # A result row: a plain tuple on every backend.
 Row = tuple[Any, ...]
+
+
+class DB(Protocol):
+    """What repositories use of a database, SQLite's `Database` or PostgreSQL's `PgDatabase`.
+
+    SQL is written with `?` placeholders; `like` is the case-insensitive LIKE operator.
+    """
+
+    dialect: str
+    like: str
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
+
+    def query(self, sql: str, params: Sequence[Any] = ...) -> list[Row]: ...
+
+    def size_bytes(self) -> int: ...
+
+    def ping(self) -> bool: ...
+
+    def close(self) -> None: ...
 
 
 @contextmanager
@@ -36,6 +56,7 @@ class Database:
     """
 
     dialect = "sqlite"
+    like = "LIKE"  # ASCII case-insensitive in SQLite
 
     def __init__(self, path: Path | str, *, migrate_schema: bool = True) -> None:
         self.path = Path(path)
@@ -90,7 +111,7 @@ class Database:
             else:
                 self.conn.execute(f"RELEASE {name}")
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[Row]:
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.lock, _translated():
             return self.conn.execute(sql, params).fetchall()
 

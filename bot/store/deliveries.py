@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from bot.models import Delivery, DeliveryStatus
-from bot.store.db import Database, Row
+from bot.store.db import DB, Row
 from bot.store.timefmt import from_db, required_time, to_db
 
 _COLUMNS = (
@@ -35,7 +35,7 @@ def _row(r: Row) -> Delivery:
 
 
 class DeliveryLog:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DB) -> None:
         self.db = db
 
     def claim(

@@ -10,7 +10,7 @@ from typing import Any
 from bot.models import SearchFilters
 from bot.store.alternates import AlternateRepository
 from bot.store.articles import filter_sql
-from bot.store.db import Database
+from bot.store.db import DB
 from bot.store.timefmt import from_db
 
 PAGE = 500
@@ -21,9 +21,9 @@ def _iso(value: str | None) -> str | None:
     return when.isoformat() if when else None
 
 
-def export_records(db: Database, filters: SearchFilters | None = None) -> Iterator[dict[str, Any]]:
+def export_records(db: DB, filters: SearchFilters | None = None) -> Iterator[dict[str, Any]]:
     """One JSON-ready dict per article: what `briefbot ingest` reads back as the same article."""
-    where, params = filter_sql(filters)
+    where, params = filter_sql(filters, like=db.like)
     alternates = AlternateRepository(db)
     last = 0
     while True:

@@ -7,7 +7,7 @@ from typing import Protocol, TypeVar
 
 from bot.errors import BriefbotError
 from bot.models import Feed
-from bot.store.db import Database, Row
+from bot.store.db import DB, Row
 from bot.store.errors import ConflictError
 from bot.store.timefmt import from_db, required_time, to_db
 
@@ -49,7 +49,7 @@ def _feed(row: Row) -> Feed:
 
 
 class FeedRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DB) -> None:
         self.db = db
 
     def add(self, url: str, name: str | None, interval_minutes: int, now: datetime) -> Feed:

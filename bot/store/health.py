@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from bot.store.db import Database
+from bot.store.db import DB
+from bot.store.errors import StoreError
 from bot.store.migrations import LATEST_VERSION
 
 COUNTED = {
@@ -17,18 +16,25 @@ COUNTED = {
 }
 
 
-def schema_versions(db: Database) -> tuple[int, int]:
+def schema_versions(db: DB) -> tuple[int, int]:
     """(the database's schema version, the version this briefbot writes)."""
+    if db.dialect == "postgresql":
+        from bot.store.postgres.migrations import LATEST_VERSION as PG_LATEST
+
+        if db.query("SELECT to_regclass('schema_migrations')")[0][0] is None:
+            return 0, PG_LATEST  # a database briefbot has not set up yet
+        rows = db.query("SELECT coalesce(max(version), 0) FROM schema_migrations")
+        return int(rows[0][0]), PG_LATEST
     return int(db.query("PRAGMA user_version")[0][0]), LATEST_VERSION
 
 
-def corpus_counts(db: Database) -> dict[str, int]:
+def corpus_counts(db: DB) -> dict[str, int]:
     """Rows of what the bot keeps; a table an older schema lacks is left out."""
     counts: dict[str, int] = {}
     for name, sql in COUNTED.items():
         try:
             rows = db.query(sql)
-        except sqlite3.OperationalError:
+        except StoreError:  # a table an older schema lacks
             continue
         counts[name] = int(rows[0][0]) if rows else 0
     return counts

@@ -8,14 +8,14 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.store.db import Database
+from bot.store.db import DB
 from bot.store.timefmt import from_db, to_db
 
 PREFIX = "instance:"
 
 
 class InstanceRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DB) -> None:
         self.db = db
 
     def beat(self, name: str, state: dict[str, Any], now: datetime) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.models import ArticleIn
-from bot.store.db import Database
+from bot.store.db import DB
 from bot.text.minhash import basis_words, batch_band_keys, batch_shingles, jaccard, shingles
 
 # Band keys per lookup query (SQLite allows 32,766 parameters; a 500-article batch has ~5,000).
@@ -47,7 +47,7 @@ class _Print:
 class NearDuplicateBatch:
     """Near-duplicate checks for one ingest batch (positions are indexes into its articles)."""
 
-    db: Database
+    db: DB
     threshold: float
     prints: list[_Print | None]
     stored: dict[int, list[int]]  # band key -> ids of stored articles with it
@@ -104,11 +104,19 @@ class NearDuplicateBatch:
         if self.rows:
             self.rows.sort()
             with self.db.transaction() as tx:
-                tx.executemany(
-                    "INSERT INTO near_dup_bands (band_key, article_id) VALUES (?, ?)"
-                    " ON CONFLICT DO NOTHING",
-                    self.rows,
-                )
+                if self.db.dialect == "postgresql":  # one statement instead of a row each
+                    keys, ids = zip(*self.rows, strict=True)
+                    tx.execute(
+                        "INSERT INTO near_dup_bands (band_key, article_id)"
+                        " SELECT * FROM unnest(?::bigint[], ?::bigint[]) ON CONFLICT DO NOTHING",
+                        (list(keys), list(ids)),
+                    )
+                else:
+                    tx.executemany(
+                        "INSERT INTO near_dup_bands (band_key, article_id) VALUES (?, ?)"
+                        " ON CONFLICT DO NOTHING",
+                        self.rows,
+                    )
             self.rows = []
 
 
@@ -119,7 +127,7 @@ class NearDuplicateIndex:
     stored text, so a band collision never merges unrelated stories.
     """
 
-    def __init__(self, db: Database, threshold: float, min_words: int) -> None:
+    def __init__(self, db: DB, threshold: float, min_words: int) -> None:
         self.db = db
         self.threshold = threshold
         self.min_words = max(min_words, 3)

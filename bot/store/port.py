@@ -7,21 +7,23 @@ first use so that a plain `briefbot ask` does not load numpy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.models import SearchFilters
+from bot.models import SearchFilters, Stats
 from bot.store.alternates import AlternateRepository
 from bot.store.articles import ArticleRepository
 from bot.store.conversations import Clock, ConversationStore
-from bot.store.db import Database
+from bot.store.db import DB, Database
 from bot.store.deliveries import DeliveryLog
+from bot.store.errors import StoreError
 from bot.store.export import export_records
 from bot.store.feeds import FeedRepository
 from bot.store.health import corpus_counts, schema_versions
 from bot.store.instances import InstanceRepository
+from bot.store.locks import JobLock, LocalLock
 from bot.store.search import SearchIndex
 from bot.store.subscriptions import SubscriptionStore
 from bot.store.timefmt import utcnow
@@ -29,30 +31,92 @@ from bot.store.topics import TopicRepository
 from bot.store.usage import UsageRepository
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.store.neardups import NearDuplicateIndex
     from bot.store.vectors import VectorRepository
 
 
+def open_database(settings: Settings, *, migrate_schema: bool = True) -> DB:
+    """PostgreSQL when `database_url` is set, else the SQLite file in the data directory."""
+    url = settings.store.database_url
+    if url is None:
+        return Database(settings.database, migrate_schema=migrate_schema)
+    try:
+        from bot.store.postgres.db import PgDatabase
+    except ImportError as exc:
+        raise StoreError(
+            f"BRIEFBOT_DATABASE_URL names PostgreSQL but its driver is missing ({exc});"
+            ' install it with: pip install "briefbot[postgres]"'
+        ) from exc
+    return PgDatabase(url.get_secret_value(), migrate_schema=migrate_schema)
+
+
+def database_label(settings: Settings) -> str:
+    """Where the data lives, fit for messages: the SQLite path or the URL without password."""
+    url = settings.store.database_url
+    if url is None:
+        return str(settings.database)
+    from bot.store.postgres.db import redacted
+
+    return redacted(url.get_secret_value())
+
+
+def copy_to_postgres(
+    store: Store, url: str, progress: Callable[[str, int], None] | None = None
+) -> tuple[dict[str, int], Stats]:
+    """Copy an SQLite store into the PostgreSQL database at `url` (resumable, idempotent);
+    returns the rows written per table and the target's stats."""
+    if not isinstance(store.db, Database):
+        raise StoreError("db copy reads an SQLite store: unset BRIEFBOT_DATABASE_URL")
+    try:
+        from bot.store.postgres.copy import copy_store
+        from bot.store.postgres.db import PgDatabase
+    except ImportError as exc:
+        raise StoreError(
+            f'PostgreSQL driver missing ({exc}); install it with: pip install "briefbot[postgres]"'
+        ) from exc
+    target = PgDatabase(url)
+    try:
+        written = copy_store(store.db, target, progress=progress)
+        return written, Store(target).articles.stats()
+    finally:
+        target.close()
+
+
 class Store:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DB) -> None:
         self.db = db
-        self.articles = ArticleRepository(db)
-        self.search = SearchIndex(db)
+        self.articles: ArticleRepository
+        self.search: SearchIndex
+        if db.dialect == "postgresql":
+            from bot.store.postgres.articles import PgArticleRepository
+            from bot.store.postgres.search import PgSearchIndex
+            from bot.store.postgres.topics import PgTopicRepository
+
+            self.articles, self.search = PgArticleRepository(db), PgSearchIndex(db)
+            self.topics: TopicRepository = PgTopicRepository(db)
+        else:
+            self.articles, self.search = ArticleRepository(db), SearchIndex(db)
+            self.topics = TopicRepository(db)
         self.alternates = AlternateRepository(db)
         self.usage = UsageRepository(db)
         self.feeds = FeedRepository(db)
         self.subscriptions = SubscriptionStore(db)
         self.deliveries = DeliveryLog(db)
-        self.topics = TopicRepository(db)
         self.instances = InstanceRepository(db)
         self._vectors: VectorRepository | None = None
 
     @property
     def vectors(self) -> VectorRepository:
         if self._vectors is None:
-            from bot.store.vectors import VectorRepository
+            if self.db.dialect == "postgresql":
+                from bot.store.postgres.vectors import PgVectorRepository
 
-            self._vectors = VectorRepository(self.db)
+                self._vectors = PgVectorRepository(self.db)
+            else:
+                from bot.store.vectors import VectorRepository
+
+                self._vectors = VectorRepository(self.db)
         return self._vectors
 
     def near_duplicates(self, threshold: float, min_words: int) -> NearDuplicateIndex:
@@ -67,9 +131,23 @@ class Store:
             self.db, max_turns=max_turns, max_tokens=max_tokens, idle=idle, clock=clock
         )
 
+    def job_lock(self, name: str) -> JobLock:
+        """The lock that lets one instance at a time run the periodic job `name`."""
+        if isinstance(self.db, Database):
+            return LocalLock(name)
+        from bot.store.postgres.db import PgDatabase
+        from bot.store.postgres.locks import AdvisoryLock
+
+        assert isinstance(self.db, PgDatabase)
+        return AdvisoryLock(self.db, name)
+
     def transaction(self) -> AbstractContextManager[object]:
         """One unit of work: the repositories' writes inside it commit or roll back together."""
         return self.db.transaction()
+
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
 
     def export(self, filters: SearchFilters | None = None) -> Iterator[dict[str, Any]]:
         """Every article (within `filters`) with metadata and alternates, in ingest order."""

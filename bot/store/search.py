@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from bot.models import Passage, SearchFilters
 from bot.store.articles import filter_sql
-from bot.store.db import Database
+from bot.store.db import DB
 from bot.store.timefmt import from_db, required_time
 
 # Document frequencies kept in memory (see SearchIndex.doc_freqs) before the cache starts afresh.
@@ -40,11 +40,11 @@ class PassageRow(NamedTuple):
         return from_db(self.published_at or self.ingested_at)
 
 
-_ROW_COLUMNS = (
+ROW_COLUMNS = (
     'c.id, c.article_id, c.ordinal, c.start, c."end", c.text, c.words,'
     " a.title, a.url, a.source, a.published_at, a.ingested_at"
 )
-_ROW_SQL = f"SELECT {_ROW_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.article_id"
+ROW_SQL = f"SELECT {ROW_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.article_id"
 
 
 def fts_match(terms: list[str], *, all_of: bool = False) -> str:
@@ -73,14 +73,14 @@ def passage_from_row(row: PassageRow, score: float = 0.0, coverage: float = 0.0)
     )
 
 
-def _rows(raw: list) -> list[PassageRow]:
+def rows_of(raw: list) -> list[PassageRow]:
     return [PassageRow._make(r) for r in raw]
 
 
 class SearchIndex:
     """Full-text candidates and term statistics over SQLite FTS5."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DB) -> None:
         self.db = db
         self._df_cache: dict[str, int] = {}
         self._df_chunks = -1
@@ -102,14 +102,17 @@ class SearchIndex:
         cache = self._df_cache
         missing = [s for s in stems if s not in cache]
         if missing:
-            marks = ",".join("?" * len(missing))
-            rows = self.db.query(
-                f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", tuple(missing)
-            )
-            found = {str(term): int(doc) for term, doc in rows}
+            found = self._lookup_doc_freqs(missing)
             for s in missing:
                 cache[s] = found.get(s, 0)
         return {s: cache[s] for s in stems if cache.get(s, 0) > 0}
+
+    def _lookup_doc_freqs(self, stems: list[str]) -> dict[str, int]:
+        marks = ",".join("?" * len(stems))
+        rows = self.db.query(
+            f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", tuple(stems)
+        )
+        return {str(term): int(doc) for term, doc in rows}
 
     def candidates(
         self,
@@ -132,18 +135,18 @@ class SearchIndex:
         weights = (title_weight,) if ranked else ()
         if filters is None:
             order = order if ranked else "rowid DESC"
-            return _rows(
+            return rows_of(
                 self.db.query(
-                    f"SELECT {_ROW_COLUMNS} FROM (SELECT rowid FROM chunks_fts"
+                    f"SELECT {ROW_COLUMNS} FROM (SELECT rowid FROM chunks_fts"
                     f" WHERE chunks_fts MATCH ? ORDER BY {order} LIMIT ?) f"
                     " JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.id = c.article_id",
                     (match, *weights, limit),
                 )
             )
-        where, params = filter_sql(filters)
-        return _rows(
+        where, params = filter_sql(filters, like=self.db.like)
+        return rows_of(
             self.db.query(
-                f"SELECT {_ROW_COLUMNS} FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
+                f"SELECT {ROW_COLUMNS} FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
                 " JOIN articles a ON a.id = c.article_id"
                 f" WHERE chunks_fts MATCH ? AND {where} ORDER BY {order} LIMIT ?",
                 (match, *params, *weights, limit),
@@ -155,14 +158,14 @@ class SearchIndex:
         if not chunk_ids:
             return []
         marks = ",".join("?" * len(chunk_ids))
-        return _rows(self.db.query(f"{_ROW_SQL} WHERE c.id IN ({marks})", tuple(chunk_ids)))
+        return rows_of(self.db.query(f"{ROW_SQL} WHERE c.id IN ({marks})", tuple(chunk_ids)))
 
     def newest_leads(self, filters: SearchFilters | None, limit: int) -> list[PassageRow]:
         """The first passage of the newest articles that pass the filters, newest first."""
-        where, params = filter_sql(filters)
-        return _rows(
+        where, params = filter_sql(filters, like=self.db.like)
+        return rows_of(
             self.db.query(
-                f"{_ROW_SQL} WHERE c.ordinal = 0"
+                f"{ROW_SQL} WHERE c.ordinal = 0"
                 + (f" AND {where}" if where else "")
                 + " ORDER BY coalesce(a.published_at, a.ingested_at) DESC, c.id DESC LIMIT ?",
                 (*params, limit),

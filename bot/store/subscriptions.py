@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 from bot.models import SubscribeRequest, Subscription, SubscriptionStatus
-from bot.store.db import Database, Row
+from bot.store.db import DB, Row
 from bot.store.timefmt import from_db, required_time, to_db
 
 _COLUMNS = (
@@ -36,7 +36,7 @@ def _row(r: Row) -> Subscription:
 
 
 class SubscriptionStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DB) -> None:
         self.db = db
 
     # --- per-chat state -------------------------------------------------------------
@@ -97,6 +97,15 @@ class SubscriptionStore:
         found = self.get_for(chat_id, thread_id)
         assert found is not None
         return found
+
+    def schedule_version(self) -> tuple[int, str, int]:
+        """Changes whenever a subscription is added, removed or changed (not when a slot is
+        marked handled): cheap enough to poll every few seconds."""
+        row = self.db.query(
+            "SELECT count(*), coalesce(max(updated_at), ''), coalesce(sum(id), 0)"
+            " FROM subscriptions"
+        )[0]
+        return int(row[0]), str(row[1]), int(row[2])
 
     def get(self, subscription_id: int) -> Subscription | None:
         rows = self.db.query(

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot.models import Passage, SearchFilters
 from bot.store.articles import filter_sql
-from bot.store.db import Database
+from bot.store.db import DB
 from bot.store.timefmt import from_db, required_time
 from bot.text.plain import plain_text
 
@@ -60,23 +60,31 @@ class Publication:
 
 
 class TopicRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DB) -> None:
         self.db = db
 
     def mentions(self, words: list[str], filters: SearchFilters) -> dict[int, set[str]]:
         """Article id → which of `words` it mentions, for articles in the window mentioning any."""
-        where, params = filter_sql(filters)
+        where, params = filter_sql(filters, like=self.db.like)
         found: dict[int, set[str]] = {}
         for word in dict.fromkeys(words):
             rows = self.db.query(
-                "SELECT DISTINCT c.article_id FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
+                f"SELECT DISTINCT c.article_id FROM {self._match_from}"
                 " JOIN articles a ON a.id = c.article_id"
-                " WHERE chunks_fts MATCH ?" + (f" AND {where}" if where else ""),
-                ('"' + word.replace('"', '""') + '"', *params),
+                f" WHERE {self._match_where}" + (f" AND {where}" if where else ""),
+                (self._match(word), *params),
             )
             for (article_id,) in rows:
                 found.setdefault(int(article_id), set()).add(word)
         return found
+
+    # How a word is matched: FTS5 here, a tsquery in the PostgreSQL subclass.
+    _match_from = "chunks_fts f JOIN chunks c ON c.id = f.rowid"
+    _match_where = "chunks_fts MATCH ?"
+
+    @staticmethod
+    def _match(word: str) -> str:
+        return '"' + word.replace('"', '""') + '"'
 
     def articles(self, ids: list[int]) -> list[TopicArticle]:
         """The articles (plain text), oldest first."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.store.db import Database
+from bot.store.db import DB
 from bot.store.timefmt import to_db
 
 CLI_CHAT = "cli"
 
 
 class UsageRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: DB) -> None:
         self.db = db
 
     def record(

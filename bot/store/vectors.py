@@ -12,7 +12,7 @@ import numpy as np
 
 from bot.models import SearchFilters
 from bot.store.articles import filter_sql
-from bot.store.db import Database
+from bot.store.db import DB
 
 DTYPE = np.float16
 
@@ -29,8 +29,16 @@ def vectors_from_rows(rows: Iterable) -> tuple[np.ndarray, np.ndarray]:
 
 
 class VectorRepository:
-    def __init__(self, db: Database) -> None:
+    # True where the database ranks vectors itself (`nearest`); else callers load the matrix.
+    in_database = False
+
+    def __init__(self, db: DB) -> None:
         self.db = db
+
+    def nearest(
+        self, model: str, query: np.ndarray, n: int, filters: SearchFilters | None = None
+    ) -> list[tuple[int, float]]:
+        raise NotImplementedError("this database has no vector search; load() the matrix")
 
     def write(self, model: str, chunk_ids: list[int], matrix: np.ndarray) -> int:
         """Store (or replace) the vectors of these chunks; row i of `matrix` is chunk_ids[i]."""
@@ -98,7 +106,7 @@ class VectorRepository:
 
     def chunk_ids(self, filters: SearchFilters | None) -> np.ndarray | None:
         """Ids of the chunks whose articles pass the filters; None when nothing filters."""
-        where, params = filter_sql(filters)
+        where, params = filter_sql(filters, like=self.db.like)
         if not where:
             return None
         rows = self.db.query(

@@ -2,12 +2,17 @@
 
 One `run_once` job per active subscription, named `briefing:<chat>:<thread>`, at its next slot;
 after a delivery the job plans the next one. At start-up a job catches up missed slots and
-rebuilds every job; a repeating sweep does the same later (retries, races, lost jobs).
-Delays come from the service's clock, so an emulated clock drives the real JobQueue.
+rebuilds every job; a repeating sweep does the same later (retries, races, lost jobs). A
+light watch re-reads the schedule every few seconds, so a subscription made by the CLI or by
+another instance sharing the database gets its job without a restart. Several instances may
+schedule the same slot: the delivery claim lets one send it; the sweep runs on one instance
+at a time (a job lock). Delays come from the service's clock, so an emulated clock drives
+the real JobQueue.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -24,6 +29,8 @@ log = logging.getLogger(__name__)
 JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None}
 STARTUP_JOB = "briefing-startup"
 SWEEP_JOB = "briefing-sweep"
+WATCH_JOB = "briefing-watch"
+SCHEDULE_VERSION = "briefing_schedule_version"  # bot_data key: the version last planned from
 
 
 def _named(job_queue: JobQueue[Any], name: str) -> list[Any]:
@@ -81,12 +88,31 @@ async def briefing_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def briefing_sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Catch up missed or retryable slots (within grace), then rebuild the jobs."""
-    svc = services(context).briefings
+    """Catch up missed or retryable slots (within grace), then rebuild the jobs.
+
+    The catch-up runs on the instance holding the sweep lock; every instance replans."""
+    svc = services(context)
     try:
-        await svc.catch_up()
+        if await svc.engine.holds_job(SWEEP_JOB):
+            await svc.briefings.catch_up()
     finally:
-        replan(context.job_queue, svc)
+        replan(context.job_queue, svc.briefings)
+        version = await asyncio.to_thread(svc.briefings.schedule_version)
+        context.bot_data[SCHEDULE_VERSION] = version
+
+
+async def briefing_watch(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Replan when the subscriptions changed anywhere (CLI, another instance)."""
+    svc = services(context)
+    version = await asyncio.to_thread(svc.briefings.schedule_version)
+    if context.bot_data.get(SCHEDULE_VERSION) == version:
+        return
+    context.bot_data[SCHEDULE_VERSION] = version
+    log.info("subscriptions changed; rebuilding the briefing schedule")
+    try:
+        await svc.briefings.catch_up()  # a slot that came due before we noticed (claims: once)
+    finally:
+        replan(context.job_queue, svc.briefings)
 
 
 def start_briefings(job_queue: JobQueue[Any] | None, settings: Settings) -> None:
@@ -97,3 +123,5 @@ def start_briefings(job_queue: JobQueue[Any] | None, settings: Settings) -> None
     job_queue.run_once(briefing_sweep, 0, name=STARTUP_JOB, job_kwargs=JOB_KWARGS)
     interval = settings.briefing.sweep_seconds
     job_queue.run_repeating(briefing_sweep, interval=interval, first=interval, name=SWEEP_JOB)
+    watch = settings.briefing.watch_seconds
+    job_queue.run_repeating(briefing_watch, interval=watch, first=watch, name=WATCH_JOB)

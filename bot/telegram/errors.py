@@ -8,7 +8,7 @@ import traceback
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import Conflict, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.telegram.services import services
@@ -25,7 +25,19 @@ def _redact(text: str, secrets: list[str]) -> str:
     return text
 
 
+CONFLICT_HINT = (
+    "Telegram answered 409 Conflict: another process is receiving this bot's updates. Long"
+    " polling serves one instance only; to run several, give each the same --webhook-url"
+    " behind one reverse proxy (and one BRIEFBOT_DATABASE_URL)."
+)
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if isinstance(context.error, Conflict):
+        if not context.bot_data.get("conflict_reported"):
+            context.bot_data["conflict_reported"] = True
+            log.error(CONFLICT_HINT)
+        return
     svc = services(context)
     settings = svc.settings
     secrets = [context.bot.token, *settings.secret_values()]

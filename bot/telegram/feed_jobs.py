@@ -1,7 +1,8 @@
 """Feed polling on PTB's JobQueue inside `briefbot run`.
 
 A repeating job every `feed_poll_tick` seconds polls the feeds that are due; each feed's
-interval, backoff and pause live in the database, so the queue itself keeps nothing.
+interval, backoff and pause live in the database, so the queue itself keeps nothing, and
+of several instances sharing the database only the one holding the poll lock polls.
 Fetching is async and parsing, extraction and storing run in worker threads, so a poll
 round never stalls the bot. A failing round is logged and never stops the bot; a feed that
 gets paused is reported to the admin log chat.
@@ -62,9 +63,14 @@ async def _report(context: ContextTypes.DEFAULT_TYPE, results: list[PollResult])
 
 
 async def feed_poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """One round: poll every due feed (failures are recorded per feed, never raised)."""
+    """One round: poll every due feed (failures are recorded per feed, never raised).
+
+    Instances sharing a database take turns by a job lock: one polls, the others skip."""
+    engine = services(context).engine
     try:
-        results = await services(context).engine.poll_due_feeds()
+        if not await engine.holds_job(POLL_JOB):
+            return
+        results = await engine.poll_due_feeds()
     except Exception:
         log.exception("feed polling round failed")
         return

@@ -44,6 +44,17 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(fold(word)))
 
 
+def index_stem(word: str) -> str:
+    """The term FTS5's porter tokenizer indexes for a folded word: it leaves tokens shorter
+    than three bytes as they are ("is" stays "is", where stem() gives "i")."""
+    return word if len(word.encode()) < 3 else stem(word)
+
+
+def index_terms(text: str) -> set[str]:
+    """The distinct terms FTS5 would index for `text`."""
+    return {index_stem(w) for w in words(text)}
+
+
 def words(text: str) -> list[str]:
     """Folded word tokens in order (letters and digits; everything else separates)."""
     return [fold(m.group()) for m in _WORD_RE.finditer(text)]

@@ -60,6 +60,7 @@ class BotApiEmulator(BotApiMethods):
         self.port = 0
         self.response_delay = 0.0
         self.delays: dict[str, float] = {}
+        self.arrived: list[ApiCall] = []  # every request as it comes in, before any delay
         self._closing = False
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -335,6 +336,7 @@ class BotApiEmulator(BotApiMethods):
             )
         params = await self._params(request)
         call = ApiCall(method, params, time.monotonic())
+        self.arrived.append(call)
         failure = self._scripted_failure(method, params)
         if failure is not None:
             return await self._reply_error(call, failure.status, failure.description, failure)

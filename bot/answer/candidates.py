@@ -1,0 +1,128 @@
+"""Answer candidates of a type inside a sentence: names, places, numbers, dates.
+
+No model: capitalisation, quotes, digits and the shared lexicons. A name is a run of
+capitalised words (with "of", "de", "al", "von"… inside), or a quoted title; a run made only of
+the question's own words is not a candidate, nor is a capitalised word that only starts the
+sentence. Places are names too (no gazetteer: "Ghana has confirmed…" names its place only by
+capitals). A number counts for "how many Marines" when the counted noun follows it within a
+few words ("2,000 US Marines", "a nine-year sentence").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from bot.answer.questions import AnswerType
+from bot.text.lexicon import CALENDAR_WORDS, TIME_WORDS, is_month, is_number_word
+from bot.text.words import STOPWORDS, fold, stem
+
+# Numbers keep a unit suffix ("3.9m", "$11bn", "20%"); words keep inner hyphens and dots.
+_TOKEN = re.compile(r"\d[\d,.]*(?:%|[a-z]{1,2}\b)?|[^\W\d_][\w'’.-]*", re.UNICODE)
+_QUOTED = re.compile(r"[“\"‘]([^”\"’]{2,60})[”\"’]")
+_YEAR = re.compile(r"^(1[89]\d\d|20\d\d)s?$")
+NAME_JOINERS = frozenset("of de del della da di la le van von der den al el bin ibn and &".split())
+NOUN_GAP = 3  # "2,000 US Marines": the counted noun within this many words after the number
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    folded: str
+    start: int
+    capital: bool
+
+
+def tokens(text: str) -> list[Token]:
+    out = []
+    for m in _TOKEN.finditer(text):
+        word = m.group().rstrip(".'’-")
+        if word:
+            out.append(Token(word, fold(word), m.start(), word[:1].isupper()))
+    return out
+
+
+def name_runs(toks: list[Token]) -> list[tuple[int, int]]:
+    """(start, end) token index ranges of capitalised runs, joiners allowed inside."""
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(toks):
+        if not toks[i].capital or toks[i].folded in CALENDAR_WORDS:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(toks):
+            if toks[j].capital and toks[j].folded not in CALENDAR_WORDS:
+                j += 1
+            elif (
+                toks[j].folded in NAME_JOINERS
+                and j + 1 < len(toks)
+                and toks[j + 1].capital
+                and toks[j + 1].folded not in CALENDAR_WORDS
+            ):
+                j += 2
+            else:
+                break
+        runs.append((i, j))
+        i = j
+    return runs
+
+
+def _is_candidate(run: list[Token], first_of_sentence: bool, asked: Collection[str]) -> bool:
+    own = [t for t in run if t.folded not in NAME_JOINERS]
+    if all(t.folded in asked or t.folded in STOPWORDS for t in own):
+        return False
+    return not (first_of_sentence and len(own) == 1 and own[0].folded in STOPWORDS)
+
+
+def names(text: str, asked: Collection[str]) -> list[str]:
+    """Capitalised runs and quoted titles of `text` that the question does not already name."""
+    toks = tokens(text)
+    found = []
+    for i, j in name_runs(toks):
+        run = toks[i:j]
+        if _is_candidate(run, i == 0, asked):
+            found.append(" ".join(t.text for t in run))
+    for m in _QUOTED.finditer(text):
+        quoted = m.group(1).strip()
+        if quoted[:1].isupper() and not all(fold(w) in asked for w in quoted.split()):
+            found.append(quoted)
+    return found
+
+
+def numbers_with(text: str, noun: str | None) -> list[str]:
+    """Numbers in `text`; with a noun stem, only those the noun follows within NOUN_GAP words."""
+    toks = tokens(text)
+    found = []
+    for i, t in enumerate(toks):
+        head, _, tail = t.folded.partition("-")
+        if not is_number_word(head) or _YEAR.match(t.folded):
+            continue
+        following = [tail] if tail else []
+        following += [x.folded for x in toks[i + 1 : i + 1 + NOUN_GAP]]
+        if noun is None or any(stem(w) == noun for w in following):
+            found.append(t.text)
+    return found
+
+
+def dates(text: str) -> list[str]:
+    return [
+        t.text
+        for t in tokens(text)
+        if _YEAR.match(t.folded)
+        or is_month(t.text)
+        or (t.folded in TIME_WORDS and t.capital)
+        or t.folded in ("ago", "yesterday", "today")
+    ]
+
+
+def candidates(text: str, wanted: AnswerType, asked: Collection[str]) -> list[str]:
+    """Answer candidates of the wanted type in `text` (empty for "any": nothing to look for)."""
+    if wanted.kind == "number":
+        return numbers_with(text, wanted.noun)
+    if wanted.kind == "date":
+        return dates(text)
+    if wanted.kind in ("person", "place", "name"):
+        return names(text, asked)
+    return []

@@ -1,0 +1,148 @@
+"""What a question asks for: the kind of answer, and the names and figures it is about.
+
+The answer type comes from the question's wording alone (English question grammar, no
+model): who → a person or organisation; where / which country… → a place; how many / how
+much / what percentage → a number, ideally next to the asked noun ("how many Marines" →
+"2,000 Marines"); when / what year → a date; which / what + noun → a name. Anything else
+("why", "what did … say") accepts any sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.retrieval.timewords import parse_time_words
+from bot.store.timefmt import utcnow
+from bot.text.lexicon import CALENDAR_WORDS
+from bot.text.words import STOPWORDS, stem, words
+
+Kind = Literal["person", "place", "number", "date", "name", "any"]
+
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_PAST = frozenset("was were did won lost became happened".split())
+_DIGITS = re.compile(r"\d[\d,]*")
+# FTS5 proximity syntax a power user may type: "NEAR(a b, 5)", "a NEAR/3 b"; not figures.
+_NEAR_DISTANCE = re.compile(r"\bNEAR/\d+|(\bNEAR\s*\([^)]*?),\s*\d+\s*\)")
+_NAME = re.compile(r"\b[A-Z][a-z][\w'’-]*")
+# More capitalised words than this share of a question's words: it is written In Title Case.
+TITLE_CASE_SHARE = 0.6
+
+PLACE_NOUNS = frozenset(
+    "country countries state states city cities nation nations region province continent "
+    "town island capital county place location territory village district".split()
+)
+NUMBER_NOUNS = frozenset(
+    "percentage percent number amount age proportion share price cost total rate".split()
+)
+DATE_NOUNS = frozenset("year month day date decade century".split())
+MEASURES = frozenset("many much long old far big tall high large heavy often".split())
+_WH = frozenset("which what".split())
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    kind: Kind
+    noun: str | None = None  # the asked noun, as a stem ("marin" for "how many Marines")
+
+
+@dataclass
+class QuestionFacts:
+    """What the evidence for an answer must hold, read from the question once."""
+
+    answer_type: AnswerType
+    names: set[str] = field(default_factory=set)
+    figures: set[str] = field(default_factory=set)
+    past_years: list[int] = field(default_factory=list)
+
+
+_CLAUSE = re.compile(r"[.?!;:()\[\]]+")
+
+
+def answer_type(question: str) -> AnswerType:
+    clauses = [words(c) for c in _CLAUSE.split(question)]
+    for tokens in clauses:
+        for i, w in enumerate(tokens):
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if w == "how" and nxt in MEASURES:
+                noun = _noun_after(tokens, i + 2) if nxt == "many" else None
+                return AnswerType("number", noun)
+            if w in _WH and nxt:
+                if nxt in NUMBER_NOUNS:
+                    return AnswerType("number", None)
+                if nxt in DATE_NOUNS:
+                    return AnswerType("date")
+                if nxt in PLACE_NOUNS:
+                    return AnswerType("place", stem(nxt))
+    tokens = [w for c in clauses for w in c]
+    first = tokens[:1]
+    if first in (["who"], ["whom"], ["whose"]) or "who" in tokens:
+        return AnswerType("person")
+    if first == ["when"]:
+        return AnswerType("date")
+    if first == ["where"] or "where" in tokens[:3]:
+        return AnswerType("place")
+    for i, w in enumerate(tokens):
+        if w in _WH and i + 1 < len(tokens) and tokens[i + 1] not in STOPWORDS:
+            return AnswerType("name", stem(tokens[i + 1]))
+    return AnswerType("any")
+
+
+def _noun_after(tokens: list[str], start: int) -> str | None:
+    """The counted thing after "how many": the last word of the phrase that follows, up to
+    the first function word ("how many UK workers from …" → workers), as a stem."""
+    phrase: list[str] = []
+    for w in tokens[start : start + 5]:
+        if w in STOPWORDS:
+            break
+        phrase.append(w)
+    return stem(phrase[-1]) if phrase else None
+
+
+def past_years(question: str) -> list[int]:
+    """Years named by a past-tense question (the event must have happened by then)."""
+    if not _PAST & set(words(question)):
+        return []
+    return [int(y) for y in _YEAR.findall(question)]
+
+
+def question_names(question: str) -> set[str]:
+    """Capitalised words after the first (folded): names the answer's source should contain.
+
+    Words, not stems: a stem would let "France" match "francs". All-capital acronyms (US, DR)
+    are left out: they have other written forms ("U.S.", "Democratic Republic"); so are months
+    and weekdays, which the date handling weighs. A question In Title Case names nothing.
+    """
+    found = [m for m in _NAME.finditer(question) if m.start() > 0]
+    if len(found) > TITLE_CASE_SHARE * max(len(words(question)) - 1, 1):
+        return set()
+    names: set[str] = set()
+    for m in found:
+        for w in words(m.group()):
+            if w not in STOPWORDS and w not in CALENDAR_WORDS:
+                names.add(w)
+    return names
+
+
+def numbers(text: str) -> set[str]:
+    """Digit groups with thousands separators dropped, so 3,785 and 3785 are one number."""
+    return {m.group().rstrip(",").replace(",", "") for m in _DIGITS.finditer(text)}
+
+
+def question_figures(question: str) -> set[str]:
+    """The question's numbers, leaving out dates ("on Dec 26", "in June 2004").
+
+    An article rarely states its own date ("on Tuesday"); the date handling weighs dates.
+    """
+    plain = _NEAR_DISTANCE.sub(lambda m: m.group(1) or " ", question)
+    return numbers(parse_time_words(plain, utcnow()).text)
+
+
+def question_facts(question: str) -> QuestionFacts:
+    return QuestionFacts(
+        answer_type=answer_type(question),
+        names=question_names(question),
+        figures=question_figures(question),
+        past_years=past_years(question),
+    )

@@ -1,0 +1,1 @@
+"""The PostgreSQL backend of the storage port (install the `postgres` extra)."""
