@@ -5,9 +5,10 @@ A wrong "sources differ" line misleads a reader about the news, so every rule he
 toward saying nothing. Two claims are flagged only when all of these hold:
 
 - they come from different outlets, a few hours apart at most, and are about the same
-  event: the two sentences share much of their wording outside the claims, and neither
-  names a place or a time the other contradicts ("in Kenya" is not "in Kenya and
-  Somalia", "on Monday" is not "since October 7");
+  event: the two sentences share much of their wording outside the claims (count words
+  aside), neither names a place or a time the other contradicts ("in Kenya" is not "in
+  Kenya and Somalia", "on Monday" is not "since October 7"), and the two reports name a
+  common place when both name places (two Halloween shootings, in Tampa and Indianapolis);
 - figures count the same thing with the same scope: the same kind (killed, injured,
   displaced; an amount or a share of the vote of the same named party), the same counted
   group ("Palestinians killed" is not "Israelis killed"), both one event's toll or both a
@@ -21,7 +22,8 @@ toward saying nothing. Two claims are flagged only when all of these hold:
 - a cause counts only as someone's attributed claim ("X said …", "X blames Y"), and two
   causes conflict only when the party one speaker blames names someone else, or denies it.
 
-A figure the parser is unsure of ("Almost 2.000", "1 in 6", a year, an age) is no claim.
+A figure the parser is unsure of ("Almost 2.000", "1 in 6", a year, an age, "1-year-old",
+a count in a clause about an earlier event: "…, a day after strikes killed 39") is no claim.
 Everything here is plain text in, quotes out: the caller numbers the citations.
 """
 
@@ -386,7 +388,7 @@ def _figures(report: Report, sentence: str) -> Iterable[_Claim]:
             )
 
 
-def party(name: str) -> str:
+def _party(name: str) -> str:
     """One key for a country, its people and its adjective: "Israel"/"Israeli" → "israel",
     "Palestinians"/"Palestinian" → "palestin", "Iranian" → "iran" (compare with `_same_party`)."""
     word = re.sub(r"[^a-z]", "", fold(name.split()[0])) if name.split() else ""
@@ -409,13 +411,13 @@ def _speaker_before(text: str) -> str:
     clause = re.split(r"[,;:(\"“]", text)[-1]
     names = [w for w in re.findall(r"[A-Z][\w'’-]+", " ".join(clause.split()[-4:]))]
     names = [w for w in names if fold(w) not in _NOT_AGENTS and fold(w) not in STOPWORDS]
-    return party(names[0]) if names else ""
+    return _party(names[0]) if names else ""
 
 
 def _speaker_after(text: str) -> str:
     names = re.findall(r"[A-Z][\w'’-]+", " ".join(re.split(r"[,;:.]", text)[0].split()[:4]))
     names = [w for w in names if fold(w) not in _NOT_AGENTS and fold(w) not in STOPWORDS]
-    return party(names[0]) if names else ""
+    return _party(names[0]) if names else ""
 
 
 def _attribution(sentence: str, at: int, end: int) -> str | None:
@@ -442,11 +444,11 @@ def _causes(report: Report, sentence: str) -> Iterable[_Claim]:
             if speaker is None:
                 continue  # an outlet's own wording, not a party's claim
             quote = m.group("quote") if "quote" in m.groupdict() else m.group()
-            yield _Claim(report, sentence, quote.strip(), ("cause", party(agent)), speaker=speaker)
+            yield _Claim(report, sentence, quote.strip(), ("cause", _party(agent)), speaker=speaker)
     for m in _DENIAL.finditer(sentence):
         agent = m.group("agent")
         if fold(agent.split()[0]) not in _NOT_AGENTS and not _PROXY.search(agent.split()[0]):
-            denier = party(agent)
+            denier = _party(agent)
             yield _Claim(report, sentence, m.group().strip(), ("denial", denier), speaker=denier)
 
 
