@@ -107,6 +107,8 @@ def test_search_candidates_term_counts_and_passages(store: Store) -> None:
     assert sorted(r.article_id for r in either) == [first, second]
     both = search.candidates(["crane", "ferry"], None, 10, all_of=True)
     assert both == []
+    every = search.candidates(["crane", "storm"], None, 10, all_of=True, ranked=True)
+    assert [r.article_id for r in every] == [first]
     ranked = search.candidates(["toppled", "storm", "ferry"], None, 1, ranked=True)
     assert [r.article_id for r in ranked] == [first]  # two rare terms beat one
     filtered = search.candidates(
