@@ -85,7 +85,7 @@ def test_compatible_updated_or_unrelated_figures_are_not_flagged(
 def test_blame_and_the_blamed_partys_denial_are_flagged() -> None:
     found = find_conflicts(
         [
-            report(1, "Gazette", at(2, 14), "Officials blame an Ostrian drone strike for the dam"),
+            report(1, "Gazette", at(2, 14), "The dam breach is blamed on an Ostrian drone strike"),
             report(2, "Post", at(2, 16), "Ostria denies involvement in the dam breach"),
         ]
     )
@@ -139,7 +139,8 @@ def test_timeline_json_lists_developments_oldest_first_with_copies_collapsed(
     assert [e["at"] for e in events] == sorted(e["at"] for e in events)
     texts = [e["text"] for e in events]
     assert texts[0] == "Dam breach floods Portmere valley"
-    assert events[0]["more_outlets"] == 1  # the wire copy: one line, "+1 outlet"
+    # the wire copy and the two toll reports of that morning: one line, "+3 outlets"
+    assert events[0]["more_outlets"] == 3
     assert sum("shelters" in t.lower() for t in texts) == 1  # two reports, one development
     assert not any("Orchestra" in t or "bridge" in t for t in texts)
     refs = {ref["n"]: ref for ref in timeline["sources"]}

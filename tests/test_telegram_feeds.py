@@ -103,6 +103,8 @@ async def test_polling_job_ingests_due_feeds_and_survives_broken_ones(
     async with run_bot(engine, s, botapi):
         await until(lambda: engine.articles.count() == 2)
         await until(lambda: engine.feeds.find_feed(1).consecutive_failures >= 1)
+        # the articles commit before the poll's success is recorded: wait for both
+        await until(lambda: engine.feeds.find_feed(2).last_success_at is not None)
         botapi.private_message(ADMIN, "/feeds")
         [listing] = await botapi.wait_for("sendMessage", where=to(ADMIN))
     assert web.hits["/rss"] >= 1 and web.hits["/broken"] >= 1

@@ -45,7 +45,7 @@ async def test_timeline_command_replies_with_dated_cited_lines(
     text = parse_html(html)
     assert text.startswith("Timeline: Kestrel dam")
     lines = [line for line in text.splitlines() if line.startswith("Oct ")]
-    assert lines[0].startswith("Oct 02 Dam breach floods Portmere valley [1] (+1 outlet)")
+    assert lines[0].startswith("Oct 02 Dam breach floods Portmere valley [1] (+3 outlets)")
     assert len(lines) >= 4
     assert '<a href="https://gazette.example/dam-breach">[1]</a>' in html
     assert "Usage: /timeline" in usage[0].text

@@ -99,26 +99,41 @@ class PgSearchIndex(SearchIndex):
         ]
         both = title_weight + 1
         join = " JOIN articles a ON a.id = c.article_id" if where else ""
+        conditions = [where] if where else []
+        if all_of:
+            # passages holding every term: found through the index at once (few), then
+            # each paired with every term; no per-term lookup of common terms
+            source = f"chunks c{join} CROSS JOIN unnest(?::text[], ?::text[], ?::float8[])"
+            conditions.insert(0, "c.fts @@ ?::tsquery")
+            lead: list[object] = []
+            tail: list[object] = [tsquery(stems, all_of=True)]
+        else:
+            # passages holding any term: one index lookup per term (their counts are small)
+            source = (
+                "unnest(?::text[], ?::text[], ?::float8[]) AS t(term, title, idf)"
+                f" JOIN chunks c ON c.fts @@ t.term::tsquery{join}"
+            )
+            lead, tail = [], []
+        alias = " AS t(term, title, idf)" if all_of else ""
         rows = self.db.query(
             "SELECT m.id FROM (SELECT c.id, c.words, t.idf, c.fts @@ t.title::tsquery AS in_title"
-            " FROM unnest(?::text[], ?::text[], ?::float8[]) AS t(term, title, idf)"
-            f" JOIN chunks c ON c.fts @@ t.term::tsquery{join}"
-            + (f" WHERE {where}" if where else "")
+            f" FROM {source}{alias}"
+            + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
             + ") m CROSS JOIN LATERAL (SELECT ?::float8 * (1 - ?::float8 + ?::float8 * m.words"
             " / ?::float8) AS k) n GROUP BY m.id"
-            + (" HAVING count(*) = ?" if all_of else "")
-            + " ORDER BY sum(CASE WHEN m.in_title THEN m.idf * ?::float8 / (?::float8 + n.k)"
+            " ORDER BY sum(CASE WHEN m.in_title THEN m.idf * ?::float8 / (?::float8 + n.k)"
             " ELSE m.idf * ?::float8 / (1 + n.k) END) DESC, m.id DESC LIMIT ?",
             (
+                *lead,
                 [tsquery([s]) for s in stems],
                 [tsquery([TITLE_MARK + s]) for s in stems],
                 idfs,
+                *tail,
                 *params,
                 K1,
                 B,
                 B,
                 avgdl,
-                *([len(stems)] if all_of else []),
                 both * (K1 + 1),
                 both,
                 K1 + 1,
