@@ -53,6 +53,8 @@ THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8)
 # abstention floors (offcorpus.jsonl; general off-corpus questions: both general sets).
 FLOOR_OFF, FLOOR_GENERAL = 0.85, 0.90
 FOLDS = 5
+# An answer whose asked count or role no chosen sentence gives abstains (off: --keep-gaps).
+GAP_ABSTAINS = True
 ABSTAIN_KINDS = ("offcorpus", "general", "crossyear")
 
 
@@ -70,6 +72,7 @@ class Row:
     restates: bool = False  # two answer sentences share most of their words
     in_retrieved: bool = False  # the gold is in one of the retrieved passages
     in_read: bool = False  # ... in one of the passages evidence selection reads
+    gap: bool = False  # the asked count or role is in no chosen sentence: the answer abstains
     extra: dict[str, float] = field(default_factory=dict)
 
 
@@ -107,6 +110,7 @@ def collect(engine: Engine, asked: list[Asked]) -> list[Row]:
                 restates,
                 any(holds),
                 any(named(a.gold, f"{p.title}\n{p.text}") for p in found.read) and answerable,
+                found.evidence.gap is not None,
             )
         )
     return rows
@@ -148,7 +152,9 @@ def rates(rows: list[Row], scores: np.ndarray, t: float) -> dict[str, float]:
     def mean(flags: list[bool]) -> float:
         return sum(flags) / len(flags) if flags else float("nan")
 
-    pairs = list(zip(rows, scores, strict=True))
+    pairs = [
+        (r, s if not (r.gap and GAP_ABSTAINS) else -1.0) for r, s in zip(rows, scores, strict=True)
+    ]
     inn = [(r, s >= t) for r, s in pairs if r.kind == "answerable"]
     out = {
         "answered": mean([ok for _, ok in inn]),
@@ -230,11 +236,14 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE")
     ap.add_argument("--drop", action="append", default=[], metavar="SIGNAL")
     ap.add_argument("--no-paraphrase", action="store_true")
+    ap.add_argument("--keep-gaps", action="store_true", help="ablation: answer despite a gap")
     ap.add_argument("--every", type=int, default=1, help="every Nth general (BBC) question")
     ap.add_argument("--dump", type=Path, default=None, help="write each question's row (JSONL)")
     ap.add_argument("--rows", type=Path, default=None, help="refit rows dumped earlier")
     args = ap.parse_args()
     apply_settings(args.set)
+    global GAP_ABSTAINS
+    GAP_ABSTAINS = not args.keep_gaps
     start = time.perf_counter()
     if args.rows:
         with args.rows.open(encoding="utf-8") as fh:

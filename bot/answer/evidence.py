@@ -9,10 +9,11 @@ left part of the question uncovered ("…attacks on the Ain al-Asad airbase…" 
 suggest a barrage of drones…"); the others follow by maximal marginal relevance, so no two say
 the same thing.
 
-The lead's signals (coverage of its passage and of its context, a missing answer type, the
-question's names and figures absent from the source, a source older than the year asked
-about) feed one calibrated confidence (`bot.answer.confidence`); the pipeline abstains below
-the threshold.
+The lead's signals (how much of the question its sentence, passage and whole article cover,
+how much the other articles cover, the question's names absent from its source, the source's
+age and the freshest source's age) feed one calibrated confidence (`bot.answer.confidence`);
+the pipeline abstains below the threshold, and when the question asks for a count or a role
+that no chosen sentence gives (`Evidence.gap`).
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.answer.candidates import bound_candidates, candidates
+from bot.answer.candidates import bound_candidates, candidates, mentions
 from bot.answer.injection import addresses_assistant
-from bot.answer.questions import QuestionFacts, numbers
+from bot.answer.questions import QuestionFacts
 from bot.models import Passage
 from bot.retrieval.query import QueryTerms
 from bot.text.sentences import sentence_spans
@@ -36,18 +37,15 @@ from bot.text.words import STOPWORDS, content_stems, fold, stem, words
 PASSAGES_CONSIDERED = 40
 MAX_SENTENCE_CHARS = 600
 MIN_SENTENCE_WORDS = 4
-# A sentence's score: the weighted sum of its features (`sentence_features`), weights fitted
-# by benchmarks/fit_sentences.py on the tune weeks (which sentence holds the answer).
+# A sentence's score: the weighted sum of its features (`Sentence.features`). Fitting them
+# (benchmarks/fit_sentences.py, conditional logit on the tune weeks) ranked the answer's
+# sentence no better out of fold, so they stay as chosen by hand.
 SENTENCE_WEIGHTS: dict[str, float] = {
     "coverage": 0.6,
     "context": 0.4,
     "passage": 0.3,
     "typed": 0.25,
-    "bound": 0.0,
     "article_rank": 0.02,
-    "opening": 0.0,
-    "title": 0.0,
-    "rare": 0.0,
 }
 # Later sentences: this much of the lead's score at least, and no more alike than REDUNDANT.
 KEEP_RATIO = 0.6
@@ -76,6 +74,7 @@ class Sentence:
     found: list[str] = field(default_factory=list)  # answer candidates of the asked type
     bound: list[str] = field(default_factory=list)  # ... next to the asked noun
     features: dict[str, float] = field(default_factory=dict)
+    soft: dict[str, float] = field(default_factory=dict)  # question stems found as paraphrases
     score: float = 0.0
     follower: Sentence | None = None  # the next sentence of the passage
 
@@ -88,6 +87,7 @@ class Evidence:
     signals: dict[str, float]
     missing_terms: list[str]
     best_coverage: float
+    gap: str | None = None  # what the question asks that no chosen sentence gives
 
 
 def sentences_of(
@@ -98,14 +98,13 @@ def sentences_of(
 ) -> list[Sentence]:
     """Scored candidate sentences of the top passages."""
     asked = {fold(w) for w in words(" ".join(query.surface.values()))} | facts.names
-    rare = _rarest(query, RARE_TERMS)
+    named = {stem(n): n for n in facts.names}
     found: list[Sentence] = []
     ranks: dict[int, int] = {}
     for passage in passages[:PASSAGES_CONSIDERED]:
         rank = ranks.setdefault(passage.article_id, len(ranks))
         title_words = _content_words(passage.title)
-        title = {stem(w) for w in title_words}
-        title_cover = query.coverage(title)
+        title = _named_stems(title_words, passage.title, named)
         previous: set[str] = set()
         previous_words: set[str] = set()
         last: Sentence | None = None
@@ -113,7 +112,7 @@ def sentences_of(
             text = passage.text[s:e]
             clean = _MARKUP.sub(" ", text)
             own_words = _content_words(clean)
-            stems = {stem(w) for w in own_words}
+            stems = _named_stems(own_words, clean, named)
             window = stems | previous | title
             window_words = own_words | previous_words | title_words
             previous, previous_words = stems, own_words
@@ -128,36 +127,31 @@ def sentences_of(
             if last is not None:
                 last.follower = sent
             last = sent
+            sent.soft = soft
             sent.coverage = query.soft_coverage(stems, soft)
             sent.context = query.soft_coverage(window, soft)
             if sent.context <= 0:
                 continue
             typed = candidates(clean, facts.answer_type, asked)
-            bound = bound_candidates(clean, facts.answer_type, asked)
-            sent.found, sent.bound = bound or typed, bound
+            sent.bound = bound_candidates(clean, facts.answer_type, asked, facts.names)
+            sent.found = sent.bound or typed
             sent.features = {
                 "coverage": sent.coverage,
                 "context": sent.context,
                 "passage": passage.coverage,
-                "typed": 1.0 if typed else 0.0,
-                "bound": 1.0 if bound else 0.0,
+                "typed": 1.0 if sent.found else 0.0,
                 "article_rank": 1.0 / (1 + rank),
-                "opening": 1.0 if passage.ordinal == 0 else 0.0,
-                "title": title_cover,
-                "rare": _weight_share(query, window, rare),
             }
             sent.score = sum(SENTENCE_WEIGHTS.get(k, 0.0) * v for k, v in sent.features.items())
             found.append(sent)
     return found
 
 
-RARE_TERMS = 2
-
-
-def _rarest(query: QueryTerms, n: int, known: set[str] | None = None) -> set[str]:
-    """The question's n heaviest (rarest) stems, among those the corpus holds if given."""
-    stems = [t for t in query.stems if known is None or t in known]
-    return set(sorted(stems, key=lambda t: -query.weights.get(t, 0.0))[:n])
+def _named_stems(content: set[str], text: str, named: dict[str, str]) -> set[str]:
+    """Stems of a text's content words, where a question's name counts only when the text
+    names it ("goods" is not "Good", "Palestinians" is "Palestinian")."""
+    stems = {stem(w) for w in content}
+    return {s for s in stems if s not in named or mentions(text, named[s])}
 
 
 def _weight_share(query: QueryTerms, present: set[str], among: set[str]) -> float:
@@ -236,46 +230,13 @@ def _add_continuation(chosen: list[Sentence], limit: int) -> None:
     chosen.insert(1, follower)
 
 
-_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
-
-
 def names_missing(names: set[str], passage: Passage) -> float:
-    """Share of the question's names the passage lacks.
-
-    A name is there when written as a word ("France" is not "francs") or capitalised in its
-    plural/singular form ("Palestinian(s)"; "Good" is not "goods").
-    """
+    """Share of the question's names the passage does not name (`candidates.mentions`:
+    "France" is not "francs", "Good" is not "goods", "Palestinians" is "Palestinian")."""
     if not names:
         return 0.0
     text = f"{passage.title}\n{passage.text}"
-    present = set(words(text))
-    capitals = {fold(w) for m in _CAPITALISED.finditer(text) for w in words(m.group())}
-    missing = 0
-    for name in names:
-        forms = {f"{name}s", name[:-1] if name.endswith("s") else name}
-        if name not in present and not forms & capitals:
-            missing += 1
-    return missing / len(names)
-
-
-def unknown_names(names: set[str], query: QueryTerms) -> float:
-    """Share of the question's names found nowhere in the corpus: it knows nothing of them."""
-    known = getattr(query, "in_corpus", None)
-    if not names or known is None:
-        return 0.0
-    return sum(1 for n in names if stem(n) not in known) / len(names)
-
-
-def _figures_missing(facts: QuestionFacts, passage: Passage) -> float:
-    if not facts.figures:
-        return 0.0
-    return 0.0 if facts.figures <= numbers(f"{passage.title}\n{passage.text}") else 1.0
-
-
-def _stale(facts: QuestionFacts, passage: Passage) -> float:
-    if not facts.past_years or passage.published_at is None:
-        return 0.0
-    return 1.0 if passage.published_at.year < max(facts.past_years) else 0.0
+    return sum(1 for n in names if not mentions(text, n)) / len(names)
 
 
 FRESH_DAYS = 14
@@ -293,17 +254,6 @@ def age(passage: Passage, reference: datetime | None) -> float:
     return min(math.log(days / FRESH_DAYS) / math.log(STALE_DAYS / FRESH_DAYS), 1.0)
 
 
-def outside(passage: Passage, window: tuple[datetime | None, datetime | None] | None) -> float:
-    """1 when the question scoped a time ("this week") and the source lies outside it."""
-    if window is None:
-        return 0.0
-    when = passage.published_at
-    if when is None:
-        return 1.0
-    since, until = window
-    return 0.0 if (since is None or when >= since) and (until is None or when <= until) else 1.0
-
-
 def select_evidence(
     query: QueryTerms,
     facts: QuestionFacts,
@@ -311,46 +261,42 @@ def select_evidence(
     limit: int,
     paraphrase: Paraphrase | None = None,
     reference: datetime | None = None,
-    relaxed_window: tuple[datetime | None, datetime | None] | None = None,
     scoped: bool = False,
 ) -> Evidence:
-    """The chosen sentences and the lead's signals. `relaxed_window`: the time the question
-    scoped ("this week") when the search had to drop that filter; `scoped`: the question
-    names a time at all."""
+    """The chosen sentences and the lead's signals; `scoped`: the question names a time."""
     pool = sentences_of(query, facts, passages, paraphrase)
     chosen = choose(pool, limit)
     best_coverage = max((p.coverage for p in passages), default=0.0)
     if not chosen:
         return Evidence([], {}, [query.surface[s] for s in query.stems], best_coverage)
     lead = chosen[0]
-    kind = facts.answer_type.kind
-    typed = any(c.found for c in chosen)
-    article = [p for p in passages if p.article_id == lead.passage.article_id]
     article_stems = {stem(w) for w in _content_words(lead.passage.title)}
-    for p in article:
-        article_stems |= {stem(w) for w in _content_words(_MARKUP.sub(" ", p.text))}
+    for p in passages:
+        if p.article_id == lead.passage.article_id:
+            article_stems |= {stem(w) for w in _content_words(_MARKUP.sub(" ", p.text))}
     others = [p.coverage for p in passages if p.article_id != lead.passage.article_id]
-    known = getattr(query, "in_corpus", None)
-    rare = _rarest(query, RARE_TERMS, known)
-    wants_bound = facts.answer_type.noun is not None and kind != "date"
     source_age = age(lead.passage, reference)
     signals = {
         "passage_coverage": lead.passage.coverage,
-        "context_coverage": lead.context,
         "sentence_coverage": lead.coverage,
-        "count_missing": 1.0 if kind == "number" and not typed else 0.0,
-        "names_missing": names_missing(facts.names, lead.passage),
-        "unknown_names": unknown_names(facts.names, query),
-        "figures_missing": _figures_missing(facts, lead.passage),
-        "stale": _stale(facts, lead.passage),
-        "age": source_age,
-        "outside_scope": outside(lead.passage, relaxed_window),
-        "article_coverage": query.soft_coverage(article_stems, {}),
+        "article_coverage": query.soft_coverage(article_stems, lead.soft),
         "other_coverage": max(others, default=0.0),
-        "rare_missing": 1.0 - _weight_share(query, article_stems, rare) if rare else 0.0,
-        "bound_missing": 1.0 if wants_bound and not any(c.bound for c in chosen) else 0.0,
+        "names_missing": names_missing(facts.names, lead.passage),
+        "age": source_age,
         "age_scoped": source_age if scoped else 0.0,
+        "fresh_age": min(age(p, reference) for p in passages),
     }
     present = set(content_stems(f"{lead.passage.title}\n{lead.passage.text}"))
     missing = [query.surface[s] for s in query.stems if s not in present]
-    return Evidence(chosen, signals, missing, best_coverage)
+    return Evidence(chosen, signals, missing, best_coverage, _gap(facts, chosen))
+
+
+def _gap(facts: QuestionFacts, chosen: list[Sentence]) -> str | None:
+    """A count or a role the question asks for that no chosen sentence gives: "how many
+    Israelis were killed" answered only with Palestinians' deaths, "who is the president of
+    Iran" with no president of Iran named. The answer would mislead, so it says this instead."""
+    wanted = facts.answer_type
+    binds = wanted.kind == "number" or (wanted.kind == "person" and wanted.noun is not None)
+    if not binds or any(c.found if wanted.noun is None else c.bound for c in chosen):
+        return None
+    return f"None of these sources says {facts.asked}."

@@ -61,9 +61,6 @@ TOTAL_BUDGET_NOTE = (
 )
 NOT_IN_SOURCES = "not_in_sources"
 UNCITED_MARK = "(uncited)"
-NO_COUNT_NOTE = (
-    "None of these sentences gives the number asked for; they are the closest the sources come."
-)
 
 
 @dataclass
@@ -192,7 +189,6 @@ class AnswerPipeline:
             self.settings.answers.max_sentences,
             self.paraphrase,
             result.reference,
-            result.window if result.relaxed else None,
             scoped=result.time_phrase is not None,
         )
         score = confidence(evidence.signals)
@@ -217,11 +213,14 @@ class AnswerPipeline:
 
     def _extractive_from(self, question: str, found: Found) -> Answer:
         threshold = self.settings.answers.abstain_threshold
-        if not found.evidence.sentences or found.confidence < threshold:
-            log.debug("abstaining: confidence %.2f < %.2f", found.confidence, threshold)
+        gap = found.evidence.gap
+        if not found.evidence.sentences or found.confidence < threshold or gap:
+            log.debug(
+                "abstaining: confidence %.2f (threshold %.2f); %s", found.confidence, threshold, gap
+            )
             answer = Answer(
                 question=question,
-                answer=abstention_text(question),
+                answer=gap or abstention_text(question),
                 abstained=True,
                 confidence=round(found.confidence, 4),
                 why=AbstentionWhy(
@@ -230,15 +229,13 @@ class AnswerPipeline:
                     best_coverage=round(found.evidence.best_coverage, 4),
                     missing_terms=found.evidence.missing_terms,
                     filters=found.filters,
+                    lacking=gap,
                 ),
             )
         else:
             answer = compose_extractive(question, found.evidence)
             answer.confidence = round(found.confidence, 4)
-            notes = [found.note] if found.note else []
-            if found.evidence.signals.get("count_missing"):
-                notes.append(NO_COUNT_NOTE)
-            answer.note = " ".join(notes) or None
+            answer.note = found.note
         if found.question != question:
             answer.standalone_question = found.question
         return answer
