@@ -196,6 +196,25 @@ def test_llm_timeline_is_verified_and_dated_by_its_sources(
     assert [e.citations for e in timeline.events] == [[1], [2]]
 
 
+def test_llm_timelines_stop_when_the_days_allowance_for_everyone_is_spent(
+    tmp_path: Path, openai_server: FakeOpenAIServer
+) -> None:
+    settings = llm_settings(tmp_path, openai_server.url, auto_seed=False, llm_daily_tokens_total=1)
+    engine = Engine(settings)
+    engine.ingest([FIXTURE])
+    openai_server.respond_with(timeline_responder)
+    try:
+        import asyncio
+
+        first = asyncio.run(engine.timeline("Kestrel dam"))
+        second = asyncio.run(engine.timeline("Kestrel dam"))
+    finally:
+        engine.close()
+    assert first.mode == "llm"
+    assert (second.mode, second.fallback_reason) == ("extractive", "daily_budget_total")
+    assert second.events and len(openai_server.requests) == 1
+
+
 # --- trends ------------------------------------------------------------------------------
 
 
