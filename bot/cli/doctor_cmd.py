@@ -9,8 +9,6 @@ import sys
 from datetime import datetime
 from typing import Any
 
-import httpx
-
 from bot.cli.common import print_json
 from bot.ops.doctor import DoctorReport, diagnose, heartbeat_of, load_settings
 from bot.ops.heartbeat import instance_name
@@ -88,6 +86,8 @@ def register_health(sub: argparse._SubParsersAction, parent: argparse.ArgumentPa
 def run_health(args: argparse.Namespace) -> int:
     settings, _ = load_settings(**_dir_overrides(args))
     if settings.telegram.webhook_url:
+        import httpx  # here, not at the top: every command (a cold `ask`) imports this module
+
         port = settings.telegram.webhook_port
         try:
             reply = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5.0)
