@@ -13,6 +13,7 @@ from bot.briefing.disagreements import Report, find_conflicts
 from bot.cli import main
 from bot.config import Settings
 from bot.engine import Engine
+from bot.insight.topic import trend_topics
 from bot.insight.trend import sparkline
 from tests.llm_helpers import cited, llm_settings, passage_blocks
 from tests.support.openai_server import FakeOpenAIServer, Reply, Request, openai_server
@@ -242,6 +243,12 @@ def test_trend_png_is_a_real_chart(data_dir: Path, capsys: pytest.CaptureFixture
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert (width, height) == (960, 540)
     assert "chart written to" in capsys.readouterr().out
+
+
+def test_trend_topics_split_on_commas_only() -> None:
+    assert trend_topics("Kestrel dam, orchestra,") == ["Kestrel dam", "orchestra"]
+    assert trend_topics("  Kestrel   dam ") == ["Kestrel dam"]
+    assert trend_topics(" , ") == trend_topics("") == []
 
 
 def test_sparkline_scales_to_the_peak() -> None:
