@@ -120,12 +120,12 @@ def time_queries(search: Search, queries: list[dict[str, Any]], repeats: int) ->
 def run_briefbot(args: dict[str, Any]) -> dict[str, Any]:
     from bot.config import Settings
     from bot.retrieval.bm25 import Retriever
-    from bot.store import Database
+    from bot.store import Database, Store
 
     data_dir = Path(args["data_dir"])
     settings = Settings(data_dir=data_dir, db_path=data_dir / "briefbot.sqlite3", auto_seed=False)
     db = Database(settings.database)
-    retriever = Retriever(db, settings)
+    retriever = Retriever(Store(db), settings)
 
     def search(question: str) -> list[int]:
         return [p.article_id for p in retriever.search(question, k=5).passages]

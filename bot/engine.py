@@ -84,7 +84,7 @@ class Engine:
         self.settings = settings
         self.store = Store(db or open_database(settings))
         self.articles = self.store.articles
-        self.retriever = Retriever(self.store.search, settings)
+        self.retriever = Retriever(self.store, settings)
         self.ingestor = Ingestor(self.store, settings)
         self.usage = self.store.usage
         self.metrics = Metrics()

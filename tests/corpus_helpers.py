@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.store.fingerprint import MODULUS, passage_hash
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -91,6 +93,14 @@ def assert_consistent(db_path: Path) -> dict[str, int]:
         assert stats_chunks == chunks
         words = conn.execute("SELECT coalesce(sum(words), 0) FROM chunks").fetchone()[0]
         assert stats_words == words
+        fingerprint = sum(
+            passage_hash(cid, title, text)
+            for cid, title, text in conn.execute(
+                "SELECT c.id, a.title, c.text FROM chunks c JOIN articles a ON a.id = c.article_id"
+            )
+        )
+        stored = conn.execute("SELECT id_hash FROM corpus_stats WHERE id = 1").fetchone()[0]
+        assert stored == fingerprint % MODULUS, "the corpus fingerprint misses a change"
         orphans = conn.execute(
             "SELECT count(*) FROM articles a WHERE NOT EXISTS"
             " (SELECT 1 FROM chunks c WHERE c.article_id = a.id)"

@@ -14,7 +14,6 @@ ONLY_WHEN_NEEDED = (
     "psycopg",
     "matplotlib",
     "py3langid",
-    "numpy",
     "scipy",
     "trafilatura",
     "feedparser",

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-import bot.retrieval.bm25 as bm25
+import bot.retrieval.candidates as candidates
 from bot.config import Settings
 from bot.engine import Engine
 from bot.models import (
@@ -314,7 +314,7 @@ def _answers(engine: Engine, questions: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-@pytest.mark.parametrize("small_corpus", [bm25.SMALL_CORPUS, 1])
+@pytest.mark.parametrize("small_corpus", [candidates.SMALL_CORPUS, 1])
 def test_both_backends_give_the_same_answers(
     request: pytest.FixtureRequest,
     tmp_path: Path,
@@ -323,10 +323,11 @@ def test_both_backends_give_the_same_answers(
 ) -> None:
     """The seed questions and the BBC sample's questions, answered on each backend.
 
-    With SMALL_CORPUS at 1 the multi-step candidate plan (AND of all terms, the rarest
-    terms, a fallback) runs even on this small corpus.
+    SQLite ranks exactly over its postings index; PostgreSQL through its full-text index.
+    With SMALL_CORPUS at 1 PostgreSQL's multi-step candidate plan (AND of all terms, the
+    rarest terms, a fallback) runs even on this small corpus.
     """
-    monkeypatch.setattr(bm25, "SMALL_CORPUS", small_corpus)
+    monkeypatch.setattr(candidates, "SMALL_CORPUS", small_corpus)
     bbc = [json.loads(line)["question"] for line in (FIXTURES / "bbc_small_qa.jsonl").open()]
     results = []
     for backend in BACKENDS:

@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.ingest.chunker import chunk_text
 from bot.models import ArticleIn, Chunk
-from bot.store import Database
+from bot.store import Database, StoreError
 
 
 def _article(i: int) -> ArticleIn:
@@ -106,3 +106,20 @@ def test_in_memory_database_works(tmp_path: Path) -> None:
         assert engine.search("zebra11").passages
     finally:
         engine.close()
+
+
+def test_a_batch_that_fails_at_once_is_written_one_article_at_a_time(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(planned: object) -> None:
+        raise StoreError("database error: disk I/O error")
+
+    monkeypatch.setattr(engine.articles, "insert_planned", refuse)
+    report = engine.ingestor.ingest_articles([_article(6), _article(7), _article(6)])
+    assert (report.added, report.duplicates) == (2, 1)
+    assert {a.title for a in engine.articles.list_articles()} == {
+        "Story 6 zebra6",
+        "Story 7 zebra7",
+    }
+    assert engine.search("zebra7").passages
+    assert_consistent(engine.settings.database)

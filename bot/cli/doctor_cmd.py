@@ -86,7 +86,7 @@ def register_health(sub: argparse._SubParsersAction, parent: argparse.ArgumentPa
 def run_health(args: argparse.Namespace) -> int:
     settings, _ = load_settings(**data_dir_overrides(args))
     if settings.telegram.webhook_url:
-        import httpx  # here, not at the top: every command (a cold `ask`) imports this module
+        import httpx  # only here: every other command starts without it
 
         port = settings.telegram.webhook_port
         try:

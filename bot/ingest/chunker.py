@@ -20,15 +20,19 @@ def chunk_text(
     and the merge stays within `max_tokens`, so articles do not end in a stub.
     """
     enc = encoding_for()
+    if len(text) <= SHORT_TEXT_CHARS:
+        # Most feed items are a sentence or two: one encode decides they are one passage,
+        # which spans the text without its outer whitespace (as its sentences would).
+        body = text.strip()
+        if not body:
+            return []
+        tokens = len(enc.encode_ordinary(body))
+        if tokens <= min(target, max_tokens):
+            start = len(text) - len(text.lstrip())
+            return [Chunk(ordinal=0, text=body, start=start, end=start + len(body), tokens=tokens)]
     spans = sentence_spans(text)
     if not spans:
         return []
-    if len(text) <= SHORT_TEXT_CHARS:
-        # Most feed items are a sentence or two: one encode decides they are one passage.
-        start, end = spans[0][0], spans[-1][1]
-        tokens = len(enc.encode_ordinary(text[start:end]))
-        if tokens <= min(target, max_tokens):
-            return [Chunk(ordinal=0, text=text[start:end], start=start, end=end, tokens=tokens)]
     # not encode_ordinary_batch: it starts a thread pool per call, ~10x slower per article
     counts = [len(enc.encode_ordinary(text[s:e])) for s, e in spans]
     groups: list[list[int]] = [[]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,8 +11,9 @@ from bot.config import Settings
 from bot.ingest.chunker import chunk_text
 from bot.ingest.readers import ReadLimits, Record, is_supported, read_path
 from bot.ingest.records import to_article
-from bot.models import ArticleIn, IngestReport, Rejection
-from bot.store.articles import dedupe_keys
+from bot.models import ArticleIn, Chunk, IngestReport, Rejection
+from bot.store.alternates import AlternateRepository
+from bot.store.articles import PlannedArticle, dedupe_keys
 from bot.store.errors import ConflictError, StoreError
 from bot.store.port import Store
 
@@ -38,10 +40,11 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path | Rejection]:
 
 
 class Ingestor:
-    """Writes articles in batches; each article is its own savepoint inside the batch.
+    """Writes articles in batches, each batch in one transaction and a few statements.
 
     A crash loses at most the uncommitted batch and never leaves an article without its
-    chunks or index rows; a failure in one article rolls back only that article.
+    chunks or index rows. If writing the batch at once fails, it is written again one
+    article at a time, each in its own savepoint, so a failure rolls back only its article.
     """
 
     def __init__(self, store: Store, settings: Settings) -> None:
@@ -93,6 +96,8 @@ class Ingestor:
             processed += self._write_batch(batch, report)
             if progress:
                 progress(processed)
+        if report.added and self.store.has_postings:
+            self.store.postings.flush()
         return report
 
     def ingest_articles(self, articles: Iterable[ArticleIn]) -> IngestReport:
@@ -116,20 +121,109 @@ class Ingestor:
                 continue
             report.warnings.extend(notes)
             articles.append((item.origin, article))
-        index_rows: list[tuple[Any, ...]] = []
         with self.store.transaction():
-            near = self.near_dups.batch([a for _, a in articles]) if self.near_dups else None
-            for position, (origin, article) in enumerate(articles):
-                self._write_one(origin, article, report, near, position, index_rows)
-            if near is not None:
-                near.flush()
-            # after every savepoint of the batch: FTS5 flushes its terms at each savepoint
-            self.articles.write_index_rows(index_rows)
+            written = self._write_planned(articles)
+            if written is None:
+                written = self._write_each(articles)
+        report.merge(written)
+        if len(report.added_ids) > first and self.store.has_postings:
+            self.store.postings.sync()  # the new passages are searchable from now on
         # After the commit: a hook may be slow (an embeddings endpoint over HTTP) and must not
         # hold the write lock; what it fails to do is redone later (`briefbot reindex`).
         for hook in self.after_batch:
             hook(report.added_ids[first:])
         return len(batch)
+
+    def _write_planned(self, articles: list[tuple[str, ArticleIn]]) -> IngestReport | None:
+        """The batch in a few statements: duplicates looked up at once, ids chosen here,
+        then every article, chunk and full-text row written together. None when the store
+        chooses ids itself or a write fails: the caller then writes one article at a time.
+        """
+        ids = self.articles.next_ids()
+        if ids is None:
+            return None
+        next_article, next_chunk = ids
+        part = IngestReport()
+        near = self.near_dups.batch([a for _, a in articles]) if self.near_dups else None
+        keys = [dedupe_keys(a) for _, a in articles]
+        known = self.articles.find_duplicates(keys)
+        copy_keys = [AlternateRepository.key(a) for _, a in articles] if near else []
+        copied = self.alternates.recorded_keys(sorted(set(copy_keys))) if near else set()
+        planned: list[PlannedArticle] = []
+        copies: list[Callable[[], object]] = []  # alternates, once their articles exist
+        for position, ((origin, article), (curl, digest)) in enumerate(
+            zip(articles, keys, strict=True)
+        ):
+            duplicate_of = known.get(digest) or (known.get(curl) if curl else None)
+            if duplicate_of is not None:
+                part.duplicates += 1
+                if near is not None:
+                    copies.append(partial(self.alternates.add, duplicate_of, article, 1.0))
+                    copied.add(copy_keys[position])
+                if article.alternates:
+                    copies.append(
+                        partial(self.alternates.restore, duplicate_of, article.alternates)
+                    )
+                continue
+            if near is not None and copy_keys[position] in copied:
+                # a copy seen before: matching it again could tie it to a story stored after it
+                part.duplicates += 1
+                continue
+            match = near.find(position) if near is not None and article.alternates is None else None
+            if match is not None:
+                copies.append(
+                    partial(self.alternates.add, match.article_id, article, match.similarity)
+                )
+                copied.add(copy_keys[position])
+                part.near_duplicates += 1
+                continue
+            chunks = self._chunks(article)
+            if not chunks:
+                part.rejected.append(Rejection(origin=origin, reason="empty text"))
+                continue
+            article_id, next_article = next_article, next_article + 1
+            chunk_ids = list(range(next_chunk, next_chunk + len(chunks)))
+            next_chunk += len(chunks)
+            planned.append(PlannedArticle(article_id, article, chunks, (curl, digest), chunk_ids))
+            known[digest] = article_id
+            if curl:
+                known[curl] = article_id
+            if near is not None:
+                near.add(position, article_id)
+            if article.alternates:
+                copies.append(partial(self.alternates.restore, article_id, article.alternates))
+            part.added_ids.append(article_id)
+            part.added += 1
+        try:
+            self.articles.insert_planned(planned)
+        except StoreError:
+            return None
+        for record in copies:
+            record()
+        if near is not None:
+            near.flush()
+        return part
+
+    def _write_each(self, articles: list[tuple[str, ArticleIn]]) -> IngestReport:
+        """The batch one article at a time, each in its own savepoint."""
+        part = IngestReport()
+        index_rows: list[tuple[Any, ...]] = []
+        near = self.near_dups.batch([a for _, a in articles]) if self.near_dups else None
+        for position, (origin, article) in enumerate(articles):
+            self._write_one(origin, article, part, near, position, index_rows)
+        if near is not None:
+            near.flush()
+        # after every savepoint of the batch: FTS5 flushes its terms at each savepoint
+        self.articles.write_index_rows(index_rows)
+        return part
+
+    def _chunks(self, article: ArticleIn) -> list[Chunk]:
+        return chunk_text(
+            article.text,
+            target=self.settings.ingest.chunk_tokens,
+            min_tokens=self.settings.ingest.chunk_min_tokens,
+            max_tokens=self.settings.ingest.chunk_max_tokens,
+        )
 
     def _write_one(
         self,
@@ -160,12 +254,7 @@ class Ingestor:
             self.alternates.add(match.article_id, article, match.similarity)
             report.near_duplicates += 1
             return
-        chunks = chunk_text(
-            article.text,
-            target=self.settings.ingest.chunk_tokens,
-            min_tokens=self.settings.ingest.chunk_min_tokens,
-            max_tokens=self.settings.ingest.chunk_max_tokens,
-        )
+        chunks = self._chunks(article)
         if not chunks:
             report.rejected.append(Rejection(origin=origin, reason="empty text"))
             return

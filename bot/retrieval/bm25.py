@@ -1,46 +1,37 @@
-"""BM25 retrieval over the FTS5 index, rescored with a positive IDF.
+"""BM25 over the postings index, exact: every passage holding a query term is scored.
 
-FTS5's own bm25() clamps the IDF of any term found in half the rows or more to ~0, which
-ruins ranking on small corpora (the one-article seed corpus has four passages). FTS5 picks
-candidates quickly; we rescore them with the Lucene-style IDF log(1 + (N - df + .5)/(df + .5)),
-which stays positive, and keep title words weighted higher.
+(A store without the postings index, PostgreSQL today, is searched through its own
+full-text index by `bot.retrieval.candidates`, with the same BM25.)
+
+The IDF is Lucene's log(1 + (N - df + .5)/(df + .5)), which stays positive (FTS5's clamps
+common terms to ~0, which ruins ranking on small corpora); title words count `title_weight`
+times. Term statistics come from the index (`bot.store.postings`), which follows the store,
+so a question costs array arithmetic over the matching postings and one query for the
+winning passages' rows.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from bot.config import Settings
 from bot.models import Passage, SearchFilters
 from bot.retrieval.query import QueryTerms, analyze
-from bot.store.search import PassageRow, SearchIndex, passage_from_row
-from bot.text.words import counts_of, stem_prefix_pattern
+from bot.store.search import passage_from_row
+
+if TYPE_CHECKING:
+    from bot.retrieval.candidates import CandidateRetriever
+    from bot.store.port import Store
+    from bot.store.postings import IndexView, Postings, PostingsIndex
 
 K1 = 1.2
 B = 0.75
-# Terms this common are left out of the FTS5 candidate query when rarer ones exist.
-COMMON_SHARE = 0.08
-# FTS5 computes bm25() for every row its MATCH selects (~2 µs a row at 250k passages), so the
-# candidate query OR-s only the rarest terms whose document frequencies sum to this many rows;
-# the commoner terms still count when the candidates are rescored.
-SCORED_ROWS_BUDGET = 3000
-# Below this many passages every term goes into the candidate query (it is cheap and exact).
-SMALL_CORPUS = 1000
-
-
-@dataclass
-class Step:
-    """One candidate query: passages with any (or every, `all_of`) of `words`, ranked, or
-    the newest matches when not `ranked`."""
-
-    words: list[str]
-    rows: int  # at most this many passages match
-    all_of: bool = False
-    ranked: bool = True
-    fallback: bool = False
 
 
 @dataclass
@@ -58,129 +49,158 @@ class SearchResult:
     time_filter: bool = True
     relaxed: bool = False
     reference: datetime | None = None  # what "today" meant
+    # the query stems each passage holds (title or text), by chunk id
+    present: dict[int, set[str]] = field(default_factory=dict)
+
+
+@dataclass
+class _Hit:
+    chunk_id: int
+    score: float
+    present: set[str]
 
 
 class Retriever:
-    def __init__(self, index: SearchIndex, settings: Settings) -> None:
-        self.index = index
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.index = store.search
         self.settings = settings
+        self._norms: tuple[int, float, np.ndarray] | None = None
+        self._local = threading.local()
+        # the last question's document frequencies (known_terms follows a search)
+        self._last_dfs: tuple[int, dict[str, int]] | None = None
+        self._fallback: CandidateRetriever | None = None
+        if not store.has_postings:
+            from bot.retrieval.candidates import CandidateRetriever
+
+            self._fallback = CandidateRetriever(store.search, settings)
+
+    @property
+    def postings(self) -> PostingsIndex:
+        return self.store.postings
 
     def known_terms(self, stems: list[str]) -> set[str]:
-        """The stems that occur somewhere in the corpus (from the same cached counts)."""
-        return set(self.index.doc_freqs(stems, self.index.corpus()[0]))
+        """The stems that occur somewhere in the corpus."""
+        if self._fallback is not None:
+            return self._fallback.known_terms(stems)
+        view = self.postings.view
+        last = self._last_dfs
+        if last is not None and last[0] == view.version and all(s in last[1] for s in stems):
+            return {s for s in stems if last[1][s]}
+        return set(view.doc_freqs(stems))
 
     def search(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
     ) -> SearchResult:
+        if self._fallback is not None:
+            return self._fallback.search(question, k, filters)
         query = analyze(question)
         k = k or self.settings.answers.top_k
         if not query.stems:
             return SearchResult(query=query, passages=[])
-        n_chunks, avgdl = self.index.corpus()
-        dfs = self.index.doc_freqs(query.stems, n_chunks)
-        rows = self._gather(self._match_plan(query, dfs, n_chunks), filters, k)
-        wanted, pattern = set(query.stems), stem_prefix_pattern(query.stems)
-        titles: dict[str, Counter[str]] = {}
-        candidate_stems = []
-        for row in rows:
-            title_tf = titles.get(row.title)
-            if title_tf is None:
-                title_tf = titles[row.title] = counts_of(wanted, pattern, row.title)
-            candidate_stems.append((title_tf, counts_of(wanted, pattern, row.text)))
-        for s in query.stems:
-            seen = sum(1 for title, body in candidate_stems if s in title or s in body)
-            dfs[s] = max(dfs.get(s, 0), seen)
-        query.weights = self._idf(query, dfs, n_chunks)
-        title_weight = self.settings.retrieval.title_weight
-        scored = []
-        for row, (title_tf, body_tf) in zip(rows, candidate_stems, strict=True):
-            norm = K1 * (1 - B + B * max(int(row.words), 1) / avgdl)
-            score = 0.0
-            present: set[str] = set()
-            for s in query.stems:
-                tf = title_weight * title_tf.get(s, 0) + body_tf.get(s, 0)
-                if tf:
-                    present.add(s)
-                    score += query.weights[s] * tf * (K1 + 1) / (tf + norm)
-            scored.append((-score, -_timestamp(row.when), row.chunk_id, row, present))
-        scored.sort(key=lambda item: item[:3])
+        self.postings.sync()
+        index = self.postings.view
+        found = {s: index.postings(s) for s in query.stems}
+        dfs = {s: int(p.rows.size) for s, p in found.items() if p is not None}
+        self._last_dfs = (index.version, {s: dfs.get(s, 0) for s in query.stems})
+        query.weights = self._idf(query, dfs, index.documents)
+        hits = self._rank(index, query, found, k, filters)
+        rows = {r.chunk_id: r for r in self.index.passages([h.chunk_id for h in hits])}
+        total = query.total_weight
         passages = [
-            passage_from_row(row, -neg_score, query.coverage(present))
-            for neg_score, _, _, row, present in scored[:k]
-        ]
-        return SearchResult(query=query, passages=passages)
-
-    def _match_plan(self, query: QueryTerms, dfs: dict[str, int], n_chunks: int) -> list[Step]:
-        """The full-text candidate queries for a question, cheapest first.
-
-        1. Passages holding every (not too common) term, AND-ed: few rows, and exactly the
-           ones a long question such as a headline is after.
-        2. The rarest terms whose document frequencies fit the scored-rows budget, OR-ed,
-           for the rest of the candidate slots.
-        3. Only when fewer than k were found: the rarest of the remaining terms alone.
-        A step that could select more rows than the budget takes the newest matching
-        passages instead of ranking them all. Terms in more than COMMON_SHARE of passages
-        are left out when rarer ones remain. Small corpora OR every term, ranked.
-        """
-        words = [query.surface[s] for s in query.stems]
-        if n_chunks < SMALL_CORPUS:
-            return [Step(words, n_chunks)]
-        present = sorted((s for s in query.stems if dfs.get(s, 0) > 0), key=lambda s: dfs[s])
-        if not present:
-            return [Step(words, 0)]
-        pool = [s for s in present if dfs[s] <= COMMON_SHARE * n_chunks] or present
-        essential: list[str] = []
-        total = 0
-        for s in pool:
-            if total + dfs[s] > SCORED_ROWS_BUDGET:
-                break
-            essential.append(s)
-            total += dfs[s]
-        rest = pool[len(essential) :]
-        plan = []
-        if rest and len(pool) > 1:
-            every = [query.surface[s] for s in pool]
-            ranked = dfs[pool[0]] <= SCORED_ROWS_BUDGET
-            plan.append(Step(every, dfs[pool[0]], all_of=True, ranked=ranked))
-        if essential:
-            plan.append(Step([query.surface[s] for s in essential], total))
-        if rest:
-            rarest = dfs[rest[0]]
-            plan.append(
-                Step(
-                    [query.surface[rest[0]]],
-                    rarest,
-                    ranked=rarest <= SCORED_ROWS_BUDGET,
-                    fallback=True,
-                )
+            passage_from_row(
+                rows[h.chunk_id],
+                h.score,
+                sum(query.weights[s] for s in h.present) / total if total > 0 else 0.0,
             )
-        return plan
+            for h in hits
+            if h.chunk_id in rows  # deleted since the index caught up
+        ]
+        return SearchResult(
+            query=query,
+            passages=passages,
+            present={h.chunk_id: h.present for h in hits},
+        )
 
-    def _gather(self, plan: list[Step], filters: SearchFilters | None, k: int) -> list[PassageRow]:
-        """Up to `candidates` rows from the plan's steps; fallback steps only while fewer than k.
+    def _rank(
+        self,
+        index: IndexView,
+        query: QueryTerms,
+        found: dict[str, Postings | None],
+        k: int,
+        filters: SearchFilters | None,
+    ) -> list[_Hit]:
+        """The k best rows by (score, newer, lower id), with the query stems each holds."""
+        terms = [(s, p) for s, p in found.items() if p is not None]
+        if not terms:
+            return []
+        norms = self._norms_for(index)
+        scores, touched = self._scratch(index.ids.size)
+        title_weight = self.settings.retrieval.title_weight
+        rows: np.ndarray | None = None
+        try:
+            for s, p in terms:
+                tf = title_weight * p.title_tf + p.text_tf
+                scores[p.rows] += query.weights[s] * tf * (K1 + 1) / (tf + norms[p.rows])
+                touched[p.rows] = True
+            rows = np.flatnonzero(touched)
+            best = scores[rows]
+        finally:  # leave the scratch arrays zeroed for the next question
+            clean = slice(None) if rows is None else rows
+            scores[clean], touched[clean] = 0.0, False
+        keep = self._allowed(index, rows, filters)
+        if keep is not None:
+            rows, best = rows[keep], best[keep]
+        if rows.size > k:
+            kth = np.partition(best, best.size - k)[best.size - k]
+            top = best >= kth  # ties at the k-th score are ordered below
+            rows, best = rows[top], best[top]
+        order = np.lexsort((index.ids[rows], -index.when[rows], -best))[:k]
+        rows, best = rows[order], best[order]
+        present: list[set[str]] = [set() for _ in range(rows.size)]
+        for s, p in terms:
+            at = np.searchsorted(p.rows, rows)
+            holds = p.rows[np.minimum(at, p.rows.size - 1)] == rows
+            for i in np.flatnonzero(holds).tolist():
+                present[i].add(s)
+        return [
+            _Hit(int(cid), float(score), have)
+            for cid, score, have in zip(
+                index.ids[rows].tolist(), best.tolist(), present, strict=True
+            )
+        ]
 
-        A step whose matches all fit in the free slots is not ranked: bm25() would walk
-        every term's postings for its IDF and score each row, to order rows all kept anyway.
-        """
-        rows: list[PassageRow] = []
-        seen: set[int] = set()
-        for step in plan:
-            room = self.settings.retrieval.candidates - len(rows)
-            if room <= 0 or (step.fallback and len(rows) >= k):
-                break
-            ranked = step.ranked and step.rows > room
-            for row in self.index.candidates(
-                step.words,
-                filters,
-                room,
-                all_of=step.all_of,
-                ranked=ranked,
-                title_weight=self.settings.retrieval.title_weight,
-            ):
-                if row.chunk_id not in seen:
-                    seen.add(row.chunk_id)
-                    rows.append(row)
-        return rows
+    def _scratch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's zeroed score and mark arrays (reused: no allocation per question)."""
+        local = self._local
+        if getattr(local, "size", -1) != size:
+            local.scores, local.touched, local.size = np.zeros(size), np.zeros(size, bool), size
+        return local.scores, local.touched
+
+    def _allowed(
+        self, index: IndexView, rows: np.ndarray, filters: SearchFilters | None
+    ) -> np.ndarray | None:
+        """Which rows are within the filters' dates (published, else ingested) and source."""
+        if filters is None:
+            return None
+        keep = np.ones(rows.size, dtype=bool)
+        if filters.since is not None:
+            keep &= index.when[rows] >= math.floor(filters.since.timestamp())
+        if filters.until is not None:
+            keep &= index.when[rows] <= math.floor(filters.until.timestamp())
+        if filters.source:
+            allowed = np.asarray(self.index.chunk_ids_from(filters.source), dtype=np.int64)
+            keep &= np.isin(index.ids[rows], allowed)
+        return keep
+
+    def _norms_for(self, index: IndexView) -> np.ndarray:
+        """BM25's length normalisation of every row, kept while the index is unchanged."""
+        avgdl = index.average_length()
+        cached = self._norms
+        if cached is None or cached[0] != index.version or cached[1] != avgdl:
+            norms = K1 * (1 - B + B * np.maximum(index.lengths, 1) / avgdl)
+            self._norms = cached = (index.version, avgdl, norms)
+        return cached[2]
 
     @staticmethod
     def _idf(query: QueryTerms, dfs: dict[str, int], n_chunks: int) -> dict[str, float]:
@@ -190,7 +210,3 @@ class Retriever:
             s: math.log(1 + (n - max(dfs.get(s, 0), 1) + 0.5) / (max(dfs.get(s, 0), 1) + 0.5))
             for s in query.stems
         }
-
-
-def _timestamp(when: datetime | None) -> float:
-    return when.timestamp() if when else 0.0

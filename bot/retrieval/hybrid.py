@@ -184,7 +184,9 @@ class HybridRetriever:
         if only_time and (prefer_recent or (filters and (filters.since or filters.until))):
             return self._newest(question, k, filters)
         expanded, query = expand(_COLUMN_PREFIX.sub(" ", question))
-        depth = max(self.settings.retrieval.fusion_depth, k)
+        # one list and nothing to re-rank it by: its top k is the fused top k
+        alone = self.mode == "bm25" and not prefer_recent and boost is None
+        depth = k if alone else max(self.settings.retrieval.fusion_depth, k)
         lexical = self.bm25.search(expanded, k=depth, filters=filters)
         query.weights = lexical.query.weights
         query.in_corpus = self.bm25.known_terms(query.stems)
@@ -209,15 +211,17 @@ class HybridRetriever:
             for cid in fused:
                 if _within(by_id[cid], *boost):
                     fused[cid] += 1.0 / (self.settings.retrieval.rrf_k + 1)
+        ranked = sorted(fused.items(), key=lambda f: (-f[1], -_when(by_id[f[0]]), f[0]))
         passages = []
-        for cid, score in fused.items():
+        for cid, score in ranked[:k]:  # coverage does not change the order: only the kept
             p = by_id[cid]
-            present = _stem_set(p.title) | _stem_set(p.text)
+            present = lexical.present.get(cid)
+            if present is None:  # found by the dense list only
+                present = _stem_set(p.title) | _stem_set(p.text)
             passages.append(
                 p.model_copy(update={"score": score, "coverage": query.key_coverage(present)})
             )
-        passages.sort(key=lambda p: (-p.score, -_when(p), p.chunk_id))
-        return SearchResult(query=query, passages=passages[:k])
+        return SearchResult(query=query, passages=passages)
 
     def _fetch(self, by_id: dict[int, Passage], ids: list[int]) -> None:
         wanted = [cid for cid in ids if cid not in by_id]

@@ -39,6 +39,21 @@ class AlternateRepository:
             )
         )
 
+    def recorded_keys(self, keys: list[str]) -> set[str]:
+        """Which of these copy keys (`key`) are recorded already (for a batch at once)."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 5_000):
+            part = keys[start : start + 5_000]
+            marks = ",".join("?" * len(part))
+            found.update(
+                str(r[0])
+                for r in self.db.query(
+                    f"SELECT dedupe_key FROM article_alternates WHERE dedupe_key IN ({marks})",
+                    tuple(part),
+                )
+            )
+        return found
+
     def add(self, canonical_id: int, article: ArticleIn, similarity: float) -> bool:
         """Record `article` as a copy of `canonical_id`; False when it is that very article
         (same URL) or already recorded, here or under another story (a copy has one story)."""

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.models import Article, ArticleIn, ArticleSummary, Chunk, SearchFilters, Stats
 from bot.store.db import DB, Row
+from bot.store.fingerprint import MODULUS, passage_hash
 from bot.store.records import WINDOW_COLUMNS, WindowArticle, window_article
 from bot.store.timefmt import from_db, required_time, to_db, utcnow
 from bot.text.normalize import canonical_url, content_hash
 from bot.text.words import word_count
 
+# Values per IN (...) lookup (SQLite allows 32,766 parameters).
+_KEYS_PER_QUERY = 5_000
 _ARTICLE_COLUMNS = (
     "id, title, text, url, source, published_at, ingested_at, content_hash, language, external_id,"
     " author"
@@ -82,6 +86,17 @@ def article_values(article: ArticleIn, curl: str | None, digest: str) -> tuple[A
     )
 
 
+@dataclass
+class PlannedArticle:
+    """An article to store with ids chosen beforehand (see `ArticleRepository.next_ids`)."""
+
+    article_id: int
+    article: ArticleIn
+    chunks: list[Chunk]
+    keys: tuple[str | None, str]
+    chunk_ids: list[int]
+
+
 def dedupe_keys(article: ArticleIn) -> tuple[str | None, str]:
     """(canonical URL, content hash): what makes two articles the same one."""
     return canonical_url(article.url), content_hash(article.title, article.text)
@@ -126,6 +141,7 @@ class ArticleRepository:
             article_id = self._insert_article(tx, article, curl, digest)
             title_words = word_count(article.title)
             total_words = 0
+            fingerprint = 0
             for chunk in chunks:
                 words = title_words + word_count(chunk.text)
                 total_words += words
@@ -142,18 +158,96 @@ class ArticleRepository:
                         chunk.text,
                     ),
                 ).fetchone()[0]
+                fingerprint += passage_hash(chunk_id, article.title, chunk.text)
                 row = (chunk_id, article.title, chunk.text)
                 if index_rows is None:
                     tx.execute("INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)", row)
                 else:
                     pending.append(row)
             tx.execute(
-                "UPDATE corpus_stats SET chunks = chunks + ?, words = words + ? WHERE id = 1",
-                (len(chunks), total_words),
+                "UPDATE corpus_stats SET chunks = chunks + ?, words = words + ?,"
+                " id_hash = (id_hash + ?) % ? WHERE id = 1",
+                (len(chunks), total_words, fingerprint % MODULUS, MODULUS),
             )
         if index_rows is not None:
             index_rows.extend(pending)  # only once the article's savepoint is released
         return article_id
+
+    def find_duplicates(self, keys: list[tuple[str | None, str]]) -> dict[str, int]:
+        """`find_duplicate` for many articles' `dedupe_keys` at once: content hash or
+        canonical URL -> the stored article that has it."""
+        found: dict[str, int] = {}
+        wanted = [
+            ("content_hash", sorted({digest for _, digest in keys})),
+            ("canonical_url", sorted({curl for curl, _ in keys if curl})),
+        ]
+        for column, values in wanted:
+            for start in range(0, len(values), _KEYS_PER_QUERY):
+                part = values[start : start + _KEYS_PER_QUERY]
+                marks = ",".join("?" * len(part))
+                for article_id, value in self.db.query(
+                    f"SELECT id, {column} FROM articles WHERE {column} IN ({marks})", tuple(part)
+                ):
+                    found.setdefault(str(value), int(article_id))
+        return found
+
+    def next_ids(self) -> tuple[int, int] | None:
+        """The article and passage ids the next inserts get, for `insert_planned` (call inside
+        the write transaction); None where the database hands ids out itself."""
+        if self.db.dialect != "sqlite":
+            return None
+        articles, chunks = self.db.query(
+            "SELECT (SELECT coalesce(max(id), 0) FROM articles),"
+            " (SELECT coalesce(max(id), 0) FROM chunks)"
+        )[0]
+        return int(articles) + 1, int(chunks) + 1
+
+    def insert_planned(self, planned: list[PlannedArticle]) -> None:
+        """Store articles whose ids came from `next_ids`, with their chunks and full-text
+        rows, in a few statements; all or nothing (the caller retries one by one on error)."""
+        if not planned:
+            return
+        article_rows, chunk_rows, fts_rows = [], [], []
+        total_words, fingerprint = 0, 0
+        for p in planned:
+            a, (curl, digest) = p.article, p.keys
+            article_rows.append((p.article_id, *article_values(a, curl, digest)))
+            title_words = word_count(a.title)
+            for chunk_id, chunk in zip(p.chunk_ids, p.chunks, strict=True):
+                words = title_words + word_count(chunk.text)
+                total_words += words
+                fingerprint += passage_hash(chunk_id, a.title, chunk.text)
+                chunk_rows.append(
+                    (
+                        chunk_id,
+                        p.article_id,
+                        chunk.ordinal,
+                        chunk.start,
+                        chunk.end,
+                        chunk.tokens,
+                        words,
+                        chunk.text,
+                    )
+                )
+                fts_rows.append((chunk_id, a.title, chunk.text))
+        with self.db.transaction() as tx:
+            tx.executemany(
+                "INSERT INTO articles (id, title, text, url, canonical_url, source, published_at,"
+                " ingested_at, content_hash, language, external_id, origin, author)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                article_rows,
+            )
+            tx.executemany(
+                'INSERT INTO chunks (id, article_id, ordinal, start, "end", tokens, words, text)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                chunk_rows,
+            )
+            tx.executemany("INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)", fts_rows)
+            tx.execute(
+                "UPDATE corpus_stats SET chunks = chunks + ?, words = words + ?,"
+                " id_hash = (id_hash + ?) % ? WHERE id = 1",
+                (len(chunk_rows), total_words, fingerprint % MODULUS, MODULUS),
+            )
 
     @staticmethod
     def _insert_article(tx: Any, article: ArticleIn, curl: str | None, digest: str) -> int:
@@ -185,9 +279,11 @@ class ArticleRepository:
                     " VALUES ('delete', ?, ?, ?)",
                     (chunk_id, row[0], text),
                 )
+            removed = sum(passage_hash(cid, row[0], text) for cid, text, _ in chunks)
             tx.execute(
-                "UPDATE corpus_stats SET chunks = chunks - ?, words = words - ? WHERE id = 1",
-                (len(chunks), sum(c[2] for c in chunks)),
+                "UPDATE corpus_stats SET chunks = chunks - ?, words = words - ?,"
+                " id_hash = (id_hash + ?) % ? WHERE id = 1",
+                (len(chunks), sum(c[2] for c in chunks), MODULUS - removed % MODULUS, MODULUS),
             )
             tx.executemany(
                 "DELETE FROM near_dup_bands WHERE band_key = ? AND article_id = ?",

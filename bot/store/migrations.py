@@ -323,6 +323,31 @@ def _v9_repair_rows(db: sqlite3.Connection) -> None:
     )
 
 
+def _v10_corpus_fingerprint(db: sqlite3.Connection) -> None:
+    """The corpus fingerprint the postings index checks itself against, and a store id.
+
+    `corpus_stats.id_hash` sums `fingerprint.passage_hash` over every passage; `meta`
+    key `store_id` tells an index which store it was built from (a copied or replaced
+    database file is another store).
+    """
+    import uuid
+
+    from bot.store.fingerprint import MODULUS, passage_hash
+
+    columns = {row[1] for row in db.execute("PRAGMA table_info(corpus_stats)")}
+    if "id_hash" not in columns:  # (re-running it, as after a version rewind, is harmless)
+        db.execute("ALTER TABLE corpus_stats ADD COLUMN id_hash INTEGER NOT NULL DEFAULT 0")
+    total = 0
+    for chunk_id, title, text in db.execute(
+        "SELECT c.id, a.title, c.text FROM chunks c JOIN articles a ON a.id = c.article_id"
+    ):
+        total = (total + passage_hash(chunk_id, title, text)) % MODULUS
+    db.execute("UPDATE corpus_stats SET id_hash = ? WHERE id = 1", (total,))
+    db.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (uuid.uuid4().hex,)
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_articles_chunks,
     _v2_stats_vocab_meta,
@@ -333,6 +358,7 @@ MIGRATIONS: list[Migration] = [
     _v7_chunk_vectors,
     _v8_article_time_index,
     _v9_repair_rows,
+    _v10_corpus_fingerprint,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.models import SearchFilters, Stats
@@ -33,6 +34,7 @@ from bot.store.usage import UsageRepository
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.store.neardups import NearDuplicateIndex
+    from bot.store.postings import PostingsIndex
     from bot.store.vectors import VectorRepository
 
 
@@ -84,8 +86,14 @@ def copy_to_postgres(
 
 
 class Store:
-    def __init__(self, db: DB) -> None:
+    def __init__(self, db: DB, *, index_dir: Path | None = None) -> None:
+        """`index_dir`: where the postings index lives (default: beside the SQLite file;
+        in memory for an in-memory database)."""
         self.db = db
+        self.index_dir = index_dir
+        if index_dir is None and isinstance(db, Database) and str(db.path) != ":memory:":
+            self.index_dir = db.path.with_name(db.path.name + ".postings")
+        self._postings: PostingsIndex | None = None
         self.articles: ArticleRepository
         self.search: SearchIndex
         if db.dialect == "postgresql":
@@ -118,6 +126,22 @@ class Store:
 
                 self._vectors = VectorRepository(self.db)
         return self._vectors
+
+    @property
+    def has_postings(self) -> bool:
+        """Whether searches use the postings index: SQLite stores. A PostgreSQL store ranks
+        with its own full-text index until it keeps the corpus fingerprint the index checks
+        itself against (`corpus_stats.id_hash`, `meta.store_id`)."""
+        return self.db.dialect == "sqlite"
+
+    @property
+    def postings(self) -> PostingsIndex:
+        """The BM25 postings index that follows this store (numpy loads here)."""
+        if self._postings is None:
+            from bot.store.postings import PostingsIndex
+
+            self._postings = PostingsIndex(self.search, self.index_dir)
+        return self._postings
 
     def near_duplicates(self, threshold: float, min_words: int) -> NearDuplicateIndex:
         from bot.store.neardups import NearDuplicateIndex
@@ -164,4 +188,6 @@ class Store:
         return corpus_counts(self.db)
 
     def close(self) -> None:
+        if self._postings is not None:
+            self._postings.flush()  # what it caught up in memory: a faster next start
         self.db.close()

@@ -1,8 +1,10 @@
-"""The only SQL retrieval needs: full-text candidates, term statistics, rows → passages.
+"""The only SQL retrieval needs: full-text candidates and term statistics (for stores
+without the postings index), the passages the postings index reads, rows → passages.
 
-The BM25 arithmetic lives in `bot.retrieval.bm25`; this module only answers "which passages
-contain these words", "how many passages hold each stem" and "what is the corpus size and
-average passage length", from SQLite's FTS5 index (`chunks_fts`, `chunks_vocab`).
+The BM25 arithmetic lives in `bot.retrieval`; this module answers "which passages contain
+these words" and "how many passages hold each stem" from the database's full-text index,
+"what changed in the store" (its fingerprint and the passages after an id) for
+`bot.store.postings`, and "what are these passages" (rows for the results).
 """
 
 from __future__ import annotations
@@ -17,6 +19,33 @@ from bot.store.timefmt import from_db, required_time
 
 # Document frequencies kept in memory (see SearchIndex.doc_freqs) before the cache starts afresh.
 DF_CACHE_TERMS = 100_000
+
+
+class IndexState(NamedTuple):
+    """What the postings index compares itself with: which store, how many passages, their
+    fingerprint (see `bot.store.fingerprint`) and the highest passage id."""
+
+    store_id: str
+    chunks: int
+    id_hash: int
+    max_id: int
+
+
+class IndexRow(NamedTuple):
+    """A passage as the postings index reads it: its text and what ranking needs."""
+
+    chunk_id: int
+    title: str
+    text: str
+    words: int
+    published_at: str | None
+    ingested_at: str
+
+
+_INDEX_ROW_SQL = (
+    "SELECT c.id, a.title, c.text, c.words, a.published_at, a.ingested_at"
+    " FROM chunks c JOIN articles a ON a.id = c.article_id"
+)
 
 
 class PassageRow(NamedTuple):
@@ -56,7 +85,9 @@ def fts_match(terms: list[str], *, all_of: bool = False) -> str:
 
 
 def passage_from_row(row: PassageRow, score: float = 0.0, coverage: float = 0.0) -> Passage:
-    return Passage(
+    """A Passage from a row of our own schema, whose columns have the model's types already
+    (so it is constructed without validation: searches build dozens per question)."""
+    return Passage.model_construct(
         chunk_id=row.chunk_id,
         article_id=row.article_id,
         ordinal=row.ordinal,
@@ -68,8 +99,8 @@ def passage_from_row(row: PassageRow, score: float = 0.0, coverage: float = 0.0)
         source=row.source,
         published_at=from_db(row.published_at),
         ingested_at=required_time(from_db(row.ingested_at)),
-        score=score,
-        coverage=coverage,
+        score=float(score),
+        coverage=float(coverage),
     )
 
 
@@ -152,6 +183,49 @@ class SearchIndex:
                 (match, *params, *weights, limit),
             )
         )
+
+    def index_state(self) -> IndexState:
+        store_id, chunks, id_hash, max_id = self.db.query(
+            "SELECT (SELECT value FROM meta WHERE key = 'store_id'), s.chunks, s.id_hash,"
+            " (SELECT max(id) FROM chunks) FROM corpus_stats s WHERE s.id = 1"
+        )[0]
+        return IndexState(str(store_id or ""), int(chunks), int(id_hash), int(max_id or 0))
+
+    def index_rows(self, after_id: int, limit: int) -> list[IndexRow]:
+        """Passages with ids above `after_id`, in id order, at most `limit`."""
+        return [
+            IndexRow._make(r)
+            for r in self.db.query(
+                f"{_INDEX_ROW_SQL} WHERE c.id > ? ORDER BY c.id LIMIT ?", (after_id, limit)
+            )
+        ]
+
+    def index_rows_for(self, chunk_ids: list[int]) -> list[IndexRow]:
+        """These passages (unknown ids left out), in id order."""
+        if not chunk_ids:
+            return []
+        marks = ",".join("?" * len(chunk_ids))
+        return [
+            IndexRow._make(r)
+            for r in self.db.query(
+                f"{_INDEX_ROW_SQL} WHERE c.id IN ({marks}) ORDER BY c.id", tuple(chunk_ids)
+            )
+        ]
+
+    def chunk_ids_from(self, source: str) -> list[int]:
+        """The passages of articles whose source matches `source` (as the source filter)."""
+        where, params = filter_sql(SearchFilters(source=source), like=self.db.like)
+        return [
+            int(r[0])
+            for r in self.db.query(
+                f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}",
+                tuple(params),
+            )
+        ]
+
+    def chunk_ids(self) -> list[int]:
+        """Every passage id, ascending."""
+        return [int(r[0]) for r in self.db.query("SELECT id FROM chunks ORDER BY id")]
 
     def passages(self, chunk_ids: list[int]) -> list[PassageRow]:
         """The passages with these ids (any order; unknown ids left out)."""

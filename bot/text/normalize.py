@@ -8,6 +8,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid|at_.*|ref|rss)$")
 _WORD = re.compile(r"\w+")
+# http(s)://host/path with nothing to drop or sort: most feed links (no query, no fragment)
+_PLAIN_URL = re.compile(r"(?i:https?)://([A-Za-z0-9.-]+(?::[0-9]+)?)(/[!-~]*)?", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HOST = re.compile(r"[\w.:-]+")  # names (also IDN), IPv4, IPv6 without brackets
 
@@ -38,6 +40,9 @@ def canonical_url(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
+    if "?" not in url and "#" not in url and (plain := _PLAIN_URL.fullmatch(url)):
+        host = plain.group(1).lower()
+        return f"https://{host.removeprefix('www.')}{(plain.group(2) or '').rstrip('/') or '/'}"
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)  # what FTS5's unicode61 calls a token
 _STEMMER = snowballstemmer.stemmer("porter")
 
 # Question scaffolding and function words: they carry no evidence of an answer.
@@ -44,6 +44,14 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(fold(word)))
 
 
+def fresh_stem(word: str) -> str:
+    """`stem` without filling its cache or fold's (for callers that keep their own)."""
+    lowered = word.lower()
+    if not lowered.isascii():
+        lowered = fold.__wrapped__(word)
+    return str(_STEMMER.stemWord(lowered))
+
+
 def index_stem(word: str) -> str:
     """The term FTS5's porter tokenizer indexes for a folded word: it leaves tokens shorter
     than three bytes as they are ("is" stays "is", where stem() gives "i")."""
@@ -57,7 +65,7 @@ def index_terms(text: str) -> set[str]:
 
 def words(text: str) -> list[str]:
     """Folded word tokens in order (letters and digits; everything else separates)."""
-    return [fold(m.group()) for m in _WORD_RE.finditer(text)]
+    return [fold(m.group()) for m in WORD_RE.finditer(text)]
 
 
 def stems(text: str) -> list[str]:
@@ -99,4 +107,4 @@ def content_stems(text: str) -> list[str]:
 
 
 def word_count(text: str) -> int:
-    return len(_WORD_RE.findall(text))
+    return len(WORD_RE.findall(text))

@@ -1,0 +1,608 @@
+"""The postings index beside the store: every passage's stems, as numpy arrays on disk.
+
+The store (SQLite or PostgreSQL) is the only source of truth; this index is derived from it
+and follows it. It answers "which passages hold this stem, how often in the title and in
+the text" from memory-mapped arrays, so BM25 scores every matching passage exactly in a few
+array operations instead of asking the database for candidates and re-reading their text.
+
+Consistency: the index keeps the same fingerprint as the store (`bot.store.fingerprint`:
+passage count and a sum of per-passage hashes of id and content). `sync()` compares the
+two with one small query; on a difference it reads the passages above its highest id
+(ingest here or in another process), and if that does not make them equal it compares id
+lists (deletions, out-of-order commits) and at last rebuilds from the store. A missing,
+unreadable or foreign index (another store's id) is rebuilt. So answers never come from a
+stale index: a query after an ingest, a delete or a crash sees exactly the store.
+
+On disk (a directory per store): immutable segments (a folder of .npy files each) and a
+manifest naming them, replaced atomically; a crash leaves the previous manifest and at
+worst an orphan folder, removed by the next writer. One process at a time writes (a lock
+file); the others catch up in memory. Segments are merged so that there are few of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import chain, pairwise
+from pathlib import Path
+
+import numpy as np
+
+from bot.store.fingerprint import MODULUS, passage_hash
+from bot.store.search import IndexRow, IndexState, SearchIndex
+from bot.text.words import WORD_RE, fresh_stem
+
+FORMAT = 1
+# Passages read from the store per catch-up step (bounded memory while rebuilding).
+READ_BATCH = 20_000
+# Rows caught up in memory before `sync` writes them to disk.
+PERSIST_ROWS = 20_000
+# Surface words remembered with their stem (a C-level lookup after the first sight).
+WORD_CACHE = 100_000
+# Segments are merged up to this many rows (merging costs memory in proportion), unless
+# there would be more than MAX_SEGMENTS of them.
+MERGE_ROWS = 65_536
+MAX_SEGMENTS = 12
+_SEGMENT_FILES = (
+    *("ids", "lens", "when", "mix"),  # per row
+    *("thash", "tptr", "tstr", "toff"),  # per term
+    *("pdoc", "ptt", "pbt"),  # per posting
+)
+
+
+def term_hash(term: str) -> int:
+    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _seconds(value: str | None) -> int:
+    return int(datetime.fromisoformat(value).timestamp()) if value else 0
+
+
+class _Stems(dict[str, str]):
+    """Surface word -> stem, stemming each word once (a C-level lookup after that); kept
+    apart from `stem`'s cache and bounded, so a long ingest does not grow without limit."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= WORD_CACHE:
+            self.clear()
+        value = self[word] = fresh_stem(word)
+        return value
+
+
+class _Numbering(dict[str, int]):
+    """Stem -> its number within one segment, in order of first sight."""
+
+    def __missing__(self, term: str) -> int:
+        value = self[term] = len(self)
+        return value
+
+
+@dataclass
+class Segment:
+    """Passages `ids` (one row each) and their postings, grouped by term hash.
+
+    Postings of term i are `pdoc[tptr[i]:tptr[i+1]]` (row numbers, ascending) with the
+    term's count in the title (`ptt`) and in the text (`pbt`). `tstr[toff[i]:toff[i+1]]`
+    is the term itself, checked on lookup so a hash collision cannot answer another term.
+    """
+
+    ids: np.ndarray  # int64 chunk ids
+    lens: np.ndarray  # int32 words (title + text), BM25's document length
+    when: np.ndarray  # int64 seconds: published, else ingested
+    mix: np.ndarray  # uint64 passage hashes (the fingerprint's terms)
+    thash: np.ndarray  # uint64, sorted
+    tptr: np.ndarray  # int64, len(thash) + 1
+    tstr: np.ndarray  # uint8
+    toff: np.ndarray  # int64, len(thash) + 1
+    pdoc: np.ndarray  # int32
+    ptt: np.ndarray  # uint8
+    pbt: np.ndarray  # uint16
+    name: str | None = None  # folder name once written
+
+    @property
+    def size(self) -> int:
+        return int(self.ids.size)
+
+    def postings(self, term: str, hashed: int) -> slice | None:
+        i = int(np.searchsorted(self.thash, np.uint64(hashed)))
+        wanted = term.encode("utf-8")
+        while i < self.thash.size and int(self.thash[i]) == hashed:
+            if self.tstr[self.toff[i] : self.toff[i + 1]].tobytes() == wanted:
+                return slice(int(self.tptr[i]), int(self.tptr[i + 1]))
+            i += 1
+        return None
+
+    def write(self, folder: Path) -> None:
+        folder.mkdir(parents=True)
+        for name in _SEGMENT_FILES:
+            with open(folder / f"{name}.npy", "wb") as handle:
+                np.save(handle, getattr(self, name))
+                handle.flush()
+                os.fsync(handle.fileno())
+
+    @classmethod
+    def read(cls, folder: Path) -> Segment:
+        # plain ndarray views of the maps: numpy's memmap subclass costs microseconds a slice
+        arrays = {
+            n: np.load(folder / f"{n}.npy", mmap_mode="r").view(np.ndarray) for n in _SEGMENT_FILES
+        }
+        segment = cls(**arrays, name=folder.name)
+        segment.check()
+        return segment
+
+    def check(self) -> None:
+        n, t, p = self.ids.size, self.thash.size, self.pdoc.size
+        shapes = [self.lens.size, self.when.size, self.mix.size]
+        if any(x != n for x in shapes) or self.tptr.size != t + 1 or self.toff.size != t + 1:
+            raise ValueError("segment arrays disagree in length")
+        if self.ptt.size != p or self.pbt.size != p or int(self.tptr[-1]) != p:
+            raise ValueError("segment postings disagree in length")
+        if int(self.toff[-1]) != self.tstr.size or (p and int(self.pdoc.max()) >= n):
+            raise ValueError("segment offsets out of range")
+
+
+def build_segment(rows: Sequence[IndexRow], stems: _Stems) -> Segment:
+    """Tokenise passages (title and text apart, as FTS5 did) into one segment."""
+    n = len(rows)
+    numbering = _Numbering()
+    lookup = numbering.__getitem__
+    to_stem = stems.__getitem__
+    title_tokens = [WORD_RE.findall(r.title) for r in rows]
+    text_tokens = [WORD_RE.findall(r.text) for r in rows]
+    t_counts = np.fromiter(map(len, title_tokens), dtype=np.int64, count=n)
+    b_counts = np.fromiter(map(len, text_tokens), dtype=np.int64, count=n)
+    t_terms = np.fromiter(map(lookup, map(to_stem, chain.from_iterable(title_tokens))), np.int64)
+    b_terms = np.fromiter(map(lookup, map(to_stem, chain.from_iterable(text_tokens))), np.int64)
+    docs = np.arange(n, dtype=np.int64)
+    keys = np.concatenate(
+        [t_terms * n + np.repeat(docs, t_counts), b_terms * n + np.repeat(docs, b_counts)]
+    )
+    unique, inverse = np.unique(keys, return_inverse=True)
+    split = t_terms.size
+    tt = np.bincount(inverse[:split], minlength=unique.size)
+    bt = np.bincount(inverse[split:], minlength=unique.size)
+    term_of, doc_of = unique // max(n, 1), unique % max(n, 1)
+    terms = list(numbering)  # by number
+    hashes = np.fromiter(map(term_hash, terms), dtype=np.uint64, count=len(terms))
+    order = np.argsort(hashes, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    post_rank = rank[term_of]
+    by_term = np.argsort(post_rank, kind="stable")  # postings stay in row order per term
+    counts = np.bincount(post_rank, minlength=order.size)
+    encoded = [terms[t].encode("utf-8") for t in order.tolist()]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    return Segment(
+        ids=np.fromiter((r.chunk_id for r in rows), dtype=np.int64, count=n),
+        lens=np.fromiter((r.words for r in rows), dtype=np.int32, count=n),
+        when=np.fromiter(
+            (_seconds(r.published_at or r.ingested_at) for r in rows), dtype=np.int64, count=n
+        ),
+        mix=np.fromiter(
+            (passage_hash(r.chunk_id, r.title, r.text) for r in rows), dtype=np.uint64, count=n
+        ),
+        thash=hashes[order],
+        tptr=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        tstr=np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(),
+        toff=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        pdoc=doc_of[by_term].astype(np.int32),
+        ptt=np.minimum(tt[by_term], 255).astype(np.uint8),
+        pbt=np.minimum(bt[by_term], 65535).astype(np.uint16),
+    )
+
+
+def _gather_ranges(source: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """source[starts[0]:starts[0]+lengths[0]] + source[starts[1]:…] + …, vectorised."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.empty(0, dtype=source.dtype)
+    offsets = np.cumsum(lengths) - lengths
+    index = np.repeat(starts - offsets, lengths) + np.arange(total)
+    return np.asarray(source)[index]
+
+
+def merge_segments(segments: Sequence[Segment], live: Sequence[np.ndarray]) -> Segment:
+    """One segment holding the live rows of `segments`, in their order.
+
+    Term by term, not posting by posting: each segment's postings are already grouped by
+    term hash and in row order, so each is copied to its place in the merged term's run
+    (earlier segments first) without sorting them.
+    """
+    hashes = np.unique(np.concatenate([np.asarray(s.thash) for s in segments]))
+    kept: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # per segment
+    counts = np.zeros(hashes.size, dtype=np.int64)
+    base = 0
+    for seg, alive in zip(segments, live, strict=True):
+        at = np.searchsorted(hashes, np.asarray(seg.thash))
+        per_term = np.diff(np.asarray(seg.tptr))
+        if alive.all():
+            keep, seg_counts = None, per_term
+        else:
+            keep = alive[np.asarray(seg.pdoc)]
+            owner = np.repeat(np.arange(seg.thash.size), per_term)
+            seg_counts = np.bincount(owner[keep], minlength=seg.thash.size)
+        renumber = (np.cumsum(alive) - 1 + base).astype(np.int32)
+        kept.append((at, seg_counts, renumber))
+        counts[at] += seg_counts
+        base += int(alive.sum())
+    present = counts > 0
+    fill = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    total = int(fill[-1])
+    pdoc = np.empty(total, dtype=np.int32)
+    ptt = np.empty(total, dtype=np.uint8)
+    pbt = np.empty(total, dtype=np.uint16)
+    source_seg = np.full(hashes.size, -1, dtype=np.int64)
+    source_term = np.zeros(hashes.size, dtype=np.int64)
+    for number, (seg, alive, (at, seg_counts, renumber)) in enumerate(
+        zip(segments, live, kept, strict=True)
+    ):
+        rows, tt, bt = np.asarray(seg.pdoc), np.asarray(seg.ptt), np.asarray(seg.pbt)
+        if not alive.all():
+            keep = alive[rows]
+            rows, tt, bt = rows[keep], tt[keep], bt[keep]
+        starts = np.concatenate([[0], np.cumsum(seg_counts)[:-1]])
+        small = np.int32 if total < 2**31 else np.int64  # half the memory of the biggest temporary
+        dest = np.repeat((fill[at] - starts).astype(small), seg_counts)
+        dest += np.arange(rows.size, dtype=small)
+        pdoc[dest], ptt[dest], pbt[dest] = renumber[rows], tt, bt
+        fill[at] += seg_counts
+        first = (source_seg[at] < 0) & (seg_counts > 0)
+        source_seg[at[first]] = number
+        source_term[at[first]] = np.flatnonzero(first)
+    out_counts = counts[present]
+    lengths = np.zeros(hashes.size, dtype=np.int64)
+    pieces: list[tuple[np.ndarray, np.ndarray]] = []
+    for number, seg in enumerate(segments):
+        mine = np.flatnonzero(source_seg == number)
+        toff = np.asarray(seg.toff)
+        lengths[mine] = toff[source_term[mine] + 1] - toff[source_term[mine]]
+        pieces.append((mine, toff[source_term[mine]]))
+    lengths = lengths[present]
+    out_toff = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    position = np.cumsum(present) - 1
+    tstr = np.empty(int(out_toff[-1]), dtype=np.uint8)
+    for seg, (mine, starts) in zip(segments, pieces, strict=True):
+        where = position[mine]
+        tstr[_gather_ranges(np.arange(tstr.size), out_toff[where], lengths[where])] = (
+            _gather_ranges(np.asarray(seg.tstr), starts, lengths[where])
+        )
+    return Segment(
+        ids=np.concatenate([np.asarray(s.ids)[a] for s, a in zip(segments, live, strict=True)]),
+        lens=np.concatenate([np.asarray(s.lens)[a] for s, a in zip(segments, live, strict=True)]),
+        when=np.concatenate([np.asarray(s.when)[a] for s, a in zip(segments, live, strict=True)]),
+        mix=np.concatenate([np.asarray(s.mix)[a] for s, a in zip(segments, live, strict=True)]),
+        thash=hashes[present],
+        tptr=np.concatenate([[0], np.cumsum(out_counts)]).astype(np.int64),
+        tstr=tstr,
+        toff=out_toff,
+        pdoc=pdoc,
+        ptt=ptt,
+        pbt=pbt,
+    )
+
+
+def _fingerprint(mix: np.ndarray) -> int:
+    """Sum of uint64 hashes modulo MODULUS, without overflow."""
+    values = np.asarray(mix, dtype=np.uint64)
+    high = int(np.sum(values >> np.uint64(32), dtype=np.uint64))
+    low = int(np.sum(values & np.uint64(0xFFFFFFFF), dtype=np.uint64))
+    return ((high << 32) + low) % MODULUS
+
+
+@dataclass
+class Postings:
+    """A term's postings across segments: global row numbers and title/text counts."""
+
+    rows: np.ndarray
+    title_tf: np.ndarray
+    text_tf: np.ndarray
+
+
+class IndexView:
+    """One consistent state of the index: a query uses one view from start to end, so a
+    sync in another thread (which builds a new view) never mixes row numberings.
+
+    Rows are numbered across segments in order; `ids`, `lengths` and `when` are per row,
+    and a row whose passage was deleted after its segment was written is not `live`.
+    """
+
+    def __init__(self, segments: list[Segment], live: list[np.ndarray]) -> None:
+        self.segments = segments
+        self.alive = live
+        self.dead = [not a.all() for a in live]
+        self.ids = np.concatenate([s.ids for s in segments]) if segments else np.empty(0, np.int64)
+        lens = np.concatenate([s.lens for s in segments]) if segments else np.empty(0, np.int32)
+        self.lengths = lens.astype(np.float64)
+        self.when = (
+            np.concatenate([s.when for s in segments]) if segments else np.empty(0, np.int64)
+        )
+        self.live = np.concatenate(live) if segments else np.empty(0, bool)
+        mix = np.concatenate([s.mix for s in segments]) if segments else np.empty(0, np.uint64)
+        self.documents = int(self.live.sum())
+        self.words = int(self.lengths[self.live].sum())
+        self.fingerprint = _fingerprint(mix[self.live])
+        self.max_id = int(self.ids.max()) if self.ids.size else 0
+        self.version = uuid.uuid4().int  # caches keyed on the index's contents
+
+    def average_length(self) -> float:
+        return self.words / self.documents if self.documents else 1.0
+
+    def postings(self, term: str) -> Postings | None:
+        """Where `term` (a stem) occurs, live rows only, ascending; None if nowhere."""
+        hashed = term_hash(term)
+        parts = []
+        base = 0
+        for seg, alive, dead in zip(self.segments, self.alive, self.dead, strict=True):
+            found = seg.postings(term, hashed)
+            if found is not None:
+                rows = seg.pdoc[found] + base
+                tt, bt = np.asarray(seg.ptt[found]), np.asarray(seg.pbt[found])
+                if dead:
+                    keep = alive[rows - base]
+                    rows, tt, bt = rows[keep], tt[keep], bt[keep]
+                parts.append((rows, tt, bt))
+            base += seg.size
+        if not parts:
+            return None
+        if len(parts) == 1:
+            rows, tt, bt = parts[0]
+        else:
+            rows, tt, bt = (np.concatenate([p[i] for p in parts]) for i in range(3))
+        return Postings(rows.astype(np.int64), tt, bt) if rows.size else None
+
+    def doc_freqs(self, terms: list[str]) -> dict[str, int]:
+        """Live passages holding each term (terms found nowhere left out)."""
+        found = {}
+        for t in terms:
+            hashed, df = term_hash(t), 0
+            for seg, alive, dead in zip(self.segments, self.alive, self.dead, strict=True):
+                at = seg.postings(t, hashed)
+                if at is not None:
+                    df += int(alive[seg.pdoc[at]].sum()) if dead else at.stop - at.start
+            if df:
+                found[t] = df
+        return found
+
+
+class PostingsIndex:
+    """The postings of every passage in the store, kept in step with it (see module doc);
+    `view` is its current state, replaced (never changed) by a sync."""
+
+    def __init__(self, store: SearchIndex, folder: Path | None) -> None:
+        self.store = store
+        self.folder = folder
+        self._stems = _Stems()
+        self._lock = threading.RLock()
+        self._segments: list[Segment] = []
+        self._live: list[np.ndarray] = []
+        self._manifest_stamp: tuple[int, int] | None = None
+        self._store_id = ""
+        self._reset_views()
+        self._load()
+
+    # ---- following the store ----------------------------------------------------------
+
+    def sync(self) -> bool:
+        """Bring the index level with the store; True if anything changed.
+
+        Rows caught up stay in memory until PERSIST_ROWS of them are unwritten or `flush`
+        is called (ingest calls it at its end): the store is the truth, so what a crash
+        loses from memory is read again at the next start.
+        """
+        state = self.store.index_state()
+        if self._matches(state):
+            return False
+        with self._lock:
+            if self._manifest_changed():
+                self._load()  # another process wrote a newer index
+                state = self.store.index_state()
+            if not self._matches(state):
+                self._catch_up(state)
+            if self._unwritten() >= PERSIST_ROWS:
+                self.flush()
+        return True
+
+    def flush(self) -> None:
+        """Write what is only in memory, if this process can take the write lock."""
+        with self._lock, self._writer() as writing:
+            if writing and self._unwritten():
+                self._persist()
+
+    def _unwritten(self) -> int:
+        return sum(s.size for s in self._segments if s.name is None)
+
+    def _matches(self, state: IndexState) -> bool:
+        view = self.view
+        return (
+            state.store_id == self._store_id
+            and state.chunks == view.documents
+            and state.id_hash == view.fingerprint
+            and state.max_id <= view.max_id
+        )
+
+    def _catch_up(self, state: IndexState) -> bool:
+        if state.store_id != self._store_id:
+            self._clear(state.store_id)
+        added = self._read_after(self.view.max_id)
+        state = self.store.index_state()
+        if self._matches(state):
+            return added
+        self._reconcile()
+        state = self.store.index_state()
+        if self._matches(state):
+            return True
+        self._clear(state.store_id)  # ids reused with other text: start over
+        self._read_after(0)
+        return True
+
+    def _read_after(self, after: int) -> bool:
+        added = False
+        while True:
+            rows = self.store.index_rows(after, READ_BATCH)
+            if not rows:
+                return added
+            self._add(rows)
+            after, added = rows[-1].chunk_id, True
+
+    def _reconcile(self) -> None:
+        """Compare id lists: drop passages the store no longer has, add the ones missed."""
+        stored = np.asarray(self.store.chunk_ids(), dtype=np.int64)
+        view = self.view
+        held = view.ids[view.live]
+        gone = np.setdiff1d(held, stored, assume_unique=True)
+        if gone.size:
+            dead = np.isin(view.ids, gone)
+            base = 0
+            for alive in self._live:
+                alive &= ~dead[base : base + alive.size]
+                base += alive.size
+            self._reset_views()
+        missing = np.setdiff1d(stored, held, assume_unique=True).tolist()
+        for start in range(0, len(missing), 5000):
+            rows = self.store.index_rows_for(missing[start : start + 5000])
+            if rows:
+                self._add(rows)
+
+    def _add(self, rows: Sequence[IndexRow]) -> None:
+        self._segments.append(build_segment(rows, self._stems))
+        self._live.append(np.ones(len(rows), dtype=bool))
+        self._merge_small()
+        self._reset_views()
+
+    def _merge_small(self) -> None:
+        """Merge the newest segments while the newest is at least half the one before it
+        (sizes fall geometrically: each row is merged O(log n) times) and the merged one
+        stays within MERGE_ROWS; past MAX_SEGMENTS, the smallest neighbours merge anyway."""
+        segs, live = self._segments, self._live
+        while len(segs) >= 2:
+            last, before = segs[-1].size, segs[-2].size
+            if last * 2 >= before and last + before <= MERGE_ROWS:
+                at = len(segs) - 2
+            elif len(segs) > MAX_SEGMENTS:
+                sizes = [a.size + b.size for a, b in pairwise(segs)]
+                at = sizes.index(min(sizes))
+            else:
+                return
+            merged = merge_segments(segs[at : at + 2], live[at : at + 2])
+            segs[at : at + 2] = [merged]
+            live[at : at + 2] = [np.ones(merged.size, dtype=bool)]
+
+    def _clear(self, store_id: str) -> None:
+        self._segments, self._live, self._store_id = [], [], store_id
+        self._reset_views()
+
+    def _reset_views(self) -> None:
+        self.view = IndexView(list(self._segments), [a.copy() for a in self._live])
+
+    # ---- on disk ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _writer(self) -> Iterator[bool]:
+        """True while this process holds the index's write lock (never waits for it)."""
+        if self.folder is None:
+            yield False
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle = open(self.folder / "lock", "a+")  # noqa: SIM115
+        except OSError:
+            yield False
+            return
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _manifest_path(self) -> Path | None:
+        return self.folder / "manifest.json" if self.folder is not None else None
+
+    def _manifest_changed(self) -> bool:
+        path = self._manifest_path()
+        return path is not None and self._stamp(path) != self._manifest_stamp
+
+    @staticmethod
+    def _stamp(path: Path) -> tuple[int, int] | None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns
+
+    def _load(self) -> None:
+        """The segments the manifest names, or nothing (rebuilt by the next sync) when the
+        manifest is missing, of another format, or names a segment that fails its checks.
+        A manifest replaced while it was read (a writer merged segments) is read again."""
+        path = self._manifest_path()
+        for _ in range(3):
+            self._manifest_stamp = self._read_manifest()
+            if path is None or self._manifest_stamp == self._stamp(path):
+                return
+
+    def _read_manifest(self) -> tuple[int, int] | None:
+        self._clear("")
+        path = self._manifest_path()
+        if path is None:
+            return None
+        stamp = self._stamp(path)
+        try:
+            manifest = json.loads(path.read_text())
+            if manifest.get("format") != FORMAT:
+                return stamp
+            segments = [Segment.read(path.parent / name) for name in manifest["segments"]]
+            live = [np.ones(s.size, dtype=bool) for s in segments]
+            deleted = np.asarray(manifest.get("deleted", []), dtype=np.int64)
+            if deleted.size:
+                for seg, alive in zip(segments, live, strict=True):
+                    alive &= ~np.isin(np.asarray(seg.ids), deleted)
+        except (OSError, ValueError, KeyError, TypeError):
+            return stamp
+        self._segments, self._live = segments, live
+        self._store_id = str(manifest.get("store_id", ""))
+        self._reset_views()
+        return stamp
+
+    def _persist(self) -> None:
+        """Write unwritten segments, then the manifest (atomically), then drop old folders."""
+        path = self._manifest_path()
+        if path is None:
+            return
+        folder = path.parent
+        try:
+            for i, seg in enumerate(self._segments):
+                if seg.name is None:  # written, then mapped: its memory goes back to the OS
+                    name = f"seg-{uuid.uuid4().hex[:12]}"
+                    seg.write(folder / name)
+                    self._segments[i] = Segment.read(folder / name)
+            self._reset_views()
+            deleted = self.view.ids[~self.view.live].tolist()
+            manifest = {
+                "format": FORMAT,
+                "store_id": self._store_id,
+                "segments": [s.name for s in self._segments],
+                "deleted": deleted,
+            }
+            tmp = folder / f"manifest.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(manifest))
+            os.replace(tmp, path)
+            self._manifest_stamp = self._stamp(path)
+            keep = {s.name for s in self._segments}
+            for child in folder.iterdir():
+                if child.is_dir() and child.name not in keep:
+                    shutil.rmtree(child, ignore_errors=True)
+        except OSError:
+            return  # the store stays the truth: the next writer tries again
