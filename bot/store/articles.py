@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.models import Article, ArticleIn, ArticleSummary, Chunk, SearchFilters, Stats
-from bot.store.db import DB, Row
+from bot.store.db import DB, Row, in_batches
 from bot.store.fingerprint import MODULUS, passage_hash
 from bot.store.records import WINDOW_COLUMNS, WindowArticle, window_article
 from bot.store.timefmt import from_db, required_time, to_db, utcnow
@@ -182,9 +182,7 @@ class ArticleRepository:
             ("canonical_url", sorted({curl for curl, _ in keys if curl})),
         ]
         for column, values in wanted:
-            for start in range(0, len(values), _KEYS_PER_QUERY):
-                part = values[start : start + _KEYS_PER_QUERY]
-                marks = ",".join("?" * len(part))
+            for part, marks in in_batches(values, _KEYS_PER_QUERY):
                 for article_id, value in self.db.query(
                     f"SELECT id, {column} FROM articles WHERE {column} IN ({marks})", tuple(part)
                 ):

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot.models import SearchFilters
 from bot.store.articles import filter_sql
-from bot.store.db import DB
+from bot.store.db import DB, in_batches
 from bot.store.records import WINDOW_COLUMNS, WindowArticle, window_article
 from bot.store.timefmt import from_db, required_time
 
@@ -58,8 +58,7 @@ class TopicRepository:
     def articles(self, ids: list[int]) -> list[WindowArticle]:
         """The articles (plain text), oldest first."""
         found: list[WindowArticle] = []
-        for part in _batches(ids):
-            marks = ",".join("?" * len(part))
+        for part, marks in in_batches(list(dict.fromkeys(ids)), _IDS_PER_QUERY):
             rows = self.db.query(
                 f"SELECT {WINDOW_COLUMNS} FROM articles WHERE id IN ({marks})", tuple(part)
             )
@@ -70,8 +69,7 @@ class TopicRepository:
     def publications(self, ids: list[int]) -> list[Publication]:
         """Time, source and URL of each article (no text: charts count thousands)."""
         found: list[Publication] = []
-        for part in _batches(ids):
-            marks = ",".join("?" * len(part))
+        for part, marks in in_batches(list(dict.fromkeys(ids)), _IDS_PER_QUERY):
             rows = self.db.query(
                 "SELECT id, coalesce(published_at, ingested_at), source, url FROM articles"
                 f" WHERE id IN ({marks})",
@@ -83,8 +81,3 @@ class TopicRepository:
     def latest_publication(self) -> datetime | None:
         """The newest publication time in the corpus (what "recent" means for an old corpus)."""
         return from_db(self.db.query("SELECT max(published_at) FROM articles")[0][0])
-
-
-def _batches(ids: list[int]) -> list[list[int]]:
-    unique = list(dict.fromkeys(ids))
-    return [unique[i : i + _IDS_PER_QUERY] for i in range(0, len(unique), _IDS_PER_QUERY)]
