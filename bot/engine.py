@@ -351,19 +351,6 @@ class Engine:
         reader's language (e.g. Telegram's language_code), used when the question's own
         language cannot be told.
         """
-        answer = await self._answer(question, k, filters, history, mode, chat_id, on_delta)
-        return await self.in_reader_language(with_disagreements(answer), question, language)
-
-    async def _answer(
-        self,
-        question: str,
-        k: int | None,
-        filters: SearchFilters | None,
-        history: list[Turn] | None,
-        mode: Literal["extractive", "llm"] | None,
-        chat_id: str | None,
-        on_delta: Callable[[str], Awaitable[None]] | None,
-    ) -> Answer:
         answer = await self.pipeline.ask(
             question,
             k=k,
@@ -374,7 +361,7 @@ class Engine:
             on_delta=on_delta,
         )
         self.metrics.answer(answer.mode, answer.fallback_reason)
-        return answer
+        return await self.in_reader_language(with_disagreements(answer), question, language)
 
     def remove_articles(self, refs: Iterable[str | int]) -> list[RemovalResult]:
         """Remove articles by id or URL with their chunks, vectors, alternates and
