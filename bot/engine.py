@@ -13,6 +13,7 @@ from bot.answer.paraphrase import WordSimilarity
 from bot.answer.pipeline import AnswerPipeline
 from bot.config import Settings
 from bot.ingest.pipeline import Ingestor, Progress
+from bot.metrics import Metrics
 from bot.models import (
     AlternateSource,
     Answer,
@@ -27,7 +28,6 @@ from bot.models import (
     Turn,
     UrlIngestResult,
 )
-from bot.ops.metrics import Metrics
 from bot.resources import bundled_dir
 from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.hybrid import HybridRetriever

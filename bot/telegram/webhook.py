@@ -29,8 +29,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.metrics import CONTENT_TYPE, Metrics
 from bot.ops.doctor import OWN_ROUTES
-from bot.ops.metrics import CONTENT_TYPE, Metrics
 
 log = logging.getLogger(__name__)
 
