@@ -13,6 +13,7 @@ from bot.answer.paraphrase import WordSimilarity
 from bot.answer.pipeline import AnswerPipeline
 from bot.config import Settings
 from bot.ingest.pipeline import Ingestor, Progress
+from bot.metrics import Metrics
 from bot.models import (
     AlternateSource,
     Answer,
@@ -27,7 +28,6 @@ from bot.models import (
     Turn,
     UrlIngestResult,
 )
-from bot.ops.metrics import Metrics
 from bot.resources import bundled_dir
 from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.hybrid import HybridRetriever
@@ -352,19 +352,6 @@ class Engine:
         reader's language (e.g. Telegram's language_code), used when the question's own
         language cannot be told.
         """
-        answer = await self._answer(question, k, filters, history, mode, chat_id, on_delta)
-        return await self.in_reader_language(with_disagreements(answer), question, language)
-
-    async def _answer(
-        self,
-        question: str,
-        k: int | None,
-        filters: SearchFilters | None,
-        history: list[Turn] | None,
-        mode: Literal["extractive", "llm"] | None,
-        chat_id: str | None,
-        on_delta: Callable[[str], Awaitable[None]] | None,
-    ) -> Answer:
         answer = await self.pipeline.ask(
             question,
             k=k,
@@ -375,7 +362,7 @@ class Engine:
             on_delta=on_delta,
         )
         self.metrics.answer(answer.mode, answer.fallback_reason)
-        return answer
+        return await self.in_reader_language(with_disagreements(answer), question, language)
 
     def remove_articles(self, refs: Iterable[str | int]) -> list[RemovalResult]:
         """Remove articles by id or URL with their chunks, vectors, alternates and
