@@ -3,12 +3,15 @@
 Usage:
   nice python benchmarks/quality.py [--split tune|report|both] [--cache DIR] [--rebuild]
                                     [--out FILE] [--sets answerable,offcorpus,general,crossyear]
+                                    [--code CHECKOUT]
 
 The questions and corpus are `../shared/corpora/realtimeqa-dev/` (see its README). The corpus
 is ingested once with `briefbot ingest` into a cached data directory (rebuilt when the corpus
 file or the ingest code changes); each week's questions are then asked in one
 `briefbot ask --json --mode extractive --until WEEK+1d -` process (JSONL over stdin), as a reader
-of that week would ask them, without the quiz's choices.
+of that week would ask them, without the quiz's choices. `--code` asks with the `briefbot` of
+another checkout (e.g. `git archive main`) over the same stores, for a side-by-side comparison
+on the same questions (the stores are always ingested by this checkout).
 
 Scores (answerable subset): answered (not abstained); gold named in the answer (case- and
 punctuation-folded whole-phrase match); gold inside the cited sources' quotes; every answer
@@ -38,6 +41,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -225,14 +229,17 @@ def code_stamp(*corpus: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
+def cli(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, code: Path = ROOT
+) -> str:
+    """`briefbot ARGS` as a process, run from the checkout `code` (its `bot` package)."""
     proc = subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
-        cwd=ROOT,
+        cwd=code,
         check=False,
     )
     if proc.returncode != 0:
@@ -249,7 +256,7 @@ def ensure_store(data_dir: Path, corpora: Path | list[Path], rebuild: bool) -> N
         return
     data_dir.mkdir(parents=True, exist_ok=True)
     for f in data_dir.glob("briefbot.sqlite3*"):
-        f.unlink()
+        shutil.rmtree(f) if f.is_dir() else f.unlink()
     for corpus in files:
         start = time.perf_counter()
         report = json.loads(
@@ -276,7 +283,7 @@ def store_for(a: Asked, cache: Path, rebuild: bool = False) -> Path:
     return cache / name
 
 
-def ask_all(asked: list[Asked], data_dir: Path, env: dict[str, str]) -> None:
+def ask_all(asked: list[Asked], data_dir: Path, env: dict[str, str], code: Path = ROOT) -> None:
     """One `briefbot ask --json -` process per (until) group; answers stored on each item."""
     groups: dict[str | None, list[Asked]] = defaultdict(list)
     for a in asked:
@@ -294,7 +301,7 @@ def ask_all(asked: list[Asked], data_dir: Path, env: dict[str, str]) -> None:
         ]
         if until:
             args += ["--until", until]
-        out = cli(*args, stdin="".join(a.question + "\n" for a in items), env=env)
+        out = cli(*args, stdin="".join(a.question + "\n" for a in items), env=env, code=code)
         answers = [json.loads(line) for line in out.splitlines() if line.strip()]
         if len(answers) != len(items):
             raise SystemExit(f"{len(items)} questions but {len(answers)} answers (until {until})")
@@ -396,6 +403,9 @@ def main() -> None:
         help="setting for the asking processes (ablations, thresholds)",
     )
     ap.add_argument("--limit", type=int, default=None, help="every Nth question (quick runs)")
+    ap.add_argument(
+        "--code", type=Path, default=ROOT, help="checkout whose briefbot answers (default: this)"
+    )
     args = ap.parse_args()
     env = dict(kv.split("=", 1) for kv in args.env)
     sets = [s for s in args.sets.split(",") if s]
@@ -407,7 +417,7 @@ def main() -> None:
     for a in asked:
         by_store[store_for(a, args.cache, args.rebuild)].append(a)
     for data_dir, items in by_store.items():
-        ask_all(items, data_dir, env)
+        ask_all(items, data_dir, env, args.code.resolve())
     seconds = time.perf_counter() - start
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -416,7 +426,8 @@ def main() -> None:
                 fh.write(json.dumps(a.__dict__, ensure_ascii=False) + "\n")
     print(
         f"realtimeqa-dev, extractive, production CLI path; {date.today().isoformat()}, "
-        f"{len(asked)} questions in {seconds:.0f}s; settings {env or 'default'}\n"
+        f"{len(asked)} questions in {seconds:.0f}s; settings {env or 'default'}; "
+        f"code {args.code.resolve()}\n"
     )
     print(table(report_rows(asked)))
     splits = ["tune", "report"] if args.split == "both" else [args.split]

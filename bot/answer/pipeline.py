@@ -51,6 +51,10 @@ PASSAGES_PER_ARTICLE = 8
 # wider evidence wins only if its confidence, which counts being outside the asked time
 # against it, is higher), "weak" only when the filtered evidence is below the threshold, "off".
 RELAX_SCOPE = "compare"
+# Paraphrase matching (word embeddings, loaded on first use) is tried only when the words of
+# the question alone leave the evidence below the threshold or missing the asked count/role:
+# a question its own words answer never pays for the model. Off: always tried.
+PARAPHRASE_WHEN_WEAK = True
 BUDGET_NOTE = (
     "This chat has used today's allowance for AI-written answers, so here are the most "
     "relevant passages from the sources instead."
@@ -182,16 +186,25 @@ class AnswerPipeline:
         passages = result.passages
         if self.read_articles is not None and READ_ARTICLES:
             passages = self.read_articles(result, READ_ARTICLES, PASSAGES_PER_ARTICLE)
-        evidence = select_evidence(
-            result.query,
-            question_facts(question),
-            passages,
-            self.settings.answers.max_sentences,
-            self.paraphrase,
-            result.reference,
-            scoped=result.time_phrase is not None,
-        )
+        facts = question_facts(question)
+
+        def evidence_with(paraphrase: Paraphrase | None) -> Evidence:
+            return select_evidence(
+                result.query,
+                facts,
+                passages,
+                self.settings.answers.max_sentences,
+                paraphrase,
+                result.reference,
+                scoped=result.time_phrase is not None,
+            )
+
+        evidence = evidence_with(None if PARAPHRASE_WHEN_WEAK else self.paraphrase)
         score = confidence(evidence.signals)
+        weak = score < self.settings.answers.abstain_threshold or evidence.gap is not None
+        if PARAPHRASE_WHEN_WEAK and self.paraphrase is not None and weak:
+            evidence = evidence_with(self.paraphrase)
+            score = confidence(evidence.signals)
         log.debug(
             "retrieved %d passages (best coverage %.2f); lead %r; signals %s; confidence %.2f",
             len(result.passages),

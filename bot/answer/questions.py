@@ -47,6 +47,7 @@ class QuestionFacts:
     answer_type: AnswerType
     names: set[str] = field(default_factory=set)
     asked: str = ""  # the question from its question word on ("how many Israelis were killed")
+    years: list[int] = field(default_factory=list)  # years the question names ("in 2024")
 
 
 _CLAUSE = re.compile(r"[.?!;:()\[\]]+")
@@ -82,6 +83,8 @@ def answer_type(question: str) -> AnswerType:
 
 
 COPULAS = frozenset("is was are were becomes became".split())
+# "who is the R of Y" asks for a name next to R in a sentence naming Y (off: any name).
+ROLES = True
 _ARTICLES = frozenset("the a an".split())
 
 
@@ -89,7 +92,9 @@ def _role_after_who(tokens: list[str]) -> str | None:
     """The role asked about in "who is the president of Iran" (→ presid), as a stem; None
     when "who" is followed by a verb ("who won the race")."""
     i = tokens.index("who") if "who" in tokens else 0
-    if i + 2 >= len(tokens) or tokens[i + 1] not in COPULAS or tokens[i + 2] not in _ARTICLES:
+    if not ROLES or i + 2 >= len(tokens):
+        return None
+    if tokens[i + 1] not in COPULAS or tokens[i + 2] not in _ARTICLES:
         return None
     return _noun_after(tokens, i + 3)
 
@@ -135,9 +140,13 @@ def asked_clause(question: str) -> str:
     return clause[:1].lower() + clause[1:]
 
 
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
 def question_facts(question: str) -> QuestionFacts:
     return QuestionFacts(
         answer_type=answer_type(question),
         names=question_names(question),
         asked=asked_clause(question),
+        years=sorted({int(y) for y in _YEAR.findall(question)}),
     )
