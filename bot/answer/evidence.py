@@ -58,9 +58,6 @@ CONTINUATION = "always"
 # A question's name counts as present only where the text names it as a word or name form
 # ("Good" is not "goods"); off: wherever its stem occurs.
 NAMES_AS_WORDS = True
-# A question about a year that began after the lead source was published, which the source
-# never mentions, abstains (`Evidence.gap`); off: the confidence alone decides.
-YEAR_VETO = True
 # Feed descriptions can carry raw HTML: a sentence's tags and link targets are not its words.
 _MARKUP = re.compile(r"<[^>]*>|https?://\S+")
 
@@ -279,11 +276,9 @@ def select_evidence(
         return Evidence([], {}, [query.surface[s] for s in query.stems], best_coverage)
     lead = chosen[0]
     article_stems = {stem(w) for w in _content_words(lead.passage.title)}
-    article_text = [lead.passage.title]
     for p in passages:
         if p.article_id == lead.passage.article_id:
             article_stems |= {stem(w) for w in _content_words(_MARKUP.sub(" ", p.text))}
-            article_text.append(p.text)
     others = [p.coverage for p in passages if p.article_id != lead.passage.article_id]
     source_age = age(lead.passage, reference)
     signals = {
@@ -298,8 +293,7 @@ def select_evidence(
     }
     present = set(content_stems(f"{lead.passage.title}\n{lead.passage.text}"))
     missing = [query.surface[s] for s in query.stems if s not in present]
-    gap = _gap(facts, chosen) or _predates(facts, lead.passage, "\n".join(article_text))
-    return Evidence(chosen, signals, missing, best_coverage, gap)
+    return Evidence(chosen, signals, missing, best_coverage, _gap(facts, chosen))
 
 
 def _gap(facts: QuestionFacts, chosen: list[Sentence]) -> str | None:
@@ -311,15 +305,3 @@ def _gap(facts: QuestionFacts, chosen: list[Sentence]) -> str | None:
     if not binds or any(c.found if wanted.noun is None else c.bound for c in chosen):
         return None
     return f"None of these sources says {facts.asked}."
-
-
-def _predates(facts: QuestionFacts, source: Passage, article: str) -> str | None:
-    """A year the question asks about that began after the lead source was published, and
-    that its article never mentions: a source cannot report what happened after it was
-    written ("Who won the 2024 final?" from an article of 2023)."""
-    if not YEAR_VETO or source.published_at is None:
-        return None
-    for year in facts.years:
-        if source.published_at.year < year and str(year) not in article:
-            return f"These sources were published before {year}, which the question asks about."
-    return None

@@ -47,7 +47,6 @@ class QuestionFacts:
     answer_type: AnswerType
     names: set[str] = field(default_factory=set)
     asked: str = ""  # the question from its question word on ("how many Israelis were killed")
-    years: list[int] = field(default_factory=list)  # years the question names ("in 2024")
 
 
 _CLAUSE = re.compile(r"[.?!;:()\[\]]+")
@@ -140,13 +139,9 @@ def asked_clause(question: str) -> str:
     return clause[:1].lower() + clause[1:]
 
 
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-
-
 def question_facts(question: str) -> QuestionFacts:
     return QuestionFacts(
         answer_type=answer_type(question),
         names=question_names(question),
         asked=asked_clause(question),
-        years=sorted({int(y) for y in _YEAR.findall(question)}),
     )
