@@ -52,9 +52,10 @@ KEEP_RATIO = 0.6
 REDUNDANT = 0.35
 MMR_LAMBDA = 0.7
 SAME_ARTICLE_PENALTY = 0.05
-# When the lead is followed by its next sentence: "always", "partial" (only when the lead left
-# part of the question uncovered) or "off".
-CONTINUATION = "always"
+# When the lead is followed by its next sentence: "always" (in the place of the last pick when
+# the answer is full), "room" (only when the answer has room for it), "partial" (only when the
+# lead left part of the question uncovered) or "off".
+CONTINUATION = "room"
 # A question's name counts as present only where the text names it as a word or name form
 # ("Good" is not "goods"); off: wherever its stem occurs.
 NAMES_AS_WORDS = True
@@ -231,6 +232,8 @@ def _add_continuation(chosen: list[Sentence], limit: int) -> None:
     if any(c is follower for c in chosen) or _jaccard(follower.stems, lead.stems) >= REDUNDANT:
         return
     if len(chosen) >= limit:
+        if CONTINUATION == "room":
+            return
         chosen.pop()
     chosen.insert(1, follower)
 
