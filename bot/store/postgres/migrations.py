@@ -235,7 +235,17 @@ def _v2_pgvector(tx: Transaction) -> None:
         tx.execute("ALTER TABLE chunk_vectors ADD COLUMN embedding vector")
 
 
-MIGRATIONS: list[Migration] = [_v1_schema, _v2_pgvector]
+def _v3_usage_day_index(tx: Transaction) -> None:
+    """The day's tokens for everyone (`llm.daily_tokens_total`, checked before every LLM
+    call) read from an index covering the sum, not by scanning the whole ledger (as SQLite's
+    migration 11). Idempotent, so it may be renumbered when migrations are merged."""
+    tx.execute(
+        "CREATE INDEX IF NOT EXISTS llm_usage_day ON llm_usage (day)"
+        " INCLUDE (prompt_tokens, completion_tokens)"
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_schema, _v2_pgvector, _v3_usage_day_index]
 LATEST_VERSION = len(MIGRATIONS)
 
 
