@@ -91,16 +91,17 @@ async def test_a_spent_allowance_leaves_the_answer_untranslated_with_a_note(
 async def test_the_translation_shares_the_answers_deadline(
     make_engine: Callable[..., Engine], openai_server: FakeOpenAIServer
 ) -> None:
-    """Each call fits the deadline alone (0.3 s and 1.3 s of 1.5 s), together they do not."""
+    """Each call fits the deadline alone (0.3 s and 2.8 s of 3 s), together they do not; the
+    answer keeps 2.7 s of slack for a loaded machine."""
     language.detect("warm the language model up before the clock runs")
 
     def slow(request: Request) -> Reply:
         reply = translating(request)
-        reply.delay = 1.3 if "<<<SENTENCE 1>>>" in request.text("user") else 0.3
+        reply.delay = 2.8 if "<<<SENTENCE 1>>>" in request.text("user") else 0.3
         return reply
 
     openai_server.respond_with(slow)
-    engine = make_engine(llm_deadline=1.5)
+    engine = make_engine(llm_deadline=3.0)
     answer = await engine.ask(QUESTION_DE, chat_id="9")
     assert (answer.mode, answer.language) == ("llm", "en")
     assert answer.note and "Quoted from the sources in English" in answer.note
