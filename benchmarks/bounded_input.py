@@ -17,7 +17,6 @@ import argparse
 import gzip
 import json
 import os
-import platform
 import random
 import subprocess
 import sys
@@ -27,6 +26,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.reporting import machine, write_section  # noqa: E402
+
 SECTION = "## Bounded memory for hostile input (issue 10)"
 CHUNK = 1 << 20
 RUNNER = (
@@ -152,8 +155,7 @@ def main() -> None:
     lines = [
         SECTION,
         "",
-        f"`python benchmarks/bounded_input.py{flags}` on {stamp}, {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, default settings "
+        f"`python benchmarks/bounded_input.py{flags}` on {stamp}, {machine()}, default settings "
         "(file cap 500 MB, record cap 8 MB); each run also ingests a file of 2,000 ordinary "
         "articles, which must all be added.",
         "",
@@ -168,15 +170,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write_docs:
-        path = REPO / "docs" / "benchmarks.md"
-        old = path.read_text(encoding="utf-8")
-        start = old.find(SECTION)
-        if start == -1:
-            new = old.rstrip("\n") + "\n\n" + text
-        else:
-            nxt = old.find("\n## ", start + len(SECTION))
-            new = old[:start] + text + (old[nxt + 1 :] if nxt != -1 else "")
-        path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ import argparse
 import gzip
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -28,6 +27,7 @@ ROOT = str(Path(__file__).resolve().parent.parent)
 sys.path.insert(0, ROOT)
 
 from benchmarks.corpora import RSS  # noqa: E402
+from benchmarks.reporting import machine  # noqa: E402
 from bot.briefing.builder import BriefingBuilder  # noqa: E402
 from bot.briefing.render import render_text  # noqa: E402
 from bot.briefing.window import day_window  # noqa: E402
@@ -85,11 +85,9 @@ def main() -> int:
         engine.close()
     assert briefing is not None
     in_window = briefing.total_articles
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print("## Briefings (issue 5)\n")
     print(
-        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} cores "
-        f"(load average {load} from other jobs), CPython {platform.python_version()}: "
+        f"Measured {time.strftime('%Y-%m-%d')} on {machine()}: "
         f"`python benchmarks/briefing.py --date {day}`.\n"
     )
     print(

@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import re
 import statistics
 import sys
@@ -29,6 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.corpora import BBC  # noqa: E402
+from benchmarks.reporting import machine, write_section  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.llm.schema import strip_markers  # noqa: E402
@@ -231,8 +231,7 @@ def render(r: dict[str, Any]) -> str:
     return f"""{SECTION}
 
 `python benchmarks/llm_overhead.py --write-docs` — {datetime.now(UTC).date().isoformat()},
-{platform.machine()}, {os.cpu_count()} cores, load average {load:.1f} while it
-ran (other jobs on the machine), Python {platform.python_version()}.
+{machine()}.
 
 Setup: BBC News corpus ({r["articles"]:,} articles, ingested in {r["ingest_seconds"]:.0f} s),
 {r["questions"]} questions (article titles, evenly spaced), default settings (prompt budget
@@ -261,18 +260,6 @@ sentence of the kind shown): {all_lost}/{all_seen} ({all_lost / max(all_seen, 1)
 """
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replace (or append) only this section of docs/benchmarks.md."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = old.find(SECTION)
-    if start == -1:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        nxt = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + (old[nxt + 1 :] if nxt != -1 else "")
-    path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
@@ -285,7 +272,7 @@ def main() -> None:
     text = render(result)
     print(text)
     if args.write_docs:
-        write_section(text, REPO / "docs" / "benchmarks.md")
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

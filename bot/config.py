@@ -640,7 +640,6 @@ class Settings(BaseSettings):
             self.llm.api_key,
             self.llm.openai_api_key,
             self.retrieval.embeddings_api_key,
-            self.store.database_url,
         )
         return [v.get_secret_value() for v in found if v is not None and v.get_secret_value()]
 

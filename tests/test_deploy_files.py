@@ -66,7 +66,6 @@ def _fresh_venv(tmp_path: Path, wheel: Path) -> Path:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    Path(site, "borrowed-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
         [
             sys.executable,
@@ -84,6 +83,9 @@ def _fresh_venv(tmp_path: Path, wheel: Path) -> Path:
         capture_output=True,
         timeout=120,
     )
+    # after the install: with this run's packages visible, pip would see briefbot as
+    # already installed (a non-editable install of the repo) and skip the wheel
+    Path(site, "borrowed-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv
 
 

@@ -13,6 +13,7 @@ from bot.briefing.disagreements import Report, find_conflicts
 from bot.cli import main
 from bot.config import Settings
 from bot.engine import Engine
+from bot.insight.topic import trend_topics
 from bot.insight.trend import sparkline
 from tests.llm_helpers import cited, llm_settings, passage_blocks
 from tests.support.openai_server import FakeOpenAIServer, Reply, Request, openai_server
@@ -196,6 +197,25 @@ def test_llm_timeline_is_verified_and_dated_by_its_sources(
     assert [e.citations for e in timeline.events] == [[1], [2]]
 
 
+def test_llm_timelines_stop_when_the_days_allowance_for_everyone_is_spent(
+    tmp_path: Path, openai_server: FakeOpenAIServer
+) -> None:
+    settings = llm_settings(tmp_path, openai_server.url, auto_seed=False, llm_daily_tokens_total=1)
+    engine = Engine(settings)
+    engine.ingest([FIXTURE])
+    openai_server.respond_with(timeline_responder)
+    try:
+        import asyncio
+
+        first = asyncio.run(engine.timeline("Kestrel dam"))
+        second = asyncio.run(engine.timeline("Kestrel dam"))
+    finally:
+        engine.close()
+    assert first.mode == "llm"
+    assert (second.mode, second.fallback_reason) == ("extractive", "daily_budget_total")
+    assert second.events and len(openai_server.requests) == 1
+
+
 # --- trends ------------------------------------------------------------------------------
 
 
@@ -223,6 +243,12 @@ def test_trend_png_is_a_real_chart(data_dir: Path, capsys: pytest.CaptureFixture
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert (width, height) == (960, 540)
     assert "chart written to" in capsys.readouterr().out
+
+
+def test_trend_topics_split_on_commas_only() -> None:
+    assert trend_topics("Kestrel dam, orchestra,") == ["Kestrel dam", "orchestra"]
+    assert trend_topics("  Kestrel   dam ") == ["Kestrel dam"]
+    assert trend_topics(" , ") == trend_topics("") == []
 
 
 def test_sparkline_scales_to_the_peak() -> None:

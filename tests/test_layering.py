@@ -111,6 +111,22 @@ def test_cli_and_telegram_go_through_the_engine(path: Path) -> None:
     assert not direct, f"{_name(path)} imports the store directly: {direct}"
 
 
+def _core() -> list[Path]:
+    """Everything but the two delivery layers."""
+    return [p for p in _modules(BOT) if p.relative_to(BOT).parts[0] not in ("cli", "telegram")]
+
+
+@pytest.mark.parametrize("path", _core(), ids=_name)
+def test_the_core_never_imports_telegram(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = [
+        f"line {line}: {name}"
+        for line, name in _runtime_imports(tree, _name(path))
+        if _within(name, ("telegram", "bot.telegram"))
+    ]
+    assert not found, f"{_name(path)} imports Telegram: {found}"
+
+
 def test_the_checks_see_what_they_forbid() -> None:
     """The detectors catch a plain upward import, a query call and SQL text."""
     sample = ast.parse(

@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 
+from bot.cli import main
 from bot.config import Settings
 from bot.engine import Engine
 from bot.telegram.app import build_application
@@ -82,6 +84,25 @@ async def test_updates_health_and_metrics(settings: Settings, botapi: BotApiEmul
         engine.store.close()  # the database stops answering
         down = await client.get(f"{base}/healthz")
         assert down.status_code == 503
+
+
+async def test_briefbot_health_asks_the_local_webhook_server(
+    settings: Settings, botapi: BotApiEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = hook_settings(settings, botapi)
+    engine = Engine(settings)
+    monkeypatch.setenv("BRIEFBOT_TELEGRAM_WEBHOOK_URL", HOOK)
+
+    def health(port: int) -> int:
+        monkeypatch.setenv("BRIEFBOT_TELEGRAM_WEBHOOK_PORT", str(port))
+        return main(["health", "--data-dir", str(settings.store.data_dir)])
+
+    async with serving(engine, settings, botapi) as base:
+        port = int(base.rsplit(":", 1)[1])
+        assert await asyncio.to_thread(health, port) == 0
+        engine.store.close()  # the database stops answering: /healthz says 503
+        assert await asyncio.to_thread(health, port) == 1
+    assert await asyncio.to_thread(health, port) == 1, "nothing listens any more"
 
 
 async def test_two_instances_behind_one_url_both_accept_telegrams_updates(

@@ -130,7 +130,7 @@ def test_the_fingerprint_migration_counts_stored_passages(pg_url: str) -> None:
 
     db = PgDatabase(pg_url, migrate_schema=False)
     try:
-        migrate(db, target=2)
+        migrate(db, target=3)
         with db.transaction() as tx:
             for n in (1, 2):
                 tx.execute(
@@ -144,7 +144,7 @@ def test_the_fingerprint_migration_counts_stored_passages(pg_url: str) -> None:
                     (10 + n, n, f"passage {n}"),
                 )
         assert not Store(db).has_postings  # no fingerprint yet: the full-text path
-        assert migrate(db) == 2
+        assert migrate(db) == 3
         state = Store(db).search.index_state()
         expected = sum(passage_hash(10 + n, f"Title {n}", f"passage {n}") for n in (1, 2))
         assert state.id_hash == expected % MODULUS and state.store_id

@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import main
 from bot.insight.timeline import Development, select
-from bot.store.topics import TopicArticle
+from bot.store.records import WindowArticle
 
 START = datetime(2023, 11, 2, 6, tzinfo=UTC)
 _ids = iter(range(1, 10_000))
@@ -27,7 +27,7 @@ def dev(
 ) -> Development:
     when = START + timedelta(hours=hours)
     n = next(_ids)
-    first = TopicArticle(n, title, "", f"https://x.example/{n}", "Wire", when, when)
+    first = WindowArticle(n, title, "", f"https://x.example/{n}", "Wire", when, when)
     vector = np.asarray(centroid, dtype=np.float32)
     return Development(
         first=first,

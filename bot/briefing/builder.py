@@ -36,11 +36,6 @@ ARTICLE_WEIGHT = 0.5
 RECENCY_WEIGHT = 0.5
 
 
-def outlet(article: WindowArticle) -> str:
-    """The publisher's name, or the URL's host when the feed gave none."""
-    return outlet_name(article.source, article.url)
-
-
 def clean_headline(title: str, source: str) -> str:
     """Drop a trailing " - Publisher" / " | Publisher" that feeds append to titles."""
     title = " ".join(title.split())
@@ -183,7 +178,7 @@ class BriefingBuilder:
     ) -> _Ranked:
         members = [articles[i] for i in group.members]
         also = [c for a in members for c in copies.get(a.id, [])]
-        names = {outlet(a) for a in members} | {outlet_name(c.source, c.url) for c in also}
+        names = {a.outlet for a in members} | {outlet_name(c.source, c.url) for c in also}
         outlets = sorted(names, key=str.casefold)
         count = len(members) + len(also)
         span = max((window.until - window.since).total_seconds(), 1.0)
@@ -208,13 +203,13 @@ class BriefingBuilder:
         central = max(range(len(reps)), key=lambda k: (float(closeness[k]), -reps[k]))
         central = reps[central]
         lead = articles[central]
-        headline = clean_headline(lead.title, outlet(lead))
+        headline = clean_headline(lead.title, lead.outlet)
         ordered = [lead] + [a for a in r.articles if a.id != lead.id]
         limit = min(self.settings.briefing.max_sentences, 1 + len(reps))
         sentences = extractive_summary(
-            ordered, headline, tfidf, centroid, limit, {a.id: outlet(a) for a in r.articles}
+            ordered, headline, tfidf, centroid, limit, {a.id: a.outlet for a in r.articles}
         )
-        reports = [Report(a.id, outlet(a), a.when, a.title, a.text) for a in r.articles]
+        reports = [Report(a.id, a.outlet, a.when, a.title, a.text) for a in r.articles]
         return StoryDraft(
             headline=headline,
             articles=r.articles,

@@ -1,8 +1,9 @@
 """The LLM seam of briefings: what one story's prompt contains and how replies map back.
 
-An LLM summariser (bot/llm) renders `prompts/briefing.md` with `prompt_values(draft)`, asks
-the model once, verifies the reply with the same machinery as answers, and returns
-`to_summary(draft, sentences)`; numbers in the reply are local to the story (1..k).
+`LLMStorySummariser` (llm_summary.py) renders `prompts/briefing.md` with
+`prompt_values(draft)`, asks the model once, verifies the reply with the same machinery as
+answers, and returns `to_summary(draft, sentences)`; numbers in the reply are local to the
+story (1..k).
 """
 
 from __future__ import annotations

@@ -146,9 +146,6 @@ class BriefingService:
         """Every subscription (of one chat, when given), by chat and thread."""
         return self.subscriptions.find(chat_id=chat_id)
 
-    def subscription_of(self, chat_id: int, thread_id: int | None = None) -> Subscription | None:
-        return self.subscriptions.get_for(chat_id, thread_id)
-
     def unsubscribe(self, chat_id: int, thread_id: int | None = None) -> bool:
         return self.subscriptions.remove(chat_id, thread_id)
 

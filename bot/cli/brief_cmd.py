@@ -59,8 +59,6 @@ def window_from(args: argparse.Namespace, max_hours: float) -> Window:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.top is not None and args.top < 1:
-        raise BriefbotError("--top must be at least 1")
     check_mode(args, settings_from(args))
     from bot.briefing.render import render_text
 

@@ -103,17 +103,18 @@ def until_arg(value: str) -> datetime:
     return parsed
 
 
+def data_dir_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """`--data-dir` as settings: the database moves with it (BRIEFBOT_DB_PATH gives way)."""
+    if not getattr(args, "data_dir", None):
+        return {}
+    return {"data_dir": args.data_dir, "db_path": None}
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, Any] = {}
-    if getattr(args, "data_dir", None):
-        overrides["data_dir"] = args.data_dir
-        overrides["db_path"] = None
+    overrides = data_dir_overrides(args)
     if getattr(args, "no_seeds", False):
         overrides["auto_seed"] = False
-    settings = Settings(**overrides)
-    if overrides.get("data_dir") is not None:
-        settings.store.db_path = settings.store.data_dir / "briefbot.sqlite3"
-    return settings
+    return Settings(**overrides)
 
 
 def open_engine(

@@ -9,7 +9,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from bot.cli.common import print_json
+from bot.cli.common import data_dir_overrides, print_json
 from bot.ops.doctor import DoctorReport, diagnose, heartbeat_of, load_settings
 from bot.ops.heartbeat import instance_name
 from bot.store.errors import StoreError
@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 def run(args: argparse.Namespace) -> int:
     from bot.telegram.health import check_bot
 
-    settings, problems = load_settings(**_dir_overrides(args))
+    settings, problems = load_settings(**data_dir_overrides(args))
     report = asyncio.run(diagnose(settings, problems, telegram=check_bot, probe=not args.offline))
     if args.json:
         print_json(report)
@@ -84,7 +84,7 @@ def register_health(sub: argparse._SubParsersAction, parent: argparse.ArgumentPa
 
 
 def run_health(args: argparse.Namespace) -> int:
-    settings, _ = load_settings(**_dir_overrides(args))
+    settings, _ = load_settings(**data_dir_overrides(args))
     if settings.telegram.webhook_url:
         import httpx  # only here: every other command starts without it
 
@@ -112,9 +112,3 @@ def run_health(args: argparse.Namespace) -> int:
         return 1
     print(f"alive: heartbeat from {name} {int(age)} s ago", file=sys.stderr)
     return 0
-
-
-def _dir_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    if not getattr(args, "data_dir", None):
-        return {}
-    return {"data_dir": args.data_dir, "db_path": args.data_dir / "briefbot.sqlite3"}

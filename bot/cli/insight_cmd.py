@@ -79,11 +79,12 @@ def run_timeline(args: argparse.Namespace) -> int:
 
 
 def run_trend(args: argparse.Namespace) -> int:
-    from bot.briefing.topics import split_keywords
+    from bot.insight.topic import trend_topics
     from bot.insight.trend import text_report
 
-    topics = split_keywords(" ".join(args.topics)) if "," in " ".join(args.topics) else None
-    topics = topics or [_topic(" ".join(args.topics))]
+    topics = trend_topics(" ".join(args.topics))
+    if not topics:
+        raise BriefbotError("the topic is empty")
     with opened_engine(args) as engine:
         trend = engine.trend(topics, since=args.since, until=args.until)
         png = engine.trend_chart(trend) if args.png else None

@@ -1,35 +1,28 @@
 """LLM-written timelines: one call over the developments' first reports, checked like answers.
 
 The model sees each development's first report (headline, date, opening) as a numbered
-passage, writes one line per development citing them, and every line is verified by
-`bot.answer.verify` against exactly the passages it cites. A line's date is the earliest
-date among those passages: the model never dates anything. Any failure returns None and the
-caller keeps the extractive timeline.
+passage, writes one line per development citing them, and every line is verified (by
+`VerifiedLLMWriter`, like story summaries) against exactly the passages it cites. A line's
+date is the earliest date among those passages: the model never dates anything. The reply
+schema is bounded like an answer's (one line per development at most, each line short, only
+supplied passage numbers), and the same bounds are enforced on whatever comes back. Any
+failure returns the extractive timeline with its `fallback_reason`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from bot.answer.citations import SourceBook
 from bot.answer.packing import defuse
-from bot.answer.verify import verify_sentences
-from bot.config import Settings
+from bot.briefing.llm_writer import VerifiedLLMWriter
 from bot.insight.models import Timeline, TimelineEvent
 from bot.insight.timeline import Development
-from bot.llm.client import LLMClient, LLMFailure
-from bot.llm.prompts import Prompts
-from bot.llm.schema import ReplyParseError, parse_reply
+from bot.llm.schema import json_schema, sentence_chars
 from bot.models import Passage
-from bot.store.timefmt import minute_text, utcnow
-from bot.store.usage import UsageRepository
-
-log = logging.getLogger(__name__)
+from bot.store.timefmt import minute_text
 
 PROMPT = "timeline.md"
-USAGE_CHAT = "timelines"
 LEAD_CHARS = 400
+LINE_CHARS = 160  # one short line per development
 
 
 def _passage(dev: Development) -> Passage:
@@ -48,71 +41,35 @@ def _blocks(passages: list[Passage]) -> str:
     return "\n\n".join(blocks)
 
 
-class LLMTimelineWriter:
+class LLMTimelineWriter(VerifiedLLMWriter):
     """Rewrites an extractive timeline's developments through the shared LLM client."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        client: LLMClient,
-        prompts: Prompts,
-        usage: UsageRepository | None = None,
-    ) -> None:
-        self.settings = settings
-        self.client = client
-        self.prompts = prompts
-        self.usage = usage
+    usage_chat = "timelines"
+    usage_mode = "timeline"
 
     async def __call__(self, draft: Timeline, chosen: list[Development]) -> Timeline:
         if not chosen:
             return draft
         passages = [_passage(d) for d in chosen]
+        limit = len(chosen)
+        room = min(LINE_CHARS, sentence_chars(self.settings.llm.max_completion_tokens, limit))
         prompt = self.prompts.render(
             PROMPT,
             topic=defuse(draft.topic),
             passages=_blocks(passages),
-            max_events=len(chosen),
+            max_events=limit,
+            line_chars=room,
         )
-        tokens = (0, 0)
-        reason: str | None = None
-        timeline: Timeline | None = None
-        try:
-            async with asyncio.timeout(self.settings.llm.deadline):
-                completion = await self.client.complete(
-                    lambda _json: [{"role": "user", "content": prompt}]
-                )
-            tokens = (completion.prompt_tokens, completion.completion_tokens)
-            reply = parse_reply(completion.content)
-        except TimeoutError:
-            reason = "deadline"
-        except LLMFailure as exc:
-            reason = exc.reason
-        except ReplyParseError as exc:
-            reason = "invalid_reply"
-            log.info("timeline reply unusable: %s", exc)
-        if reason is None:
-            checked = verify_sentences(reply.sentences, passages)
-            if checked.reasons:
-                log.info("timeline verification dropped: %s", "; ".join(checked.reasons))
-            timeline = _written(draft, chosen, [(s.text, s.passages) for s in checked.kept])
-            if timeline is None:
-                reason = "not_in_sources" if reply.not_in_sources else "nothing_verified"
-        self._record(tokens, reason)
-        if timeline is None:
-            log.warning("LLM timeline of %r failed (%s); extractive", draft.topic, reason)
-            return draft.model_copy(update={"fallback_reason": reason})
-        return timeline
-
-    def _record(self, tokens: tuple[int, int], reason: str | None) -> None:
-        if self.usage is not None:
-            self.usage.record(
-                USAGE_CHAT,
-                mode="timeline",
-                prompt_tokens=tokens[0],
-                completion_tokens=tokens[1],
-                fallback_reason=reason,
-                now=utcnow(),
-            )
+        timeline, reason = await self.write(
+            f"timeline of {draft.topic!r}",
+            prompt,
+            passages,
+            lambda lines: _written(draft, chosen, lines),
+            schema=json_schema(limit, len(passages), room),
+            limit=limit,
+            line_chars=room,
+        )
+        return timeline or draft.model_copy(update={"fallback_reason": reason})
 
 
 def _written(

@@ -18,6 +18,10 @@ def title_line(t: Timeline) -> str:
     return f"Timeline: {t.topic} · {t.since.date().isoformat()} – {t.until.date().isoformat()}"
 
 
+def _count_line(t: Timeline) -> str:
+    return f"{t.articles:,} article{'s' if t.articles != 1 else ''} about the topic"
+
+
 def render_text(t: Timeline) -> str:
     lines = [title_line(t), ""]
     if not t.events:
@@ -27,7 +31,7 @@ def render_text(t: Timeline) -> str:
         markers = "".join(f"[{n}]" for n in e.citations)
         lines.append(f"{minute_text(e.at)}  {e.text} {markers}{_outlets(e)}")
     lines.append("")
-    lines.append(f"{t.articles:,} article{'s' if t.articles != 1 else ''} about the topic")
+    lines.append(_count_line(t))
     if t.note:
         lines.append(t.note)
     lines += ["", "Sources:", *(source_text(ref) for ref in t.sources)]
@@ -44,6 +48,5 @@ def render_html(t: Timeline) -> list[str]:
     for e in t.events:
         markers = "".join(link(urls.get(n), f"[{n}]") for n in e.citations)
         lines.append(f"<b>{e.at:%b %d}</b> {escape(e.text)} {markers}{escape(_outlets(e))}")
-    footer = f"<i>{t.articles:,} articles about the topic"
-    footer += f" · {escape(t.note)}</i>" if t.note else "</i>"
+    footer = f"<i>{escape(_count_line(t))}" + (f" · {escape(t.note)}</i>" if t.note else "</i>")
     return split_html("\n\n".join([header, "\n".join(lines), footer]))

@@ -11,7 +11,7 @@ from bot.insight.timeline import Development, build_timeline, developments, sele
 from bot.insight.topic import matching_ids, topic_words, window
 from bot.insight.trend import caption, topic_trend
 from bot.store.port import Store
-from bot.store.topics import TopicArticle
+from bot.store.records import WindowArticle
 
 # Beyond this many articles a timeline reads an even sample across the window.
 MAX_TIMELINE_ARTICLES = 3000
@@ -35,7 +35,7 @@ class InsightService:
         start, end = window(self.topics, since, until)
         ids = matching_ids(self.topics, topic, start, end, lenient=True)
         sampled = _even_sample(ids, MAX_TIMELINE_ARTICLES)
-        articles: list[TopicArticle] = self.topics.articles(sampled)
+        articles: list[WindowArticle] = self.topics.articles(sampled)
         found = developments(articles, topic_words(topic), self.alternates.for_articles(sampled))
         chosen = select(found, max_events)
         timeline = build_timeline(topic, start, end, articles, chosen)

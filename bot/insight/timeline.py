@@ -39,7 +39,7 @@ from bot.briefing.vectors import TfIdf
 from bot.insight.models import Timeline, TimelineEvent
 from bot.models import AlternateSource
 from bot.store.alternates import outlet_name
-from bot.store.topics import TopicArticle
+from bot.store.records import WindowArticle
 
 SAME_DEVELOPMENT = 0.2
 REPEATS = 0.3
@@ -54,8 +54,8 @@ MIN_TITLE_CHARS = 25
 class Development:
     """A first report and the articles that repeated it later."""
 
-    first: TopicArticle
-    members: list[TopicArticle] = field(default_factory=list)
+    first: WindowArticle
+    members: list[WindowArticle] = field(default_factory=list)
     outlets: set[str] = field(default_factory=set)
     rows: list[int] = field(default_factory=list)  # the members' places in the article list
     centroid: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
@@ -67,14 +67,10 @@ class Development:
         return event_text(self.first)
 
 
-def outlet(article: TopicArticle) -> str:
-    return outlet_name(article.source, article.url)
-
-
-def event_text(article: TopicArticle) -> str:
+def event_text(article: WindowArticle) -> str:
     """The report's headline (its outlet's suffix dropped), or its first sentence when the
     headline says too little."""
-    headline = clean_headline(article.title, outlet(article))
+    headline = clean_headline(article.title, article.outlet)
     if len(headline) >= MIN_TITLE_CHARS or not article.text:
         return headline
     first = article.text.split(". ")[0].strip()
@@ -82,7 +78,7 @@ def event_text(article: TopicArticle) -> str:
 
 
 def developments(
-    articles: list[TopicArticle],
+    articles: list[WindowArticle],
     topic_words: list[str],
     copies: dict[int, list[AlternateSource]] | None = None,
     *,
@@ -111,7 +107,7 @@ def developments(
             found.append(target)
         target.members.append(article)
         target.rows.append(i)
-        target.outlets.add(outlet(article))
+        target.outlets.add(article.outlet)
         for copy in (copies or {}).get(article.id, []):
             target.outlets.add(outlet_name(copy.source, copy.url))
     core = [i for i, doc in enumerate(full) if common <= set(doc)] or list(range(len(articles)))
@@ -212,7 +208,7 @@ def build_timeline(
     topic: str,
     since: datetime,
     until: datetime,
-    articles: list[TopicArticle],
+    articles: list[WindowArticle],
     chosen: list[Development],
 ) -> Timeline:
     """The extractive timeline: each development's first report, cited, oldest first."""

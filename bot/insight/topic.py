@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.briefing.topics import split_keywords
 from bot.errors import BriefbotError
 from bot.models import SearchFilters
 from bot.store.timefmt import shifted
@@ -27,6 +28,15 @@ def topic_words(topic: str) -> list[str]:
     if not content:
         raise BriefbotError(f"the topic {topic!r} has no words to look for")
     return list(dict.fromkeys(content))
+
+
+def trend_topics(text: str) -> list[str]:
+    """What /trend and `briefbot trend` read: 'gaza, ukraine' is two topics; without a comma
+    the whole text is one topic ('gaza hospital'). Empty when there is nothing."""
+    if "," in text:
+        return split_keywords(text)
+    topic = " ".join(text.split())
+    return [topic] if topic else []
 
 
 def needed(words_in_topic: int, *, lenient: bool) -> int:

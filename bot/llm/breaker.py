@@ -23,7 +23,6 @@ class CircuitBreaker:
         self.failures = 0
         self.opened_at: float | None = None
         self._trial = False
-        self.times_opened = 0
 
     @property
     def enabled(self) -> bool:
@@ -53,8 +52,6 @@ class CircuitBreaker:
         self.failures += 1
         self._trial = False
         if self.enabled and (self.opened_at is not None or self.failures >= self.threshold):
-            if self.opened_at is None:
-                self.times_opened += 1
             self.opened_at = self.clock()
 
     @property

@@ -23,7 +23,7 @@ from bot.llm.schema import draft_text, json_schema, prose_draft
 from bot.text.tokens import count_tokens
 
 if TYPE_CHECKING:
-    from bot.ops.metrics import Metrics
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

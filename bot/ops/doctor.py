@@ -28,7 +28,7 @@ Status = Literal["ok", "off", "warn", "fail"]
 PROBE_TIMEOUT = 5.0
 TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 WEBHOOK_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-OWN_ROUTES = ("/healthz", "/metrics")
+OWN_ROUTES = ("/healthz", "/metrics")  # the webhook server's own; no webhook path may take them
 
 
 class Finding(BaseModel):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from bot.models import AlternateIn, AlternateSource, ArticleIn
-from bot.store.db import DB, Row
+from bot.store.db import DB, Row, in_batches
 from bot.store.timefmt import from_db, to_db, utcnow
 from bot.text.normalize import canonical_url, http_url
 
 # SQLite caps bound parameters; a briefing window may hold thousands of articles.
 _IDS_PER_QUERY = 500
+_KEYS_PER_QUERY = 5_000
 
 
 def outlet_name(source: str | None, url: str | None) -> str:
@@ -42,9 +43,7 @@ class AlternateRepository:
     def recorded_keys(self, keys: list[str]) -> set[str]:
         """Which of these copy keys (`key`) are recorded already (for a batch at once)."""
         found: set[str] = set()
-        for start in range(0, len(keys), 5_000):
-            part = keys[start : start + 5_000]
-            marks = ",".join("?" * len(part))
+        for part, marks in in_batches(keys, _KEYS_PER_QUERY):
             found.update(
                 str(r[0])
                 for r in self.db.query(
@@ -108,9 +107,7 @@ class AlternateRepository:
         """Alternates of each given article (oldest first); articles without any are absent."""
         rows: list[Row] = []
         ids = list(dict.fromkeys(article_ids))
-        for start in range(0, len(ids), _IDS_PER_QUERY):
-            part = ids[start : start + _IDS_PER_QUERY]
-            marks = ",".join("?" * len(part))
+        for part, marks in in_batches(ids, _IDS_PER_QUERY):
             rows += self.db.query(
                 "SELECT canonical_id, title, url, source, published_at, similarity, id"
                 f" FROM article_alternates WHERE canonical_id IN ({marks})",

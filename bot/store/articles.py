@@ -7,12 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.models import Article, ArticleIn, ArticleSummary, Chunk, SearchFilters, Stats
-from bot.store.db import DB, Row
+from bot.store.db import DB, Row, in_batches
 from bot.store.fingerprint import MODULUS, passage_hash
-from bot.store.records import WindowArticle
+from bot.store.records import WINDOW_COLUMNS, WindowArticle, window_article
 from bot.store.timefmt import from_db, required_time, to_db, utcnow
 from bot.text.normalize import canonical_url, content_hash
-from bot.text.plain import plain_text
 from bot.text.words import word_count
 
 # Values per IN (...) lookup (SQLite allows 32,766 parameters).
@@ -183,9 +182,7 @@ class ArticleRepository:
             ("canonical_url", sorted({curl for curl, _ in keys if curl})),
         ]
         for column, values in wanted:
-            for start in range(0, len(values), _KEYS_PER_QUERY):
-                part = values[start : start + _KEYS_PER_QUERY]
-                marks = ",".join("?" * len(part))
+            for part, marks in in_batches(values, _KEYS_PER_QUERY):
                 for article_id, value in self.db.query(
                     f"SELECT id, {column} FROM articles WHERE {column} IN ({marks})", tuple(part)
                 ):
@@ -328,23 +325,11 @@ class ArticleRepository:
         returned oldest first, their title and text as plain text."""
         where, params = filter_sql(SearchFilters(since=since, until=until), like=self.db.like)
         rows = self.db.query(
-            "SELECT id, title, text, url, source, published_at, ingested_at FROM articles a"
-            f" WHERE {where}"
+            f"SELECT {WINDOW_COLUMNS} FROM articles a WHERE {where}"
             " ORDER BY coalesce(a.published_at, a.ingested_at) DESC, a.id DESC LIMIT ?",
             (*params, limit),
         )
-        found = [
-            WindowArticle(
-                id=r[0],
-                title=plain_text(r[1]),
-                text=plain_text(r[2]),
-                url=r[3],
-                source=r[4],
-                published_at=from_db(r[5]),
-                ingested_at=required_time(from_db(r[6])),
-            )
-            for r in rows
-        ]
+        found = [window_article(r) for r in rows]
         found.sort(key=lambda a: (a.when, a.id))
         return found
 

@@ -7,13 +7,22 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.store.errors import ConflictError, StoreError
 from bot.store.migrations import SchemaTooNewError, migrate
 
 # A result row: a plain tuple on every backend.
 Row = tuple[Any, ...]
+T = TypeVar("T")
+
+
+def in_batches(values: Sequence[T], size: int) -> Iterator[tuple[Sequence[T], str]]:
+    """`values` in parts of at most `size`, each with its `?,?,…` for an `IN (…)`: a
+    statement's bound parameters are capped (SQLite: 32,766)."""
+    for start in range(0, len(values), size):
+        part = values[start : start + size]
+        yield part, ",".join("?" * len(part))
 
 
 class DB(Protocol):

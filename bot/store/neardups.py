@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.models import ArticleIn
-from bot.store.db import DB
+from bot.store.db import DB, in_batches
 from bot.text.minhash import basis_words, batch_band_keys, batch_shingles, jaccard, shingles
 
 # Band keys per lookup query (SQLite allows 32,766 parameters; a 500-article batch has ~5,000).
@@ -157,9 +157,7 @@ class NearDuplicateIndex:
 
     def _stored_bands(self, keys: list[int]) -> dict[int, list[int]]:
         found: dict[int, list[int]] = {}
-        for start in range(0, len(keys), _KEYS_PER_QUERY):
-            part = keys[start : start + _KEYS_PER_QUERY]
-            marks = ",".join("?" * len(part))
+        for part, marks in in_batches(keys, _KEYS_PER_QUERY):
             for key, article_id in self.db.query(
                 f"SELECT band_key, article_id FROM near_dup_bands WHERE band_key IN ({marks})",
                 tuple(part),

@@ -6,11 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.models import Passage
+from bot.store.alternates import outlet_name
+from bot.store.db import Row
+from bot.store.timefmt import from_db, required_time
+from bot.text.plain import plain_text
+
+# The columns `window_article` reads, in its order (prefix them with an alias if needed).
+WINDOW_COLUMNS = "id, title, text, url, source, published_at, ingested_at"
 
 
-@dataclass
+@dataclass(frozen=True)
 class WindowArticle:
-    """An article of a briefing window, with only the fields a briefing needs."""
+    """An article of a time window (a briefing's, a topic's), title and text as plain text."""
 
     id: int
     title: str
@@ -24,18 +31,36 @@ class WindowArticle:
     def when(self) -> datetime:
         return self.published_at or self.ingested_at
 
-    def passage(self, text: str, start: int = 0) -> Passage:
+    @property
+    def outlet(self) -> str:
+        """The publisher's name, or the URL's host when the feed gave none."""
+        return outlet_name(self.source, self.url)
+
+    def passage(self, text: str) -> Passage:
         """A citable passage of this article (for SourceBook numbering)."""
         return Passage(
             chunk_id=0,
             article_id=self.id,
             ordinal=0,
             text=text,
-            start=start,
-            end=start + len(text),
+            start=0,
+            end=len(text),
             title=self.title,
             url=self.url,
             source=self.source,
             published_at=self.published_at,
             ingested_at=self.ingested_at,
         )
+
+
+def window_article(row: Row) -> WindowArticle:
+    """A row of `WINDOW_COLUMNS`, title and text made plain."""
+    return WindowArticle(
+        id=row[0],
+        title=plain_text(row[1]),
+        text=plain_text(row[2]),
+        url=row[3],
+        source=row[4],
+        published_at=from_db(row[5]),
+        ingested_at=required_time(from_db(row[6])),
+    )

@@ -9,44 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.models import Passage, SearchFilters
+from bot.models import SearchFilters
 from bot.store.articles import filter_sql
-from bot.store.db import DB
+from bot.store.db import DB, in_batches
+from bot.store.records import WINDOW_COLUMNS, WindowArticle, window_article
 from bot.store.timefmt import from_db, required_time
-from bot.text.plain import plain_text
 
 _IDS_PER_QUERY = 500
-
-
-@dataclass(frozen=True)
-class TopicArticle:
-    id: int
-    title: str
-    text: str
-    url: str | None
-    source: str | None
-    published_at: datetime | None
-    ingested_at: datetime
-
-    @property
-    def when(self) -> datetime:
-        return self.published_at or self.ingested_at
-
-    def passage(self, text: str) -> Passage:
-        """A citable passage of this article (for SourceBook numbering)."""
-        return Passage(
-            chunk_id=0,
-            article_id=self.id,
-            ordinal=0,
-            text=text,
-            start=0,
-            end=len(text),
-            title=self.title,
-            url=self.url,
-            source=self.source,
-            published_at=self.published_at,
-            ingested_at=self.ingested_at,
-        )
 
 
 @dataclass(frozen=True)
@@ -86,36 +55,21 @@ class TopicRepository:
     def _match(word: str) -> str:
         return '"' + word.replace('"', '""') + '"'
 
-    def articles(self, ids: list[int]) -> list[TopicArticle]:
+    def articles(self, ids: list[int]) -> list[WindowArticle]:
         """The articles (plain text), oldest first."""
-        found: list[TopicArticle] = []
-        for part in _batches(ids):
-            marks = ",".join("?" * len(part))
+        found: list[WindowArticle] = []
+        for part, marks in in_batches(list(dict.fromkeys(ids)), _IDS_PER_QUERY):
             rows = self.db.query(
-                "SELECT id, title, text, url, source, published_at, ingested_at FROM articles"
-                f" WHERE id IN ({marks})",
-                tuple(part),
+                f"SELECT {WINDOW_COLUMNS} FROM articles WHERE id IN ({marks})", tuple(part)
             )
-            found += [
-                TopicArticle(
-                    id=r[0],
-                    title=plain_text(r[1]),
-                    text=plain_text(r[2]),
-                    url=r[3],
-                    source=r[4],
-                    published_at=from_db(r[5]),
-                    ingested_at=required_time(from_db(r[6])),
-                )
-                for r in rows
-            ]
+            found += [window_article(r) for r in rows]
         found.sort(key=lambda a: (a.when, a.id))
         return found
 
     def publications(self, ids: list[int]) -> list[Publication]:
         """Time, source and URL of each article (no text: charts count thousands)."""
         found: list[Publication] = []
-        for part in _batches(ids):
-            marks = ",".join("?" * len(part))
+        for part, marks in in_batches(list(dict.fromkeys(ids)), _IDS_PER_QUERY):
             rows = self.db.query(
                 "SELECT id, coalesce(published_at, ingested_at), source, url FROM articles"
                 f" WHERE id IN ({marks})",
@@ -127,8 +81,3 @@ class TopicRepository:
     def latest_publication(self) -> datetime | None:
         """The newest publication time in the corpus (what "recent" means for an old corpus)."""
         return from_db(self.db.query("SELECT max(published_at) FROM articles")[0][0])
-
-
-def _batches(ids: list[int]) -> list[list[int]]:
-    unique = list(dict.fromkeys(ids))
-    return [unique[i : i + _IDS_PER_QUERY] for i in range(0, len(unique), _IDS_PER_QUERY)]

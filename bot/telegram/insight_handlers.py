@@ -7,9 +7,9 @@ import asyncio
 from telegram import InputFile, Message, Update
 from telegram.ext import ContextTypes
 
-from bot.briefing.topics import split_keywords
 from bot.errors import BriefbotError
 from bot.insight.render import render_html
+from bot.insight.topic import trend_topics
 from bot.telegram.access import is_admin
 from bot.telegram.addressing import is_private
 from bot.telegram.chat_action import typing
@@ -67,9 +67,7 @@ async def on_trend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    text = " ".join(context.args or [])
-    topics = split_keywords(text) if "," in text else [" ".join(text.split())]
-    topics = [t for t in topics if t]
+    topics = trend_topics(" ".join(context.args or []))
     if not topics:
         await _reply(message, escape(TREND_USAGE))
         return

@@ -14,7 +14,7 @@ from telegram.error import NetworkError
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.ops.metrics import Metrics
+from bot.metrics import Metrics
 from bot.telegram.webhook import Health, WebhookServer, webhook_secret
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.ops.metrics import CONTENT_TYPE, Metrics
+from bot.metrics import CONTENT_TYPE, Metrics
+from bot.ops.doctor import OWN_ROUTES
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class WebhookServer:
         metrics: Metrics,
     ) -> None:
         route = "/" + path.strip("/")
-        if route in ("/healthz", "/metrics"):
+        if route in OWN_ROUTES:
             raise ValueError(f"the webhook URL path {route} is taken by briefbot's own routes")
         self.web = tornado.web.Application(
             [

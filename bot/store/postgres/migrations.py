@@ -235,7 +235,17 @@ def _v2_pgvector(tx: Transaction) -> None:
         tx.execute("ALTER TABLE chunk_vectors ADD COLUMN embedding vector")
 
 
-def _v3_corpus_fingerprint(tx: Transaction) -> None:
+def _v3_usage_day_index(tx: Transaction) -> None:
+    """The day's tokens for everyone (`llm.daily_tokens_total`, checked before every LLM
+    call) read from an index covering the sum, not by scanning the whole ledger (as SQLite's
+    migration 11). Idempotent, so it may be renumbered when migrations are merged."""
+    tx.execute(
+        "CREATE INDEX IF NOT EXISTS llm_usage_day ON llm_usage (day)"
+        " INCLUDE (prompt_tokens, completion_tokens)"
+    )
+
+
+def _v4_corpus_fingerprint(tx: Transaction) -> None:
     """The corpus fingerprint the postings index checks itself against, and a store id
     (as SQLite's migration 10): `corpus_stats.id_hash` sums `fingerprint.passage_hash` over
     every passage; `meta` key `store_id` tells an index which database it was built from."""
@@ -260,7 +270,12 @@ def _v3_corpus_fingerprint(tx: Transaction) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_schema, _v2_pgvector, _v3_corpus_fingerprint]
+MIGRATIONS: list[Migration] = [
+    _v1_schema,
+    _v2_pgvector,
+    _v3_usage_day_index,
+    _v4_corpus_fingerprint,
+]
 LATEST_VERSION = len(MIGRATIONS)
 
 
