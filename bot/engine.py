@@ -35,7 +35,7 @@ from bot.store.alternates import outlet_name
 from bot.store.conversations import ConversationStore
 from bot.store.db import DB
 from bot.store.locks import JobLock
-from bot.store.port import Store, copy_to_postgres, open_database
+from bot.store.port import Store, copy_to_postgres
 from bot.store.timefmt import utcnow
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ class Engine:
 
     def __init__(self, settings: Settings, db: DB | None = None) -> None:
         self.settings = settings
-        self.store = Store(db or open_database(settings))
+        self.store = Store.open(settings, db)
         self.articles = self.store.articles
         self.retriever = Retriever(self.store, settings)
         self.ingestor = Ingestor(self.store, settings)

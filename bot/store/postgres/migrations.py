@@ -245,7 +245,37 @@ def _v3_usage_day_index(tx: Transaction) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_schema, _v2_pgvector, _v3_usage_day_index]
+def _v4_corpus_fingerprint(tx: Transaction) -> None:
+    """The corpus fingerprint the postings index checks itself against, and a store id
+    (as SQLite's migration 10): `corpus_stats.id_hash` sums `fingerprint.passage_hash` over
+    every passage; `meta` key `store_id` tells an index which database it was built from."""
+    import uuid
+
+    from bot.store.fingerprint import MODULUS, passage_hash
+
+    tx.execute(
+        "ALTER TABLE corpus_stats ADD COLUMN IF NOT EXISTS id_hash bigint NOT NULL DEFAULT 0"
+    )
+    total = 0
+    with tx.conn.cursor(name="briefbot_fingerprint") as cur:  # streamed, not fetched at once
+        cur.execute(
+            "SELECT c.id, a.title, c.text FROM chunks c JOIN articles a ON a.id = c.article_id"
+        )
+        for chunk_id, title, text in cur:
+            total = (total + passage_hash(chunk_id, title, text)) % MODULUS
+    tx.execute("UPDATE corpus_stats SET id_hash = ? WHERE id = 1", (total,))
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('store_id', ?) ON CONFLICT (key) DO NOTHING",
+        (uuid.uuid4().hex,),
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    _v1_schema,
+    _v2_pgvector,
+    _v3_usage_day_index,
+    _v4_corpus_fingerprint,
+]
 LATEST_VERSION = len(MIGRATIONS)
 
 
