@@ -20,17 +20,13 @@ import argparse
 import gzip
 import json
 import os
-import platform
 import random
-import resource
 import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
-import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.corpora import RSS  # noqa: E402
+from benchmarks.reporting import child_env, cold_ask, machine_record  # noqa: E402
 
 CORPUS = RSS
 WORKERS = Path(__file__).resolve().parent / "workers.py"
@@ -72,14 +69,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--json-out", type=Path, help="write all figures here as JSON")
     p.add_argument("--markdown", action="store_true", help="print a Markdown summary")
     return p.parse_args(argv)
-
-
-def child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env.pop("BRIEFBOT_DATA_DIR", None)
-    env.pop("BRIEFBOT_DB_PATH", None)
-    return env
 
 
 def worker(kind: str, **args: Any) -> dict[str, Any]:
@@ -155,42 +144,6 @@ def query_set(db_path: Path, size: int, seed: int, kind: str) -> list[dict[str, 
     return [{"q": q, "article_id": i} for i, q in chosen]
 
 
-def cold_ask(data_dir: Path, queries: list[dict[str, Any]], runs: int) -> dict[str, Any]:
-    """Wall time of fresh `python -m bot ask` processes on the benchmark store."""
-    env = child_env()
-
-    def children_cpu() -> float:
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return usage.ru_utime + usage.ru_stime
-
-    def timed(cmd: list[str]) -> tuple[float, float]:
-        started, started_cpu = time.perf_counter(), children_cpu()
-        subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=data_dir)
-        return time.perf_counter() - started, children_cpu() - started_cpu
-
-    base = [sys.executable, "-m", "bot", "ask", "--data-dir", str(data_dir), "--no-seeds"]
-    times = [timed([*base, "--json", q["q"]]) for q in queries[:runs]]
-    python_only = [timed([sys.executable, "-c", "pass"])[0] for _ in range(runs)]
-    return {
-        "runs": len(times),
-        "median_s": statistics.median(t for t, _ in times),
-        "max_s": max(t for t, _ in times),
-        "cpu_median_s": statistics.median(c for _, c in times),
-        "python_startup_s": statistics.median(python_only),
-    }
-
-
-def machine() -> dict[str, Any]:
-    return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "load_avg": os.getloadavg(),
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -200,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.workdir / f"store-{items}"
     db_path = data_dir / "briefbot.sqlite3"
     figures: dict[str, Any] = {
-        "machine": machine(),
+        "machine": machine_record(),
         "items": items,
         "corpus": str(args.corpus),
         "query_kind": args.query_kind,
@@ -226,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     save()
     print("  querying briefbot …", file=sys.stderr)
     figures["briefbot"] = worker("briefbot", data_dir=data_dir, **common)
-    figures["cold_ask"] = cold_ask(data_dir, queries, args.ask_runs)
+    figures["cold_ask"] = cold_ask(data_dir, [q["q"] for q in queries], args.ask_runs)
     save()
     if not args.skip_baselines:
         print("  querying bm25s …", file=sys.stderr)

@@ -19,20 +19,19 @@ import argparse
 import gzip
 import json
 import os
-import platform
-import resource
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
-import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.reporting import child_env, cold_ask, machine_record  # noqa: E402
+
 CORPUS = ROOT.parent / "shared" / "corpora" / "rss-2023-09-12-en.jsonl.gz"
 WORKERS = Path(__file__).resolve().parent / "perf_workers.py"
 PEERS = ("numpy", "numba")
@@ -59,12 +58,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--json-out", type=Path)
     p.add_argument("--markdown", action="store_true")
     return p.parse_args(argv)
-
-
-def child_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
 
 
 def worker(kind: str, **args: Any) -> dict[str, Any]:
@@ -98,45 +91,6 @@ def prefix_file(corpus: Path, items: int, workdir: Path) -> tuple[Path, int, str
             count += 1
     tmp.rename(target)
     return target, count, days.most_common(1)[0][0]
-
-
-def cold_ask(data_dir: Path, queries: list[dict[str, Any]], runs: int) -> dict[str, Any]:
-    """Wall time of fresh `python -m bot ask` processes (interpreter start included)."""
-    env = child_env()
-
-    def children_cpu() -> float:
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return usage.ru_utime + usage.ru_stime
-
-    def run(cmd: list[str]) -> tuple[float, float]:
-        started, started_cpu = time.perf_counter(), children_cpu()
-        subprocess.run(cmd, check=True, capture_output=True, env=env)
-        return time.perf_counter() - started, children_cpu() - started_cpu
-
-    base = [sys.executable, "-m", "bot", "ask", "--data-dir", str(data_dir), "--no-seeds"]
-    times = [run([*base, q["q"]]) for q in queries[:runs]]
-    bare = [run([sys.executable, "-c", "pass"])[0] for _ in range(runs)]
-    return {
-        "runs": len(times),
-        "median_s": statistics.median(t for t, _ in times),
-        "max_s": max(t for t, _ in times),
-        "cpu_median_s": statistics.median(c for _, c in times),
-        "python_startup_s": statistics.median(bare),
-    }
-
-
-def machine() -> dict[str, Any]:
-    return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "load_avg_start": os.getloadavg(),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip(),
-    }
 
 
 def ingest(source: Path, items: int, data_dir: Path, runs: int) -> dict[str, Any]:
@@ -185,7 +139,7 @@ def measure(size: int, args: argparse.Namespace, stages: set[str]) -> dict[str, 
         f["engine"] = worker("engine", data_dir=data_dir, **common)
     if "cold" in stages:
         queries = json.loads(queries_file.read_text())["queries"]
-        f["cold_ask"] = cold_ask(data_dir, queries, args.ask_runs)
+        f["cold_ask"] = cold_ask(data_dir, [q["q"] for q in queries], args.ask_runs)
     if "briefing" in stages:
         f["briefing"] = worker("briefing", data_dir=data_dir, day=busiest, runs=args.briefing_runs)
     if "peers" in stages and not args.skip_peers:
@@ -203,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only
         else {"ingest", "engine", "cold", "briefing", "peers"}
     )
-    figures: dict[str, Any] = {"machine": machine(), "argv": sys.argv[1:], "sizes": {}}
+    figures: dict[str, Any] = {"machine": machine_record(), "argv": sys.argv[1:], "sizes": {}}
     for size in (int(s) for s in args.sizes.split(",")):
         figures["sizes"][str(size)] = measure(size, args, stages)
         if args.json_out:

@@ -70,6 +70,19 @@ class StoreSettings(Section):
         " postgres extra); unset: the SQLite file (never logged)",
     )
 
+    index_dir: Path | None = Field(
+        default=None,
+        description="the postings index's folder; default: beside the SQLite file, or"
+        " <data_dir>/postgres.postings with PostgreSQL (each instance keeps its own copy,"
+        " which follows the database)",
+    )
+    postings_index: bool = Field(
+        default=True,
+        description="with PostgreSQL, rank over the per-instance postings index; false:"
+        " through the database's full-text index (no index in the instance, approximate"
+        " for common words in large corpora)",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
@@ -594,6 +607,8 @@ class Settings(BaseSettings):
         store.data_dir = Path(store.data_dir).expanduser()
         if store.db_path is None:
             store.db_path = store.data_dir / "briefbot.sqlite3"
+        if store.index_dir is not None:
+            store.index_dir = Path(store.index_dir).expanduser()
         return self
 
     def updated(self, **changes: Any) -> Settings:

@@ -35,7 +35,7 @@ from bot.store.alternates import outlet_name
 from bot.store.conversations import ConversationStore
 from bot.store.db import DB
 from bot.store.locks import JobLock
-from bot.store.port import Store, copy_to_postgres, open_database
+from bot.store.port import Store, copy_to_postgres
 from bot.store.timefmt import utcnow
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ class Engine:
 
     def __init__(self, settings: Settings, db: DB | None = None) -> None:
         self.settings = settings
-        self.store = Store(db or open_database(settings))
+        self.store = Store.open(settings, db)
         self.articles = self.store.articles
         self.retriever = Retriever(self.store, settings)
         self.ingestor = Ingestor(self.store, settings)
@@ -352,6 +352,7 @@ class Engine:
         reader's language (e.g. Telegram's language_code), used when the question's own
         language cannot be told.
         """
+        deadline = asyncio.get_running_loop().time() + self.settings.llm.deadline
         answer = await self.pipeline.ask(
             question,
             k=k,
@@ -362,7 +363,9 @@ class Engine:
             on_delta=on_delta,
         )
         self.metrics.answer(answer.mode, answer.fallback_reason)
-        return await self.in_reader_language(with_disagreements(answer), question, language)
+        return await self.in_reader_language(
+            with_disagreements(answer), question, language, chat_id=chat_id, deadline=deadline
+        )
 
     def remove_articles(self, refs: Iterable[str | int]) -> list[RemovalResult]:
         """Remove articles by id or URL with their chunks, vectors, alternates and
@@ -386,10 +389,19 @@ class Engine:
         return self.store.export(filters)
 
     async def in_reader_language(
-        self, answer: Answer, question: str, hint: str | None = None
+        self,
+        answer: Answer,
+        question: str,
+        hint: str | None = None,
+        *,
+        chat_id: str | None = None,
+        deadline: float | None = None,
     ) -> Answer:
         """LLM answers are translated into the reader's language (the question's, else
         `hint`); extractive ones stay in the sources' language and say so.
+
+        The translation is the chat's (`chat_id`) like its answer, and must be done by
+        `deadline` (event-loop time; default: `llm.deadline` from now).
 
         Only runs when it can matter (an LLM is set, or the caller knows the reader's
         language), so a cold offline `briefbot ask` never loads the language model.
@@ -409,20 +421,23 @@ class Engine:
         answer = answer.model_copy(update={"language": source})
         if reader is None or source is None or reader == source:
             return answer
-        if answer.mode == "llm" and self.settings.llm_enabled:
-            from bot.answer.translate import translate_answer
+        from bot.answer.translate import translate_answer, untranslated
 
-            translated = await translate_answer(
-                answer, reader, self.settings, self.llm.client, self.llm.prompts
-            )
-            if translated is not None:
-                return translated
-        note = (
-            f"Quoted from the sources in {language.name(source)}"
-            + ("" if answer.mode == "llm" else "; translating needs an AI model")
-            + "."
+        if answer.mode != "llm" or not self.settings.llm_enabled:
+            return untranslated(answer, source)
+        if deadline is None:
+            deadline = asyncio.get_running_loop().time() + self.settings.llm.deadline
+        return await translate_answer(
+            answer,
+            reader,
+            settings=self.settings,
+            client=self.llm.client,
+            prompts=self.llm.prompts,
+            usage=self.usage,
+            chat_id=chat_id,
+            now=self.pipeline.clock(),
+            deadline=deadline,
         )
-        return answer.model_copy(update={"note": f"{answer.note} {note}" if answer.note else note})
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Compute the vectors chunks lack (new embedder, failed batch); returns how many."""

@@ -63,6 +63,8 @@ def test_copy_then_rerun(tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixt
             exclude={"db_bytes"}
         )
         assert pg.answer_extractive(QUESTION) == lite.answer_extractive(QUESTION)
+        assert pg.store.has_postings  # the copy keeps the fingerprint the index follows
+        assert pg.store.postings.view.fingerprint == lite.store.postings.view.fingerprint
         assert pg.store.vectors.nearest("m", np.ones(4, dtype=np.float32), 1)[0][1] > 0.99
         for engine in (lite, pg):
             store = engine.store
@@ -99,6 +101,9 @@ def test_an_interrupted_copy_resumes(tmp_path: Path, pg_url: str) -> None:
             exclude={"db_bytes"}
         )
         assert Store(target).search.doc_freqs(["asad"], stats.chunks) == {"asad": 1}
+        # the same passages under the same ids: the same fingerprint, range by range
+        lite, pg = source.store.search.index_state(), Store(target).search.index_state()
+        assert (pg.chunks, pg.id_hash, pg.max_id) == (lite.chunks, lite.id_hash, lite.max_id)
     finally:
         target.close()
         source.close()

@@ -314,24 +314,30 @@ def _answers(engine: Engine, questions: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-@pytest.mark.parametrize("small_corpus", [candidates.SMALL_CORPUS, 1])
+@pytest.mark.parametrize(
+    ("postings_index", "small_corpus"),
+    [(True, candidates.SMALL_CORPUS), (False, candidates.SMALL_CORPUS), (False, 1)],
+)
 def test_both_backends_give_the_same_answers(
     request: pytest.FixtureRequest,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    postings_index: bool,
     small_corpus: int,
 ) -> None:
     """The seed questions and the BBC sample's questions, answered on each backend.
 
-    SQLite ranks exactly over its postings index; PostgreSQL through its full-text index.
-    With SMALL_CORPUS at 1 PostgreSQL's multi-step candidate plan (AND of all terms, the
-    rarest terms, a fallback) runs even on this small corpus.
+    Both rank exactly over the postings index that follows the store; with the index
+    turned off PostgreSQL ranks through its full-text index (the fallback), and with
+    SMALL_CORPUS at 1 its multi-step candidate plan (AND of all terms, the rarest terms, a
+    fallback) runs even on this small corpus.
     """
     monkeypatch.setattr(candidates, "SMALL_CORPUS", small_corpus)
     bbc = [json.loads(line)["question"] for line in (FIXTURES / "bbc_small_qa.jsonl").open()]
     results = []
     for backend in BACKENDS:
-        engine = Engine(_settings(tmp_path, backend, request))
+        engine = Engine(_settings(tmp_path, backend, request, postings_index=postings_index))
+        assert engine.store.has_postings is (postings_index or backend == "sqlite")
         engine.ensure_corpus()
         engine.ingest([FIXTURES / "bbc_small.jsonl"])
         results.append((_answers(engine, QUESTIONS + bbc), engine.stats()))
@@ -343,6 +349,106 @@ def test_both_backends_give_the_same_answers(
     assert sum(not a["abstained"] for a in sqlite_answers) >= len(bbc) // 2
     for question, a, b in zip(QUESTIONS + bbc, sqlite_answers, pg_answers, strict=True):
         assert a == b, question
+
+
+RANKING_QUESTIONS = [
+    "harbour crane storm",
+    "court ruling judge",
+    "oil price market inflation",
+    "election vote minister council",
+    "What hit Ain al-Asad?",
+    "Gaza hospital",
+    "music award",
+    "mobile phone market",
+    "economy growth bank",
+    "football manager",
+    "film box office",
+    "government plans tax",
+]
+
+
+def _ranking_corpus() -> list[ArticleIn]:
+    """Short articles from a small vocabulary: many passages per term and tied scores."""
+    import random
+
+    rng = random.Random(13)
+    vocab = (
+        "harbour crane storm court ruling judge oil price market inflation election vote"
+        " minister council bank growth economy tax plans government"
+    ).split()
+    tied = "harbour crane storm oil price market bank tax".split()
+    return [
+        ArticleIn(
+            title=" ".join(rng.choices(vocab, k=rng.randint(2, 5))).capitalize(),
+            text=" ".join(rng.choices(vocab, k=rng.randint(6, 30))) + ".",
+            url=f"https://example.test/ranking/{i}",
+            published_at=NOW - timedelta(hours=i % 48),
+        )
+        for i in range(300)
+    ] + [  # the same words in other orders: equal scores, some at the same time
+        ArticleIn(
+            title="Harbour storm",
+            text=" ".join(rng.sample(tied, len(tied))) + ".",
+            url=f"https://example.test/tied/{i}",
+            published_at=NOW - timedelta(hours=i // 3),
+        )
+        for i in range(9)
+    ]
+
+
+def test_both_backends_rank_the_same_passages(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """The same corpus on each backend: the same passages in the same order with the same
+    scores for every question (both follow the store with the postings index)."""
+    ranked = []
+    for backend in BACKENDS:
+        engine = Engine(_settings(tmp_path, backend, request))
+        engine.ensure_corpus()
+        engine.ingest([FIXTURES / "bbc_small.jsonl"])
+        engine.ingestor.ingest_articles(_ranking_corpus())
+        assert engine.store.has_postings
+        assert engine.store.postings.view.documents == engine.stats().chunks
+        ranked.append(
+            [
+                [(p.url, p.ordinal, round(p.score, 9)) for p in engine.search(q, k=10).passages]
+                for q in RANKING_QUESTIONS
+            ]
+        )
+        engine.close()
+    sqlite_ranked, pg_ranked = ranked
+    assert all(sqlite_ranked)
+    # ties (equal scores) are ordered alike too: newer first, then the lower id
+    assert any(len({score for _, _, score in r}) < len(r) for r in sqlite_ranked)
+    for question, a, b in zip(RANKING_QUESTIONS, sqlite_ranked, pg_ranked, strict=True):
+        assert a == b, question
+
+
+def test_the_fingerprint_follows_every_write(store: Store) -> None:
+    """The corpus fingerprint (what the postings index checks itself against) equals the
+    sum of the stored passages' hashes after inserts, a batch with a conflict and a NUL
+    byte, and a delete."""
+    from bot.store.fingerprint import MODULUS, passage_hash
+
+    ids = [_add(store, _article(n)) for n in (1, 2, 3)]
+    rows: list[tuple[Any, ...]] = []
+    with store.transaction():
+        store.articles.insert(_article(4), _chunks(_article(4)), index_rows=rows)
+        with pytest.raises(ConflictError):
+            store.articles.insert(_article(4), _chunks(_article(4)), index_rows=rows)
+        odd = _article(5, title="NUL\x00 title", text="A NUL\x00 byte from a broken feed.")
+        store.articles.insert(odd, _chunks(odd), index_rows=rows)
+        store.articles.write_index_rows(rows)
+    assert store.articles.delete(ids[1])
+    stored = store.search.index_rows(0, 100)
+    state = store.search.index_state()
+    expected = sum(passage_hash(r.chunk_id, r.title, r.text) for r in stored) % MODULUS
+    assert (state.chunks, state.id_hash, state.max_id) == (
+        4,
+        expected,
+        max(r.chunk_id for r in stored),
+    )
+    assert state.store_id and state.id_hash != 0
 
 
 def test_sqlite_stays_the_default(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ of opposite predicates); nothing is fitted to particular sentences.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -404,26 +405,15 @@ class Claim:
         for t in self.tokens:
             if t.number is None or not t.text[0].isdigit():
                 continue
-            found: set[str] = set()
-            for u in self.tokens[t.index + 1 :]:
-                if u.number is not None or u.punct or u.word in _CLAUSE_WORDS:
-                    break
-                if u.content:
-                    found.add(u.stem)
-                    if len(found) >= reach:
-                        break
-            after.setdefault(t.number, set()).update(found)
-            found = set()
-            for u in reversed(self.tokens[: t.index]):
-                if u.text == "(" and u.index == t.index - 1:
-                    continue
-                if u.number is not None or u.punct or u.word in _CLAUSE_WORDS:
-                    break
-                if u.content:
-                    found.add(u.stem)
-                    if len(found) >= reach:
-                        break
-            before.setdefault(t.number, set()).update(found)
+            after.setdefault(t.number, set()).update(
+                _content_stems_until_break(self.tokens[t.index + 1 :], reach)
+            )
+            preceding = [
+                u
+                for u in reversed(self.tokens[: t.index])
+                if not (u.text == "(" and u.index == t.index - 1)
+            ]
+            before.setdefault(t.number, set()).update(_content_stems_until_break(preceding, reach))
         return after, before
 
 
@@ -439,3 +429,16 @@ def opposite(a: str, b: str) -> bool:
             if x.startswith(prefix) and len(y) >= 4 and x[len(prefix) :] == y:
                 return True
     return False
+
+
+def _content_stems_until_break(tokens: Iterable[Token], reach: int) -> set[str]:
+    """The first `reach` content stems of `tokens`, stopping at a number or a clause break."""
+    found: set[str] = set()
+    for u in tokens:
+        if u.number is not None or u.punct or u.word in _CLAUSE_WORDS:
+            break
+        if u.content:
+            found.add(u.stem)
+            if len(found) >= reach:
+                break
+    return found

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
+from bot.answer.budget import PER_CHAT, spent_allowance
 from bot.answer.citations import SourceBook, abstention_text, answer_text
 from bot.answer.confidence import confidence
 from bot.answer.evidence import Evidence, Paraphrase, select_evidence
@@ -301,13 +302,10 @@ class AnswerPipeline:
 
     def _spent_budget(self, chat_id: str | None, now: datetime) -> tuple[str, str] | None:
         """(fallback reason, note) when the chat's or everyone's daily tokens are used up."""
-        per_chat = self.settings.llm.daily_tokens_per_chat
-        if per_chat and self.usage.used_on(chat_id, now) >= per_chat:
-            return "daily_budget", BUDGET_NOTE
-        total = self.settings.llm.daily_tokens_total
-        if total and self.usage.used_by_all_on(now) >= total:
-            return "daily_budget_total", TOTAL_BUDGET_NOTE
-        return None
+        reason = spent_allowance(self.settings, self.usage, chat_id, now)
+        if reason is None:
+            return None
+        return reason, BUDGET_NOTE if reason == PER_CHAT else TOTAL_BUDGET_NOTE
 
     async def _llm_steps(
         self,

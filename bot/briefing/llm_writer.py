@@ -62,9 +62,14 @@ class VerifiedLLMWriter:
         *,
         schema: dict[str, Any] | None = None,
         limit: int | None = None,
+        line_chars: int | None = None,
     ) -> tuple[T | None, str | None]:
         """(`accept` of the verified lines, None) or (None, why not). `passages[i]` is passage
-        i+1 of the prompt; `accept` returns None when the lines make nothing usable."""
+        i+1 of the prompt; `accept` returns None when the lines make nothing usable.
+
+        At most `limit` lines are kept; a line longer than `line_chars` (the schema's bound,
+        which a server without structured output does not enforce) is dropped unread.
+        """
         total = self.settings.llm.daily_tokens_total
         if total and self.usage is not None and self.usage.used_by_all_on(self.clock()) >= total:
             log.warning("daily LLM token allowance spent; %s stays extractive", what)
@@ -87,7 +92,17 @@ class VerifiedLLMWriter:
             reason = "invalid_reply"
             log.info("%s: reply unusable: %s", what, exc)
         if reason is None:
-            checked = verify_sentences(reply.sentences, passages, limit=limit)
+            lines = reply.sentences
+            if line_chars is not None:
+                lines = [s for s in lines if len(s.text) <= line_chars]
+                if len(lines) < len(reply.sentences):
+                    log.info(
+                        "%s: %d line(s) over %d characters dropped",
+                        what,
+                        len(reply.sentences) - len(lines),
+                        line_chars,
+                    )
+            checked = verify_sentences(lines, passages, limit=limit)
             if checked.reasons:
                 log.info("%s: verification dropped: %s", what, "; ".join(checked.reasons))
             result = accept([(s.text, s.passages) for s in checked.kept])

@@ -3,8 +3,10 @@
 The model sees each development's first report (headline, date, opening) as a numbered
 passage, writes one line per development citing them, and every line is verified (by
 `VerifiedLLMWriter`, like story summaries) against exactly the passages it cites. A line's
-date is the earliest date among those passages: the model never dates anything. Any failure
-returns the extractive timeline with its `fallback_reason`.
+date is the earliest date among those passages: the model never dates anything. The reply
+schema is bounded like an answer's (one line per development at most, each line short, only
+supplied passage numbers), and the same bounds are enforced on whatever comes back. Any
+failure returns the extractive timeline with its `fallback_reason`.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from bot.answer.packing import defuse
 from bot.briefing.llm_writer import VerifiedLLMWriter
 from bot.insight.models import Timeline, TimelineEvent
 from bot.insight.timeline import Development
+from bot.llm.schema import json_schema, sentence_chars
 from bot.models import Passage
 from bot.store.timefmt import minute_text
 
 PROMPT = "timeline.md"
 LEAD_CHARS = 400
+LINE_CHARS = 160  # one short line per development
 
 
 def _passage(dev: Development) -> Passage:
@@ -47,17 +51,23 @@ class LLMTimelineWriter(VerifiedLLMWriter):
         if not chosen:
             return draft
         passages = [_passage(d) for d in chosen]
+        limit = len(chosen)
+        room = min(LINE_CHARS, sentence_chars(self.settings.llm.max_completion_tokens, limit))
         prompt = self.prompts.render(
             PROMPT,
             topic=defuse(draft.topic),
             passages=_blocks(passages),
-            max_events=len(chosen),
+            max_events=limit,
+            line_chars=room,
         )
         timeline, reason = await self.write(
             f"timeline of {draft.topic!r}",
             prompt,
             passages,
             lambda lines: _written(draft, chosen, lines),
+            schema=json_schema(limit, len(passages), room),
+            limit=limit,
+            line_chars=room,
         )
         return timeline or draft.model_copy(update={"fallback_reason": reason})
 

@@ -348,6 +348,15 @@ def _v10_corpus_fingerprint(db: sqlite3.Connection) -> None:
     )
 
 
+def _v11_usage_day_index(db: sqlite3.Connection) -> None:
+    """The day's tokens for everyone (`llm.daily_tokens_total`, checked before every LLM
+    call) read from an index covering the sum, not by scanning the whole ledger."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS llm_usage_day"
+        " ON llm_usage(day, prompt_tokens, completion_tokens)"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_articles_chunks,
     _v2_stats_vocab_meta,
@@ -359,6 +368,7 @@ MIGRATIONS: list[Migration] = [
     _v8_article_time_index,
     _v9_repair_rows,
     _v10_corpus_fingerprint,
+    _v11_usage_day_index,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -85,15 +85,31 @@ def copy_to_postgres(
         target.close()
 
 
+def index_dir(settings: Settings) -> Path:
+    """Where this instance keeps the postings index: `store.index_dir`, else beside the
+    SQLite file, or in the data directory with PostgreSQL (each instance its own copy,
+    following the shared database; instances on one host may share a data directory)."""
+    if settings.store.index_dir is not None:
+        return settings.store.index_dir
+    if settings.store.database_url is None:
+        return settings.database.with_name(settings.database.name + ".postings")
+    return settings.store.data_dir / "postgres.postings"
+
+
 class Store:
-    def __init__(self, db: DB, *, index_dir: Path | None = None) -> None:
+    def __init__(
+        self, db: DB, *, index_dir: Path | None = None, postings_index: bool = True
+    ) -> None:
         """`index_dir`: where the postings index lives (default: beside the SQLite file;
-        in memory for an in-memory database)."""
+        in memory for an in-memory or a PostgreSQL database). `postings_index` False: a
+        PostgreSQL store ranks through its own full-text index instead."""
         self.db = db
         self.index_dir = index_dir
         if index_dir is None and isinstance(db, Database) and str(db.path) != ":memory:":
             self.index_dir = db.path.with_name(db.path.name + ".postings")
         self._postings: PostingsIndex | None = None
+        self._postings_wanted = postings_index
+        self._has_postings: bool | None = None
         self.articles: ArticleRepository
         self.search: SearchIndex
         if db.dialect == "postgresql":
@@ -127,12 +143,26 @@ class Store:
                 self._vectors = VectorRepository(self.db)
         return self._vectors
 
+    @classmethod
+    def open(cls, settings: Settings, db: DB | None = None) -> Store:
+        """The store `settings` name (or `db`), with its postings index where they say."""
+        return cls(
+            db or open_database(settings),
+            index_dir=index_dir(settings),
+            postings_index=settings.store.postings_index,
+        )
+
     @property
     def has_postings(self) -> bool:
-        """Whether searches use the postings index: SQLite stores. A PostgreSQL store ranks
-        with its own full-text index until it keeps the corpus fingerprint the index checks
-        itself against (`corpus_stats.id_hash`, `meta.store_id`)."""
-        return self.db.dialect == "sqlite"
+        """Whether searches rank over the postings index: always on SQLite; on PostgreSQL
+        unless turned off, or while the database does not keep the corpus fingerprint the
+        index checks itself against (a schema older than this briefbot, opened without
+        migrating). Otherwise PostgreSQL ranks through its own full-text index."""
+        if self._has_postings is None:
+            self._has_postings = self.db.dialect == "sqlite" or (
+                self._postings_wanted and self.search.keeps_fingerprint()
+            )
+        return self._has_postings
 
     @property
     def postings(self) -> PostingsIndex:

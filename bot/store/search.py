@@ -184,6 +184,12 @@ class SearchIndex:
             )
         )
 
+    def keeps_fingerprint(self) -> bool:
+        """Whether the schema has the corpus fingerprint (`corpus_stats.id_hash`)."""
+        return bool(
+            self.db.query("SELECT 1 FROM pragma_table_info('corpus_stats') WHERE name = 'id_hash'")
+        )
+
     def index_state(self) -> IndexState:
         store_id, chunks, id_hash, max_id = self.db.query(
             "SELECT (SELECT value FROM meta WHERE key = 'store_id'), s.chunks, s.id_hash,"

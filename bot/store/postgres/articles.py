@@ -2,8 +2,10 @@
 
 In a batch (`index_rows` given) each article row is inserted in its own savepoint, as on
 SQLite, while its chunk rows wait for one COPY at the end of the batch; the document
-counts of `term_stats` and the corpus totals are updated once per batch, terms in sorted
-order so that concurrent ingests lock them in the same order.
+counts of `term_stats` and the corpus totals (with the fingerprint the postings index
+follows, `bot.store.fingerprint`) are updated once per batch, terms in sorted order so that
+concurrent ingests lock them in the same order. Passage ids are taken from the identity
+sequence before the COPY, since the fingerprint hashes each passage with its id.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from typing import Any
 from bot.models import ArticleIn, Chunk
 from bot.store.articles import INSERT_ARTICLE, ArticleRepository, article_values, dedupe_keys
 from bot.store.errors import ConflictError
+from bot.store.fingerprint import MODULUS, passage_hash
 from bot.text.words import index_terms, word_count
 
-CHUNK_COLUMNS = 'chunks (article_id, ordinal, start, "end", tokens, words, text, terms)'
-# A chunk row as written: article_id, ordinal, start, end, tokens, words, text, terms.
+CHUNK_COLUMNS = 'chunks (id, article_id, ordinal, start, "end", tokens, words, text, terms)'
+# A chunk row as written (CHUNK_COLUMNS), id first; `insert` sets rows aside without the id
+# and with their article's title last (what the fingerprint hashes besides id and text).
 ChunkRow = tuple[Any, ...]
 
 
@@ -79,6 +83,7 @@ class PgArticleRepository(ArticleRepository):
                     title_words + word_count(c.text),
                     c.text.replace("\x00", " "),
                     chunk_terms(title_terms, c.text),
+                    article.title,
                 )
                 for c in chunks
             ]
@@ -105,30 +110,43 @@ class PgArticleRepository(ArticleRepository):
                     tx.execute("ANALYZE chunks")
                     tx.execute("ANALYZE articles")
 
-    def _write_chunks(self, tx: Any, rows: list[ChunkRow]) -> None:
+    def _write_chunks(self, tx: Any, pending: list[ChunkRow]) -> None:
+        """COPY the rows `insert` set aside, with ids taken from the sequence first."""
+        ids = [
+            int(r[0])
+            for r in tx.execute(
+                "SELECT nextval(pg_get_serial_sequence('chunks', 'id')) FROM generate_series(1, ?)",
+                (len(pending),),
+            ).fetchall()
+        ]
+        rows = [(i, *row[:-1]) for i, row in zip(ids, pending, strict=True)]
         tx.copy_rows(CHUNK_COLUMNS, rows)
-        _count(tx, rows, +1)
+        hashes = sum(passage_hash(i, row[-1], row[6]) for i, row in zip(ids, pending, strict=True))
+        _count(tx, rows, +1, hashes)
 
     def delete(self, article_id: int) -> bool:
         with self.db.transaction() as tx:
-            if tx.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
+            found = tx.execute("SELECT title FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if found is None:
                 return False
             rows = tx.execute(
-                "SELECT article_id, ordinal, start, \"end\", tokens, words, '', terms"
+                'SELECT id, article_id, ordinal, start, "end", tokens, words, text, terms'
                 " FROM chunks WHERE article_id = ?",
                 (article_id,),
             ).fetchall()
-            _count(tx, rows, -1)
+            hashes = sum(passage_hash(row[0], found[0], row[7]) for row in rows)
+            _count(tx, rows, -1, hashes)
             tx.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         return True
 
 
-def _count(tx: Any, rows: list[ChunkRow], sign: int) -> None:
-    """Add (or, sign -1, take away) the rows' passages, words and term document counts."""
+def _count(tx: Any, rows: list[ChunkRow], sign: int, hashes: int) -> None:
+    """Add (or, sign -1, take away) the rows' passages, words, term document counts and
+    passage hashes (`hashes`: their sum) to the corpus totals and its fingerprint."""
     if not rows:
         return
     docs = Counter(
-        term for row in rows for term in row[7].split() if not term.startswith(TITLE_MARK)
+        term for row in rows for term in row[8].split() if not term.startswith(TITLE_MARK)
     )
     terms = sorted(docs)
     tx.execute(
@@ -136,7 +154,9 @@ def _count(tx: Any, rows: list[ChunkRow], sign: int) -> None:
         " ON CONFLICT (term) DO UPDATE SET docs = term_stats.docs + excluded.docs",
         (terms, [sign * docs[t] for t in terms]),
     )
+    change = hashes % MODULUS if sign > 0 else MODULUS - hashes % MODULUS
     tx.execute(
-        "UPDATE corpus_stats SET chunks = chunks + ?, words = words + ? WHERE id = 1",
-        (sign * len(rows), sign * sum(int(row[5]) for row in rows)),
+        "UPDATE corpus_stats SET chunks = chunks + ?, words = words + ?,"
+        " id_hash = (id_hash + ?) % ? WHERE id = 1",
+        (sign * len(rows), sign * sum(int(row[6]) for row in rows), change, MODULUS),
     )

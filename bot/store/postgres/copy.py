@@ -5,7 +5,8 @@ chunks (their index terms computed on the way), vectors and near-duplicate bands
 interrupted copy resumes after the last committed range. The small, mutable tables (feeds,
 subscriptions, deliveries, conversations, usage, alternates) are upserted whole on every
 run. Identity sequences, term counts and corpus totals are rebuilt at the end, so running
-the copy again changes nothing. Stop the bot while copying: rows changed in SQLite after
+the copy again changes nothing; the corpus fingerprint (`bot.store.fingerprint`) grows with
+each range, in its transaction. Stop the bot while copying: rows changed in SQLite after
 their range was copied are not copied again.
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from bot.store.db import Database
 from bot.store.errors import StoreError
+from bot.store.fingerprint import MODULUS, passage_hash
 from bot.store.postgres.articles import TITLE_MARK, chunk_terms
 from bot.store.postgres.db import PgDatabase, Transaction
 from bot.store.postgres.vectors import PgVectorRepository, vector_literal
@@ -155,9 +157,10 @@ def _copy_range(
         f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id > ? AND id <= ? ORDER BY id", span
     )
     tx.copy_rows(f"articles ({_ARTICLE_COLUMNS})", articles)
-    titles = {int(r[0]): index_terms(r[1]) for r in articles}
+    titles = {int(r[0]): r[1] for r in articles}
+    terms = {article_id: index_terms(title) for article_id, title in titles.items()}
     chunks = [
-        (*row[:8], chunk_terms(titles[int(row[1])], row[7]))
+        (*row[:8], chunk_terms(terms[int(row[1])], row[7]))
         for row in source.query(
             'SELECT id, article_id, ordinal, start, "end", tokens, words, text FROM chunks'
             " WHERE article_id > ? AND article_id <= ? ORDER BY id",
@@ -166,6 +169,12 @@ def _copy_range(
     ]
     tx.copy_rows(
         'chunks (id, article_id, ordinal, start, "end", tokens, words, text, terms)', chunks
+    )
+    # the fingerprint follows the passages in the same transaction (a resumed copy adds
+    # each range once); passage counts and words are recounted at the end
+    hashes = sum(passage_hash(int(c[0]), titles[int(c[1])], c[7]) for c in chunks) % MODULUS
+    tx.execute(
+        "UPDATE corpus_stats SET id_hash = (id_hash + ?) % ? WHERE id = 1", (hashes, MODULUS)
     )
     vectors = source.query(
         "SELECT v.chunk_id, v.model, v.vector FROM chunk_vectors v JOIN chunks c"

@@ -235,7 +235,47 @@ def _v2_pgvector(tx: Transaction) -> None:
         tx.execute("ALTER TABLE chunk_vectors ADD COLUMN embedding vector")
 
 
-MIGRATIONS: list[Migration] = [_v1_schema, _v2_pgvector]
+def _v3_usage_day_index(tx: Transaction) -> None:
+    """The day's tokens for everyone (`llm.daily_tokens_total`, checked before every LLM
+    call) read from an index covering the sum, not by scanning the whole ledger (as SQLite's
+    migration 11). Idempotent, so it may be renumbered when migrations are merged."""
+    tx.execute(
+        "CREATE INDEX IF NOT EXISTS llm_usage_day ON llm_usage (day)"
+        " INCLUDE (prompt_tokens, completion_tokens)"
+    )
+
+
+def _v4_corpus_fingerprint(tx: Transaction) -> None:
+    """The corpus fingerprint the postings index checks itself against, and a store id
+    (as SQLite's migration 10): `corpus_stats.id_hash` sums `fingerprint.passage_hash` over
+    every passage; `meta` key `store_id` tells an index which database it was built from."""
+    import uuid
+
+    from bot.store.fingerprint import MODULUS, passage_hash
+
+    tx.execute(
+        "ALTER TABLE corpus_stats ADD COLUMN IF NOT EXISTS id_hash bigint NOT NULL DEFAULT 0"
+    )
+    total = 0
+    with tx.conn.cursor(name="briefbot_fingerprint") as cur:  # streamed, not fetched at once
+        cur.execute(
+            "SELECT c.id, a.title, c.text FROM chunks c JOIN articles a ON a.id = c.article_id"
+        )
+        for chunk_id, title, text in cur:
+            total = (total + passage_hash(chunk_id, title, text)) % MODULUS
+    tx.execute("UPDATE corpus_stats SET id_hash = ? WHERE id = 1", (total,))
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('store_id', ?) ON CONFLICT (key) DO NOTHING",
+        (uuid.uuid4().hex,),
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    _v1_schema,
+    _v2_pgvector,
+    _v3_usage_day_index,
+    _v4_corpus_fingerprint,
+]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -35,6 +35,14 @@ def fts5_idf(n: int, df: int) -> float:
 
 
 class PgSearchIndex(SearchIndex):
+    def keeps_fingerprint(self) -> bool:
+        return bool(
+            self.db.query(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+                " AND table_name = 'corpus_stats' AND column_name = 'id_hash'"
+            )
+        )
+
     def _lookup_doc_freqs(self, stems: list[str]) -> dict[str, int]:
         rows = self.db.query("SELECT term, docs FROM term_stats WHERE term = ANY(?)", (stems,))
         return {str(term): int(docs) for term, docs in rows}
