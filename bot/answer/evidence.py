@@ -48,7 +48,7 @@ SENTENCE_WEIGHTS: dict[str, float] = {
     "article_rank": 0.02,
 }
 # Later sentences: this much of the lead's score at least, and no more alike than REDUNDANT.
-KEEP_RATIO = 0.6
+KEEP_RATIO = 0.55
 REDUNDANT = 0.35
 MMR_LAMBDA = 0.7
 SAME_ARTICLE_PENALTY = 0.05
@@ -187,18 +187,20 @@ def choose(pool: list[Sentence], limit: int) -> list[Sentence]:
     """The best sentence, then MMR picks that add something the chosen ones do not say.
 
     Scores are log-linear, so a sentence's weight beside the lead is exp(score − lead's): a
-    later sentence must be at least KEEP_RATIO as likely as the lead to hold the answer.
+    later sentence must be at least KEEP_RATIO as likely as the lead to hold the answer. Those
+    that are not are left out before MMR chooses, so which ones the search returned beside
+    them (another backend's candidate plan) does not change the answer.
     """
     if not pool:
         return []
     ranked = sorted(pool, key=lambda c: (-c.score, c.passage.chunk_id, c.position))
     chosen = [ranked[0]]
     lead_score = ranked[0].score
-    rest = ranked[1:]
 
     def relative(c: Sentence) -> float:
         return math.exp(min(c.score - lead_score, 0.0))
 
+    rest = [c for c in ranked[1:] if relative(c) >= KEEP_RATIO]
     while rest and len(chosen) < limit:
 
         def mmr(c: Sentence) -> float:
@@ -210,8 +212,6 @@ def choose(pool: list[Sentence], limit: int) -> list[Sentence]:
 
         best = max(rest, key=mmr)
         rest.remove(best)
-        if relative(best) < KEEP_RATIO:
-            break
         if max(_jaccard(best.stems, x.stems) for x in chosen) >= REDUNDANT:
             continue
         chosen.append(best)
