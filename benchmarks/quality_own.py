@@ -176,23 +176,21 @@ def evaluate(
 
 
 def answers_by_threshold(engine: Engine, question: str) -> dict[float, Answer]:
-    """The extractive answer at each swept threshold and the shipped one (from one answer at
-    threshold 0: abstention compares the calibrated confidence with the threshold)."""
+    """The extractive answer at each swept threshold and the shipped one, from one answer at
+    the shipped threshold (the engine's own setting: below it, paraphrase matching is tried):
+    abstention compares the calibrated confidence with the threshold, and an answer missing
+    the asked count or role abstains at any threshold."""
     shipped = Settings().answers.abstain_threshold
     answer = engine.answer_extractive(question)
+    lacking = answer.abstained and getattr(answer.why, "lacking", None) is not None
     return {
-        t: answer.model_copy(
-            update={"abstained": answer.abstained or (answer.confidence or 0.0) < t}
-        )
+        t: answer.model_copy(update={"abstained": lacking or (answer.confidence or 0.0) < t})
         for t in sorted({*THRESHOLDS, shipped})
     }
 
 
 def open_engine(cache: Path, mode: str, **overrides: object) -> Engine:
-    settings = Settings(
-        data_dir=cache, retrieval=mode, auto_seed=False, abstain_threshold=0.0, **overrides
-    )
-    return Engine(settings)
+    return Engine(Settings(data_dir=cache, retrieval=mode, auto_seed=False, **overrides))
 
 
 def table(

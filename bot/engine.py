@@ -113,6 +113,7 @@ class Engine:
             self.usage,
             lambda: self.llm,
             paraphrase=WordSimilarity(),
+            read_articles=self.hybrid.read_articles,
         )
 
     @property

@@ -193,6 +193,9 @@ class AbstentionWhy(BaseModel):
     best_coverage: float = Field(description="share of the question's terms in the best passage")
     missing_terms: list[str] = Field(default_factory=list)
     filters: list[str] = Field(default_factory=list, description="filters the search applied")
+    lacking: str | None = Field(
+        default=None, description="what the question asks that no source sentence gives"
+    )
 
 
 class Answer(BaseModel):

@@ -1,6 +1,7 @@
 """Support signals: sharing the question's words is not enough to answer it.
 
-They feed the one calibrated confidence (bot/answer/confidence.py) rather than vetoing alone.
+They feed the one calibrated confidence (bot/answer/confidence.py); only a count or a role
+the question asks for and no sentence gives vetoes the answer (tests/test_answer_quality.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.answer.evidence import names_missing
-from bot.answer.questions import numbers, past_years, question_figures, question_names
+from bot.answer.questions import asked_clause, question_names
 from bot.engine import Engine
 from bot.models import Passage
 from tests.corpus_helpers import write_jsonl
@@ -44,19 +45,6 @@ def _engine_with(engine: Engine, tmp_path: Path, *items: dict[str, str]) -> Engi
     return engine
 
 
-def test_a_source_older_than_the_year_asked_about_lowers_the_confidence(
-    engine: Engine, tmp_path: Path
-) -> None:
-    question = "What was the result of the 2024 presidential election?"
-    _engine_with(engine, tmp_path, PREVIEW, FESTIVAL)
-    preview = engine.answer_extractive(question)
-    # The same preview answers a future-tense question about that year without the penalty.
-    future = engine.answer_extractive("What will the 2024 presidential election depend on?")
-    assert not future.abstained
-    assert future.confidence is not None and preview.confidence is not None
-    assert preview.confidence < future.confidence
-
-
 def test_a_report_from_the_year_asked_about_leads_the_answer(
     engine: Engine, tmp_path: Path
 ) -> None:
@@ -67,14 +55,10 @@ def test_a_report_from_the_year_asked_about_leads_the_answer(
     assert answer.sources[0].url == "https://example.org/outcome"
 
 
-def test_names_and_numbers_of_the_question_must_be_in_the_source(
-    engine: Engine, tmp_path: Path
-) -> None:
+def test_names_of_the_question_must_be_in_the_source(engine: Engine, tmp_path: Path) -> None:
     _engine_with(engine, tmp_path, FESTIVAL)
     assert not engine.answer_extractive("What did Mayor Ellison praise at the festival?").abstained
     assert engine.answer_extractive("What did Mayor Kowalczyk praise at the festival?").abstained
-    assert not engine.answer_extractive("Where did the 40,000 festival visitors go?").abstained
-    assert engine.answer_extractive("Where did the 90,000 festival visitors go?").abstained
 
 
 def test_how_many_wants_a_number_and_links_are_not_words(engine: Engine, tmp_path: Path) -> None:
@@ -83,24 +67,24 @@ def test_how_many_wants_a_number_and_links_are_not_words(engine: Engine, tmp_pat
     assert not answer.abstained
     assert "40,000" in answer.sentences[0].text
     # Every word but "how many" is in the volunteers sentence, which has no number: the
-    # answer, if any, says it does not give the number.
+    # answer says the sources do not give it.
     volunteers = engine.answer_extractive("How many volunteers ran the ferry terminal stalls?")
-    assert volunteers.abstained or (volunteers.note and "number asked for" in volunteers.note)
+    assert volunteers.abstained
+    assert (
+        volunteers.answer
+        == "None of these sources says how many volunteers ran the ferry terminal stalls."
+    )
     # "penguin", "parade" and "sleep" appear only inside a link target.
     assert engine.answer_extractive("Where do parade penguins sleep?").abstained
 
 
 def test_question_parts() -> None:
-    assert past_years("Who won the 2024 Tour de France?") == [2024]
-    assert past_years("Who will win the 2024 Tour de France?") == []
     assert question_names("Who founded the Ottoman Empire?") == {"ottoman", "empire"}
     # First word, acronyms, months and Title Case questions name nothing.
     assert question_names("Which US agency met in March?") == set()
     assert question_names("What Did Kataib Hezbollah Call For?") == set()
-    assert question_figures("How many Palestinians were killed, 3,785?") == {"3785"}
-    assert question_figures("What did Sanders say on Dec 10 about the 2024 race?") == {"2024"}
-    assert question_figures("NEAR(Ain al-Asad, 5) or Ain NEAR/3 Asad") == set()
-    assert numbers("3,785 killed, 12,493 wounded, 2.5%") == {"3785", "12493", "2", "5"}
+    assert asked_clause("So how many Israelis were killed?") == "how many Israelis were killed"
+    assert asked_clause("Who is the president of Iran") == "who is the president of Iran"
 
 
 def test_names_match_words_not_stems() -> None:
@@ -124,3 +108,5 @@ def test_names_match_words_not_stems() -> None:
     assert names_missing(question_names("Where was the Palestinian hurt?"), plural) == 0.0
     goods = passage.model_copy(update={"text": "Prices of goods rose on Friday."})
     assert names_missing(question_names("What is the Good Friday Agreement?"), goods) > 0
+    people = passage.model_copy(update={"text": "Iranian officials and Israelis met."})
+    assert names_missing(question_names("Did Iran and Israel meet?"), people) == 0.0

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 
 from bot.answer.questions import AnswerType
 from bot.text.lexicon import CALENDAR_WORDS, TIME_WORDS, is_month, is_number_word
-from bot.text.words import STOPWORDS, fold, stem
+from bot.text.words import STOPWORDS, fold, stem, words
 
 # Numbers keep a unit suffix ("3.9m", "$11bn", "20%"); words keep inner hyphens and dots.
 _TOKEN = re.compile(r"\d[\d,.]*(?:%|[a-z]{1,2}\b)?|[^\W\d_][\w'’.-]*", re.UNICODE)
 _QUOTED = re.compile(r"[“\"‘]([^”\"’]{2,60})[”\"’]")
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)s?$")
 NAME_JOINERS = frozenset("of de del della da di la le van von der den al el bin ibn and &".split())
 NOUN_GAP = 3  # "2,000 US Marines": the counted noun within this many words after the number
+ROLE_GAP = 6  # "Amelia Earhart became the first woman": a name this close to the asked role
 
 
 @dataclass(frozen=True)
@@ -117,12 +119,58 @@ def dates(text: str) -> list[str]:
     ]
 
 
+# Endings that turn a name into its plural or people ("Israelis", "Iranian", "Iraqi").
+NAME_ENDINGS = ("", "s", "es", "n", "ns", "an", "ans", "ian", "ians", "i", "is", "ese", "ish")
+
+
+def mentions(text: str, name: str) -> bool:
+    """`text` names `name` (a folded word): as a word, or capitalised with a name ending
+    ("Palestinians" for palestinian, "Iranian" for iran); "goods" does not name Good."""
+    if name in words(text):
+        return True
+    base = name[:-1] if name.endswith("s") else name
+    return any(
+        w.startswith(base) and w[len(base) :] in NAME_ENDINGS
+        for m in _CAPITALISED.finditer(text)
+        for w in words(m.group())
+    )
+
+
+def names_near(text: str, noun: str, asked: Collection[str]) -> list[str]:
+    """Names within ROLE_GAP words of the asked noun, or holding it ("European Commission
+    president Ursula von der Leyen" for "president")."""
+    toks = tokens(text)
+    found = []
+    for i, j in name_runs(toks):
+        run = toks[i:j]
+        near = toks[max(i - ROLE_GAP, 0) : j + ROLE_GAP]
+        if _is_candidate(run, i == 0, asked) and any(stem(t.folded) == noun for t in near):
+            found.append(" ".join(t.text for t in run))
+    return found
+
+
 def candidates(text: str, wanted: AnswerType, asked: Collection[str]) -> list[str]:
-    """Answer candidates of the wanted type in `text` (empty for "any": nothing to look for)."""
+    """Answer candidates of the wanted type in `text` (empty for "any": nothing to look for);
+    a number question with a counted noun wants that noun after the number."""
     if wanted.kind == "number":
         return numbers_with(text, wanted.noun)
     if wanted.kind == "date":
         return dates(text)
     if wanted.kind in ("person", "place", "name"):
         return names(text, asked)
+    return []
+
+
+def bound_candidates(
+    text: str, wanted: AnswerType, asked: Collection[str], names: Collection[str] = ()
+) -> list[str]:
+    """Candidates that answer a question with an asked noun in this very sentence: for "how
+    many X", a number with X after it; for "who is the R (of Y)", a name next to R in a
+    sentence that also names Y. Empty for other questions (nothing to bind)."""
+    if wanted.noun is None:
+        return []
+    if wanted.kind == "number":
+        return numbers_with(text, wanted.noun)
+    if wanted.kind == "person" and all(mentions(text, n) for n in names):
+        return names_near(text, wanted.noun, asked)
     return []

@@ -9,10 +9,11 @@ left part of the question uncovered ("…attacks on the Ain al-Asad airbase…" 
 suggest a barrage of drones…"); the others follow by maximal marginal relevance, so no two say
 the same thing.
 
-The lead's signals (coverage of its passage and of its context, a missing answer type, the
-question's names and figures absent from the source, a source older than the year asked
-about) feed one calibrated confidence (`bot.answer.confidence`); the pipeline abstains below
-the threshold.
+The lead's signals (how much of the question its sentence, passage and whole article cover,
+how much the other articles cover, the question's names absent from its source, the source's
+age and the freshest source's age) feed one calibrated confidence (`bot.answer.confidence`);
+the pipeline abstains below the threshold, and when the question asks for a count or a role
+that no chosen sentence gives (`Evidence.gap`).
 """
 
 from __future__ import annotations
@@ -23,28 +24,41 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.answer.candidates import candidates
+from bot.answer.candidates import bound_candidates, candidates, mentions
 from bot.answer.injection import addresses_assistant
-from bot.answer.questions import QuestionFacts, numbers
+from bot.answer.questions import QuestionFacts
 from bot.models import Passage
 from bot.retrieval.query import QueryTerms
 from bot.text.sentences import sentence_spans
 from bot.text.words import STOPWORDS, content_stems, fold, stem, words
 
-PASSAGES_CONSIDERED = 8
+# Passages read for sentences (the pipeline hands in the best articles' passages), ranked by
+# their article's place.
+PASSAGES_CONSIDERED = 40
 MAX_SENTENCE_CHARS = 600
 MIN_SENTENCE_WORDS = 4
-TYPE_BONUS = 0.25
-PASSAGE_WEIGHT = 0.3
-CONTEXT_WEIGHT = 0.4
+# A sentence's score: the weighted sum of its features (`Sentence.features`). Fitting them
+# (benchmarks/fit_sentences.py, conditional logit on the tune weeks) ranked the answer's
+# sentence no better out of fold, so they stay as chosen by hand.
+SENTENCE_WEIGHTS: dict[str, float] = {
+    "coverage": 0.6,
+    "context": 0.4,
+    "passage": 0.3,
+    "typed": 0.25,
+    "article_rank": 0.02,
+}
 # Later sentences: this much of the lead's score at least, and no more alike than REDUNDANT.
-KEEP_RATIO = 0.6
+KEEP_RATIO = 0.55
 REDUNDANT = 0.35
 MMR_LAMBDA = 0.7
 SAME_ARTICLE_PENALTY = 0.05
-# When the lead is followed by its next sentence: "always", "partial" (only when the lead left
-# part of the question uncovered) or "off".
-CONTINUATION = "always"
+# When the lead is followed by its next sentence: "always" (in the place of the last pick when
+# the answer is full), "room" (only when the answer has room for it), "partial" (only when the
+# lead left part of the question uncovered) or "off".
+CONTINUATION = "room"
+# A question's name counts as present only where the text names it as a word or name form
+# ("Good" is not "goods"); off: wherever its stem occurs.
+NAMES_AS_WORDS = True
 # Feed descriptions can carry raw HTML: a sentence's tags and link targets are not its words.
 _MARKUP = re.compile(r"<[^>]*>|https?://\S+")
 
@@ -62,6 +76,9 @@ class Sentence:
     coverage: float = 0.0  # of the question, by this sentence alone
     context: float = 0.0  # by the sentence, the one before it and the title
     found: list[str] = field(default_factory=list)  # answer candidates of the asked type
+    bound: list[str] = field(default_factory=list)  # ... next to the asked noun
+    features: dict[str, float] = field(default_factory=dict)
+    soft: dict[str, float] = field(default_factory=dict)  # question stems found as paraphrases
     score: float = 0.0
     follower: Sentence | None = None  # the next sentence of the passage
 
@@ -74,6 +91,7 @@ class Evidence:
     signals: dict[str, float]
     missing_terms: list[str]
     best_coverage: float
+    gap: str | None = None  # what the question asks that no chosen sentence gives
 
 
 def sentences_of(
@@ -84,10 +102,13 @@ def sentences_of(
 ) -> list[Sentence]:
     """Scored candidate sentences of the top passages."""
     asked = {fold(w) for w in words(" ".join(query.surface.values()))} | facts.names
+    named = {stem(n): n for n in facts.names}
     found: list[Sentence] = []
-    for rank, passage in enumerate(passages[:PASSAGES_CONSIDERED]):
+    ranks: dict[int, int] = {}
+    for passage in passages[:PASSAGES_CONSIDERED]:
+        rank = ranks.setdefault(passage.article_id, len(ranks))
         title_words = _content_words(passage.title)
-        title = {stem(w) for w in title_words}
+        title = _named_stems(title_words, passage.title, named)
         previous: set[str] = set()
         previous_words: set[str] = set()
         last: Sentence | None = None
@@ -95,7 +116,7 @@ def sentences_of(
             text = passage.text[s:e]
             clean = _MARKUP.sub(" ", text)
             own_words = _content_words(clean)
-            stems = {stem(w) for w in own_words}
+            stems = _named_stems(own_words, clean, named)
             window = stems | previous | title
             window_words = own_words | previous_words | title_words
             previous, previous_words = stems, own_words
@@ -110,21 +131,39 @@ def sentences_of(
             if last is not None:
                 last.follower = sent
             last = sent
+            sent.soft = soft
             sent.coverage = query.soft_coverage(stems, soft)
             sent.context = query.soft_coverage(window, soft)
             if sent.context <= 0:
                 continue
-            sent.found = candidates(clean, facts.answer_type, asked)
-            typed = facts.answer_type.kind != "any"
-            sent.score = (
-                (1 - CONTEXT_WEIGHT) * sent.coverage
-                + CONTEXT_WEIGHT * sent.context
-                + PASSAGE_WEIGHT * passage.coverage
-                + (TYPE_BONUS if typed and sent.found else 0.0)
-                + 0.02 / (1 + rank)
-            )
+            typed = candidates(clean, facts.answer_type, asked)
+            sent.bound = bound_candidates(clean, facts.answer_type, asked, facts.names)
+            sent.found = sent.bound or typed
+            sent.features = {
+                "coverage": sent.coverage,
+                "context": sent.context,
+                "passage": passage.coverage,
+                "typed": 1.0 if sent.found else 0.0,
+                "article_rank": 1.0 / (1 + rank),
+            }
+            sent.score = sum(SENTENCE_WEIGHTS.get(k, 0.0) * v for k, v in sent.features.items())
             found.append(sent)
     return found
+
+
+def _named_stems(content: set[str], text: str, named: dict[str, str]) -> set[str]:
+    """Stems of a text's content words, where a question's name counts only when the text
+    names it ("goods" is not "Good", "Palestinians" is "Palestinian")."""
+    stems = {stem(w) for w in content}
+    if not NAMES_AS_WORDS:
+        return stems
+    return {s for s in stems if s not in named or mentions(text, named[s])}
+
+
+def _weight_share(query: QueryTerms, present: set[str], among: set[str]) -> float:
+    total = sum(query.weights.get(t, 0.0) for t in among)
+    got = sum(query.weights.get(t, 0.0) for t in among if t in present)
+    return got / total if total > 0 else 0.0
 
 
 def _statement(text: str) -> bool:
@@ -145,24 +184,34 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 
 def choose(pool: list[Sentence], limit: int) -> list[Sentence]:
-    """The best sentence, then MMR picks that add something the chosen ones do not say."""
+    """The best sentence, then MMR picks that add something the chosen ones do not say.
+
+    Scores are log-linear, so a sentence's weight beside the lead is exp(score − lead's): a
+    later sentence must be at least KEEP_RATIO as likely as the lead to hold the answer. Those
+    that are not are left out before MMR chooses, so which ones the search returned beside
+    them (another backend's candidate plan) does not change the answer.
+    """
     if not pool:
         return []
     ranked = sorted(pool, key=lambda c: (-c.score, c.passage.chunk_id, c.position))
     chosen = [ranked[0]]
     lead_score = ranked[0].score
-    rest = ranked[1:]
+
+    def relative(c: Sentence) -> float:
+        return math.exp(min(c.score - lead_score, 0.0))
+
+    rest = [c for c in ranked[1:] if relative(c) >= KEEP_RATIO]
     while rest and len(chosen) < limit:
 
         def mmr(c: Sentence) -> float:
             overlap = max(_jaccard(c.stems, x.stems) for x in chosen)
             same = sum(1 for x in chosen if x.passage.article_id == c.passage.article_id)
-            return MMR_LAMBDA * c.score - (1 - MMR_LAMBDA) * overlap - SAME_ARTICLE_PENALTY * same
+            return (
+                MMR_LAMBDA * relative(c) - (1 - MMR_LAMBDA) * overlap - SAME_ARTICLE_PENALTY * same
+            )
 
         best = max(rest, key=mmr)
         rest.remove(best)
-        if best.score < KEEP_RATIO * lead_score:
-            break
         if max(_jaccard(best.stems, x.stems) for x in chosen) >= REDUNDANT:
             continue
         chosen.append(best)
@@ -183,50 +232,19 @@ def _add_continuation(chosen: list[Sentence], limit: int) -> None:
     if any(c is follower for c in chosen) or _jaccard(follower.stems, lead.stems) >= REDUNDANT:
         return
     if len(chosen) >= limit:
+        if CONTINUATION == "room":
+            return
         chosen.pop()
     chosen.insert(1, follower)
 
 
-_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
-
-
 def names_missing(names: set[str], passage: Passage) -> float:
-    """Share of the question's names the passage lacks.
-
-    A name is there when written as a word ("France" is not "francs") or capitalised in its
-    plural/singular form ("Palestinian(s)"; "Good" is not "goods").
-    """
+    """Share of the question's names the passage does not name (`candidates.mentions`:
+    "France" is not "francs", "Good" is not "goods", "Palestinians" is "Palestinian")."""
     if not names:
         return 0.0
     text = f"{passage.title}\n{passage.text}"
-    present = set(words(text))
-    capitals = {fold(w) for m in _CAPITALISED.finditer(text) for w in words(m.group())}
-    missing = 0
-    for name in names:
-        forms = {f"{name}s", name[:-1] if name.endswith("s") else name}
-        if name not in present and not forms & capitals:
-            missing += 1
-    return missing / len(names)
-
-
-def unknown_names(names: set[str], query: QueryTerms) -> float:
-    """Share of the question's names found nowhere in the corpus: it knows nothing of them."""
-    known = getattr(query, "in_corpus", None)
-    if not names or known is None:
-        return 0.0
-    return sum(1 for n in names if stem(n) not in known) / len(names)
-
-
-def _figures_missing(facts: QuestionFacts, passage: Passage) -> float:
-    if not facts.figures:
-        return 0.0
-    return 0.0 if facts.figures <= numbers(f"{passage.title}\n{passage.text}") else 1.0
-
-
-def _stale(facts: QuestionFacts, passage: Passage) -> float:
-    if not facts.past_years or passage.published_at is None:
-        return 0.0
-    return 1.0 if passage.published_at.year < max(facts.past_years) else 0.0
+    return sum(1 for n in names if not mentions(text, n)) / len(names)
 
 
 FRESH_DAYS = 14
@@ -244,17 +262,6 @@ def age(passage: Passage, reference: datetime | None) -> float:
     return min(math.log(days / FRESH_DAYS) / math.log(STALE_DAYS / FRESH_DAYS), 1.0)
 
 
-def outside(passage: Passage, window: tuple[datetime | None, datetime | None] | None) -> float:
-    """1 when the question scoped a time ("this week") and the source lies outside it."""
-    if window is None:
-        return 0.0
-    when = passage.published_at
-    if when is None:
-        return 1.0
-    since, until = window
-    return 0.0 if (since is None or when >= since) and (until is None or when <= until) else 1.0
-
-
 def select_evidence(
     query: QueryTerms,
     facts: QuestionFacts,
@@ -262,30 +269,42 @@ def select_evidence(
     limit: int,
     paraphrase: Paraphrase | None = None,
     reference: datetime | None = None,
-    relaxed_window: tuple[datetime | None, datetime | None] | None = None,
+    scoped: bool = False,
 ) -> Evidence:
-    """The chosen sentences and the lead's signals. `relaxed_window`: the time the question
-    scoped ("this week") when the search had to drop that filter."""
+    """The chosen sentences and the lead's signals; `scoped`: the question names a time."""
     pool = sentences_of(query, facts, passages, paraphrase)
     chosen = choose(pool, limit)
     best_coverage = max((p.coverage for p in passages), default=0.0)
     if not chosen:
         return Evidence([], {}, [query.surface[s] for s in query.stems], best_coverage)
     lead = chosen[0]
-    kind = facts.answer_type.kind
-    typed = any(c.found for c in chosen)
+    article_stems = {stem(w) for w in _content_words(lead.passage.title)}
+    for p in passages:
+        if p.article_id == lead.passage.article_id:
+            article_stems |= {stem(w) for w in _content_words(_MARKUP.sub(" ", p.text))}
+    others = [p.coverage for p in passages if p.article_id != lead.passage.article_id]
+    source_age = age(lead.passage, reference)
     signals = {
         "passage_coverage": lead.passage.coverage,
-        "context_coverage": lead.context,
         "sentence_coverage": lead.coverage,
-        "count_missing": 1.0 if kind == "number" and not typed else 0.0,
+        "article_coverage": query.soft_coverage(article_stems, lead.soft),
+        "other_coverage": max(others, default=0.0),
         "names_missing": names_missing(facts.names, lead.passage),
-        "unknown_names": unknown_names(facts.names, query),
-        "figures_missing": _figures_missing(facts, lead.passage),
-        "stale": _stale(facts, lead.passage),
-        "age": age(lead.passage, reference),
-        "outside_scope": outside(lead.passage, relaxed_window),
+        "age": source_age,
+        "age_scoped": source_age if scoped else 0.0,
+        "fresh_age": min(age(p, reference) for p in passages),
     }
     present = set(content_stems(f"{lead.passage.title}\n{lead.passage.text}"))
     missing = [query.surface[s] for s in query.stems if s not in present]
-    return Evidence(chosen, signals, missing, best_coverage)
+    return Evidence(chosen, signals, missing, best_coverage, _gap(facts, chosen))
+
+
+def _gap(facts: QuestionFacts, chosen: list[Sentence]) -> str | None:
+    """A count or a role the question asks for that no chosen sentence gives: "how many
+    Israelis were killed" answered only with Palestinians' deaths, "who is the president of
+    Iran" with no president of Iran named. The answer would mislead, so it says this instead."""
+    wanted = facts.answer_type
+    binds = wanted.kind == "number" or (wanted.kind == "person" and wanted.noun is not None)
+    if not binds or any(c.found if wanted.noun is None else c.bound for c in chosen):
+        return None
+    return f"None of these sources says {facts.asked}."

@@ -26,11 +26,11 @@ class WordSimilarity:
     def _embed(self, words: Iterable[str]) -> None:
         from bot.retrieval.embeddings import WordLlamaEmbedder
 
+        if len(self._vectors) > CACHE_WORDS:  # before choosing: every word asked stays
+            self._vectors.clear()
         new = [w for w in dict.fromkeys(words) if w not in self._vectors]
         if not new:
             return
-        if len(self._vectors) > CACHE_WORDS:
-            self._vectors.clear()
         for w, v in zip(new, WordLlamaEmbedder().embed(new), strict=True):
             self._vectors[w] = v
 

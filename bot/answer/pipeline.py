@@ -42,11 +42,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Search = Callable[..., SearchResult]
+ReadArticles = Callable[[SearchResult, int, int], list[Passage]]
 PACK_CANDIDATES = 20
+# The evidence is read from the whole of the best articles, not only the passages that
+# matched: this many articles, at most this many passages each.
+READ_ARTICLES = 5
+PASSAGES_PER_ARTICLE = 8
 # A question's time filter is checked against a search without it: "compare" always (the
 # wider evidence wins only if its confidence, which counts being outside the asked time
 # against it, is higher), "weak" only when the filtered evidence is below the threshold, "off".
 RELAX_SCOPE = "compare"
+# Paraphrase matching (word embeddings, loaded on first use) is tried only when the words of
+# the question alone leave the evidence below the threshold or missing the asked count/role:
+# a question its own words answer never pays for the model. Off: always tried.
+PARAPHRASE_WHEN_WEAK = True
 BUDGET_NOTE = (
     "This chat has used today's allowance for AI-written answers, so here are the most "
     "relevant passages from the sources instead."
@@ -57,9 +66,6 @@ TOTAL_BUDGET_NOTE = (
 )
 NOT_IN_SOURCES = "not_in_sources"
 UNCITED_MARK = "(uncited)"
-NO_COUNT_NOTE = (
-    "None of these sentences gives the number asked for; they are the closest the sources come."
-)
 
 
 @dataclass
@@ -72,6 +78,7 @@ class Found:
     confidence: float
     note: str | None = None
     filters: list[str] = field(default_factory=list)
+    read: list[Passage] = field(default_factory=list)  # the passages evidence was chosen from
 
 
 def _describe_filters(filters: SearchFilters | None, result: SearchResult) -> list[str]:
@@ -103,6 +110,7 @@ class AnswerPipeline:
         composer: Callable[[], LLMComposer],
         paraphrase: Paraphrase | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        read_articles: ReadArticles | None = None,
     ) -> None:
         self.settings = settings
         self.search = search
@@ -111,6 +119,7 @@ class AnswerPipeline:
         self.composer = composer
         self.paraphrase = paraphrase
         self.clock = clock
+        self.read_articles = read_articles
         self.last_attempt: Attempt | None = None
 
     async def ask(
@@ -175,16 +184,28 @@ class AnswerPipeline:
     ) -> Found:
         """The evidence for `standalone`; what it must hold is read from the asker's own words
         (`question`), not from terms a follow-up borrowed."""
-        evidence = select_evidence(
-            result.query,
-            question_facts(question),
-            result.passages,
-            self.settings.answers.max_sentences,
-            self.paraphrase,
-            result.reference,
-            result.window if result.relaxed else None,
-        )
+        passages = result.passages
+        if self.read_articles is not None and READ_ARTICLES:
+            passages = self.read_articles(result, READ_ARTICLES, PASSAGES_PER_ARTICLE)
+        facts = question_facts(question)
+
+        def evidence_with(paraphrase: Paraphrase | None) -> Evidence:
+            return select_evidence(
+                result.query,
+                facts,
+                passages,
+                self.settings.answers.max_sentences,
+                paraphrase,
+                result.reference,
+                scoped=result.time_phrase is not None,
+            )
+
+        evidence = evidence_with(None if PARAPHRASE_WHEN_WEAK else self.paraphrase)
         score = confidence(evidence.signals)
+        weak = score < self.settings.answers.abstain_threshold or evidence.gap is not None
+        if PARAPHRASE_WHEN_WEAK and self.paraphrase is not None and weak:
+            evidence = evidence_with(self.paraphrase)
+            score = confidence(evidence.signals)
         log.debug(
             "retrieved %d passages (best coverage %.2f); lead %r; signals %s; confidence %.2f",
             len(result.passages),
@@ -194,7 +215,7 @@ class AnswerPipeline:
             score,
         )
         applied = _describe_filters(filters, result)
-        return Found(standalone, result, evidence, score, filters=applied)
+        return Found(standalone, result, evidence, score, filters=applied, read=passages)
 
     # -- step 4 (extractive) ----------------------------------------------------------------
 
@@ -206,11 +227,14 @@ class AnswerPipeline:
 
     def _extractive_from(self, question: str, found: Found) -> Answer:
         threshold = self.settings.answers.abstain_threshold
-        if not found.evidence.sentences or found.confidence < threshold:
-            log.debug("abstaining: confidence %.2f < %.2f", found.confidence, threshold)
+        gap = found.evidence.gap
+        if not found.evidence.sentences or found.confidence < threshold or gap:
+            log.debug(
+                "abstaining: confidence %.2f (threshold %.2f); %s", found.confidence, threshold, gap
+            )
             answer = Answer(
                 question=question,
-                answer=abstention_text(question),
+                answer=gap or abstention_text(question),
                 abstained=True,
                 confidence=round(found.confidence, 4),
                 why=AbstentionWhy(
@@ -219,15 +243,13 @@ class AnswerPipeline:
                     best_coverage=round(found.evidence.best_coverage, 4),
                     missing_terms=found.evidence.missing_terms,
                     filters=found.filters,
+                    lacking=gap,
                 ),
             )
         else:
             answer = compose_extractive(question, found.evidence)
             answer.confidence = round(found.confidence, 4)
-            notes = [found.note] if found.note else []
-            if found.evidence.signals.get("count_missing"):
-                notes.append(NO_COUNT_NOTE)
-            answer.note = " ".join(notes) or None
+            answer.note = found.note
         if found.question != question:
             answer.standalone_question = found.question
         return answer

@@ -1,4 +1,4 @@
-"""What a question asks for: the kind of answer, and the names and figures it is about.
+"""What a question asks for: the kind of answer, and the names it is about.
 
 The answer type comes from the question's wording alone (English question grammar, no
 model): who → a person or organisation; where / which country… → a place; how many / how
@@ -13,18 +13,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.retrieval.timewords import parse_time_words
-from bot.store.timefmt import utcnow
 from bot.text.lexicon import CALENDAR_WORDS
 from bot.text.words import STOPWORDS, stem, words
 
 Kind = Literal["person", "place", "number", "date", "name", "any"]
 
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_PAST = frozenset("was were did won lost became happened".split())
-_DIGITS = re.compile(r"\d[\d,]*")
-# FTS5 proximity syntax a power user may type: "NEAR(a b, 5)", "a NEAR/3 b"; not figures.
-_NEAR_DISTANCE = re.compile(r"\bNEAR/\d+|(\bNEAR\s*\([^)]*?),\s*\d+\s*\)")
 _NAME = re.compile(r"\b[A-Z][a-z][\w'’-]*")
 # More capitalised words than this share of a question's words: it is written In Title Case.
 TITLE_CASE_SHARE = 0.6
@@ -53,8 +46,7 @@ class QuestionFacts:
 
     answer_type: AnswerType
     names: set[str] = field(default_factory=set)
-    figures: set[str] = field(default_factory=set)
-    past_years: list[int] = field(default_factory=list)
+    asked: str = ""  # the question from its question word on ("how many Israelis were killed")
 
 
 _CLAUSE = re.compile(r"[.?!;:()\[\]]+")
@@ -78,7 +70,7 @@ def answer_type(question: str) -> AnswerType:
     tokens = [w for c in clauses for w in c]
     first = tokens[:1]
     if first in (["who"], ["whom"], ["whose"]) or "who" in tokens:
-        return AnswerType("person")
+        return AnswerType("person", _role_after_who(tokens))
     if first == ["when"]:
         return AnswerType("date")
     if first == ["where"] or "where" in tokens[:3]:
@@ -87,6 +79,23 @@ def answer_type(question: str) -> AnswerType:
         if w in _WH and i + 1 < len(tokens) and tokens[i + 1] not in STOPWORDS:
             return AnswerType("name", stem(tokens[i + 1]))
     return AnswerType("any")
+
+
+COPULAS = frozenset("is was are were becomes became".split())
+# "who is the R of Y" asks for a name next to R in a sentence naming Y (off: any name).
+ROLES = True
+_ARTICLES = frozenset("the a an".split())
+
+
+def _role_after_who(tokens: list[str]) -> str | None:
+    """The role asked about in "who is the president of Iran" (→ presid), as a stem; None
+    when "who" is followed by a verb ("who won the race")."""
+    i = tokens.index("who") if "who" in tokens else 0
+    if not ROLES or i + 2 >= len(tokens):
+        return None
+    if tokens[i + 1] not in COPULAS or tokens[i + 2] not in _ARTICLES:
+        return None
+    return _noun_after(tokens, i + 3)
 
 
 def _noun_after(tokens: list[str], start: int) -> str | None:
@@ -98,13 +107,6 @@ def _noun_after(tokens: list[str], start: int) -> str | None:
             break
         phrase.append(w)
     return stem(phrase[-1]) if phrase else None
-
-
-def past_years(question: str) -> list[int]:
-    """Years named by a past-tense question (the event must have happened by then)."""
-    if not _PAST & set(words(question)):
-        return []
-    return [int(y) for y in _YEAR.findall(question)]
 
 
 def question_names(question: str) -> set[str]:
@@ -125,24 +127,21 @@ def question_names(question: str) -> set[str]:
     return names
 
 
-def numbers(text: str) -> set[str]:
-    """Digit groups with thousands separators dropped, so 3,785 and 3785 are one number."""
-    return {m.group().rstrip(",").replace(",", "") for m in _DIGITS.finditer(text)}
+_QUESTION_WORD = re.compile(r"\b(?:how|who|whom|what|which|when|where)\b", re.IGNORECASE)
 
 
-def question_figures(question: str) -> set[str]:
-    """The question's numbers, leaving out dates ("on Dec 26", "in June 2004").
-
-    An article rarely states its own date ("on Tuesday"); the date handling weighs dates.
-    """
-    plain = _NEAR_DISTANCE.sub(lambda m: m.group(1) or " ", question)
-    return numbers(parse_time_words(plain, utcnow()).text)
+def asked_clause(question: str) -> str:
+    """The question from its question word on, without the question mark: what an answer
+    that cannot be given says it lacks."""
+    m = _QUESTION_WORD.search(question)
+    clause = question[m.start() :] if m else question
+    clause = " ".join(clause.split()).rstrip("?!. ")
+    return clause[:1].lower() + clause[1:]
 
 
 def question_facts(question: str) -> QuestionFacts:
     return QuestionFacts(
         answer_type=answer_type(question),
         names=question_names(question),
-        figures=question_figures(question),
-        past_years=past_years(question),
+        asked=asked_clause(question),
     )

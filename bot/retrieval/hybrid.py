@@ -19,7 +19,7 @@ from bot.models import Passage, SearchFilters
 from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.query import QueryTerms, analyze
 from bot.retrieval.timewords import TimeQuery, parse_time_words
-from bot.retrieval.variants import expand
+from bot.retrieval.variants import GroupedQueryTerms, expand
 from bot.store.articles import ArticleRepository
 from bot.store.search import passage_from_row
 from bot.store.timefmt import utcnow
@@ -222,6 +222,34 @@ class HybridRetriever:
                 p.model_copy(update={"score": score, "coverage": query.key_coverage(present)})
             )
         return SearchResult(query=query, passages=passages)
+
+    def read_articles(self, result: SearchResult, articles: int, per_article: int) -> list[Passage]:
+        """The passages of the result's best `articles` articles, best article first: the
+        retrieved ones, then up to `per_article` in all with the article's other passages that
+        cover most of the question (in reading order), so an answer can come from any part of
+        a relevant article, not only from the passage that matched best."""
+        order = list(dict.fromkeys(p.article_id for p in result.passages))[:articles]
+        query = result.query
+        if not order or not isinstance(query, GroupedQueryTerms):
+            return result.passages
+        retrieved: dict[int, list[Passage]] = {a: [] for a in order}
+        for p in result.passages:
+            if p.article_id in retrieved:
+                retrieved[p.article_id].append(p)
+        others: dict[int, list[Passage]] = {a: [] for a in order}
+        have = {p.chunk_id for p in result.passages}
+        for row in self.bm25.index.article_passages(order):
+            if row.chunk_id not in have:
+                present = _stem_set(row.title) | _stem_set(row.text)
+                others[row.article_id].append(
+                    passage_from_row(row, coverage=query.key_coverage(present))
+                )
+        out: list[Passage] = []
+        for a in order:
+            room = max(per_article - len(retrieved[a]), 0)
+            extra = sorted(others[a], key=lambda p: (-p.coverage, p.ordinal))[:room]
+            out += retrieved[a] + sorted(extra, key=lambda p: p.ordinal)
+        return out
 
     def _fetch(self, by_id: dict[int, Passage], ids: list[int]) -> None:
         wanted = [cid for cid in ids if cid not in by_id]

@@ -240,6 +240,18 @@ class SearchIndex:
         marks = ",".join("?" * len(chunk_ids))
         return rows_of(self.db.query(f"{ROW_SQL} WHERE c.id IN ({marks})", tuple(chunk_ids)))
 
+    def article_passages(self, article_ids: list[int]) -> list[PassageRow]:
+        """Every passage of these articles, each article's in reading order."""
+        if not article_ids:
+            return []
+        marks = ",".join("?" * len(article_ids))
+        return rows_of(
+            self.db.query(
+                f"{ROW_SQL} WHERE c.article_id IN ({marks}) ORDER BY c.article_id, c.ordinal",
+                tuple(article_ids),
+            )
+        )
+
     def newest_leads(self, filters: SearchFilters | None, limit: int) -> list[PassageRow]:
         """The first passage of the newest articles that pass the filters, newest first."""
         where, params = filter_sql(filters, like=self.db.like)

@@ -1,0 +1,85 @@
+"""Cold `briefbot ask` on the bundled seed corpus: one fresh process per ask.
+
+Usage:
+  nice python benchmarks/cold_ask.py [--runs 5] [--code CHECKOUT ...] [QUESTION ...]
+
+Each checkout (default: this one) gets its own data directory with the seed ingested by a first,
+untimed ask; then every question is asked `--runs` times per checkout, the checkouts taking turns
+so that load from other processes falls on all of them alike. Prints, per checkout and question,
+the median wall time, the median CPU time of the process (user + system, from
+`wait4`) and its peak RSS, and whether the process loaded wordllama.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ("What hit Ain al-Asad?", "How many Palestinians have been injured?")
+# Printed by the child after its answer: whether the word-embedding model was imported.
+PROBE = (
+    "import runpy, sys; sys.argv = ['bot', *sys.argv[1:]]\n"
+    "try:\n    runpy.run_module('bot', run_name='__main__')\n"
+    "finally:\n    print('wordllama' in sys.modules, file=sys.stderr)\n"
+)
+
+
+def ask(code: Path, data_dir: Path, question: str) -> tuple[float, float, float, bool]:
+    """Wall s, CPU s, peak RSS MB of one fresh `briefbot ask`, and whether it loaded wordllama."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PROBE, "ask", "--data-dir", str(data_dir), question],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=code,
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"briefbot ask failed in {code}:\n{err[-2000:]}")
+    loaded = err.strip().splitlines()[-1] == "True"
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, loaded
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("questions", nargs="*", default=list(QUESTIONS))
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--code", type=Path, action="append", default=[])
+    args = ap.parse_args()
+    codes = [c.resolve() for c in args.code] or [ROOT]
+    with tempfile.TemporaryDirectory(prefix="briefbot-cold-") as tmp:
+        dirs = {code: Path(tmp) / str(i) for i, code in enumerate(codes)}
+        for code, data_dir in dirs.items():
+            ask(code, data_dir, "seed")  # ingests the seed corpus
+        results: dict[tuple[Path, str], list[tuple[float, float, float, bool]]] = {}
+        for _ in range(args.runs):
+            for question in args.questions:
+                for code, data_dir in dirs.items():
+                    results.setdefault((code, question), []).append(ask(code, data_dir, question))
+    print(f"cold `briefbot ask` on the seed, median of {args.runs} fresh processes")
+    print("| checkout | question | wall s | CPU s | peak RSS MB | wordllama loaded |")
+    print("|---|---|---|---|---|---|")
+    for (code, question), runs in results.items():
+        wall = statistics.median(r[0] for r in runs)
+        cpu = statistics.median(r[1] for r in runs)
+        loaded = sum(r[3] for r in runs)
+        print(
+            f"| {code.name} | {question} | {wall:.3f} | {cpu:.3f} | {max(r[2] for r in runs):.0f}"
+            f" | {loaded}/{len(runs)} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
