@@ -24,7 +24,6 @@ import random
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.corpora import RSS  # noqa: E402
-from benchmarks.reporting import child_env, cold_ask, machine_record  # noqa: E402
+from benchmarks.reporting import cold_ask, machine_record, run_worker  # noqa: E402
 
 CORPUS = RSS
 WORKERS = Path(__file__).resolve().parent / "workers.py"
@@ -72,14 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def worker(kind: str, **args: Any) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, str(WORKERS), kind, json.dumps(args, default=str)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=child_env(),
-    )
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return run_worker(WORKERS, kind, **args)
 
 
 def count_lines(path: Path) -> int:

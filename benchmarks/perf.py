@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.reporting import child_env, cold_ask, machine_record  # noqa: E402
+from benchmarks.reporting import cold_ask, machine_record, run_worker  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "rss-2023-09-12-en.jsonl.gz"
 WORKERS = Path(__file__).resolve().parent / "perf_workers.py"
@@ -61,16 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def worker(kind: str, **args: Any) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, str(WORKERS), kind, json.dumps(args, default=str)],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=child_env(),
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"{kind} worker failed:\n{out.stderr[-3000:]}")
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return run_worker(WORKERS, kind, **args)
 
 
 def prefix_file(corpus: Path, items: int, workdir: Path) -> tuple[Path, int, str]:

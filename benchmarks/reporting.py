@@ -4,6 +4,7 @@ the timing of fresh `briefbot ask` processes."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import resource
@@ -87,3 +88,18 @@ def cold_ask(data_dir: Path, questions: list[str], runs: int) -> dict[str, Any]:
         "cpu_median_s": statistics.median(c for _, c in times),
         "python_startup_s": statistics.median(bare),
     }
+
+
+def run_worker(script: Path, kind: str, **args: Any) -> dict[str, Any]:
+    """One measurement stage in its own process (its peak RSS is its own): `script kind ARGS`
+    prints its figures as the last line of JSON; a failure raises with the worker's stderr."""
+    out = subprocess.run(
+        [sys.executable, str(script), kind, json.dumps(args, default=str)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=child_env(),
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"{kind} worker failed:\n{out.stderr[-3000:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))

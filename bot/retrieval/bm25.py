@@ -103,7 +103,7 @@ class Retriever:
         found = {s: index.postings(s) for s in query.stems}
         dfs = {s: int(p.rows.size) for s, p in found.items() if p is not None}
         self._last_dfs = (index.version, {s: dfs.get(s, 0) for s in query.stems})
-        query.weights = self._idf(query, dfs, index.documents)
+        query.weights = lucene_idf(query, dfs, index.documents)
         hits = self._rank(index, query, found, k, filters)
         rows = {r.chunk_id: r for r in self.index.passages([h.chunk_id for h in hits])}
         total = query.total_weight
@@ -202,11 +202,11 @@ class Retriever:
             self._norms = cached = (index.version, avgdl, norms)
         return cached[2]
 
-    @staticmethod
-    def _idf(query: QueryTerms, dfs: dict[str, int], n_chunks: int) -> dict[str, float]:
-        """Lucene IDF; a term absent from the corpus weighs as much as a term seen once."""
-        n = max(n_chunks, 1)
-        return {
-            s: math.log(1 + (n - max(dfs.get(s, 0), 1) + 0.5) / (max(dfs.get(s, 0), 1) + 0.5))
-            for s in query.stems
-        }
+
+def lucene_idf(query: QueryTerms, dfs: dict[str, int], n_chunks: int) -> dict[str, float]:
+    """Lucene IDF; a term absent from the corpus weighs as much as a term seen once."""
+    n = max(n_chunks, 1)
+    return {
+        s: math.log(1 + (n - max(dfs.get(s, 0), 1) + 0.5) / (max(dfs.get(s, 0), 1) + 0.5))
+        for s in query.stems
+    }

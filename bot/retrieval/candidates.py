@@ -7,14 +7,13 @@ title words weighted higher). Exact only when every match fits the candidate bud
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import Settings
 from bot.models import SearchFilters
-from bot.retrieval.bm25 import K1, B, SearchResult
+from bot.retrieval.bm25 import K1, B, SearchResult, lucene_idf
 from bot.retrieval.query import QueryTerms, analyze
 from bot.store.search import PassageRow, SearchIndex, passage_from_row
 from bot.text.words import counts_of, stem_prefix_pattern
@@ -71,7 +70,7 @@ class CandidateRetriever:
         for s in query.stems:
             seen = sum(1 for title, body in candidate_stems if s in title or s in body)
             dfs[s] = max(dfs.get(s, 0), seen)
-        query.weights = self._idf(query, dfs, n_chunks)
+        query.weights = lucene_idf(query, dfs, n_chunks)
         title_weight = self.settings.retrieval.title_weight
         scored = []
         for row, (title_tf, body_tf) in zip(rows, candidate_stems, strict=True):
@@ -162,15 +161,6 @@ class CandidateRetriever:
                     seen.add(row.chunk_id)
                     rows.append(row)
         return rows
-
-    @staticmethod
-    def _idf(query: QueryTerms, dfs: dict[str, int], n_chunks: int) -> dict[str, float]:
-        """Lucene IDF; a term absent from the corpus weighs as much as a term seen once."""
-        n = max(n_chunks, 1)
-        return {
-            s: math.log(1 + (n - max(dfs.get(s, 0), 1) + 0.5) / (max(dfs.get(s, 0), 1) + 0.5))
-            for s in query.stems
-        }
 
 
 def _timestamp(when: datetime | None) -> float:
