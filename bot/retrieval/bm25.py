@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 K1 = 1.2
 B = 0.75
+# Lucene's classic "coord": a passage's BM25 is scaled by the share of the question's term
+# weight it holds (to this power; 0 turns it off), so a title repeating two of the question's
+# names does not outrank a text holding all of its words.
+COORD = 1.0
 
 
 @dataclass
@@ -135,19 +139,22 @@ class Retriever:
         if not terms:
             return []
         norms = self._norms_for(index)
-        scores, touched = self._scratch(index.ids.size)
+        scores, held = self._scratch(index.ids.size)
         title_weight = self.settings.retrieval.title_weight
         rows: np.ndarray | None = None
         try:
             for s, p in terms:
                 tf = title_weight * p.title_tf + p.text_tf
                 scores[p.rows] += query.weights[s] * tf * (K1 + 1) / (tf + norms[p.rows])
-                touched[p.rows] = True
-            rows = np.flatnonzero(touched)
+                held[p.rows] += query.weights[s]
+            rows = np.flatnonzero(held)
             best = scores[rows]
+            total = query.total_weight
+            if COORD and total > 0:
+                best *= (held[rows] / total) ** COORD
         finally:  # leave the scratch arrays zeroed for the next question
             clean = slice(None) if rows is None else rows
-            scores[clean], touched[clean] = 0.0, False
+            scores[clean], held[clean] = 0.0, 0.0
         keep = self._allowed(index, rows, filters)
         if keep is not None:
             rows, best = rows[keep], best[keep]
@@ -171,11 +178,12 @@ class Retriever:
         ]
 
     def _scratch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """This thread's zeroed score and mark arrays (reused: no allocation per question)."""
+        """This thread's zeroed arrays of scores and of the query weight each row holds (reused:
+        no allocation per question)."""
         local = self._local
         if getattr(local, "size", -1) != size:
-            local.scores, local.touched, local.size = np.zeros(size), np.zeros(size, bool), size
-        return local.scores, local.touched
+            local.scores, local.held, local.size = np.zeros(size), np.zeros(size), size
+        return local.scores, local.held
 
     def _allowed(
         self, index: IndexView, rows: np.ndarray, filters: SearchFilters | None
@@ -201,6 +209,11 @@ class Retriever:
             norms = K1 * (1 - B + B * np.maximum(index.lengths, 1) / avgdl)
             self._norms = cached = (index.version, avgdl, norms)
         return cached[2]
+
+
+def coordinated(score: float, coverage: float) -> float:
+    """BM25 scaled by the share of the question's weight the passage holds (`COORD`)."""
+    return score * coverage**COORD if COORD else score
 
 
 def lucene_idf(query: QueryTerms, dfs: dict[str, int], n_chunks: int) -> dict[str, float]:
