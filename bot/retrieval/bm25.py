@@ -139,25 +139,24 @@ class Retriever:
         if not terms:
             return []
         norms = self._norms_for(index)
-        scores, held = self._scratch(index.ids.size)
+        scores, touched = self._scratch(index.ids.size)
         title_weight = self.settings.retrieval.title_weight
         rows: np.ndarray | None = None
         try:
             for s, p in terms:
                 tf = title_weight * p.title_tf + p.text_tf
                 scores[p.rows] += query.weights[s] * tf * (K1 + 1) / (tf + norms[p.rows])
-                held[p.rows] += query.weights[s]
-            rows = np.flatnonzero(held)
+                touched[p.rows] = True
+            rows = np.flatnonzero(touched)
             best = scores[rows]
-            total = query.total_weight
-            if COORD and total > 0:
-                best *= (held[rows] / total) ** COORD
         finally:  # leave the scratch arrays zeroed for the next question
             clean = slice(None) if rows is None else rows
-            scores[clean], held[clean] = 0.0, 0.0
+            scores[clean], touched[clean] = 0.0, False
         keep = self._allowed(index, rows, filters)
         if keep is not None:
             rows, best = rows[keep], best[keep]
+        if COORD and query.total_weight > 0:
+            rows, best = _coordinated(terms, query, rows, best, k)
         if rows.size > k:
             kth = np.partition(best, best.size - k)[best.size - k]
             top = best >= kth  # ties at the k-th score are ordered below
@@ -178,12 +177,11 @@ class Retriever:
         ]
 
     def _scratch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """This thread's zeroed arrays of scores and of the query weight each row holds (reused:
-        no allocation per question)."""
+        """This thread's zeroed score and mark arrays (reused: no allocation per question)."""
         local = self._local
         if getattr(local, "size", -1) != size:
-            local.scores, local.held, local.size = np.zeros(size), np.zeros(size), size
-        return local.scores, local.held
+            local.scores, local.touched, local.size = np.zeros(size), np.zeros(size, bool), size
+        return local.scores, local.touched
 
     def _allowed(
         self, index: IndexView, rows: np.ndarray, filters: SearchFilters | None
@@ -209,6 +207,41 @@ class Retriever:
             norms = K1 * (1 - B + B * np.maximum(index.lengths, 1) / avgdl)
             self._norms = cached = (index.version, avgdl, norms)
         return cached[2]
+
+
+def _coordinated(
+    terms: list[tuple[str, Postings]],
+    query: QueryTerms,
+    rows: np.ndarray,
+    best: np.ndarray,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows that can reach the top k once scaled by coord, with their scaled scores.
+
+    Scaling never raises a score, so a row whose plain BM25 is below the k-th best scaled score
+    of the rows with the highest plain scores cannot reach the top k: only those few rows'
+    shares are computed (the candidates grow until that bound holds), which keeps the exact
+    ranking at the cost of a few binary searches.
+    """
+    total = query.total_weight
+    size = min(max(4 * k, 64), rows.size)
+    while True:
+        if size < rows.size:
+            part = np.argpartition(best, rows.size - size)[rows.size - size :]
+            cand, plain = rows[part], best[part]
+        else:
+            cand, plain = rows, best
+        held = np.zeros(cand.size)
+        for s, p in terms:
+            at = np.minimum(np.searchsorted(p.rows, cand), p.rows.size - 1)
+            held[p.rows[at] == cand] += query.weights[s]
+        scaled = plain * (held / total) ** COORD
+        if cand.size == rows.size:
+            return cand, scaled
+        kth = np.partition(scaled, scaled.size - k)[scaled.size - k]
+        if plain.min() < kth:  # every row left out scores below the k-th
+            return cand, scaled
+        size = min(size * 4, rows.size)
 
 
 def coordinated(score: float, coverage: float) -> float:
