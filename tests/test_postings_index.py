@@ -75,8 +75,8 @@ def reference_bm25(engine: Engine, question: str, title_weight: float) -> list[t
             tf = title_weight * title_tf[s] + text_tf[s]
             norm = K1 * (1 - B + B * max(lengths[r.chunk_id], 1) / avgdl)
             score += idfs[s] * tf * (K1 + 1) / (tf + norm)
-            held += idfs[s] if tf else 0.0
-        score *= (held / sum(idfs.values())) ** COORD  # Lucene's coord
+            held += 1 if tf else 0
+        score *= (held / len(query)) ** COORD  # Lucene's coord
         if score > 0:
             when = datetime.fromisoformat(r.published_at or r.ingested_at).timestamp()
             scored.append((-score, -when, r.chunk_id))
