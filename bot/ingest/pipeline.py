@@ -147,7 +147,8 @@ class Ingestor:
         near = self.near_dups.batch([a for _, a in articles]) if self.near_dups else None
         keys = [dedupe_keys(a) for _, a in articles]
         known = self.articles.find_duplicates(keys)
-        copy_keys = [AlternateRepository.key(a) for _, a in articles] if near else []
+        pairs = zip(articles, keys, strict=True)
+        copy_keys = [AlternateRepository.key_with(a, c) for (_, a), (c, _) in pairs] if near else []
         copied = self.alternates.recorded_keys(sorted(set(copy_keys))) if near else set()
         planned: list[PlannedArticle] = []
         copies: list[Callable[[], object]] = []  # alternates, once their articles exist

@@ -25,6 +25,9 @@ def http_url(url: str | None) -> str | None:
     url = url.strip().replace(" ", "%20")  # feeds do carry "…/Morocco-earthquake /?id=1"
     if _CONTROL.search(url):
         return None
+    if _PLAIN_URL.fullmatch(url):  # what urlsplit would accept, without splitting
+        scheme = url[: url.index(":")]
+        return scheme.lower() + url[len(scheme) :]
     try:
         parts = urlsplit(url)
         host = parts.hostname
