@@ -93,7 +93,7 @@ def test_a_failed_insert_sets_aside_no_index_rows(engine: Engine) -> None:
             engine.articles.insert(article, clash, index_rows=rows)
         assert rows == []
         engine.articles.insert(article, chunks, index_rows=rows)
-        assert [r[2] for r in rows] == [c.text for c in chunks]
+        assert rows == []  # SQLite keeps no full-text rows: the postings index follows chunks
         engine.articles.write_index_rows(rows)
     assert engine.search("zebra").passages
     assert_consistent(engine.settings.database)
