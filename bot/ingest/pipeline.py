@@ -16,6 +16,8 @@ from bot.store.alternates import AlternateRepository
 from bot.store.articles import PlannedArticle, dedupe_keys
 from bot.store.errors import ConflictError, StoreError
 from bot.store.port import Store
+from bot.store.timefmt import utcnow
+from bot.text.normalize import normalized_text
 
 if TYPE_CHECKING:
     from bot.store.neardups import NearDuplicateBatch, NearDuplicateIndex
@@ -105,6 +107,7 @@ class Ingestor:
 
     def _write_batch(self, batch: list[Record | Rejection], report: IngestReport) -> int:
         first = len(report.added_ids)
+        now = utcnow()  # what "in the future" means for this batch's dates
         articles: list[tuple[str, ArticleIn]] = []
         for item in batch:
             if isinstance(item, Rejection):
@@ -114,6 +117,7 @@ class Ingestor:
                 item.origin,
                 item.fields,
                 markup=item.markup,
+                now=now,
                 max_chars=self.settings.ingest.max_record_bytes,
             )
             if article is None:
@@ -144,8 +148,11 @@ class Ingestor:
             return None
         next_article, next_chunk = ids
         part = IngestReport()
-        near = self.near_dups.batch([a for _, a in articles]) if self.near_dups else None
-        keys = [dedupe_keys(a) for _, a in articles]
+        # the normalised text serves both the content hash and the near-duplicate words
+        normalized = [normalized_text(a.text) for _, a in articles]
+        dups = self.near_dups
+        near = dups.batch([a for _, a in articles], normalized) if dups is not None else None
+        keys = [dedupe_keys(a, n) for (_, a), n in zip(articles, normalized, strict=True)]
         known = self.articles.find_duplicates(keys)
         pairs = zip(articles, keys, strict=True)
         copy_keys = [AlternateRepository.key_with(a, c) for (_, a), (c, _) in pairs] if near else []

@@ -69,7 +69,10 @@ INSERT_ARTICLE = (
 )
 
 
-def article_values(article: ArticleIn, curl: str | None, digest: str) -> tuple[Any, ...]:
+def article_values(
+    article: ArticleIn, curl: str | None, digest: str, now: str | None = None
+) -> tuple[Any, ...]:
+    """The article's row; `now` (stored form) is its ingest time unless it carries one."""
     return (
         article.title,
         article.text,
@@ -77,7 +80,7 @@ def article_values(article: ArticleIn, curl: str | None, digest: str) -> tuple[A
         curl,
         article.source,
         to_db(article.published_at),
-        to_db(article.ingested_at or utcnow()),
+        to_db(article.ingested_at) if article.ingested_at else (now or to_db(utcnow())),
         digest,
         article.language,
         article.external_id,
@@ -97,9 +100,10 @@ class PlannedArticle:
     chunk_ids: list[int]
 
 
-def dedupe_keys(article: ArticleIn) -> tuple[str | None, str]:
-    """(canonical URL, content hash): what makes two articles the same one."""
-    return canonical_url(article.url), content_hash(article.title, article.text)
+def dedupe_keys(article: ArticleIn, normalized: str | None = None) -> tuple[str | None, str]:
+    """(canonical URL, content hash): what makes two articles the same one. `normalized`:
+    the text's `normalized_text`, when the caller has it already."""
+    return canonical_url(article.url), content_hash(article.title, article.text, normalized)
 
 
 class ArticleRepository:
@@ -198,9 +202,10 @@ class ArticleRepository:
             return
         article_rows, chunk_rows = [], []
         total_words, fingerprint = 0, 0
+        now = to_db(utcnow())  # one ingest time for the batch
         for p in planned:
             a, (curl, digest) = p.article, p.keys
-            article_rows.append((p.article_id, *article_values(a, curl, digest)))
+            article_rows.append((p.article_id, *article_values(a, curl, digest, now)))
             title_words = word_count(a.title)
             for chunk_id, chunk in zip(p.chunk_ids, p.chunks, strict=True):
                 words = title_words + word_count(chunk.text)

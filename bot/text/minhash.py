@@ -31,13 +31,18 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _GRAM_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def basis_words(title: str, text: str) -> list[str]:
+def basis_words(title: str, text: str, normalized: str | None = None) -> list[str]:
     """The words compared: the body alone when long (outlets retitle), else title + body.
 
     Only the first `MAX_WORDS` words count, so fingerprinting a huge record costs no more
     than a long article (copies that share those words are near-duplicates anyway).
+    `normalized`: the text's `normalize.normalized_text`, when the caller has it; for ASCII
+    text it is exactly these words joined (lower-casing moves no ASCII word boundary).
     """
-    body = _words(text, MAX_WORDS)
+    if normalized is not None and text.isascii():
+        body = normalized.split(" ")[:MAX_WORDS] if normalized else []
+    else:
+        body = _words(text, MAX_WORDS)
     if sum(map(len, body)) + len(body) - 1 >= 200:  # its normalised length
         return body
     return (_words(title, MAX_WORDS) + body)[:MAX_WORDS]
