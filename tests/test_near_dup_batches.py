@@ -22,6 +22,7 @@ from bot.text.minhash import (
     shingles,
     signature,
 )
+from bot.text.normalize import normalized_text
 from tests.support.content import long_text, syndicated
 
 
@@ -80,6 +81,14 @@ def test_batch_minhash_gives_the_one_text_band_keys() -> None:
         assert np.array_equal(np.unique(grams[i]), shingles(w))
     with pytest.raises(ValueError):
         batch_shingles([["too", "short"]])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "  ", "A.B c_d", "Plain ASCII, with punctuation; and MIXED case.", "Café İstanbul Ǆemal"],
+)
+def test_basis_words_from_the_normalised_text_are_the_same(text: str) -> None:
+    assert basis_words("Title", text, normalized_text(text)) == basis_words("Title", text)
 
 
 def test_a_failed_insert_sets_aside_no_index_rows(engine: Engine) -> None:

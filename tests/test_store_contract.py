@@ -479,6 +479,16 @@ def test_topics_instances_export_and_health(store: Store) -> None:
     assert (counts["articles"], counts["passages"], counts["feeds"]) == (2, 2, 0)
 
 
+def test_topic_mentions_follow_the_window_and_deletes(store: Store) -> None:
+    recent = _add(store, _article(1, title="Drones over the harbour"))
+    old = _add(store, _article(30, title="Drones over the old harbour"))  # before the window
+    window = SearchFilters(since=NOW - timedelta(days=1), until=NOW)
+    assert store.topics.mentions(["drones"], window) == {recent: {"drones"}}
+    assert set(store.topics.mentions(["drones"], SearchFilters())) == {recent, old}
+    store.articles.delete(recent)
+    assert store.topics.mentions(["drones", "harbour"], window) == {}
+
+
 def test_a_conflict_inside_a_batch_loses_only_that_article(store: Store) -> None:
     rows: list[tuple[Any, ...]] = []
     with store.transaction():
