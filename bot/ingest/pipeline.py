@@ -221,7 +221,7 @@ class Ingestor:
             self._write_one(origin, article, part, near, position, index_rows)
         if near is not None:
             near.flush()
-        # after every savepoint of the batch: FTS5 flushes its terms at each savepoint
+        # after every savepoint of the batch: only articles that were kept have rows
         self.articles.write_index_rows(index_rows)
         return part
 
