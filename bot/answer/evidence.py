@@ -27,6 +27,7 @@ from datetime import datetime
 from bot.answer.candidates import bound_candidates, candidates, mentions
 from bot.answer.injection import addresses_assistant
 from bot.answer.questions import QuestionFacts
+from bot.answer.support import Support, candidate_key, support
 from bot.models import Passage
 from bot.retrieval.query import QueryTerms
 from bot.text.sentences import sentence_spans
@@ -46,7 +47,10 @@ SENTENCE_WEIGHTS: dict[str, float] = {
     "passage": 0.3,
     "typed": 0.25,
     "article_rank": 0.02,
+    "support": 0.3,
 }
+# Candidate support (`bot.answer.support`) lifts the sentences holding a well-supported answer.
+SUPPORT = True
 # Later sentences: this much of the lead's score at least, and no more alike than REDUNDANT.
 KEEP_RATIO = 0.55
 REDUNDANT = 0.35
@@ -101,7 +105,7 @@ def sentences_of(
     paraphrase: Paraphrase | None,
 ) -> list[Sentence]:
     """Scored candidate sentences of the top passages."""
-    asked = {fold(w) for w in words(" ".join(query.surface.values()))} | facts.names
+    asked = asked_words(query, facts)
     named = {stem(n): n for n in facts.names}
     found: list[Sentence] = []
     ranks: dict[int, int] = {}
@@ -149,6 +153,24 @@ def sentences_of(
             sent.score = sum(SENTENCE_WEIGHTS.get(k, 0.0) * v for k, v in sent.features.items())
             found.append(sent)
     return found
+
+
+def supported(pool: list[Sentence], asked: set[str]) -> Support:
+    """The candidates' support over the pool, added to each sentence as its `support`
+    feature: the relative support of its best-supported candidate."""
+    backing = support(((s.found, s.passage.article_id, s.score) for s in pool), asked)
+    if not SUPPORT:
+        return backing
+    for s in pool:
+        value = max((backing.of(candidate_key(c, asked)) for c in s.found), default=0.0)
+        s.features["support"] = value
+        s.score += SENTENCE_WEIGHTS.get("support", 0.0) * value
+    return backing
+
+
+def asked_words(query: QueryTerms, facts: QuestionFacts) -> set[str]:
+    """The question's words (folded) and names: what an answer candidate is not."""
+    return {fold(w) for w in words(" ".join(query.surface.values()))} | facts.names
 
 
 def _named_stems(content: set[str], text: str, named: dict[str, str]) -> set[str]:
@@ -273,6 +295,7 @@ def select_evidence(
 ) -> Evidence:
     """The chosen sentences and the lead's signals; `scoped`: the question names a time."""
     pool = sentences_of(query, facts, passages, paraphrase)
+    backing = supported(pool, asked_words(query, facts))
     chosen = choose(pool, limit)
     best_coverage = max((p.coverage for p in passages), default=0.0)
     if not chosen:
@@ -293,10 +316,24 @@ def select_evidence(
         "age": source_age,
         "age_scoped": source_age if scoped else 0.0,
         "fresh_age": min(age(p, reference) for p in passages),
+        "candidate_articles": _agreeing(backing, lead, asked_words(query, facts)),
+        "untyped": 1.0 if facts.answer_type.kind == "any" else 0.0,
     }
     present = set(content_stems(f"{lead.passage.title}\n{lead.passage.text}"))
     missing = [query.surface[s] for s in query.stems if s not in present]
     return Evidence(chosen, signals, missing, best_coverage, _gap(facts, chosen))
+
+
+# This many articles giving the lead's candidate count as full agreement.
+AGREEING_ARTICLES = 3
+
+
+def _agreeing(backing: Support, lead: Sentence, asked: set[str]) -> float:
+    """How many articles give the lead's best-supported candidate, as a share of
+    AGREEING_ARTICLES (capped at 1); 0 when the lead holds no candidate."""
+    keys = [candidate_key(c, asked) for c in lead.found]
+    articles = max((len(backing.articles.get(k, ())) for k in keys), default=0)
+    return min(articles / AGREEING_ARTICLES, 1.0)
 
 
 def _gap(facts: QuestionFacts, chosen: list[Sentence]) -> str | None:
