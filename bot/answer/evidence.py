@@ -53,6 +53,8 @@ SENTENCE_WEIGHTS: dict[str, float] = {
 SUPPORT = True
 # Later sentences: this much of the lead's score at least, and no more alike than REDUNDANT.
 KEEP_RATIO = 0.55
+# ... judged by how well they match the question, before candidate support (off: after).
+KEEP_BY_MATCH = True
 REDUNDANT = 0.35
 MMR_LAMBDA = 0.7
 SAME_ARTICLE_PENALTY = 0.05
@@ -84,6 +86,7 @@ class Sentence:
     features: dict[str, float] = field(default_factory=dict)
     soft: dict[str, float] = field(default_factory=dict)  # question stems found as paraphrases
     score: float = 0.0
+    matched: float = 0.0  # the score before its candidate's support was added
     follower: Sentence | None = None  # the next sentence of the passage
 
 
@@ -151,6 +154,7 @@ def sentences_of(
                 "article_rank": 1.0 / (1 + rank),
             }
             sent.score = sum(SENTENCE_WEIGHTS.get(k, 0.0) * v for k, v in sent.features.items())
+            sent.matched = sent.score
             found.append(sent)
     return found
 
@@ -222,7 +226,13 @@ def choose(pool: list[Sentence], limit: int) -> list[Sentence]:
     def relative(c: Sentence) -> float:
         return math.exp(min(c.score - lead_score, 0.0))
 
-    rest = [c for c in ranked[1:] if relative(c) >= KEEP_RATIO]
+    def worth_quoting(c: Sentence) -> bool:
+        """As likely as the lead to match the question: support chooses the lead, it does not
+        silence a source that gives another answer."""
+        gap = c.matched - ranked[0].matched if KEEP_BY_MATCH else c.score - lead_score
+        return math.exp(min(gap, 0.0)) >= KEEP_RATIO
+
+    rest = [c for c in ranked[1:] if worth_quoting(c)]
     while rest and len(chosen) < limit:
 
         def mmr(c: Sentence) -> float:
