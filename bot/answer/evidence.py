@@ -4,16 +4,18 @@ Every sentence of the top passages is a candidate. It is scored by how much of t
 (IDF-weighted) terms it covers, alone and with the sentence before it and the title (news
 prose often names the subject in one sentence and gives the answer in the next), plus a bonus
 when it holds a candidate of the asked type ("how many Marines" → a number before "Marines";
-"which state" → a place). The lead is the best sentence, followed by its next sentence when it
+"which state" → a place), and more when the other articles give the same candidate
+(`bot.answer.support`). The lead is the best sentence, followed by its next sentence when it
 left part of the question uncovered ("…attacks on the Ain al-Asad airbase…" then "Reports
 suggest a barrage of drones…"); the others follow by maximal marginal relevance, so no two say
 the same thing.
 
 The lead's signals (how much of the question its sentence, passage and whole article cover,
 how much the other articles cover, the question's names absent from its source, the source's
-age and the freshest source's age) feed one calibrated confidence (`bot.answer.confidence`);
-the pipeline abstains below the threshold, and when the question asks for a count or a role
-that no chosen sentence gives (`Evidence.gap`).
+age and the freshest source's age, how many articles give its candidate, whether the question
+asks for a type at all) feed one calibrated confidence (`bot.answer.confidence`); the pipeline
+abstains below the threshold, and when the question asks for a count or a role that no chosen
+sentence gives (`Evidence.gap`).
 """
 
 from __future__ import annotations
