@@ -104,7 +104,7 @@ class IngestSettings(Section):
     chunk_tokens: int = Field(default=200, ge=40, le=2000, description="target passage size")
     chunk_max_tokens: int = Field(default=250, ge=50, le=4000)
     chunk_min_tokens: int = Field(default=150, ge=10, le=2000)
-    # Each commit flushes FTS5 terms and writes every index page the batch touched (content
+    # Each commit writes every index page the batch touched (content
     # hashes, URLs and near-duplicate band keys land on random pages), so fewer, larger
     # commits are much cheaper per article, up to a point: memory grows with the batch
     # (100k RSS items: 2,000 → 299 MB, 3,000 → 321 MB, 5,000 → 363 MB, CPU within 7%).

@@ -62,31 +62,18 @@ def run_cli(
 
 
 def assert_consistent(db_path: Path) -> dict[str, int]:
-    """Check that every stored article is whole and that the index matches the chunks.
+    """Check that every stored article is whole and that the counters match the tables.
 
-    FTS5 `integrity-check` cannot compare a contentless index with its content, so we also
-    check that the index has exactly one row per chunk, the corpus counters match the
-    tables, and each article's chunks are contiguous and cover its text.
+    The corpus counters and fingerprint are what the postings index checks itself against
+    (it rebuilds when they differ), so they must match the chunks exactly; each article's
+    chunks are contiguous and cover its text.
     """
     conn = sqlite3.connect(str(db_path))
     try:
-        try:
-            conn.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES('integrity-check', 1)")
-        except sqlite3.OperationalError:  # builds that refuse rank=1 on contentless tables
-            conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES('integrity-check')")
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert "chunks_fts" not in tables, "SQLite stores keep no FTS5 table"
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        fts_rows = conn.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
-        assert fts_rows == chunks
-        chunk_ids = {r[0] for r in conn.execute("SELECT id FROM chunks")}
-        fts_ids = {r[0] for r in conn.execute("SELECT id FROM chunks_fts_docsize")}
-        assert chunk_ids == fts_ids
-        # the inverted index itself: every chunk has postings and no posting is orphaned
-        conn.execute(
-            "CREATE VIRTUAL TABLE temp.postings USING fts5vocab(main, chunks_fts, instance)"
-        )
-        posted = {r[0] for r in conn.execute("SELECT DISTINCT doc FROM temp.postings")}
-        assert posted == chunk_ids
         stats_chunks, stats_words = conn.execute(
             "SELECT chunks, words FROM corpus_stats WHERE id = 1"
         ).fetchone()

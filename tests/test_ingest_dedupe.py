@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 from corpus_helpers import FIXTURES, main_in_process, prose, write_jsonl
 
 from bot.engine import Engine
+from bot.ingest.pipeline import fewer_collections
+from bot.models import ArticleIn
 from bot.text.normalize import canonical_url
 
 BASE = "https://www.example.com/news/ferry-terminal/"
@@ -107,3 +110,16 @@ def test_reingesting_a_folder_is_a_noop_reporting_n_duplicates(
     after = main_in_process(capsys, "stats", "--json", "--data-dir", data)[1]
     strip = [line for line in before.splitlines() if "db_bytes" not in line]
     assert strip == [line for line in after.splitlines() if "db_bytes" not in line]
+
+
+def test_ingest_collects_cycles_less_often_and_restores_the_collector(engine: Engine) -> None:
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold()[0] >= 50_000 and gc.get_freeze_count() > 0
+        assert gc.isenabled()
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    report = engine.ingestor.ingest_articles(
+        [ArticleIn(title="Harbour cranes", text=prose(1, 20), url="https://example.com/c")]
+    )
+    assert report.added == 1
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

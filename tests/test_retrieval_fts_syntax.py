@@ -8,8 +8,6 @@ import pytest
 
 from bot.config import Settings
 from bot.engine import Engine
-from bot.retrieval.query import analyze
-from bot.store.search import fts_match
 
 # (question, a phrase the answer must contain, or None when it must abstain)
 CASES = [
@@ -73,14 +71,6 @@ def test_leftover_operator_words_are_just_words(seeded: Engine, question: str) -
     result = seeded.search(question)
     for passage in result.passages:
         assert passage.article_id == 1
-
-
-def test_match_expression_is_only_quoted_words() -> None:
-    query = analyze('title:"Ain AND (al-Asad* OR NEAR/2 ^drones)"')
-    expr = fts_match([query.surface[s] for s in query.stems])
-    parts = expr.split(" OR ")
-    assert all(p.startswith('"') and p.endswith('"') for p in parts)
-    assert all(p[1:-1].isalnum() for p in parts)
 
 
 def test_non_ascii_and_control_characters(seeded: Engine) -> None:

@@ -95,6 +95,9 @@ def test_v1_database_is_upgraded_in_place_and_searchable(tmp_path: Path) -> None
             [ArticleIn(title=V1_ARTICLES[0][0], text=V1_ARTICLES[0][1], url=V1_ARTICLES[0][2])]
         )
         assert (again.added, again.duplicates) == (0, 1)
+        # the FTS5 table the old versions wrote is gone: the postings index replaced it
+        tables = {r[0] for r in engine.store.db.query("SELECT name FROM sqlite_master")}
+        assert not {t for t in tables if t.startswith(("chunks_fts", "chunks_vocab"))}
     finally:
         engine.close()
     assert_consistent(path)

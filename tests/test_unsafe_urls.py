@@ -43,6 +43,11 @@ def test_http_url_keeps_web_urls_and_lowercases_the_scheme() -> None:
     assert http_url(" HTTPS://Example.org/A?b=1 ") == "https://Example.org/A?b=1"
     assert http_url("http://example.org") == "http://example.org"
     assert http_url("https://e.org/quake /?id=1") == "https://e.org/quake%20/?id=1"
+    # plain links (no urlsplit) and the rest agree on what they keep
+    assert http_url("HTTP://News.example.org:8080/a/b") == "http://News.example.org:8080/a/b"
+    assert http_url("https://e.org/a@b/c") == "https://e.org/a@b/c"
+    assert http_url("https://[::1]/a") == "https://[::1]/a"
+    assert http_url("https://e_x.org/a") == "https://e_x.org/a"
 
 
 def test_ingest_drops_a_bad_url_with_a_warning_and_keeps_the_article(settings: Settings) -> None:

@@ -29,7 +29,11 @@ class AlternateRepository:
     @staticmethod
     def key(article: ArticleIn) -> str:
         """What identifies a copy: its canonical URL, else its outlet and title."""
-        curl = canonical_url(article.url)
+        return AlternateRepository.key_with(article, canonical_url(article.url))
+
+    @staticmethod
+    def key_with(article: ArticleIn, curl: str | None) -> str:
+        """`key(article)` when its canonical URL (`curl`) is known already."""
         return curl or f"{(article.source or '').lower()}|{article.title.lower()}"
 
     def recorded(self, article: ArticleIn) -> bool:

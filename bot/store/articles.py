@@ -1,4 +1,4 @@
-"""Articles and their chunks: insert atomically with index rows, dedupe, list, count."""
+"""Articles and their chunks: insert atomically with corpus counters, dedupe, list, count."""
 
 from __future__ import annotations
 
@@ -69,7 +69,10 @@ INSERT_ARTICLE = (
 )
 
 
-def article_values(article: ArticleIn, curl: str | None, digest: str) -> tuple[Any, ...]:
+def article_values(
+    article: ArticleIn, curl: str | None, digest: str, now: str | None = None
+) -> tuple[Any, ...]:
+    """The article's row; `now` (stored form) is its ingest time unless it carries one."""
     return (
         article.title,
         article.text,
@@ -77,7 +80,7 @@ def article_values(article: ArticleIn, curl: str | None, digest: str) -> tuple[A
         curl,
         article.source,
         to_db(article.published_at),
-        to_db(article.ingested_at or utcnow()),
+        to_db(article.ingested_at) if article.ingested_at else (now or to_db(utcnow())),
         digest,
         article.language,
         article.external_id,
@@ -97,9 +100,10 @@ class PlannedArticle:
     chunk_ids: list[int]
 
 
-def dedupe_keys(article: ArticleIn) -> tuple[str | None, str]:
-    """(canonical URL, content hash): what makes two articles the same one."""
-    return canonical_url(article.url), content_hash(article.title, article.text)
+def dedupe_keys(article: ArticleIn, normalized: str | None = None) -> tuple[str | None, str]:
+    """(canonical URL, content hash): what makes two articles the same one. `normalized`:
+    the text's `normalized_text`, when the caller has it already."""
+    return canonical_url(article.url), content_hash(article.title, article.text, normalized)
 
 
 class ArticleRepository:
@@ -128,15 +132,13 @@ class ArticleRepository:
         keys: tuple[str | None, str] | None = None,
         index_rows: list[tuple[Any, ...]] | None = None,
     ) -> int:
-        """Store an article, its chunks and their full-text rows in one transaction.
+        """Store an article and its chunks in one transaction.
 
-        With `index_rows`, the full-text rows are appended there instead, for the caller to
-        write with `write_index_rows` before its enclosing transaction commits: SQLite's
-        FTS5 flushes its pending terms to disk at every savepoint, so rows written one
-        article at a time cost a tiny index segment (and later merges) per article.
+        `index_rows` is where a store with a full-text table (PostgreSQL) sets its rows
+        aside for `write_index_rows`; SQLite has none (the postings index follows the
+        chunks), so it stays empty here.
         """
         curl, digest = keys or dedupe_keys(article)
-        pending: list[tuple[Any, ...]] = []
         with self.db.transaction() as tx:
             article_id = self._insert_article(tx, article, curl, digest)
             title_words = word_count(article.title)
@@ -159,18 +161,11 @@ class ArticleRepository:
                     ),
                 ).fetchone()[0]
                 fingerprint += passage_hash(chunk_id, article.title, chunk.text)
-                row = (chunk_id, article.title, chunk.text)
-                if index_rows is None:
-                    tx.execute("INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)", row)
-                else:
-                    pending.append(row)
             tx.execute(
                 "UPDATE corpus_stats SET chunks = chunks + ?, words = words + ?,"
                 " id_hash = (id_hash + ?) % ? WHERE id = 1",
                 (len(chunks), total_words, fingerprint % MODULUS, MODULUS),
             )
-        if index_rows is not None:
-            index_rows.extend(pending)  # only once the article's savepoint is released
         return article_id
 
     def find_duplicates(self, keys: list[tuple[str | None, str]]) -> dict[str, int]:
@@ -201,15 +196,16 @@ class ArticleRepository:
         return int(articles) + 1, int(chunks) + 1
 
     def insert_planned(self, planned: list[PlannedArticle]) -> None:
-        """Store articles whose ids came from `next_ids`, with their chunks and full-text
-        rows, in a few statements; all or nothing (the caller retries one by one on error)."""
+        """Store articles whose ids came from `next_ids`, with their chunks, in a few
+        statements; all or nothing (the caller retries one by one on error)."""
         if not planned:
             return
-        article_rows, chunk_rows, fts_rows = [], [], []
+        article_rows, chunk_rows = [], []
         total_words, fingerprint = 0, 0
+        now = to_db(utcnow())  # one ingest time for the batch
         for p in planned:
             a, (curl, digest) = p.article, p.keys
-            article_rows.append((p.article_id, *article_values(a, curl, digest)))
+            article_rows.append((p.article_id, *article_values(a, curl, digest, now)))
             title_words = word_count(a.title)
             for chunk_id, chunk in zip(p.chunk_ids, p.chunks, strict=True):
                 words = title_words + word_count(chunk.text)
@@ -227,7 +223,6 @@ class ArticleRepository:
                         chunk.text,
                     )
                 )
-                fts_rows.append((chunk_id, a.title, chunk.text))
         with self.db.transaction() as tx:
             tx.executemany(
                 "INSERT INTO articles (id, title, text, url, canonical_url, source, published_at,"
@@ -240,7 +235,6 @@ class ArticleRepository:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 chunk_rows,
             )
-            tx.executemany("INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)", fts_rows)
             tx.execute(
                 "UPDATE corpus_stats SET chunks = chunks + ?, words = words + ?,"
                 " id_hash = (id_hash + ?) % ? WHERE id = 1",
@@ -252,16 +246,12 @@ class ArticleRepository:
         return int(tx.execute(INSERT_ARTICLE, article_values(article, curl, digest)).fetchone()[0])
 
     def write_index_rows(self, rows: list[tuple[Any, ...]]) -> None:
-        """The full-text rows `insert` set aside (call inside the same transaction)."""
-        if rows:
-            with self.db.transaction() as tx:
-                tx.executemany("INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)", rows)
+        """The full-text rows `insert` set aside: none on SQLite (see `insert`)."""
 
     def delete(self, article_id: int) -> bool:
-        """Remove an article with everything derived from it, in one transaction: chunks and
-        their full-text rows (contentless FTS needs the values), vectors and alternates (by
-        cascade) and its near-duplicate band rows (recomputed from its text: that table has
-        no index by article)."""
+        """Remove an article with everything derived from it, in one transaction: chunks,
+        vectors and alternates (by cascade), the corpus counters and its near-duplicate band
+        rows (recomputed from its text: that table has no index by article)."""
         with self.db.transaction() as tx:
             row = tx.execute(
                 "SELECT title, text FROM articles WHERE id = ?", (article_id,)
@@ -271,12 +261,6 @@ class ArticleRepository:
             chunks = tx.execute(
                 "SELECT id, text, words FROM chunks WHERE article_id = ?", (article_id,)
             ).fetchall()
-            for chunk_id, text, _ in chunks:
-                tx.execute(
-                    "INSERT INTO chunks_fts (chunks_fts, rowid, title, text)"
-                    " VALUES ('delete', ?, ?, ?)",
-                    (chunk_id, row[0], text),
-                )
             removed = sum(passage_hash(cid, row[0], text) for cid, text, _ in chunks)
             tx.execute(
                 "UPDATE corpus_stats SET chunks = chunks - ?, words = words - ?,"

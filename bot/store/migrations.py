@@ -357,6 +357,13 @@ def _v11_usage_day_index(db: sqlite3.Connection) -> None:
     )
 
 
+def _v12_drop_full_text(db: sqlite3.Connection) -> None:
+    """Searches rank over the postings index and topics match through it (both follow the
+    chunks table), so SQLite's FTS5 table is neither written nor read any more."""
+    db.execute("DROP TABLE IF EXISTS chunks_vocab")
+    db.execute("DROP TABLE IF EXISTS chunks_fts")
+
+
 MIGRATIONS: list[Migration] = [
     _v1_articles_chunks,
     _v2_stats_vocab_meta,
@@ -369,6 +376,7 @@ MIGRATIONS: list[Migration] = [
     _v9_repair_rows,
     _v10_corpus_fingerprint,
     _v11_usage_day_index,
+    _v12_drop_full_text,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

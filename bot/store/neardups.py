@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 
@@ -95,9 +96,14 @@ class NearDuplicateBatch:
         if fp is None:
             return
         self.added_prints[article_id] = fp
+        added = self.added
         for key in fp.keys:
-            self.added.setdefault(key, []).append(article_id)
-            self.rows.append((key, article_id))
+            holders = added.get(key)
+            if holders is None:
+                added[key] = [article_id]
+            else:
+                holders.append(article_id)
+        self.rows.extend(zip(fp.keys, repeat(article_id)))
 
     def flush(self) -> None:
         """Write the band rows of the articles added (call inside the batch transaction)."""
@@ -132,14 +138,18 @@ class NearDuplicateIndex:
         self.threshold = threshold
         self.min_words = max(min_words, 3)
 
-    def batch(self, articles: Sequence[ArticleIn | None]) -> NearDuplicateBatch:
-        """Fingerprint `articles` (None: skipped) and load the stored bands they could match."""
+    def batch(
+        self, articles: Sequence[ArticleIn | None], normalized: Sequence[str] | None = None
+    ) -> NearDuplicateBatch:
+        """Fingerprint `articles` (None: skipped) and load the stored bands they could match.
+        `normalized`: each article's `normalized_text` of its text, when the caller has it."""
         word_lists: list[list[str]] = []
         positions: list[int] = []
         for position, article in enumerate(articles):
             if article is None:
                 continue
-            words = basis_words(article.title, article.text)
+            body = normalized[position] if normalized is not None else None
+            words = basis_words(article.title, article.text, body)
             if len(words) >= self.min_words:
                 word_lists.append(words)
                 positions.append(position)

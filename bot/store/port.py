@@ -121,7 +121,7 @@ class Store:
             self.topics: TopicRepository = PgTopicRepository(db)
         else:
             self.articles, self.search = ArticleRepository(db), SearchIndex(db)
-            self.topics = TopicRepository(db)
+            self.topics = TopicRepository(db, lambda: self.postings)
         self.alternates = AlternateRepository(db)
         self.usage = UsageRepository(db)
         self.feeds = FeedRepository(db)

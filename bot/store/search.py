@@ -1,10 +1,10 @@
-"""The only SQL retrieval needs: full-text candidates and term statistics (for stores
-without the postings index), the passages the postings index reads, rows → passages.
+"""The only SQL retrieval needs: the passages the postings index reads, rows → passages,
+and (PostgreSQL only, `bot.store.postgres.search`) full-text candidates and term statistics.
 
-The BM25 arithmetic lives in `bot.retrieval`; this module answers "which passages contain
-these words" and "how many passages hold each stem" from the database's full-text index,
-"what changed in the store" (its fingerprint and the passages after an id) for
-`bot.store.postings`, and "what are these passages" (rows for the results).
+The BM25 arithmetic lives in `bot.retrieval`; this module answers "what changed in the
+store" (its fingerprint and the passages after an id) for `bot.store.postings` and "what
+are these passages" (rows for the results); a database with a full-text index of its own
+also answers "which passages contain these words" and "how many passages hold each stem".
 """
 
 from __future__ import annotations
@@ -76,14 +76,6 @@ ROW_COLUMNS = (
 ROW_SQL = f"SELECT {ROW_COLUMNS} FROM chunks c JOIN articles a ON a.id = c.article_id"
 
 
-def fts_match(terms: list[str], *, all_of: bool = False) -> str:
-    """An FTS5 MATCH expression OR-ing (or AND-ing) quoted tokens; tokens are alphanumeric.
-
-    User text is never passed to FTS5 as syntax: each word is quoted as a string literal.
-    """
-    return (" AND " if all_of else " OR ").join('"' + t.replace('"', '""') + '"' for t in terms)
-
-
 def passage_from_row(row: PassageRow, score: float = 0.0, coverage: float = 0.0) -> Passage:
     """A Passage from a row of our own schema, whose columns have the model's types already
     (so it is constructed without validation: searches build dozens per question)."""
@@ -109,7 +101,7 @@ def rows_of(raw: list) -> list[PassageRow]:
 
 
 class SearchIndex:
-    """Full-text candidates and term statistics over SQLite FTS5."""
+    """Passages and corpus statistics; full-text candidates where the database has them."""
 
     def __init__(self, db: DB) -> None:
         self.db = db
@@ -124,9 +116,8 @@ class SearchIndex:
     def doc_freqs(self, stems: list[str], n_chunks: int) -> dict[str, int]:
         """Document frequencies of `stems` (absent ones left out), cached.
 
-        fts5vocab counts a term's documents by walking its whole posting list (~1 ms for a
-        term in 30k passages), so a long-running bot keeps the counts until the corpus
-        changes size (an ingest or a delete).
+        Counting a term's documents walks its posting list, so a long-running bot keeps
+        the counts until the corpus changes size (an ingest or a delete).
         """
         if n_chunks != self._df_chunks or len(self._df_cache) > DF_CACHE_TERMS:
             self._df_cache, self._df_chunks = {}, n_chunks
@@ -139,11 +130,7 @@ class SearchIndex:
         return {s: cache[s] for s in stems if cache.get(s, 0) > 0}
 
     def _lookup_doc_freqs(self, stems: list[str]) -> dict[str, int]:
-        marks = ",".join("?" * len(stems))
-        rows = self.db.query(
-            f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", tuple(stems)
-        )
-        return {str(term): int(doc) for term, doc in rows}
+        raise NotImplementedError("a SQLite store counts terms in its postings index")
 
     def candidates(
         self,
@@ -156,33 +143,10 @@ class SearchIndex:
         title_weight: float = 1.0,
     ) -> list[PassageRow]:
         """Passages holding any (or, with `all_of`, every) of `words`: the best `limit` by
-        FTS5's bm25 (title weighted), or the newest when not `ranked`.
-
-        Without filters the ranking runs on the FTS5 table alone and only the winners are
-        joined; with filters the join comes first so the limit counts passages that pass.
-        """
-        match = fts_match(words, all_of=all_of)
-        order = "bm25(chunks_fts, ?, 1.0)" if ranked else "f.rowid DESC"
-        weights = (title_weight,) if ranked else ()
-        if filters is None:
-            order = order if ranked else "rowid DESC"
-            return rows_of(
-                self.db.query(
-                    f"SELECT {ROW_COLUMNS} FROM (SELECT rowid FROM chunks_fts"
-                    f" WHERE chunks_fts MATCH ? ORDER BY {order} LIMIT ?) f"
-                    " JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.id = c.article_id",
-                    (match, *weights, limit),
-                )
-            )
-        where, params = filter_sql(filters, like=self.db.like)
-        return rows_of(
-            self.db.query(
-                f"SELECT {ROW_COLUMNS} FROM chunks_fts f JOIN chunks c ON c.id = f.rowid"
-                " JOIN articles a ON a.id = c.article_id"
-                f" WHERE chunks_fts MATCH ? AND {where} ORDER BY {order} LIMIT ?",
-                (match, *params, *weights, limit),
-            )
-        )
+        bm25 (title weighted), or the newest when not `ranked`. Only a database with a
+        full-text index of its own answers this (PostgreSQL); SQLite stores rank over the
+        postings index (`bot.store.postings`)."""
+        raise NotImplementedError("a SQLite store ranks over its postings index")
 
     def keeps_fingerprint(self) -> bool:
         """Whether the schema has the corpus fingerprint (`corpus_stats.id_hash`)."""

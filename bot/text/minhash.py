@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from itertools import chain, islice
+from itertools import chain
 
 import numpy as np
 
@@ -31,20 +31,30 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _GRAM_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def basis_words(title: str, text: str) -> list[str]:
+def basis_words(title: str, text: str, normalized: str | None = None) -> list[str]:
     """The words compared: the body alone when long (outlets retitle), else title + body.
 
     Only the first `MAX_WORDS` words count, so fingerprinting a huge record costs no more
     than a long article (copies that share those words are near-duplicates anyway).
+    `normalized`: the text's `normalize.normalized_text`, when the caller has it; for ASCII
+    text it is exactly these words joined (lower-casing moves no ASCII word boundary).
     """
-    body = _words(text, MAX_WORDS)
+    if normalized is not None and text.isascii():
+        body = normalized.split(" ")[:MAX_WORDS] if normalized else []
+    else:
+        body = _words(text, MAX_WORDS)
     if sum(map(len, body)) + len(body) - 1 >= 200:  # its normalised length
         return body
     return (_words(title, MAX_WORDS) + body)[:MAX_WORDS]
 
 
 def _words(text: str, limit: int) -> list[str]:
-    return [m.group(0).lower() for m in islice(_WORD.finditer(text), limit)]
+    """The first `limit` words, each lower-cased on its own (words hold no spaces, and
+    lower-casing never makes one, so one join, lower and split do it in C)."""
+    words = _WORD.findall(text)
+    if not words:
+        return []
+    return " ".join(words[:limit]).lower().split(" ")
 
 
 class _WordHashes(dict[str, int]):

@@ -25,6 +25,9 @@ def http_url(url: str | None) -> str | None:
     url = url.strip().replace(" ", "%20")  # feeds do carry "…/Morocco-earthquake /?id=1"
     if _CONTROL.search(url):
         return None
+    if _PLAIN_URL.fullmatch(url):  # what urlsplit would accept, without splitting
+        scheme = url[: url.index(":")]
+        return scheme.lower() + url[len(scheme) :]
     try:
         parts = urlsplit(url)
         host = parts.hostname
@@ -67,12 +70,14 @@ def normalized_text(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
-def content_hash(title: str, text: str) -> str:
+def content_hash(title: str, text: str, body: str | None = None) -> str:
     """Hash of the normalised body; short bodies (teasers) include the title.
 
     Outlets retitle the same wire copy, so long bodies are hashed alone; a short teaser
-    ("Read more…") says too little on its own and would merge unrelated items.
+    ("Read more…") says too little on its own and would merge unrelated items. `body`:
+    `normalized_text(text)`, when the caller has it already.
     """
-    body = normalized_text(text)
+    if body is None:
+        body = normalized_text(text)
     basis = body if len(body) >= 200 else normalized_text(title) + "\n" + body
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
