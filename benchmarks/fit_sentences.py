@@ -60,9 +60,9 @@ def pools(engine: Engine, split: str, names: list[str]) -> list[Pool]:
         found = engine.pipeline.find(
             a.question, a.question, None, SearchFilters(until=until_arg(a.until))
         )
-        pool = ev.sentences_of(
-            found.result.query, question_facts(a.question), found.read, engine.pipeline.paraphrase
-        )
+        facts = question_facts(a.question)
+        pool = ev.sentences_of(found.result.query, facts, found.read, engine.pipeline.paraphrase)
+        ev.supported(pool, ev.asked_words(found.result.query, facts))
         if pool:
             out.append(Pool(a.week, a.gold, pool, names))
         else:

@@ -26,6 +26,8 @@ _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)s?$")
 NAME_JOINERS = frozenset("of de del della da di la le van von der den al el bin ibn and &".split())
 NOUN_GAP = 3  # "2,000 US Marines": the counted noun within this many words after the number
 ROLE_GAP = 6  # "Amelia Earhart became the first woman": a name this close to the asked role
+# A name run ends at punctuation ("the Bucks, Heat and Pacers" holds three names).
+SPLIT_AT_PUNCTUATION = True
 
 
 @dataclass(frozen=True)
@@ -34,14 +36,18 @@ class Token:
     folded: str
     start: int
     capital: bool
+    joined: bool = True  # only spaces separate it from the token before (no comma, bracket…)
 
 
 def tokens(text: str) -> list[Token]:
     out = []
+    end = 0
     for m in _TOKEN.finditer(text):
         word = m.group().rstrip(".'’-")
         if word:
-            out.append(Token(word, fold(word), m.start(), word[:1].isupper()))
+            joined = not text[end : m.start()].strip()
+            out.append(Token(word, fold(word), m.start(), word[:1].isupper(), joined))
+            end = m.start() + len(word)
     return out
 
 
@@ -54,7 +60,7 @@ def name_runs(toks: list[Token]) -> list[tuple[int, int]]:
             i += 1
             continue
         j = i + 1
-        while j < len(toks):
+        while j < len(toks) and (toks[j].joined or not SPLIT_AT_PUNCTUATION):
             if toks[j].capital and toks[j].folded not in CALENDAR_WORDS:
                 j += 1
             elif (

@@ -15,15 +15,17 @@ import math
 
 # Fitted by benchmarks/calibrate.py (see docs/benchmarks.md, "Answer quality on real questions").
 WEIGHTS: dict[str, float] = {
-    "bias": -6.39,
-    "passage_coverage": -0.97,
-    "sentence_coverage": 1.37,
-    "article_coverage": 7.28,
-    "other_coverage": 0.57,
-    "names_missing": -0.96,
-    "age": -1.13,
-    "age_scoped": -0.76,
-    "fresh_age": -1.14,
+    "bias": -5.75,
+    "passage_coverage": -0.07,
+    "sentence_coverage": 2.30,
+    "article_coverage": 5.52,
+    "other_coverage": -0.21,
+    "names_missing": -0.93,
+    "age": -1.03,
+    "age_scoped": -0.37,
+    "fresh_age": -1.23,
+    "candidate_articles": 0.51,
+    "untyped": -0.54,
 }
 
 

@@ -4,16 +4,18 @@ Every sentence of the top passages is a candidate. It is scored by how much of t
 (IDF-weighted) terms it covers, alone and with the sentence before it and the title (news
 prose often names the subject in one sentence and gives the answer in the next), plus a bonus
 when it holds a candidate of the asked type ("how many Marines" → a number before "Marines";
-"which state" → a place). The lead is the best sentence, followed by its next sentence when it
+"which state" → a place), and more when the other articles give the same candidate
+(`bot.answer.support`). The lead is the best sentence, followed by its next sentence when it
 left part of the question uncovered ("…attacks on the Ain al-Asad airbase…" then "Reports
 suggest a barrage of drones…"); the others follow by maximal marginal relevance, so no two say
 the same thing.
 
 The lead's signals (how much of the question its sentence, passage and whole article cover,
 how much the other articles cover, the question's names absent from its source, the source's
-age and the freshest source's age) feed one calibrated confidence (`bot.answer.confidence`);
-the pipeline abstains below the threshold, and when the question asks for a count or a role
-that no chosen sentence gives (`Evidence.gap`).
+age and the freshest source's age, how many articles give its candidate, whether the question
+asks for a type at all) feed one calibrated confidence (`bot.answer.confidence`); the pipeline
+abstains below the threshold, and when the question asks for a count or a role that no chosen
+sentence gives (`Evidence.gap`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from datetime import datetime
 from bot.answer.candidates import bound_candidates, candidates, mentions
 from bot.answer.injection import addresses_assistant
 from bot.answer.questions import QuestionFacts
+from bot.answer.support import Support, candidate_key, support
 from bot.models import Passage
 from bot.retrieval.query import QueryTerms
 from bot.text.sentences import sentence_spans
@@ -46,9 +49,14 @@ SENTENCE_WEIGHTS: dict[str, float] = {
     "passage": 0.3,
     "typed": 0.25,
     "article_rank": 0.02,
+    "support": 0.3,
 }
+# Candidate support (`bot.answer.support`) lifts the sentences holding a well-supported answer.
+SUPPORT = True
 # Later sentences: this much of the lead's score at least, and no more alike than REDUNDANT.
 KEEP_RATIO = 0.55
+# ... judged by how well they match the question, before candidate support (off: after).
+KEEP_BY_MATCH = True
 REDUNDANT = 0.35
 MMR_LAMBDA = 0.7
 SAME_ARTICLE_PENALTY = 0.05
@@ -80,6 +88,7 @@ class Sentence:
     features: dict[str, float] = field(default_factory=dict)
     soft: dict[str, float] = field(default_factory=dict)  # question stems found as paraphrases
     score: float = 0.0
+    matched: float = 0.0  # the score before its candidate's support was added
     follower: Sentence | None = None  # the next sentence of the passage
 
 
@@ -101,7 +110,7 @@ def sentences_of(
     paraphrase: Paraphrase | None,
 ) -> list[Sentence]:
     """Scored candidate sentences of the top passages."""
-    asked = {fold(w) for w in words(" ".join(query.surface.values()))} | facts.names
+    asked = asked_words(query, facts)
     named = {stem(n): n for n in facts.names}
     found: list[Sentence] = []
     ranks: dict[int, int] = {}
@@ -147,8 +156,27 @@ def sentences_of(
                 "article_rank": 1.0 / (1 + rank),
             }
             sent.score = sum(SENTENCE_WEIGHTS.get(k, 0.0) * v for k, v in sent.features.items())
+            sent.matched = sent.score
             found.append(sent)
     return found
+
+
+def supported(pool: list[Sentence], asked: set[str]) -> Support:
+    """The candidates' support over the pool, added to each sentence as its `support`
+    feature: the relative support of its best-supported candidate."""
+    backing = support(((s.found, s.passage.article_id, s.score) for s in pool), asked)
+    if not SUPPORT:
+        return backing
+    for s in pool:
+        value = max((backing.of(candidate_key(c, asked)) for c in s.found), default=0.0)
+        s.features["support"] = value
+        s.score += SENTENCE_WEIGHTS.get("support", 0.0) * value
+    return backing
+
+
+def asked_words(query: QueryTerms, facts: QuestionFacts) -> set[str]:
+    """The question's words (folded) and names: what an answer candidate is not."""
+    return {fold(w) for w in words(" ".join(query.surface.values()))} | facts.names
 
 
 def _named_stems(content: set[str], text: str, named: dict[str, str]) -> set[str]:
@@ -200,7 +228,13 @@ def choose(pool: list[Sentence], limit: int) -> list[Sentence]:
     def relative(c: Sentence) -> float:
         return math.exp(min(c.score - lead_score, 0.0))
 
-    rest = [c for c in ranked[1:] if relative(c) >= KEEP_RATIO]
+    def worth_quoting(c: Sentence) -> bool:
+        """As likely as the lead to match the question: support chooses the lead, it does not
+        silence a source that gives another answer."""
+        gap = c.matched - ranked[0].matched if KEEP_BY_MATCH else c.score - lead_score
+        return math.exp(min(gap, 0.0)) >= KEEP_RATIO
+
+    rest = [c for c in ranked[1:] if worth_quoting(c)]
     while rest and len(chosen) < limit:
 
         def mmr(c: Sentence) -> float:
@@ -273,6 +307,7 @@ def select_evidence(
 ) -> Evidence:
     """The chosen sentences and the lead's signals; `scoped`: the question names a time."""
     pool = sentences_of(query, facts, passages, paraphrase)
+    backing = supported(pool, asked_words(query, facts))
     chosen = choose(pool, limit)
     best_coverage = max((p.coverage for p in passages), default=0.0)
     if not chosen:
@@ -293,10 +328,24 @@ def select_evidence(
         "age": source_age,
         "age_scoped": source_age if scoped else 0.0,
         "fresh_age": min(age(p, reference) for p in passages),
+        "candidate_articles": _agreeing(backing, lead, asked_words(query, facts)),
+        "untyped": 1.0 if facts.answer_type.kind == "any" else 0.0,
     }
     present = set(content_stems(f"{lead.passage.title}\n{lead.passage.text}"))
     missing = [query.surface[s] for s in query.stems if s not in present]
     return Evidence(chosen, signals, missing, best_coverage, _gap(facts, chosen))
+
+
+# This many articles giving the lead's candidate count as full agreement.
+AGREEING_ARTICLES = 3
+
+
+def _agreeing(backing: Support, lead: Sentence, asked: set[str]) -> float:
+    """How many articles give the lead's best-supported candidate, as a share of
+    AGREEING_ARTICLES (capped at 1); 0 when the lead holds no candidate."""
+    keys = [candidate_key(c, asked) for c in lead.found]
+    articles = max((len(backing.articles.get(k, ())) for k in keys), default=0)
+    return min(articles / AGREEING_ARTICLES, 1.0)
 
 
 def _gap(facts: QuestionFacts, chosen: list[Sentence]) -> str | None:

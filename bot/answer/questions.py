@@ -9,6 +9,7 @@ much / what percentage → a number, ideally next to the asked noun ("how many M
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -30,7 +31,9 @@ NUMBER_NOUNS = frozenset(
     "percentage percent number amount age proportion share price cost total rate".split()
 )
 DATE_NOUNS = frozenset("year month day date decade century".split())
-MEASURES = frozenset("many much long old far big tall high large heavy often".split())
+MEASURES = frozenset(
+    "many much long old far big tall high large heavy often fast deep wide".split()
+)
 _WH = frozenset("which what".split())
 
 
@@ -61,24 +64,67 @@ def answer_type(question: str) -> AnswerType:
                 noun = _noun_after(tokens, i + 2) if nxt == "many" else None
                 return AnswerType("number", noun)
             if w in _WH and nxt:
-                if nxt in NUMBER_NOUNS:
+                head = _head_noun(tokens, i + 1) if WH_PHRASES else nxt
+                if head in NUMBER_NOUNS:
                     return AnswerType("number", None)
-                if nxt in DATE_NOUNS:
+                if head in DATE_NOUNS:
                     return AnswerType("date")
-                if nxt in PLACE_NOUNS:
-                    return AnswerType("place", stem(nxt))
+                if head in PLACE_NOUNS:
+                    return AnswerType("place", stem(head))
     tokens = [w for c in clauses for w in c]
     first = tokens[:1]
+    # a question word that opens a clause or comes before its verb ("…this week. Where is the
+    # inquiry taking place?", "…, where did Pelosi travel") asks, one inside a clause relates
+    opens = {c[0] for c in clauses if c} if WH_PHRASES else set(first)
+    asks = opens | _asking(tokens) if WH_PHRASES else opens
     if first in (["who"], ["whom"], ["whose"]) or "who" in tokens:
         return AnswerType("person", _role_after_who(tokens))
-    if first == ["when"]:
+    if "when" in asks:
         return AnswerType("date")
-    if first == ["where"] or "where" in tokens[:3]:
+    if "where" in asks or "where" in tokens[:3]:
         return AnswerType("place")
     for i, w in enumerate(tokens):
-        if w in _WH and i + 1 < len(tokens) and tokens[i + 1] not in STOPWORDS:
-            return AnswerType("name", stem(tokens[i + 1]))
+        if w in _WH and i + 1 < len(tokens):
+            head = _head_noun(tokens, i + 1) if WH_PHRASES else tokens[i + 1]
+            if head and head not in STOPWORDS:
+                return AnswerType("name", stem(head))
     return AnswerType("any")
+
+
+# Read the noun a question word asks about through "of these/the following" and a copula
+# ("which of these shows", "what is the estimated cost"), and take "where did/is…" anywhere as
+# asking (off: the word right after the question word, and only the first word's where/when).
+WH_PHRASES = True
+_PARTITIVE = frozenset("of these those the following".split())
+_AUXILIARIES = frozenset(
+    "is was are were will would did does do has have had can could should".split()
+)
+
+
+def _head_noun(tokens: list[str], start: int) -> str:
+    """The word a question word asks about: "which of these shows" → shows, "what is the
+    estimated cost" → cost (the first of the next words in a noun list), else the next word."""
+    rest = tokens[start : start + 5]
+    if not rest:
+        return ""
+    skip = 0
+    while skip < len(rest) and (rest[skip] in _PARTITIVE or rest[skip] in COPULAS):
+        skip += 1
+    for w in rest[skip : skip + 3]:
+        if w in NUMBER_NOUNS or w in DATE_NOUNS or w in PLACE_NOUNS:
+            return w
+        if w in STOPWORDS:
+            break
+    if rest[0] in _PARTITIVE and skip < len(rest):
+        return rest[skip]
+    return rest[0]
+
+
+def _asking(tokens: list[str]) -> set[str]:
+    """ "where"/"when" followed by an auxiliary verb: asked, wherever in the question."""
+    return {
+        w for w, nxt in itertools.pairwise(tokens) if w in ("where", "when") and nxt in _AUXILIARIES
+    }
 
 
 COPULAS = frozenset("is was are were becomes became".split())
