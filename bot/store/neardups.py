@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -21,6 +21,8 @@ from bot.text.minhash import basis_words, batch_band_keys, batch_shingles, jacca
 
 # Band keys per lookup query (SQLite allows 32,766 parameters; a 500-article batch has ~5,000).
 _KEYS_PER_QUERY = 4_000
+# Band rows per INSERT statement on SQLite (two parameters each).
+_ROWS_PER_INSERT = 400
 # Candidates checked exactly per article, lowest ids first (a band shared by many articles,
 # e.g. a boilerplate teaser, must not make one lookup read thousands of texts).
 _MAX_CANDIDATES = 50
@@ -117,12 +119,15 @@ class NearDuplicateBatch:
                         " SELECT * FROM unnest(?::bigint[], ?::bigint[]) ON CONFLICT DO NOTHING",
                         (list(keys), list(ids)),
                     )
-                else:
-                    tx.executemany(
-                        "INSERT INTO near_dup_bands (band_key, article_id) VALUES (?, ?)"
-                        " ON CONFLICT DO NOTHING",
-                        self.rows,
-                    )
+                else:  # many rows a statement: a third less CPU than a statement a row
+                    for start in range(0, len(self.rows), _ROWS_PER_INSERT):
+                        part = self.rows[start : start + _ROWS_PER_INSERT]
+                        tx.execute(
+                            "INSERT INTO near_dup_bands (band_key, article_id) VALUES "
+                            + ",".join(["(?,?)"] * len(part))
+                            + " ON CONFLICT DO NOTHING",
+                            tuple(chain.from_iterable(part)),
+                        )
             self.rows = []
 
 
