@@ -22,6 +22,7 @@ from bot.text.minhash import BANDS, basis_words, batch_band_keys, batch_shingles
 _KEYS_PER_QUERY = 4_000
 # Band rows per INSERT statement on SQLite (two parameters each).
 _ROWS_PER_INSERT = 400
+_INSERT_BANDS = "INSERT OR IGNORE INTO near_dup_bands (band_key, article_id) VALUES (?,?)"
 # Candidates checked exactly per article, lowest ids first (a band shared by many articles,
 # e.g. a boilerplate teaser, must not make one lookup read thousands of texts).
 _MAX_CANDIDATES = 50
@@ -134,16 +135,12 @@ class NearDuplicateBatch:
                     (keys.tolist(), owners.tolist()),
                 )
             else:  # many rows a statement: a third less CPU than a statement a row
-                pairs = np.column_stack((keys, owners)).ravel().tolist()
-                step = 2 * _ROWS_PER_INSERT
-                for start in range(0, len(pairs), step):
-                    part = pairs[start : start + step]
-                    tx.execute(
-                        "INSERT INTO near_dup_bands (band_key, article_id) VALUES "
-                        + ",".join(["(?,?)"] * (len(part) // 2))
-                        + " ON CONFLICT DO NOTHING",
-                        part,
-                    )
+                pairs = np.column_stack((keys, owners))
+                full = pairs.shape[0] - pairs.shape[0] % _ROWS_PER_INSERT
+                flat = pairs[:full].reshape(-1, 2 * _ROWS_PER_INSERT).tolist()
+                if flat:  # one statement text only: each cached statement holds memory
+                    tx.executemany(_INSERT_BANDS + ",(?,?)" * (_ROWS_PER_INSERT - 1), flat)
+                tx.executemany(_INSERT_BANDS, pairs[full:].tolist())
         self.added_rows, self.added_ids = [], []
 
 
