@@ -7,7 +7,8 @@ Each checkout (default: this one) gets its own data directory with the seed inge
 untimed ask; then every question is asked `--runs` times per checkout, the checkouts taking turns
 so that load from other processes falls on all of them alike. Prints, per checkout and question,
 the median wall time, the median CPU time of the process (user + system, from
-`wait4`) and its peak RSS, and whether the process loaded wordllama.
+`wait4`) and its peak RSS, and whether the process loaded the wordllama model (its weights are
+safetensors: the package, or only its files).
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ("What hit Ain al-Asad?", "How many Palestinians have been injured?")
-# Printed by the child after its answer: whether the word-embedding model was imported.
+# Printed by the child after its answer: whether the word-embedding model was loaded.
 PROBE = (
     "import runpy, sys; sys.argv = ['bot', *sys.argv[1:]]\n"
     "try:\n    runpy.run_module('bot', run_name='__main__')\n"
-    "finally:\n    print('wordllama' in sys.modules, file=sys.stderr)\n"
+    "finally:\n    print('safetensors' in sys.modules, file=sys.stderr)\n"
 )
 
 

@@ -12,7 +12,6 @@ from bot.answer.followup import heuristic_standalone
 from bot.answer.paraphrase import WordSimilarity
 from bot.answer.pipeline import AnswerPipeline
 from bot.config import Settings
-from bot.ingest.pipeline import Ingestor, Progress
 from bot.metrics import Metrics
 from bot.models import (
     AlternateSource,
@@ -45,6 +44,7 @@ if TYPE_CHECKING:
     from bot.briefing.summary import StorySummariser
     from bot.briefing.window import Window
     from bot.feeds.service import FeedService
+    from bot.ingest.pipeline import Ingestor, Progress
     from bot.insight.models import Timeline, Trend
     from bot.insight.service import InsightService
     from bot.retrieval.dense import DenseIndex
@@ -85,7 +85,7 @@ class Engine:
         self.store = Store.open(settings, db)
         self.articles = self.store.articles
         self.retriever = Retriever(self.store, settings)
-        self.ingestor = Ingestor(self.store, settings)
+        self._ingestor: Ingestor | None = None
         self.usage = self.store.usage
         self.metrics = Metrics()
         self._llm: LLMComposer | None = None
@@ -103,8 +103,6 @@ class Engine:
 
             self.vectors = VectorStore(self.store.vectors, make_embedder(settings))
             dense = DenseIndex(self.vectors)
-            if settings.retrieval.embed_at_ingest:
-                self.ingestor.after_batch.append(self.vectors.add_articles)
         self.hybrid = HybridRetriever(self.articles, settings, self.retriever, dense)
         self.pipeline = AnswerPipeline(
             settings,
@@ -115,6 +113,18 @@ class Engine:
             paraphrase=WordSimilarity(),
             read_articles=self.hybrid.read_articles,
         )
+
+    @property
+    def ingestor(self) -> Ingestor:
+        """Built on first use: a question over an existing corpus never imports the ingest
+        stages."""
+        if self._ingestor is None:
+            from bot.ingest.pipeline import Ingestor
+
+            self._ingestor = Ingestor(self.store, self.settings)
+            if self.vectors is not None and self.settings.retrieval.embed_at_ingest:
+                self._ingestor.after_batch.append(self.vectors.add_articles)
+        return self._ingestor
 
     @property
     def llm(self) -> LLMComposer:

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.ingest.chunker import chunk_text
 from bot.models import ArticleIn, SearchFilters
-from bot.retrieval.bm25 import K1, B
+from bot.retrieval.bm25 import COORD, K1, B
 from bot.retrieval.query import analyze
 from bot.store.articles import PlannedArticle, dedupe_keys
 from bot.text.words import stems, word_count
@@ -63,16 +63,20 @@ def reference_bm25(engine: Engine, question: str, title_weight: float) -> list[t
     avgdl = sum(lengths.values()) / len(lengths)
     counts = {r.chunk_id: (Counter(stems(r.title)), Counter(stems(r.text))) for r in rows}
     n = len(rows)
+    idfs = {}
+    for s in query:
+        df = max(sum(1 for t, b in counts.values() if s in t or s in b), 1)
+        idfs[s] = math.log(1 + (n - df + 0.5) / (df + 0.5))
     scored = []
     for r in rows:
         title_tf, text_tf = counts[r.chunk_id]
-        score = 0.0
+        score = held = 0.0
         for s in query:
-            df = max(sum(1 for t, b in counts.values() if s in t or s in b), 1)
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
             tf = title_weight * title_tf[s] + text_tf[s]
             norm = K1 * (1 - B + B * max(lengths[r.chunk_id], 1) / avgdl)
-            score += idf * tf * (K1 + 1) / (tf + norm)
+            score += idfs[s] * tf * (K1 + 1) / (tf + norm)
+            held += 1 if tf else 0
+        score *= (held / len(query)) ** COORD  # Lucene's coord
         if score > 0:
             when = datetime.fromisoformat(r.published_at or r.ingested_at).timestamp()
             scored.append((-score, -when, r.chunk_id))

@@ -17,6 +17,8 @@ ONLY_WHEN_NEEDED = (
     "scipy",
     "trafilatura",
     "feedparser",
+    "dateutil",  # only for --since/--until and ingest
+    "safetensors",  # the paraphrase model's weights: only for weak evidence
 )
 
 

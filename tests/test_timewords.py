@@ -135,3 +135,30 @@ def test_this_week_and_last_week_are_different_windows() -> None:
 def test_capitalised_may_is_a_month_and_lower_case_may_is_not() -> None:
     assert parse_time_words("floods in May", REF).since == day(2023, 5, 1)
     assert not parse_time_words("what we may see in may", REF).has_window
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lawmakers voted to reject the hard-line conservative on Friday, compounding the chaos",
+        "Ryan O'Neal, who died on Friday at the age of 82, was best known for",
+        "The United Autoworkers Union went on strike today at one of Ford's plants",
+    ],
+)
+def test_a_statement_keeps_its_time_words_as_words(text: str) -> None:
+    tq = parse_time_words(text, REF)
+    assert not tq.has_window and not tq.prefer_recent
+    assert tq.text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Which union went on strike at one of Ford's most important plants today?",
+        "Actor Philip Baker Hall died this week. He was in all of these movies except:",
+        "tell me what the union leaders said about the Ford strike today",
+        "Ford strike today",
+    ],
+)
+def test_questions_requests_and_keyword_queries_are_scoped(text: str) -> None:
+    assert parse_time_words(text, REF).has_window

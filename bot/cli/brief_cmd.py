@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.briefing.topics import split_keywords
-from bot.briefing.window import Window, day_window, explicit_window
 from bot.cli.ask_cmd import add_mode, check_mode, closing_engine
 from bot.cli.common import date_arg, open_engine, positive_int, print_json, settings_from
 from bot.errors import BriefbotError
+
+if TYPE_CHECKING:
+    from bot.briefing.window import Window
 
 
 def day_arg(value: str) -> date:
@@ -47,6 +49,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 
 def window_from(args: argparse.Namespace, max_hours: float) -> Window:
+    from bot.briefing.window import day_window, explicit_window
+
     if args.date is not None:
         if args.since is not None or args.until is not None:
             raise BriefbotError("use either --date or --since/--until, not both")
@@ -61,6 +65,7 @@ def window_from(args: argparse.Namespace, max_hours: float) -> Window:
 def run(args: argparse.Namespace) -> int:
     check_mode(args, settings_from(args))
     from bot.briefing.render import render_text
+    from bot.briefing.topics import split_keywords
 
     engine = open_engine(args)
     try:

@@ -17,7 +17,6 @@ from pydantic import BaseModel
 from bot.config import Settings
 from bot.engine import Engine
 from bot.errors import BriefbotError
-from bot.ingest.dates import DateParseError, parse_date
 from bot.models import SearchFilters
 
 
@@ -72,6 +71,8 @@ def positive_int(value: str) -> int:
 
 def date_arg(value: str) -> datetime:
     """Absolute dates in any common format, or relative ones: today, yesterday, 24h, 7d."""
+    from bot.ingest.dates import DateParseError, parse_date  # dateutil: only for dates
+
     text = value.strip().lower()
     now = datetime.now(UTC)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)

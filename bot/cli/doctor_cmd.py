@@ -7,13 +7,14 @@ import argparse
 import asyncio
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.common import data_dir_overrides, print_json
-from bot.ops.doctor import DoctorReport, diagnose, heartbeat_of, load_settings
-from bot.ops.heartbeat import instance_name
 from bot.store.errors import StoreError
 from bot.store.timefmt import from_db, utcnow
+
+if TYPE_CHECKING:
+    from bot.ops.doctor import DoctorReport
 
 MARKS = {"ok": "ok  ", "off": "off ", "warn": "WARN", "fail": "FAIL"}
 SHOWN_COUNTERS = (
@@ -42,6 +43,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.ops.doctor import diagnose, load_settings
     from bot.telegram.health import check_bot
 
     settings, problems = load_settings(**data_dir_overrides(args))
@@ -84,6 +86,9 @@ def register_health(sub: argparse._SubParsersAction, parent: argparse.ArgumentPa
 
 
 def run_health(args: argparse.Namespace) -> int:
+    from bot.ops.doctor import heartbeat_of, load_settings
+    from bot.ops.heartbeat import instance_name
+
     settings, _ = load_settings(**data_dir_overrides(args))
     if settings.telegram.webhook_url:
         import httpx  # only here: every other command starts without it

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from bot.briefing.models import SendOutcome
 from bot.cli.common import opened_engine, print_json
 from bot.errors import BriefbotError
 from bot.models import SubscriptionStatus
 
 if TYPE_CHECKING:
+    from bot.briefing.models import SendOutcome
     from bot.briefing.service import BriefingService
 
 

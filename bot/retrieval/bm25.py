@@ -16,7 +16,7 @@ import math
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 K1 = 1.2
 B = 0.75
+# Lucene's classic "coord": a passage's BM25 is scaled by the share of the question's terms it
+# holds (to this power; 0 turns it off), so a title repeating two of the question's names
+# does not outrank a text holding all of its words.
+COORD = 1.0
 
 
 @dataclass
@@ -135,19 +139,25 @@ class Retriever:
         if not terms:
             return []
         norms = self._norms_for(index)
-        scores, touched = self._scratch(index.ids.size)
+        scores, overlap = self._scratch(index.ids.size)
         title_weight = self.settings.retrieval.title_weight
+        saturate = len(terms) >= 255  # counts are bytes (their bool view is a fast mask)
         rows: np.ndarray | None = None
         try:
             for s, p in terms:
                 tf = title_weight * p.title_tf + p.text_tf
                 scores[p.rows] += query.weights[s] * tf * (K1 + 1) / (tf + norms[p.rows])
-                touched[p.rows] = True
-            rows = np.flatnonzero(touched)
+                if saturate:
+                    overlap[p.rows] = np.minimum(overlap[p.rows], 254) + 1
+                else:
+                    overlap[p.rows] += 1
+            rows = np.flatnonzero(overlap.view(bool))
             best = scores[rows]
+            if COORD:  # times the overlap here; divided by the question's terms once ranked
+                best *= overlap[rows] if COORD == 1 else overlap[rows].astype(float) ** COORD
         finally:  # leave the scratch arrays zeroed for the next question
             clean = slice(None) if rows is None else rows
-            scores[clean], touched[clean] = 0.0, False
+            scores[clean], overlap[clean] = 0.0, 0
         keep = self._allowed(index, rows, filters)
         if keep is not None:
             rows, best = rows[keep], best[keep]
@@ -157,6 +167,8 @@ class Retriever:
             rows, best = rows[top], best[top]
         order = np.lexsort((index.ids[rows], -index.when[rows], -best))[:k]
         rows, best = rows[order], best[order]
+        if COORD:
+            best = best * coord(1, len(query.stems))
         present: list[set[str]] = [set() for _ in range(rows.size)]
         for s, p in terms:
             at = np.searchsorted(p.rows, rows)
@@ -171,11 +183,13 @@ class Retriever:
         ]
 
     def _scratch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """This thread's zeroed score and mark arrays (reused: no allocation per question)."""
+        """This thread's zeroed arrays of scores and of how many query terms each row holds
+        (reused: no allocation per question)."""
         local = self._local
         if getattr(local, "size", -1) != size:
-            local.scores, local.touched, local.size = np.zeros(size), np.zeros(size, bool), size
-        return local.scores, local.touched
+            local.scores, local.overlap = np.zeros(size), np.zeros(size, np.uint8)
+            local.size = size
+        return local.scores, local.overlap
 
     def _allowed(
         self, index: IndexView, rows: np.ndarray, filters: SearchFilters | None
@@ -201,6 +215,13 @@ class Retriever:
             norms = K1 * (1 - B + B * np.maximum(index.lengths, 1) / avgdl)
             self._norms = cached = (index.version, avgdl, norms)
         return cached[2]
+
+
+def coord(overlap: Any, terms: int) -> Any:
+    """Lucene's coord: the share of the question's `terms` a passage holds (`overlap`, a
+    count or an array of counts), to the power `COORD`."""
+    share = overlap / max(terms, 1)
+    return share if COORD == 1 else share**COORD
 
 
 def lucene_idf(query: QueryTerms, dfs: dict[str, int], n_chunks: int) -> dict[str, float]:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.models import SearchFilters
-from bot.retrieval.bm25 import K1, B, SearchResult, lucene_idf
+from bot.retrieval.bm25 import K1, B, SearchResult, coord, lucene_idf
 from bot.retrieval.query import QueryTerms, analyze
 from bot.store.search import PassageRow, SearchIndex, passage_from_row
 from bot.text.words import counts_of, stem_prefix_pattern
@@ -82,6 +82,7 @@ class CandidateRetriever:
                 if tf:
                     present.add(s)
                     score += query.weights[s] * tf * (K1 + 1) / (tf + norm)
+            score *= coord(len(present), len(query.stems))
             scored.append((-score, -_timestamp(row.when), row.chunk_id, row, present))
         scored.sort(key=lambda item: item[:3])
         passages = [

@@ -50,16 +50,35 @@ def _wordllama_model() -> Any:
         raise EmbeddingError(f"cannot load the bundled wordllama model: {exc}") from exc
 
 
+# The files `WordLlama.load()` reads for its default model, inside the wordllama wheel.
+WORDLLAMA_TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
+WORDLLAMA_WEIGHTS = "weights/l2_supercat_256.safetensors"
+
+
 @lru_cache(maxsize=1)
 def _wordllama_parts() -> tuple[Any, np.ndarray]:
-    """wordllama's tokenizer (without padding) and its token embedding matrix."""
+    """wordllama's tokenizer (without padding) and its token embedding matrix, read from the
+    wheel's files as `WordLlama.load()` reads them, without the package's imports or its
+    float32 copy of the table: rows are widened when used (exactly), which keeps ~85 MB out of
+    a process that embeds."""
+    import importlib.util
+
+    from safetensors import safe_open
     from tokenizers import Tokenizer
 
-    model = _wordllama_model()
-    tokenizer = Tokenizer.from_str(model.tokenizer.to_str())
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or spec.origin is None:
+        raise EmbeddingError("the wordllama package is not installed")
+    root = Path(spec.origin).parent
+    try:
+        tokenizer = Tokenizer.from_file(str(root / WORDLLAMA_TOKENIZER))
+        with safe_open(str(root / WORDLLAMA_WEIGHTS), framework="np", device="cpu") as f:
+            table = f.get_tensor("embedding.weight")
+    except Exception as exc:
+        raise EmbeddingError(f"cannot load the bundled wordllama model: {exc}") from exc
     tokenizer.no_padding()
     tokenizer.enable_truncation(MAX_TOKENS)
-    return tokenizer, model.embedding
+    return tokenizer, table
 
 
 MAX_TOKENS = 512
@@ -102,7 +121,8 @@ class WordLlamaEmbedder:
             distinct, inverse = np.unique(tokens, return_inverse=True)
             cells = (owner[bounds[i] : bounds[j]] - i) * len(distinct) + inverse
             counts = np.bincount(cells, minlength=(j - i) * len(distinct))
-            pooled[i:j] = counts.reshape(j - i, len(distinct)).astype(np.float32) @ table[distinct]
+            rows = table[distinct].astype(np.float32)
+            pooled[i:j] = counts.reshape(j - i, len(distinct)).astype(np.float32) @ rows
         pooled /= np.maximum(lengths, 1)[:, None]
         return normalise(pooled)
 

@@ -221,12 +221,38 @@ _QUESTION_OPENERS = frozenset(
 )
 
 
+# A statement (a pasted headline or passage) tells when its own story happened: its time words
+# are words of the text, not a scope; only a question, a request or a short keyword query
+# ("Gaza today") scopes the search by them (off only to ablate).
+STATEMENTS_ARE_NOT_SCOPED = True
+# Fewer words than this, without a question's form, is a keyword query, not a statement.
+STATEMENT_MIN_WORDS = 10
+_REQUEST_OPENERS = frozenset(
+    "tell show give list find summarise summarize explain describe please".split()
+)
+
+
+def is_statement(text: str) -> bool:
+    """Whether `text` states something rather than asks: no question mark or completion colon
+    at its end, no question or request word first, and sentence length."""
+    if text.rstrip().rstrip("\"'”’)»").rstrip().endswith(("?", ":")):
+        return False
+    tokens = _TOKEN.findall(text)
+    if len(tokens) < STATEMENT_MIN_WORDS:
+        return False
+    first = tokens[0].lower()
+    return first not in _QUESTION_OPENERS and first not in _REQUEST_OPENERS
+
+
 def _tidy(text: str) -> str:
     return re.sub(r"\s+([?.!,])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
 
 
 def parse_time_words(question: str, reference: datetime) -> TimeQuery:
-    """Find the first time expression; strip it (and recency words) from the question."""
+    """Find the first time expression; strip it (and recency words) from the question. A
+    statement keeps its time words as plain words."""
+    if STATEMENTS_ARE_NOT_SCOPED and is_statement(question):
+        return TimeQuery(text=question)
     ref = reference if reference.tzinfo else reference.replace(tzinfo=UTC)
     ref = utc_clamped(ref)
     for pattern, handler in _PATTERNS:
