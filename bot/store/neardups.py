@@ -3,24 +3,26 @@
 Ingest works a batch at a time: `NearDuplicateIndex.batch` fingerprints the whole batch in
 a few array operations and fetches every stored band key it could match in one query;
 `NearDuplicateBatch.find` then checks one article at a time, seeing the stored articles and
-those added earlier in the same batch, and `flush` writes the batch's band rows in one
-statement inside the caller's transaction.
+those added earlier in the same batch, and `flush` writes the batch's band rows in a few
+statements inside the caller's transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 
 import numpy as np
 
 from bot.models import ArticleIn
 from bot.store.db import DB, in_batches
-from bot.text.minhash import basis_words, batch_band_keys, batch_shingles, jaccard, shingles
+from bot.text.minhash import BANDS, basis_words, batch_band_keys, batch_shingles, jaccard, shingles
 
 # Band keys per lookup query (SQLite allows 32,766 parameters; a 500-article batch has ~5,000).
 _KEYS_PER_QUERY = 4_000
+# Band rows per INSERT statement on SQLite (two parameters each).
+_ROWS_PER_INSERT = 400
+_INSERT_BANDS = "INSERT OR IGNORE INTO near_dup_bands (band_key, article_id) VALUES (?,?)"
 # Candidates checked exactly per article, lowest ids first (a band shared by many articles,
 # e.g. a boilerplate teaser, must not make one lookup read thousands of texts).
 _MAX_CANDIDATES = 50
@@ -36,6 +38,9 @@ class NearMatch:
 class _Print:
     grams: np.ndarray  # shingle hashes, not distinct
     keys: list[int]
+    row: int  # its row of the batch's key matrix
+    may_match: bool  # a key is stored already or shared with another article of the batch
+    in_batch: bool  # a key is shared with another article of the batch
     distinct: np.ndarray | None = None
 
     def shingles(self) -> np.ndarray:
@@ -46,20 +51,26 @@ class _Print:
 
 @dataclass
 class NearDuplicateBatch:
-    """Near-duplicate checks for one ingest batch (positions are indexes into its articles)."""
+    """Near-duplicate checks for one ingest batch (positions are indexes into its articles).
+
+    Most articles share no band key with a stored article nor with another of the batch:
+    the batch finds those in one array operation, and `find` and `add` skip them at once.
+    """
 
     db: DB
     threshold: float
     prints: list[_Print | None]
     stored: dict[int, list[int]]  # band key -> ids of stored articles with it
+    keys: np.ndarray  # int64 (prints, BANDS): each print's band keys
     added: dict[int, list[int]] = field(default_factory=dict)  # same for this batch's articles
     added_prints: dict[int, _Print] = field(default_factory=dict)
-    rows: list[tuple[int, int]] = field(default_factory=list)
+    added_rows: list[int] = field(default_factory=list)  # key-matrix rows stored, and
+    added_ids: list[int] = field(default_factory=list)  # the ids they were stored as
 
     def find(self, position: int) -> NearMatch | None:
         """The most similar earlier article at or above the threshold, if any."""
         fp = self.prints[position]
-        if fp is None:
+        if fp is None or not fp.may_match:
             return None
         ids: set[int] = set()
         for key in fp.keys:
@@ -95,6 +106,10 @@ class NearDuplicateBatch:
         fp = self.prints[position]
         if fp is None:
             return
+        self.added_rows.append(fp.row)
+        self.added_ids.append(article_id)
+        if not fp.in_batch:  # no later article of the batch can reach it by a key
+            return
         self.added_prints[article_id] = fp
         added = self.added
         for key in fp.keys:
@@ -103,27 +118,30 @@ class NearDuplicateBatch:
                 added[key] = [article_id]
             else:
                 holders.append(article_id)
-        self.rows.extend(zip(fp.keys, repeat(article_id)))
 
     def flush(self) -> None:
         """Write the band rows of the articles added (call inside the batch transaction)."""
-        if self.rows:
-            self.rows.sort()
-            with self.db.transaction() as tx:
-                if self.db.dialect == "postgresql":  # one statement instead of a row each
-                    keys, ids = zip(*self.rows, strict=True)
-                    tx.execute(
-                        "INSERT INTO near_dup_bands (band_key, article_id)"
-                        " SELECT * FROM unnest(?::bigint[], ?::bigint[]) ON CONFLICT DO NOTHING",
-                        (list(keys), list(ids)),
-                    )
-                else:
-                    tx.executemany(
-                        "INSERT INTO near_dup_bands (band_key, article_id) VALUES (?, ?)"
-                        " ON CONFLICT DO NOTHING",
-                        self.rows,
-                    )
-            self.rows = []
+        if not self.added_ids:
+            return
+        keys = self.keys[self.added_rows].ravel()
+        owners = np.repeat(np.asarray(self.added_ids, dtype=np.int64), self.keys.shape[1])
+        order = np.lexsort((owners, keys))  # in index order: fewer pages touched
+        keys, owners = keys[order], owners[order]
+        with self.db.transaction() as tx:
+            if self.db.dialect == "postgresql":  # one statement instead of a row each
+                tx.execute(
+                    "INSERT INTO near_dup_bands (band_key, article_id)"
+                    " SELECT * FROM unnest(?::bigint[], ?::bigint[]) ON CONFLICT DO NOTHING",
+                    (keys.tolist(), owners.tolist()),
+                )
+            else:  # many rows a statement: a third less CPU than a statement a row
+                pairs = np.column_stack((keys, owners))
+                full = pairs.shape[0] - pairs.shape[0] % _ROWS_PER_INSERT
+                flat = pairs[:full].reshape(-1, 2 * _ROWS_PER_INSERT).tolist()
+                if flat:  # one statement text only: each cached statement holds memory
+                    tx.executemany(_INSERT_BANDS + ",(?,?)" * (_ROWS_PER_INSERT - 1), flat)
+                tx.executemany(_INSERT_BANDS, pairs[full:].tolist())
+        self.added_rows, self.added_ids = [], []
 
 
 class NearDuplicateIndex:
@@ -155,15 +173,19 @@ class NearDuplicateIndex:
                 positions.append(position)
         prints: list[_Print | None] = [None] * len(articles)
         grams = batch_shingles(word_lists)
-        keys = batch_band_keys(grams).tolist() if grams else []
-        for position, text_grams, text_keys in zip(positions, grams, keys, strict=True):
-            prints[position] = _Print(text_grams, text_keys)
-        return NearDuplicateBatch(
-            self.db,
-            self.threshold,
-            prints,
-            self._stored_bands(sorted({k for r in keys for k in r})),
-        )
+        matrix = batch_band_keys(grams) if grams else np.empty((0, BANDS), dtype=np.int64)
+        distinct, counts = np.unique(matrix, return_counts=True)
+        stored = self._stored_bands(distinct.tolist())
+        # a key more than once in the matrix: in two rows of it, or twice in one (harmless)
+        in_batch = _any_per_row(np.isin(matrix, distinct[counts > 1]))
+        known = np.fromiter(stored, dtype=np.int64, count=len(stored))
+        in_store = _any_per_row(np.isin(matrix, known))
+        for row, (position, text_grams, text_keys) in enumerate(
+            zip(positions, grams, matrix.tolist(), strict=True)
+        ):
+            shared = in_batch[row]
+            prints[position] = _Print(text_grams, text_keys, row, shared or in_store[row], shared)
+        return NearDuplicateBatch(self.db, self.threshold, prints, stored, matrix)
 
     def _stored_bands(self, keys: list[int]) -> dict[int, list[int]]:
         found: dict[int, list[int]] = {}
@@ -174,3 +196,7 @@ class NearDuplicateIndex:
             ):
                 found.setdefault(int(key), []).append(int(article_id))
         return found
+
+
+def _any_per_row(flags: np.ndarray) -> list[bool]:
+    return [bool(x) for x in np.any(flags, axis=1).tolist()]

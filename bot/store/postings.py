@@ -39,7 +39,7 @@ import numpy as np
 
 from bot.store.fingerprint import MODULUS, passage_hash
 from bot.store.search import IndexRow, IndexState, SearchIndex
-from bot.text.words import WORD_RE, fresh_stem
+from bot.text.words import fresh_stem, word_tokens
 
 FORMAT = 1
 # Passages read from the store per catch-up step (bounded memory while rebuilding).
@@ -156,8 +156,8 @@ def build_segment(rows: Sequence[IndexRow], stems: _Stems) -> Segment:
     numbering = _Numbering()
     lookup = numbering.__getitem__
     to_stem = stems.__getitem__
-    title_tokens = [WORD_RE.findall(r.title) for r in rows]
-    text_tokens = [WORD_RE.findall(r.text) for r in rows]
+    title_tokens = [word_tokens(r.title) for r in rows]
+    text_tokens = [word_tokens(r.text) for r in rows]
     t_counts = np.fromiter(map(len, title_tokens), dtype=np.int64, count=n)
     b_counts = np.fromiter(map(len, text_tokens), dtype=np.int64, count=n)
     t_terms = np.fromiter(map(lookup, map(to_stem, chain.from_iterable(title_tokens))), np.int64)

@@ -13,6 +13,8 @@ from itertools import chain
 
 import numpy as np
 
+from bot.text.normalize import normalized_text
+
 _WORD = re.compile(r"\w+", re.UNICODE)  # the words of `normalize.normalized_text`
 
 SHINGLE_WORDS = 3
@@ -50,7 +52,11 @@ def basis_words(title: str, text: str, normalized: str | None = None) -> list[st
 
 def _words(text: str, limit: int) -> list[str]:
     """The first `limit` words, each lower-cased on its own (words hold no spaces, and
-    lower-casing never makes one, so one join, lower and split do it in C)."""
+    lower-casing never makes one, so one join, lower and split do it in C); ASCII text is
+    exactly its `normalized_text`'s words."""
+    if text.isascii():
+        joined = normalized_text(text)
+        return joined.split(" ", limit)[:limit] if joined else []
     words = _WORD.findall(text)
     if not words:
         return []

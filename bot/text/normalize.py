@@ -65,8 +65,18 @@ def canonical_url(url: str | None) -> str | None:
     return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
 
 
+# ASCII: upper-case letters -> lower case, other bytes `\w` does not match -> space.
+_ASCII_WORD_BYTES = bytes(
+    ord(chr(b).lower()) if chr(b).isascii() and (chr(b).isalnum() or chr(b) == "_") else 32
+    for b in range(256)
+)
+
+
 def normalized_text(text: str) -> str:
     """Lower-case word runs joined by single spaces (punctuation and spacing ignored)."""
+    if text.isascii():  # `\w` is [A-Za-z0-9_] there: translate and split do it in C
+        words = text.encode("ascii").translate(_ASCII_WORD_BYTES).split()
+        return b" ".join(words).decode("ascii")
     return " ".join(_WORD.findall(text.lower()))
 
 

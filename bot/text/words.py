@@ -106,5 +106,17 @@ def content_stems(text: str) -> list[str]:
     return list(seen)
 
 
+# ASCII bytes that are not letters or digits -> space: for ASCII text, splitting the result
+# on whitespace gives exactly WORD_RE's tokens, about a third faster than the regex.
+_ASCII_SEPARATORS = bytes(b if chr(b).isascii() and chr(b).isalnum() else 32 for b in range(256))
+
+
+def word_tokens(text: str) -> list[str]:
+    """WORD_RE's tokens of `text`, unfolded, in order."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
+    return WORD_RE.findall(text)
+
+
 def word_count(text: str) -> int:
-    return len(WORD_RE.findall(text))
+    return len(word_tokens(text))

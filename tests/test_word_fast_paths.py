@@ -1,0 +1,40 @@
+"""ASCII texts are tokenised by bytes.translate and split instead of the regexes: the tokens,
+word counts, normalised text (content hash) and near-duplicate words must be exactly the
+regexes' on any text, ASCII or not."""
+
+from __future__ import annotations
+
+import re
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.text.minhash import basis_words
+from bot.text.normalize import normalized_text
+from bot.text.words import WORD_RE, word_count, word_tokens
+
+_WORD = re.compile(r"\w+")
+TEXTS = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=127), max_size=200),
+    st.text(alphabet=string.ascii_letters + string.digits + " _-.,'\n\t\x0b\x1c", max_size=200),
+    st.text(max_size=200),
+)
+
+
+@settings(max_examples=150, database=None, deadline=None)
+@given(text=TEXTS)
+def test_word_tokens_are_the_regex_tokens(text: str) -> None:
+    assert word_tokens(text) == WORD_RE.findall(text)
+    assert word_count(text) == len(WORD_RE.findall(text))
+
+
+@settings(max_examples=150, database=None, deadline=None)
+@given(text=TEXTS, title=TEXTS)
+def test_normalised_text_and_basis_words_are_the_regex_ones(text: str, title: str) -> None:
+    assert normalized_text(text) == " ".join(_WORD.findall(text.lower()))
+    words = " ".join(_WORD.findall(text)).lower().split(" ") if _WORD.search(text) else []
+    if sum(map(len, words)) + len(words) - 1 < 200:
+        heading = _WORD.findall(title)
+        words = (" ".join(heading).lower().split(" ") if heading else []) + words
+    assert basis_words(title, text) == words
