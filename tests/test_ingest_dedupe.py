@@ -123,3 +123,14 @@ def test_ingest_collects_cycles_less_often_and_restores_the_collector(engine: En
     )
     assert report.added == 1
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_overlapping_ingests_restore_the_collector_once_the_last_one_ends() -> None:
+    before = gc.get_threshold()
+    first, second = fewer_collections(), fewer_collections()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold()[0] >= 50_000  # the other ingest still runs
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

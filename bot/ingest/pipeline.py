@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -43,6 +44,11 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path | Rejection]:
             yield Rejection(origin=str(path), reason="no such file or directory")
 
 
+_collector_lock = threading.Lock()
+_collector_users = 0
+_collector_threshold: tuple[int, int, int] = gc.get_threshold()
+
+
 @contextmanager
 def fewer_collections(every: int = 50_000) -> Iterator[None]:
     """Run CPython's cycle collector every `every` allocations, not every 700, and keep the
@@ -51,15 +57,24 @@ def fewer_collections(every: int = 50_000) -> Iterator[None]:
     Ingest allocates millions of short-lived containers (records, models, row tuples) that
     reference counting frees; with the default settings the collector ran thousands of
     times per 50,000 items and took ~14% of the CPU. Cycles are still collected, later.
+    The setting is process-wide: overlapping ingests (the bot's feed jobs) share it, and the
+    last one out restores what the first one found.
     """
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(threshold[0], every), *threshold[1:])
+    global _collector_users, _collector_threshold
+    with _collector_lock:
+        if _collector_users == 0:
+            _collector_threshold = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(max(_collector_threshold[0], every), *_collector_threshold[1:])
+        _collector_users += 1
     try:
         yield
     finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
+        with _collector_lock:
+            _collector_users -= 1
+            if _collector_users == 0:
+                gc.set_threshold(*_collector_threshold)
+                gc.unfreeze()
 
 
 class Ingestor:
