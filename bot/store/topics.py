@@ -8,10 +8,13 @@ every search, one word at a time, so an article mentions a word when any of its 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from bot.models import SearchFilters
 from bot.store.articles import filter_sql
@@ -77,7 +80,11 @@ class TopicRepository:
                 rows = held if rows is None else rows & held
             if not rows:
                 continue
-            chunk_ids = view.ids[sorted(rows)].tolist()
+            held_rows = np.fromiter(rows, dtype=np.int64, count=len(rows))
+            held_rows = held_rows[_within_window(view.when[held_rows], filters)]
+            if held_rows.size == 0:
+                continue
+            chunk_ids = view.ids[np.sort(held_rows)].tolist()
             for (article_id,) in self.db.query(
                 "SELECT DISTINCT c.article_id FROM chunks c JOIN articles a ON a.id = c.article_id"
                 " WHERE c.id IN (SELECT value FROM json_each(?))"
@@ -121,3 +128,14 @@ class TopicRepository:
     def latest_publication(self) -> datetime | None:
         """The newest publication time in the corpus (what "recent" means for an old corpus)."""
         return from_db(self.db.query("SELECT max(published_at) FROM articles")[0][0])
+
+
+def _within_window(when: np.ndarray, filters: SearchFilters) -> np.ndarray:
+    """Which index rows' times (published, else ingested) fall in the filters' window: the
+    SQL applies the same window again, this only keeps the id list it is sent short."""
+    keep = np.ones(when.size, dtype=bool)
+    if filters.since is not None:
+        keep &= when >= math.floor(filters.since.timestamp())
+    if filters.until is not None:
+        keep &= when <= math.floor(filters.until.timestamp())
+    return keep
