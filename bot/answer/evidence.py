@@ -307,7 +307,8 @@ def select_evidence(
 ) -> Evidence:
     """The chosen sentences and the lead's signals; `scoped`: the question names a time."""
     pool = sentences_of(query, facts, passages, paraphrase)
-    backing = supported(pool, asked_words(query, facts))
+    asked = asked_words(query, facts)
+    backing = supported(pool, asked)
     chosen = choose(pool, limit)
     best_coverage = max((p.coverage for p in passages), default=0.0)
     if not chosen:
@@ -328,7 +329,7 @@ def select_evidence(
         "age": source_age,
         "age_scoped": source_age if scoped else 0.0,
         "fresh_age": min(age(p, reference) for p in passages),
-        "candidate_articles": _agreeing(backing, lead, asked_words(query, facts)),
+        "candidate_articles": _agreeing(backing, lead, asked),
         "untyped": 1.0 if facts.answer_type.kind == "any" else 0.0,
     }
     present = set(content_stems(f"{lead.passage.title}\n{lead.passage.text}"))

@@ -41,21 +41,18 @@ def basis_words(title: str, text: str, normalized: str | None = None) -> list[st
     `normalized`: the text's `normalize.normalized_text`, when the caller has it; for ASCII
     text it is exactly these words joined (lower-casing moves no ASCII word boundary).
     """
-    if normalized is not None and text.isascii():
-        body = normalized.split(" ")[:MAX_WORDS] if normalized else []
-    else:
-        body = _words(text, MAX_WORDS)
+    body = _words(text, MAX_WORDS, normalized)
     if sum(map(len, body)) + len(body) - 1 >= 200:  # its normalised length
         return body
     return (_words(title, MAX_WORDS) + body)[:MAX_WORDS]
 
 
-def _words(text: str, limit: int) -> list[str]:
+def _words(text: str, limit: int, normalized: str | None = None) -> list[str]:
     """The first `limit` words, each lower-cased on its own (words hold no spaces, and
     lower-casing never makes one, so one join, lower and split do it in C); ASCII text is
-    exactly its `normalized_text`'s words."""
+    exactly its `normalized_text`'s words (`normalized`, when the caller has it)."""
     if text.isascii():
-        joined = normalized_text(text)
+        joined = normalized_text(text) if normalized is None else normalized
         return joined.split(" ", limit)[:limit] if joined else []
     words = _WORD.findall(text)
     if not words:
