@@ -11,11 +11,11 @@ suggest a barrage of drones…"); the others follow by maximal marginal relevanc
 the same thing.
 
 The lead's signals (how much of the question its sentence, passage and whole article cover,
-how much the other articles cover, the question's names absent from its source, the source's
-age and the freshest source's age, how many articles give its candidate, whether the question
-asks for a type at all) feed one calibrated confidence (`bot.answer.confidence`); the pipeline
-abstains below the threshold, and when the question asks for a count or a role that no chosen
-sentence gives (`Evidence.gap`).
+how much the other articles cover, the question's names absent from its source, the freshest
+source's age, the lead's age when the question names a time, how many articles give its
+candidate, whether the question asks for a type at all) feed one calibrated confidence
+(`bot.answer.confidence`); the pipeline abstains below the threshold, and when the question
+asks for a count or a role that no chosen sentence gives (`Evidence.gap`).
 """
 
 from __future__ import annotations
@@ -326,7 +326,6 @@ def select_evidence(
         "article_coverage": query.soft_coverage(article_stems, lead.soft),
         "other_coverage": max(others, default=0.0),
         "names_missing": names_missing(facts.names, lead.passage),
-        "age": source_age,
         "age_scoped": source_age if scoped else 0.0,
         "fresh_age": min(age(p, reference) for p in passages),
         "candidate_articles": _agreeing(backing, lead, asked),
