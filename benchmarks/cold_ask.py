@@ -4,11 +4,12 @@ Usage:
   nice python benchmarks/cold_ask.py [--runs 5] [--code CHECKOUT ...] [QUESTION ...]
 
 Each checkout (default: this one) gets its own data directory with the seed ingested by a first,
-untimed ask; then every question is asked `--runs` times per checkout, the checkouts taking turns
-so that load from other processes falls on all of them alike. Prints, per checkout and question,
-the median wall time, the median CPU time of the process (user + system, from
-`wait4`) and its peak RSS, and whether the process loaded the wordllama model (its weights are
-safetensors: the package, or only its files).
+untimed ask, and its `bot` package byte-compiled as a wheel install would; then every question
+is asked `--runs` times per checkout, the checkouts taking turns so that load from other
+processes falls on all of them alike. Prints, per checkout and question, the median wall time,
+the median CPU time of the process (user + system, from `wait4`) and its peak RSS, and whether
+the process loaded the wordllama model (its weights are safetensors: the package, or only its
+files).
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.reporting import compile_package  # noqa: E402
+
 QUESTIONS = ("What hit Ain al-Asad?", "How many Palestinians have been injured?")
 # Printed by the child after its answer: whether the word-embedding model was loaded.
 PROBE = (
@@ -63,6 +68,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="briefbot-cold-") as tmp:
         dirs = {code: Path(tmp) / str(i) for i, code in enumerate(codes)}
         for code, data_dir in dirs.items():
+            compile_package(code)
             ask(code, data_dir, "seed")  # ingests the seed corpus
         results: dict[tuple[Path, str], list[tuple[float, float, float, bool]]] = {}
         for _ in range(args.runs):
