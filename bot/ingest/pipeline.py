@@ -144,6 +144,9 @@ class Ingestor:
         return self.ingest_records(Record(origin=a.origin, fields=a.model_dump()) for a in articles)
 
     def _write_batch(self, batch: list[Record | Rejection], report: IngestReport) -> int:
+        """Write one batch; returns its size. Empties `batch` once its records are read, and
+        drops the articles once written: the index work after them is the memory peak."""
+        size = len(batch)
         first = len(report.added_ids)
         now = utcnow()  # what "in the future" means for this batch's dates
         articles: list[tuple[str, ArticleIn]] = []
@@ -163,6 +166,7 @@ class Ingestor:
                 continue
             report.warnings.extend(notes)
             articles.append((item.origin, article))
+        batch.clear()
         passages: TokenisedPassages | None = None
         with self.store.transaction():
             planned = self._write_planned(articles)
@@ -170,6 +174,7 @@ class Ingestor:
                 written = self._write_each(articles)
             else:
                 written, passages = planned
+        articles.clear()
         report.merge(written)
         if len(report.added_ids) > first and self.store.has_postings:
             # the new passages are searchable from now on
@@ -181,7 +186,7 @@ class Ingestor:
         # hold the write lock; what it fails to do is redone later (`briefbot reindex`).
         for hook in self.after_batch:
             hook(report.added_ids[first:])
-        return len(batch)
+        return size
 
     def _write_planned(
         self, articles: list[tuple[str, ArticleIn]]
