@@ -11,9 +11,10 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.store.articles import passage_tokens
 from bot.text.minhash import basis_words
 from bot.text.normalize import _canonical_split, canonical_url, normalized_text
-from bot.text.words import WORD_RE, word_count, word_tokens
+from bot.text.words import WORD_RE, fresh_stem, word_count, word_tokens
 
 _WORD = re.compile(r"\w+")
 TEXTS = st.one_of(
@@ -65,3 +66,12 @@ URLS = st.builds(
 @given(url=URLS)
 def test_canonical_url_fast_path_is_the_standard_library_one(url: str) -> None:
     assert canonical_url(url) == _canonical_split(url.strip())
+
+
+@settings(max_examples=150, database=None, deadline=None)
+@given(text=TEXTS)
+def test_passage_tokens_from_the_normalised_text_have_the_same_stems(text: str) -> None:
+    tokens = passage_tokens(text, normalized_text(text))
+    assert [t.lower() for t in tokens] == [t.lower() for t in WORD_RE.findall(text)]
+    assert list(map(fresh_stem, tokens)) == list(map(fresh_stem, WORD_RE.findall(text)))
+    assert passage_tokens(text) == WORD_RE.findall(text)

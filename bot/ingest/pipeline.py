@@ -245,7 +245,11 @@ class Ingestor:
             article_id, next_article = next_article, next_article + 1
             chunk_ids = list(range(next_chunk, next_chunk + len(chunks)))
             next_chunk += len(chunks)
-            planned.append(PlannedArticle(article_id, article, chunks, (curl, digest), chunk_ids))
+            planned.append(
+                PlannedArticle(
+                    article_id, article, chunks, (curl, digest), chunk_ids, normalized[position]
+                )
+            )
             known[digest] = article_id
             if curl:
                 known[curl] = article_id

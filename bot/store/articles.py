@@ -103,12 +103,23 @@ class PlannedArticle:
     chunks: list[Chunk]
     keys: tuple[str | None, str]
     chunk_ids: list[int]
+    normalized: str | None = None  # the text's `normalized_text`, when the caller has it
 
 
 def dedupe_keys(article: ArticleIn, normalized: str | None = None) -> tuple[str | None, str]:
     """(canonical URL, content hash): what makes two articles the same one. `normalized`:
     the text's `normalized_text`, when the caller has it already."""
     return canonical_url(article.url), content_hash(article.title, article.text, normalized)
+
+
+def passage_tokens(text: str, normalized: str | None = None) -> list[str]:
+    """`word_tokens(text)`, lower-cased when taken from `normalized` (the text's
+    `normalized_text`, one split instead of a tokenisation): for ASCII text without
+    underscores its words are exactly those tokens, and case changes neither a word's stem
+    (`fresh_stem` lower-cases first) nor the word count."""
+    if normalized is not None and text.isascii() and "_" not in text:
+        return normalized.split(" ") if normalized else []
+    return word_tokens(text)
 
 
 class ArticleRepository:
@@ -216,8 +227,9 @@ class ArticleRepository:
             article_rows.append((p.article_id, *row))
             title_tokens = word_tokens(a.title)
             stamp = row[5] or row[6]  # published, else ingested
+            whole = p.normalized if len(p.chunks) == 1 and p.chunks[0].text == a.text else None
             for chunk_id, chunk in zip(p.chunk_ids, p.chunks, strict=True):
-                text_tokens = word_tokens(chunk.text)
+                text_tokens = passage_tokens(chunk.text, whole)
                 words = len(title_tokens) + len(text_tokens)
                 total_words += words
                 mix = passage_hash(chunk_id, a.title, chunk.text)
