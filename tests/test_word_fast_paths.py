@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bot.store.articles import passage_tokens
 from bot.text.minhash import basis_words
 from bot.text.normalize import _canonical_split, canonical_url, normalized_text
+from bot.text.plain import _DANGLING, _UNCLOSED
 from bot.text.words import WORD_RE, fresh_stem, word_count, word_tokens
 
 _WORD = re.compile(r"\w+")
@@ -75,3 +76,13 @@ def test_passage_tokens_from_the_normalised_text_have_the_same_stems(text: str) 
     assert [t.lower() for t in tokens] == [t.lower() for t in WORD_RE.findall(text)]
     assert list(map(fresh_stem, tokens)) == list(map(fresh_stem, WORD_RE.findall(text)))
     assert passage_tokens(text) == WORD_RE.findall(text)
+
+
+_HTMLISH = st.text(alphabet="<>/= \"'pa brdivspn-:x1&;", max_size=60)
+
+
+@settings(max_examples=300, database=None, deadline=None)
+@given(text=_HTMLISH)
+def test_texts_without_an_unclosed_bracket_hold_no_dangling_tag(text: str) -> None:
+    if _UNCLOSED.search(text) is None:
+        assert _DANGLING.sub(" ", text) == text
