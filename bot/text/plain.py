@@ -34,6 +34,9 @@ _UNCLOSED = re.compile(r"<[^<>]*(?:<|$)")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[,.;:!?])")
 _BLANKS = re.compile(r"[ \t\u00a0]+")
+# Anything `plain_text` could change: markup or entities, blanks to squeeze, whitespace at a
+# line's ends, empty lines. Text without any of these (what the store holds) is plain already.
+_UNTIDY = re.compile(r"[<&\t\u00a0]| {2}|^\s|\s$|\s\n|\n\s")
 
 
 def has_markup(text: str) -> bool:
