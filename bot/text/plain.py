@@ -28,12 +28,12 @@ _ANY_TAG = re.compile(r"</?[a-zA-Z][\w:.-]{0,40}(?:\s[^<>]{0,2000})?/?>")  # kno
 # A tag cut off by truncation (`<p class="buylink__title text-bold` then nothing, or the next
 # tag): an element name at the very end, or one with an `attr=` running into `<` or the end.
 _DANGLING = re.compile(rf"</?(?:{_ELEMENTS})(?:\s+[\w:-]+\s*=[^<>]*)?\s*(?=<|$)", re.I)
+# What a dangling tag needs: a `<` whose next bracket is another `<` or the end; far cheaper
+# to look for than `_DANGLING` itself, so most texts skip that pattern.
+_UNCLOSED = re.compile(r"<[^<>]*(?:<|$)")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
-_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([,.;:!?])")
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[,.;:!?])")
 _BLANKS = re.compile(r"[ \t\u00a0]+")
-# Anything `plain_text` could change: markup or entities, blanks to squeeze, whitespace at a
-# line's ends, empty lines. Text without any of these (what the store holds) is plain already.
-_UNTIDY = re.compile(r"[<&\t\u00a0]| {2}|^\s|\s$|\s\n|\n\s")
 
 
 def has_markup(text: str) -> bool:
@@ -43,19 +43,36 @@ def has_markup(text: str) -> bool:
     return "&" in text and _ENTITY.search(text) is not None
 
 
+def _is_tidy(text: str) -> bool:
+    """Whether `plain_text` would return `text` unchanged (what the store holds): no markup
+    or entity, no blanks to squeeze, no empty line, no whitespace at a line's ends."""
+    if "<" in text or "&" in text or "\t" in text or "\u00a0" in text or "  " in text:
+        return False
+    return all(line and not (line[0].isspace() or line[-1].isspace()) for line in text.split("\n"))
+
+
 def plain_text(text: str, *, html_input: bool = False) -> str:
     """Drop tags (block tags become line breaks), decode entities, tidy spaces and lines.
 
     Text with markup (or any text when `html_input`) is read as HTML: its own line breaks
     are spaces, only block tags break lines. Plain text keeps its lines.
     """
+    if not html_input and _is_tidy(text):
+        return text
+    return _cleaned(text, html_input)
+
+
+def _cleaned(text: str, html_input: bool) -> str:
     if html_input or ("<" in text and has_markup(text)):
-        text = _DANGLING.sub(" ", " ".join(_DROPPED.sub(" ", text).split()))
+        text = " ".join(_DROPPED.sub(" ", text).split())
+        if _UNCLOSED.search(text):
+            text = _DANGLING.sub(" ", text)
         text = _TAG.sub(" ", _BLOCK.sub("\n", text))
         if html_input:
             text = _ANY_TAG.sub(" ", text)
-        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+        text = _SPACE_BEFORE_PUNCT.sub("", text)
     if "&" in text:
         text = html.unescape(text)
-    lines = (_BLANKS.sub(" ", line).strip() for line in text.split("\n"))
+    # blanks never span a line break: one pass over the text, not one per line
+    lines = (line.strip() for line in _BLANKS.sub(" ", text).split("\n"))
     return "\n".join(line for line in lines if line)
