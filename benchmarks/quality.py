@@ -70,7 +70,7 @@ INGEST_CODE = (
     "bot/text/minhash.py",
     "bot/text/normalize.py",
 )
-CURVE = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+CURVE = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9)
 SETS = ("answerable", "offcorpus", "general", "crossyear")
 # The cross-year stores: 2024 questions are asked of the articles published before this date,
 # 2022 questions of the articles published from it on.
@@ -434,7 +434,10 @@ def main() -> None:
     for label in splits:
         points = curve([a for a in asked if a.split == label])
         if points:
-            print(f"\nconfidence threshold curve ({label}):\n")
+            print(
+                f"\nconfidence threshold curve ({label}; thresholds below the run's own change "
+                "nothing: run with --env BRIEFBOT_ABSTAIN_THRESHOLD=0 to see them):\n"
+            )
             print(table([(f"≥ {t:.1f}", row) for t, row in points]))
 
 
