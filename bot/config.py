@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -25,15 +25,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.fields import FieldInfo
-from pydantic_settings import (
-    BaseSettings,
-    NoDecode,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
 
 ENV_PREFIX = "BRIEFBOT_"
+ENV_FILE = ".env"
 
 
 def _default_data_dir() -> Path:
@@ -302,13 +296,13 @@ class TelegramSettings(Section):
     )
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
-    allowed_users: Annotated[list[int], NoDecode] = Field(
+    allowed_users: list[int] = Field(
         default_factory=list, description="user ids allowed to ask; empty = everyone"
     )
-    allowed_chats: Annotated[list[int], NoDecode] = Field(
+    allowed_chats: list[int] = Field(
         default_factory=list, description="group chat ids the bot serves; empty = every group"
     )
-    admin_users: Annotated[list[int], NoDecode] = Field(
+    admin_users: list[int] = Field(
         default_factory=list, description="user ids always allowed, exempt from rate limits"
     )
     admin_log_chat: int | None = Field(
@@ -525,52 +519,48 @@ def _nest(values: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
-class _FlatEnvSource(PydanticBaseSettingsSource):
-    """Reads every setting's variables from the environment and `.env` (the environment wins):
-    the flat name (BRIEFBOT_LLM_BASE_URL), the nested one (BRIEFBOT_LLM__BASE_URL) and any
-    alias (TELEGRAM_BOT_TOKEN)."""
-
-    def __init__(self, settings_cls: type[BaseSettings], env_file: str | None) -> None:
-        super().__init__(settings_cls)
-        self.env_file = env_file
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False  # unused: __call__ reads everything at once
-
-    def _variables(self) -> dict[str, str]:
-        found: dict[str, str] = {}
-        if self.env_file and Path(self.env_file).is_file():
-            file_values = dotenv_values(self.env_file, encoding="utf-8")
-            found.update({k.upper(): v for k, v in file_values.items() if v is not None})
-        found.update({k.upper(): v for k, v in os.environ.items()})
-        return found
-
-    def __call__(self) -> dict[str, Any]:
-        variables = self._variables()
-        nested: dict[str, dict[str, Any]] = {}
-        for section, model in SECTIONS.items():
-            for field in model.model_fields:
-                names = [
-                    env_name(section, field),
-                    f"{ENV_PREFIX}{section}__{field}".upper(),
-                    *model.env_aliases.get(field, ()),
-                ]
-                for name in names:
-                    if name in variables:
-                        nested.setdefault(section, {})[field] = variables[name]
-                        break
-        return nested
+def environment_values(env_file: str | None = ENV_FILE) -> dict[str, dict[str, str]]:
+    """Every setting found in the environment or `env_file` (the environment wins), nested by
+    section: the flat name (BRIEFBOT_LLM_BASE_URL), the nested one (BRIEFBOT_LLM__BASE_URL)
+    and any alias (TELEGRAM_BOT_TOKEN). Values stay strings; the fields' validators parse them."""
+    variables: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        file_values = dotenv_values(env_file, encoding="utf-8")
+        variables.update({k.upper(): v for k, v in file_values.items() if v is not None})
+    variables.update({k.upper(): v for k, v in os.environ.items()})
+    nested: dict[str, dict[str, str]] = {}
+    for section, model in SECTIONS.items():
+        for field in model.model_fields:
+            names = (
+                env_name(section, field),
+                f"{ENV_PREFIX}{section}__{field}".upper(),
+                *model.env_aliases.get(field, ()),
+            )
+            for name in names:
+                if name in variables:
+                    nested.setdefault(section, {})[field] = variables[name]
+                    break
+    return nested
 
 
-class Settings(BaseSettings):
-    """All configuration, one section per pipeline stage; every field has a safe default."""
+def _deep_update(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with `changes` laid over it; mappings merge key by key, anything else replaces."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_update(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-    )
+
+class Settings(BaseModel):
+    """All configuration, one section per pipeline stage; every field has a safe default.
+
+    `Settings(**values)` reads the environment and `.env` under the given values: the values
+    win, field by field."""
+
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
@@ -583,18 +573,8 @@ class Settings(BaseSettings):
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        env_file = settings_cls.model_config.get("env_file")
-        flat = _FlatEnvSource(settings_cls, env_file if isinstance(env_file, str) else None)
-        return init_settings, flat
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**_deep_update(environment_values(), values))
 
     @model_validator(mode="before")
     @classmethod

@@ -86,7 +86,7 @@ class Chunk(BaseModel):
     text: str
     start: int
     end: int
-    tokens: int
+    tokens: int = Field(description="at most this many cl100k tokens (see `chunk_text`)")
 
 
 class Passage(BaseModel):

@@ -74,3 +74,49 @@ def test_a_story_is_on_topic_when_a_third_of_its_articles_mention_it() -> None:
     assert matches([on], wanted) and not matches([off], wanted)
     assert not matches([set(terms("Gaza city"))], wanted)  # "Gaza Strip" needs both words
     assert matches([off], [])
+
+
+def _greedy_average_link(sim: np.ndarray, threshold: float) -> list[list[int]]:
+    """Textbook agglomeration: merge the closest pair while its average similarity holds."""
+    clusters = [[i] for i in range(len(sim))]
+
+    def link(a: list[int], b: list[int]) -> float:
+        return float(sim[np.ix_(a, b)].mean())
+
+    while len(clusters) > 1:
+        best, pair = max(
+            (link(a, b), (x, y))
+            for x, a in enumerate(clusters)
+            for y, b in enumerate(clusters)
+            if x < y
+        )
+        if best < threshold:
+            break
+        x, y = pair
+        clusters[x] = sorted(clusters[x] + clusters.pop(y))
+    return sorted(clusters)
+
+
+def test_average_link_matches_textbook_agglomeration_with_isolated_items() -> None:
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        n = int(rng.integers(1, 14))
+        sim = rng.random((n, n)) ** 3  # mostly weak links: many items are never linked
+        sim = (sim + sim.T) / 2
+        np.fill_diagonal(sim, 1.0)
+        threshold = float(rng.uniform(0.2, 0.6))
+        expected = _greedy_average_link(sim, threshold)
+        assert average_link(sim, threshold, np.ones(n)) == expected, trial
+
+
+def test_tfidf_matrix_rows_are_the_weights_of_each_document() -> None:
+    docs = [["a", "b", "b", "c"], ["b", "d"], [], ["e"], ["a", "a", "d", "z"]]
+    tfidf = TfIdf(docs)
+    matrix = tfidf.matrix(docs).toarray()
+    for row, doc in zip(matrix, docs, strict=True):
+        expected = np.zeros(len(tfidf.columns))
+        cols, norm = tfidf.weights(doc)
+        for col, weight in cols.items():
+            expected[col] = weight / norm
+        assert np.allclose(row, expected, atol=1e-7)
+    assert np.allclose(tfidf.matrix([["q", "b"]]).toarray()[0], tfidf.vector(["q", "b"]))

@@ -57,6 +57,20 @@ def test_aliases_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     assert not settings.llm_enabled, "OPENAI_API_KEY alone needs BRIEFBOT_LLM_PROVIDER=openai"
 
 
+def test_constructor_values_win_over_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_LLM_MODEL", "from-env")
+    monkeypatch.setenv("BRIEFBOT_LLM__TEMPERATURE", "0.7")
+    monkeypatch.setenv("BRIEFBOT_TOP_K", "6")
+    flat = Settings(data_dir=tmp_path, llm_model="given")
+    nested = Settings(data_dir=tmp_path, llm={"model": "given"})
+    for settings in (flat, nested):
+        # a given field wins; the environment still fills the section's other fields
+        assert (settings.llm.model, settings.llm.temperature) == ("given", 0.7)
+        assert settings.answers.top_k == 6
+
+
 def test_constructor_takes_flat_or_nested_keys_and_updated_validates(tmp_path: Path) -> None:
     flat = Settings(data_dir=tmp_path, llm_model="m1", retrieval="dense")
     nested = Settings(

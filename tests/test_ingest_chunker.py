@@ -94,3 +94,19 @@ def test_seed_article_is_chunked_into_a_few_passages(seeded_engine: Engine) -> N
     rows = seeded_engine.store.db.query("SELECT tokens FROM chunks ORDER BY ordinal")
     assert 2 <= len(rows) <= 5
     assert all(r[0] <= 250 for r in rows)
+
+
+def test_short_text_is_one_passage_whose_tokens_bound_its_real_count() -> None:
+    # within the budget by its UTF-8 length: no encode, the length is the bound
+    for text in ["Quake hits Morocco; 2,000 dead.", "Café São Paulo: 3 € rise ✓", "x" * 200]:
+        (chunk,) = chunk_text(f"  {text}\n")
+        assert (chunk.text, chunk.start, chunk.tokens) == (text, 2, len(text.encode()))
+        assert count_tokens(text) <= chunk.tokens
+    # over the budget in bytes but not in tokens: counted exactly, still one passage
+    text = "The council met on Tuesday. " * 12
+    (chunk,) = chunk_text(text)
+    assert len(text.encode()) > 200 and chunk.tokens == count_tokens(text.strip())
+    # the same passages as an exact count gives: a text over the budget in tokens is split
+    long = "Officials said the storm had passed. " * 40
+    assert [c.tokens for c in chunk_text(long)] == [count_tokens(c.text) for c in chunk_text(long)]
+    assert len(chunk_text(long)) > 1

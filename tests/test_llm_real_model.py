@@ -91,17 +91,15 @@ def test_cli_ask_json_with_the_real_model(tmp_path: Path, llamacpp_url: str) -> 
         BRIEFBOT_DATA_DIR=str(tmp_path / "data"),
         BRIEFBOT_LLM_BASE_URL=llamacpp_url,
     )
-    started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "--json", "--mode", "llm", QUESTION],
         capture_output=True,
         text=True,
         env=env,
         cwd=tmp_path,
-        timeout=SECONDS + 30,
+        timeout=3 * SECONDS,  # a hang guard, not a speed check: a loaded machine is slow
     )
     assert done.returncode == 0, done.stderr
-    assert time.perf_counter() - started < SECONDS
     assert_trustworthy(Answer.model_validate(json.loads(done.stdout)))
 
 

@@ -243,3 +243,49 @@ def test_a_late_commit_below_the_highest_id_is_found(settings: Settings) -> None
     finally:
         reader.close()
         writer.close()
+
+
+def test_an_ingest_hands_its_batch_to_the_index_only_when_it_matches_the_store(
+    settings: Settings,
+) -> None:
+    """The ingesting engine indexes its committed batch from the tokens it wrote with, unless
+    another writer committed meanwhile: then it reads the store. Either way its index ends
+    equal to the store (fingerprint) and ranks as a fresh index rebuilt from it."""
+    first, second = Engine(settings), Engine(settings)
+    try:
+        first.ingestor.ingest_articles(corpus(30))
+        view = first.store.postings.view
+        state = first.store.search.index_state()
+        assert (
+            (view.documents, view.fingerprint)
+            == (state.chunks, state.id_hash)
+            == (30, view.fingerprint)
+        )
+        second.ingestor.ingest_articles(
+            [ArticleIn(title="Zeppelin lands", text="A zeppelin landed at the fairground.")]
+        )
+        first.ingestor.ingest_articles(
+            [ArticleIn(title="Airship show", text="An airship circled the harbour bridge.")]
+        )
+        view, state = first.store.postings.view, first.store.search.index_state()
+        assert (view.documents, view.fingerprint) == (state.chunks, state.id_hash)
+        assert view.documents == 32
+        [hit] = first.retriever.search("zeppelin fairground", k=3).passages
+        assert hit.title == "Zeppelin lands"
+    finally:
+        first.close()
+        second.close()
+    rebuilt_settings = settings.updated(store={"index_dir": settings.store.data_dir / "rebuilt"})
+    rebuilt, again = Engine(rebuilt_settings), Engine(settings)
+    try:
+        for question in ("harbour bridge airship", "court judge ruling", "zeppelin"):
+            ours = [
+                (p.chunk_id, round(p.score, 9)) for p in again.retriever.search(question).passages
+            ]
+            fresh = [
+                (p.chunk_id, round(p.score, 9)) for p in rebuilt.retriever.search(question).passages
+            ]
+            assert ours == fresh and ours
+    finally:
+        rebuilt.close()
+        again.close()

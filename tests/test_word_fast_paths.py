@@ -1,6 +1,7 @@
 """ASCII texts are tokenised by bytes.translate and split instead of the regexes: the tokens,
 word counts, normalised text (content hash) and near-duplicate words must be exactly the
-regexes' on any text, ASCII or not."""
+regexes' on any text, ASCII or not. Likewise plain feed links are canonicalised without the
+standard library's URL parsing, to exactly what it gives."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.store.articles import passage_tokens
 from bot.text.minhash import basis_words
-from bot.text.normalize import normalized_text
-from bot.text.words import WORD_RE, word_count, word_tokens
+from bot.text.normalize import _canonical_split, canonical_url, normalized_text
+from bot.text.plain import _DANGLING, _UNCLOSED
+from bot.text.words import WORD_RE, fresh_stem, word_count, word_tokens
 
 _WORD = re.compile(r"\w+")
 TEXTS = st.one_of(
@@ -38,3 +41,48 @@ def test_normalised_text_and_basis_words_are_the_regex_ones(text: str, title: st
         heading = _WORD.findall(title)
         words = (" ".join(heading).lower().split(" ") if heading else []) + words
     assert basis_words(title, text) == words
+
+
+_QUERY_PART = st.text(alphabet=string.ascii_letters + string.digits + "_.~-%+ =/", max_size=8)
+_KEYS = st.one_of(
+    st.sampled_from(["id", "utm_source", "Ref", "rss", "a", "b", "page"]), _QUERY_PART
+)
+URLS = st.builds(
+    "{}://{}{}{}{}{}".format,
+    st.sampled_from(["https", "http", "HTTPS", "ftp"]),
+    st.sampled_from(["example.com", "WWW.Example.COM", "www.news.org:8080", "x-y.co.uk"]),
+    st.text(alphabet=string.ascii_letters + string.digits + "/-_.%+~;", max_size=20).map(
+        lambda p: "/" + p
+    )
+    | st.just(""),
+    st.sampled_from(["", "?", "/"]),
+    st.lists(st.tuples(_KEYS, _QUERY_PART), max_size=4).map(
+        lambda pairs: "&".join(f"{k}={v}" for k, v in pairs)
+    ),
+    st.sampled_from(["", "#top", " "]),
+)
+
+
+@settings(max_examples=300, database=None, deadline=None)
+@given(url=URLS)
+def test_canonical_url_fast_path_is_the_standard_library_one(url: str) -> None:
+    assert canonical_url(url) == _canonical_split(url.strip())
+
+
+@settings(max_examples=150, database=None, deadline=None)
+@given(text=TEXTS)
+def test_passage_tokens_from_the_normalised_text_have_the_same_stems(text: str) -> None:
+    tokens = passage_tokens(text, normalized_text(text))
+    assert [t.lower() for t in tokens] == [t.lower() for t in WORD_RE.findall(text)]
+    assert list(map(fresh_stem, tokens)) == list(map(fresh_stem, WORD_RE.findall(text)))
+    assert passage_tokens(text) == WORD_RE.findall(text)
+
+
+_HTMLISH = st.text(alphabet="<>/= \"'pa brdivspn-:x1&;", max_size=60)
+
+
+@settings(max_examples=300, database=None, deadline=None)
+@given(text=_HTMLISH)
+def test_texts_without_an_unclosed_bracket_hold_no_dangling_tag(text: str) -> None:
+    if _UNCLOSED.search(text) is None:
+        assert _DANGLING.sub(" ", text) == text

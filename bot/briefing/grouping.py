@@ -68,11 +68,24 @@ def average_link(sim: np.ndarray, threshold: float, weights: np.ndarray) -> list
     """Clusters whose average pairwise similarity is >= threshold (NN-chain algorithm).
 
     `weights` are the initial cluster sizes. A cluster whose best link is below the
-    threshold is final: average link is reducible, so merges elsewhere cannot raise it.
+    threshold is final: average link is reducible, so merges elsewhere cannot raise it. For
+    the same reason an item with no link at the threshold stays alone, and the chain runs
+    only over the others (on a busy day most articles are single-outlet stories).
     """
-    n = len(sim)
     s = sim.astype(np.float32, copy=True)
     np.fill_diagonal(s, -np.inf)
+    linked = np.flatnonzero(s.max(axis=1, initial=-np.inf) >= threshold)
+    alone = np.setdiff1d(np.arange(len(sim)), linked)
+    clusters = [[int(i)] for i in alone]
+    s = s[np.ix_(linked, linked)]
+    clusters += [linked[c].tolist() for c in _nn_chain(s, threshold, weights[linked])]
+    clusters.sort()
+    return clusters
+
+
+def _nn_chain(s: np.ndarray, threshold: float, weights: np.ndarray) -> list[list[int]]:
+    """`average_link` on `s` (diagonal already -inf), modified in place."""
+    n = len(s)
     size = weights.astype(np.float32, copy=True)
     members: list[list[int]] = [[i] for i in range(n)]
     open_ = np.ones(n, dtype=bool)

@@ -51,18 +51,27 @@ class TfIdf:
         return out
 
     def matrix(self, docs: Sequence[Sequence[str]]) -> sparse.csr_matrix:
-        """Rows are L2-normalised document vectors (sparse: a few dozen terms each)."""
-        indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
-        for doc in docs:
-            cols, norm = self.weights(doc)
-            if norm > 0:
-                for col in sorted(cols):
-                    indices.append(col)
-                    data.append(cols[col] / norm)
-            indptr.append(len(indices))
-        return sparse.csr_matrix(
-            (np.asarray(data, dtype=np.float32), indices, indptr),
-            shape=(len(docs), len(self.columns)),
-        )
+        """Rows are L2-normalised document vectors (sparse: a few dozen terms each), the
+        weights of `weights` computed for all documents at once."""
+        shape = (len(docs), len(self.columns))
+        ids: dict[str, int] = {}
+        flat = [ids.setdefault(t, len(ids)) for doc in docs for t in doc]
+        if not flat:
+            return sparse.csr_matrix(shape, dtype=np.float32)
+        vocab = len(ids)
+        idf = np.fromiter(map(self.idf, ids), dtype=np.float64, count=vocab)
+        column = np.fromiter((self.columns.get(t, -1) for t in ids), dtype=np.int64, count=vocab)
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        doc = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+        pairs, tf = np.unique(doc * vocab + np.asarray(flat, dtype=np.int64), return_counts=True)
+        row, term = np.divmod(pairs, vocab)
+        w = (1.0 + np.log(tf)) * idf[term]
+        norm = np.sqrt(np.bincount(row, weights=w * w, minlength=len(docs)))
+        col = column[term]
+        keep = (col >= 0) & (norm[row] > 0)
+        row, col, w = row[keep], col[keep], w[keep]
+        order = np.lexsort((col, row))
+        row, col, w = row[order], col[order], w[order]
+        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row, minlength=len(docs)), out=indptr[1:])
+        return sparse.csr_matrix(((w / norm[row]).astype(np.float32), col, indptr), shape=shape)

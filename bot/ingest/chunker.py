@@ -16,20 +16,27 @@ def chunk_text(
 ) -> list[Chunk]:
     """Greedy packing of whole sentences; a sentence longer than `max_tokens` stands alone.
 
+    A passage's `tokens` is an upper bound on its cl100k tokens: the exact count, or for a
+    short text that fits the budget by its UTF-8 length alone, that length.
+
     The last passage is merged into the previous one when it is shorter than `min_tokens`
     and the merge stays within `max_tokens`, so articles do not end in a stub.
     """
-    enc = encoding_for()
     if len(text) <= SHORT_TEXT_CHARS:
-        # Most feed items are a sentence or two: one encode decides they are one passage,
-        # which spans the text without its outer whitespace (as its sentences would).
+        # Most feed items are a sentence or two: they are one passage when they fit, which
+        # spans the text without its outer whitespace (as its sentences would). A token is
+        # at least one UTF-8 byte, so a text within the budget in bytes fits without an
+        # encode, and its byte length is the passage's bound.
         body = text.strip()
         if not body:
             return []
-        tokens = len(enc.encode_ordinary(body))
-        if tokens <= min(target, max_tokens):
+        limit = min(target, max_tokens)
+        size = len(body) if body.isascii() else len(body.encode("utf-8", "surrogatepass"))
+        tokens = size if size <= limit else len(encoding_for().encode_ordinary(body))
+        if tokens <= limit:
             start = len(text) - len(text.lstrip())
             return [Chunk(ordinal=0, text=body, start=start, end=start + len(body), tokens=tokens)]
+    enc = encoding_for()
     spans = sentence_spans(text)
     if not spans:
         return []

@@ -19,6 +19,7 @@ from bot.store.alternates import AlternateRepository
 from bot.store.articles import PlannedArticle, dedupe_keys
 from bot.store.errors import ConflictError, StoreError
 from bot.store.port import Store
+from bot.store.records import TokenisedPassages
 from bot.store.timefmt import utcnow
 from bot.text.normalize import normalized_text
 
@@ -143,6 +144,9 @@ class Ingestor:
         return self.ingest_records(Record(origin=a.origin, fields=a.model_dump()) for a in articles)
 
     def _write_batch(self, batch: list[Record | Rejection], report: IngestReport) -> int:
+        """Write one batch; returns its size. Empties `batch` once its records are read, and
+        drops the articles once written: the index work after them is the memory peak."""
+        size = len(batch)
         first = len(report.added_ids)
         now = utcnow()  # what "in the future" means for this batch's dates
         articles: list[tuple[str, ArticleIn]] = []
@@ -162,23 +166,35 @@ class Ingestor:
                 continue
             report.warnings.extend(notes)
             articles.append((item.origin, article))
+        batch.clear()
+        passages: TokenisedPassages | None = None
         with self.store.transaction():
-            written = self._write_planned(articles)
-            if written is None:
+            planned = self._write_planned(articles)
+            if planned is None:
                 written = self._write_each(articles)
+            else:
+                written, passages = planned
+        articles.clear()
         report.merge(written)
         if len(report.added_ids) > first and self.store.has_postings:
-            self.store.postings.sync()  # the new passages are searchable from now on
+            # the new passages are searchable from now on
+            if passages is not None:
+                self.store.postings.add_committed(passages)
+            else:
+                self.store.postings.sync()
         # After the commit: a hook may be slow (an embeddings endpoint over HTTP) and must not
         # hold the write lock; what it fails to do is redone later (`briefbot reindex`).
         for hook in self.after_batch:
             hook(report.added_ids[first:])
-        return len(batch)
+        return size
 
-    def _write_planned(self, articles: list[tuple[str, ArticleIn]]) -> IngestReport | None:
+    def _write_planned(
+        self, articles: list[tuple[str, ArticleIn]]
+    ) -> tuple[IngestReport, TokenisedPassages] | None:
         """The batch in a few statements: duplicates looked up at once, ids chosen here,
-        then every article, chunk and full-text row written together. None when the store
-        chooses ids itself or a write fails: the caller then writes one article at a time.
+        then every article and chunk written together; with the passages written, tokenised.
+        None when the store chooses ids itself or a write fails: the caller then writes one
+        article at a time.
         """
         ids = self.articles.next_ids()
         if ids is None:
@@ -229,7 +245,11 @@ class Ingestor:
             article_id, next_article = next_article, next_article + 1
             chunk_ids = list(range(next_chunk, next_chunk + len(chunks)))
             next_chunk += len(chunks)
-            planned.append(PlannedArticle(article_id, article, chunks, (curl, digest), chunk_ids))
+            planned.append(
+                PlannedArticle(
+                    article_id, article, chunks, (curl, digest), chunk_ids, normalized[position]
+                )
+            )
             known[digest] = article_id
             if curl:
                 known[curl] = article_id
@@ -240,14 +260,14 @@ class Ingestor:
             part.added_ids.append(article_id)
             part.added += 1
         try:
-            self.articles.insert_planned(planned)
+            passages = self.articles.insert_planned(planned)
         except StoreError:
             return None
         for record in copies:
             record()
         if near is not None:
             near.flush()
-        return part
+        return part, passages
 
     def _write_each(self, articles: list[tuple[str, ArticleIn]]) -> IngestReport:
         """The batch one article at a time, each in its own savepoint."""

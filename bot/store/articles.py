@@ -9,10 +9,15 @@ from typing import Any
 from bot.models import Article, ArticleIn, ArticleSummary, Chunk, SearchFilters, Stats
 from bot.store.db import DB, Row, in_batches
 from bot.store.fingerprint import MODULUS, passage_hash
-from bot.store.records import WINDOW_COLUMNS, WindowArticle, window_article
+from bot.store.records import (
+    WINDOW_COLUMNS,
+    TokenisedPassages,
+    WindowArticle,
+    window_article,
+)
 from bot.store.timefmt import from_db, required_time, to_db, utcnow
 from bot.text.normalize import canonical_url, content_hash
-from bot.text.words import word_count
+from bot.text.words import word_count, word_tokens
 
 # Values per IN (...) lookup (SQLite allows 32,766 parameters).
 _KEYS_PER_QUERY = 5_000
@@ -98,12 +103,23 @@ class PlannedArticle:
     chunks: list[Chunk]
     keys: tuple[str | None, str]
     chunk_ids: list[int]
+    normalized: str | None = None  # the text's `normalized_text`, when the caller has it
 
 
 def dedupe_keys(article: ArticleIn, normalized: str | None = None) -> tuple[str | None, str]:
     """(canonical URL, content hash): what makes two articles the same one. `normalized`:
     the text's `normalized_text`, when the caller has it already."""
     return canonical_url(article.url), content_hash(article.title, article.text, normalized)
+
+
+def passage_tokens(text: str, normalized: str | None = None) -> list[str]:
+    """`word_tokens(text)`, lower-cased when taken from `normalized` (the text's
+    `normalized_text`, one split instead of a tokenisation): for ASCII text without
+    underscores its words are exactly those tokens, and case changes neither a word's stem
+    (`fresh_stem` lower-cases first) nor the word count."""
+    if normalized is not None and text.isascii() and "_" not in text:
+        return normalized.split(" ") if normalized else []
+    return word_tokens(text)
 
 
 class ArticleRepository:
@@ -195,22 +211,29 @@ class ArticleRepository:
         )[0]
         return int(articles) + 1, int(chunks) + 1
 
-    def insert_planned(self, planned: list[PlannedArticle]) -> None:
+    def insert_planned(self, planned: list[PlannedArticle]) -> TokenisedPassages:
         """Store articles whose ids came from `next_ids`, with their chunks, in a few
-        statements; all or nothing (the caller retries one by one on error)."""
+        statements; all or nothing (the caller retries one by one on error). Returns the
+        passages written, tokenised, for the postings index."""
+        passages = TokenisedPassages()
         if not planned:
-            return
+            return passages
         article_rows, chunk_rows = [], []
         total_words, fingerprint = 0, 0
         now = to_db(utcnow())  # one ingest time for the batch
         for p in planned:
             a, (curl, digest) = p.article, p.keys
-            article_rows.append((p.article_id, *article_values(a, curl, digest, now)))
-            title_words = word_count(a.title)
+            row = article_values(a, curl, digest, now)
+            article_rows.append((p.article_id, *row))
+            title_tokens = word_tokens(a.title)
+            stamp = row[5] or row[6]  # published, else ingested
+            whole = p.normalized if len(p.chunks) == 1 and p.chunks[0].text == a.text else None
             for chunk_id, chunk in zip(p.chunk_ids, p.chunks, strict=True):
-                words = title_words + word_count(chunk.text)
+                text_tokens = passage_tokens(chunk.text, whole)
+                words = len(title_tokens) + len(text_tokens)
                 total_words += words
-                fingerprint += passage_hash(chunk_id, a.title, chunk.text)
+                mix = passage_hash(chunk_id, a.title, chunk.text)
+                fingerprint += mix
                 chunk_rows.append(
                     (
                         chunk_id,
@@ -223,6 +246,12 @@ class ArticleRepository:
                         chunk.text,
                     )
                 )
+                passages.ids.append(chunk_id)
+                passages.words.append(words)
+                passages.stamps.append(stamp)
+                passages.mix.append(mix)
+                passages.title_tokens.append(title_tokens)
+                passages.text_tokens.append(text_tokens)
         with self.db.transaction() as tx:
             tx.executemany(
                 "INSERT INTO articles (id, title, text, url, canonical_url, source, published_at,"
@@ -240,6 +269,7 @@ class ArticleRepository:
                 " id_hash = (id_hash + ?) % ? WHERE id = 1",
                 (len(chunk_rows), total_words, fingerprint % MODULUS, MODULUS),
             )
+        return passages
 
     @staticmethod
     def _insert_article(tx: Any, article: ArticleIn, curl: str | None, digest: str) -> int:

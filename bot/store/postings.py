@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.store.fingerprint import MODULUS, passage_hash
+from bot.store.records import TokenisedPassages
 from bot.store.search import IndexRow, IndexState, SearchIndex
 from bot.text.words import fresh_stem, word_tokens
 
@@ -152,12 +153,26 @@ class Segment:
 
 def build_segment(rows: Sequence[IndexRow], stems: _Stems) -> Segment:
     """Tokenise passages (title and text apart, as FTS5 did) into one segment."""
-    n = len(rows)
+    return tokenised_segment(
+        TokenisedPassages(
+            ids=[r.chunk_id for r in rows],
+            words=[r.words for r in rows],
+            stamps=[r.published_at or r.ingested_at for r in rows],
+            mix=[passage_hash(r.chunk_id, r.title, r.text) for r in rows],
+            title_tokens=[word_tokens(r.title) for r in rows],
+            text_tokens=[word_tokens(r.text) for r in rows],
+        ),
+        stems,
+    )
+
+
+def tokenised_segment(passages: TokenisedPassages, stems: _Stems) -> Segment:
+    """One segment of passages whose words are tokenised already."""
+    n = len(passages.ids)
     numbering = _Numbering()
     lookup = numbering.__getitem__
     to_stem = stems.__getitem__
-    title_tokens = [word_tokens(r.title) for r in rows]
-    text_tokens = [word_tokens(r.text) for r in rows]
+    title_tokens, text_tokens = passages.title_tokens, passages.text_tokens
     t_counts = np.fromiter(map(len, title_tokens), dtype=np.int64, count=n)
     b_counts = np.fromiter(map(len, text_tokens), dtype=np.int64, count=n)
     t_terms = np.fromiter(map(lookup, map(to_stem, chain.from_iterable(title_tokens))), np.int64)
@@ -182,14 +197,10 @@ def build_segment(rows: Sequence[IndexRow], stems: _Stems) -> Segment:
     encoded = [terms[t].encode("utf-8") for t in order.tolist()]
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     return Segment(
-        ids=np.fromiter((r.chunk_id for r in rows), dtype=np.int64, count=n),
-        lens=np.fromiter((r.words for r in rows), dtype=np.int32, count=n),
-        when=np.fromiter(
-            (_seconds(r.published_at or r.ingested_at) for r in rows), dtype=np.int64, count=n
-        ),
-        mix=np.fromiter(
-            (passage_hash(r.chunk_id, r.title, r.text) for r in rows), dtype=np.uint64, count=n
-        ),
+        ids=np.asarray(passages.ids, dtype=np.int64),
+        lens=np.asarray(passages.words, dtype=np.int32),
+        when=np.fromiter(map(_seconds, passages.stamps), dtype=np.int64, count=n),
+        mix=np.asarray(passages.mix, dtype=np.uint64),
         thash=hashes[order],
         tptr=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         tstr=np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(),
@@ -410,6 +421,41 @@ class PostingsIndex:
             if self._unwritten() >= PERSIST_ROWS:
                 self.flush()
         return True
+
+    def add_committed(self, passages: TokenisedPassages) -> None:
+        """Passages this process has just committed, tokenised as they were written: taken
+        as they are when the index then holds exactly the store's passages (checked by the
+        fingerprint, as `sync` does), else the index catches up by reading the store (another
+        process wrote meanwhile). Saves reading and tokenising the passages again."""
+        if not passages.ids:
+            self.sync()
+            return
+        with self._lock:
+            state = self.store.index_state()
+            if self._matches(state):
+                return  # a search in another thread caught up already
+            if self._manifest_changed():
+                self._load()  # another process wrote a newer index
+            elif state.store_id != self._store_id and not self.view.documents:
+                self._clear(state.store_id)  # a new index: it starts with these passages
+            view = self.view
+            mix = np.asarray(passages.mix, dtype=np.uint64)
+            fits = (
+                state.store_id == self._store_id
+                and passages.ids[0] > view.max_id
+                and state.max_id == passages.ids[-1]
+                and state.chunks == view.documents + len(passages.ids)
+                and state.id_hash == (view.fingerprint + _fingerprint(mix)) % MODULUS
+            )
+            if not fits:
+                self.sync()
+                return
+            self._segments.append(tokenised_segment(passages, self._stems))
+            self._live.append(np.ones(len(passages.ids), dtype=bool))
+            self._merge_small()
+            self._reset_views()
+            if self._unwritten() >= PERSIST_ROWS:
+                self.flush()
 
     def flush(self) -> None:
         """Write what is only in memory, if this process can take the write lock."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.models import Passage
@@ -64,3 +64,18 @@ def window_article(row: Row) -> WindowArticle:
         published_at=from_db(row[5]),
         ingested_at=required_time(from_db(row[6])),
     )
+
+
+@dataclass
+class TokenisedPassages:
+    """Passages as ingest has them right after writing them, tokenised once for the word
+    counts it stores and for the postings index: per passage its id (ascending), words
+    (title + text), stored time (published, else ingested; the store's text form),
+    fingerprint hash, and the `word_tokens` of its article's title and of its text."""
+
+    ids: list[int] = field(default_factory=list)
+    words: list[int] = field(default_factory=list)
+    stamps: list[str] = field(default_factory=list)
+    mix: list[int] = field(default_factory=list)
+    title_tokens: list[list[str]] = field(default_factory=list)
+    text_tokens: list[list[str]] = field(default_factory=list)

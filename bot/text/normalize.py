@@ -10,6 +10,8 @@ _TRACKING_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid|a
 _WORD = re.compile(r"\w+")
 # http(s)://host/path with nothing to drop or sort: most feed links (no query, no fragment)
 _PLAIN_URL = re.compile(r"(?i:https?)://([A-Za-z0-9.-]+(?::[0-9]+)?)(/[!-~]*)?", re.ASCII)
+# name=value pairs that parse_qsl and urlencode give back unchanged (no escapes, no '+')
+_PLAIN_QUERY = re.compile(r"[\w.~-]+=[\w.~-]*(?:&[\w.~-]+=[\w.~-]*)*", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HOST = re.compile(r"[\w.:-]+")  # names (also IDN), IPv4, IPv6 without brackets
 
@@ -43,9 +45,20 @@ def canonical_url(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    if "?" not in url and "#" not in url and (plain := _PLAIN_URL.fullmatch(url)):
-        host = plain.group(1).lower()
-        return f"https://{host.removeprefix('www.')}{(plain.group(2) or '').rstrip('/') or '/'}"
+    if "#" not in url:  # most feed links: no fragment, no query or a plain one
+        base, _, query = url.partition("?")
+        plain = _PLAIN_URL.fullmatch(base)
+        if plain and (not query or _PLAIN_QUERY.fullmatch(query)):
+            host = plain.group(1).lower().removeprefix("www.")
+            path = (plain.group(2) or "").rstrip("/") or "/"
+            pairs = sorted(tuple(p.split("=", 1)) for p in query.split("&")) if query else []
+            kept = "&".join(f"{k}={v}" for k, v in pairs if not _TRACKING_PARAMS.match(k.lower()))
+            return f"https://{host}{path}?{kept}" if kept else f"https://{host}{path}"
+    return _canonical_split(url)
+
+
+def _canonical_split(url: str) -> str:
+    """`canonical_url` of any URL, through the standard library's parsing."""
     try:
         parts = urlsplit(url)
     except ValueError:

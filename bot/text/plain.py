@@ -28,9 +28,15 @@ _ANY_TAG = re.compile(r"</?[a-zA-Z][\w:.-]{0,40}(?:\s[^<>]{0,2000})?/?>")  # kno
 # A tag cut off by truncation (`<p class="buylink__title text-bold` then nothing, or the next
 # tag): an element name at the very end, or one with an `attr=` running into `<` or the end.
 _DANGLING = re.compile(rf"</?(?:{_ELEMENTS})(?:\s+[\w:-]+\s*=[^<>]*)?\s*(?=<|$)", re.I)
+# What a dangling tag needs: a `<` whose next bracket is another `<` or the end; far cheaper
+# to look for than `_DANGLING` itself, so most texts skip that pattern.
+_UNCLOSED = re.compile(r"<[^<>]*(?:<|$)")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
-_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([,.;:!?])")
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[,.;:!?])")
 _BLANKS = re.compile(r"[ \t\u00a0]+")
+# Anything `plain_text` could change: markup or entities, blanks to squeeze, whitespace at a
+# line's ends, empty lines. Text without any of these (what the store holds) is plain already.
+_UNTIDY = re.compile(r"[<&\t\u00a0]| {2}|^\s|\s$|\s\n|\n\s")
 
 
 def has_markup(text: str) -> bool:
@@ -47,12 +53,15 @@ def plain_text(text: str, *, html_input: bool = False) -> str:
     are spaces, only block tags break lines. Plain text keeps its lines.
     """
     if html_input or ("<" in text and has_markup(text)):
-        text = _DANGLING.sub(" ", " ".join(_DROPPED.sub(" ", text).split()))
+        text = " ".join(_DROPPED.sub(" ", text).split())
+        if _UNCLOSED.search(text):
+            text = _DANGLING.sub(" ", text)
         text = _TAG.sub(" ", _BLOCK.sub("\n", text))
         if html_input:
             text = _ANY_TAG.sub(" ", text)
-        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+        text = _SPACE_BEFORE_PUNCT.sub("", text)
     if "&" in text:
         text = html.unescape(text)
-    lines = (_BLANKS.sub(" ", line).strip() for line in text.split("\n"))
+    # blanks never span a line break: one pass over the text, not one per line
+    lines = (line.strip() for line in _BLANKS.sub(" ", text).split("\n"))
     return "\n".join(line for line in lines if line)

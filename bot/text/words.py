@@ -65,7 +65,9 @@ def index_terms(text: str) -> set[str]:
 
 def words(text: str) -> list[str]:
     """Folded word tokens in order (letters and digits; everything else separates)."""
-    return [fold(m.group()) for m in WORD_RE.finditer(text)]
+    if text.isascii():  # folding ASCII is lower-casing: the whole text at once, split in C
+        return word_tokens(text.lower())
+    return [fold(w) for w in WORD_RE.findall(text)]
 
 
 def stems(text: str) -> list[str]:
