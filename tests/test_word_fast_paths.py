@@ -1,20 +1,21 @@
 """ASCII texts are tokenised by bytes.translate and split instead of the regexes: the tokens,
 word counts, normalised text (content hash) and near-duplicate words must be exactly the
 regexes' on any text, ASCII or not. Likewise plain feed links are canonicalised without the
-standard library's URL parsing, to exactly what it gives."""
+standard library's URL parsing, to exactly what it gives, and text with nothing to tidy is
+returned by `plain_text` as it is."""
 
 from __future__ import annotations
 
 import re
 import string
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.store.articles import passage_tokens
 from bot.text.minhash import basis_words
 from bot.text.normalize import _canonical_split, canonical_url, normalized_text
-from bot.text.plain import _DANGLING, _UNCLOSED
+from bot.text.plain import _DANGLING, _UNCLOSED, _cleaned, _is_tidy, plain_text
 from bot.text.words import WORD_RE, fresh_stem, word_count, word_tokens
 
 _WORD = re.compile(r"\w+")
@@ -86,3 +87,26 @@ _HTMLISH = st.text(alphabet="<>/= \"'pa brdivspn-:x1&;", max_size=60)
 def test_texts_without_an_unclosed_bracket_hold_no_dangling_tag(text: str) -> None:
     if _UNCLOSED.search(text) is None:
         assert _DANGLING.sub(" ", text) == text
+
+
+_SPACEY = st.text(alphabet="ab.<>&;\n\r\t \u00a0\u2003\x0b", max_size=40)
+
+
+@settings(max_examples=400, database=None, deadline=None)
+@given(text=st.one_of(_SPACEY, TEXTS))
+@example("a  b")
+@example("a\n\nb")
+@example("a \nb")
+@example("a\n\u2003b")
+@example(" a")
+@example("a\r")
+@example("a\tb")
+@example("a\u00a0b")
+@example("AT&amp;T")
+@example("<p>a</p>")
+@example("\n")
+@example("")
+def test_tidy_text_is_what_plain_text_would_make_of_it(text: str) -> None:
+    if _is_tidy(text):
+        assert _cleaned(text, html_input=False) == text
+    assert plain_text(text) == _cleaned(text, html_input=False)

@@ -34,9 +34,6 @@ _UNCLOSED = re.compile(r"<[^<>]*(?:<|$)")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[,.;:!?])")
 _BLANKS = re.compile(r"[ \t\u00a0]+")
-# Anything `plain_text` could change: markup or entities, blanks to squeeze, whitespace at a
-# line's ends, empty lines. Text without any of these (what the store holds) is plain already.
-_UNTIDY = re.compile(r"[<&\t\u00a0]| {2}|^\s|\s$|\s\n|\n\s")
 
 
 def has_markup(text: str) -> bool:
@@ -46,12 +43,26 @@ def has_markup(text: str) -> bool:
     return "&" in text and _ENTITY.search(text) is not None
 
 
+def _is_tidy(text: str) -> bool:
+    """Whether `plain_text` would return `text` unchanged (what the store holds): no markup
+    or entity, no blanks to squeeze, no empty line, no whitespace at a line's ends."""
+    if "<" in text or "&" in text or "\t" in text or "\u00a0" in text or "  " in text:
+        return False
+    return all(line and not (line[0].isspace() or line[-1].isspace()) for line in text.split("\n"))
+
+
 def plain_text(text: str, *, html_input: bool = False) -> str:
     """Drop tags (block tags become line breaks), decode entities, tidy spaces and lines.
 
     Text with markup (or any text when `html_input`) is read as HTML: its own line breaks
     are spaces, only block tags break lines. Plain text keeps its lines.
     """
+    if not html_input and _is_tidy(text):
+        return text
+    return _cleaned(text, html_input)
+
+
+def _cleaned(text: str, html_input: bool) -> str:
     if html_input or ("<" in text and has_markup(text)):
         text = " ".join(_DROPPED.sub(" ", text).split())
         if _UNCLOSED.search(text):
