@@ -222,7 +222,7 @@ def markdown(figures: dict[str, Any]) -> str:
         )
         brief = (
             f"{b['median_s']:.2f} s, CPU {b['cpu_median_s']:.2f} s ({b['day']}, "
-            f"{b['articles']:,} articles)"
+            f"{b['articles']:,} articles; first build {b.get('first_s', 0):.2f} s)"
             if b
             else "-"
         )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer.candidates import names
+from bot.answer.candidates import candidates, names
+from bot.answer.places import place_kinds
 from bot.answer.questions import answer_type
 from bot.answer.support import candidate_key, support
 
@@ -64,3 +65,40 @@ def test_support_sums_agreeing_articles_and_a_short_name_counts_for_the_long_one
 def test_a_sentence_far_weaker_than_the_best_lends_little_support() -> None:
     backing = support([(["Kansas"], 1, 2.0), (["Texas"], 2, 0.0), (["Texas"], 3, 0.0)])
     assert backing.top == ("kansas",)
+
+
+def test_which_country_wants_a_known_country_and_who_wants_no_place() -> None:
+    sentence = "Minister Kofi Mensah said Ghana and the Volta Basin Authority signed the deal."
+    country = candidates(sentence, answer_type("Which country signed the deal?"), ())
+    assert country == ["Ghana"]
+    state = candidates("Voters in Kansas agreed, Ghana too.", answer_type("Which state voted?"), ())
+    assert state == ["Kansas"]
+    who = candidates(sentence, answer_type("Who signed the deal?"), ())
+    assert "Ghana" not in who
+    assert "Volta Basin Authority" in who
+    # "where" may be a town no gazetteer lists: every name stays a candidate
+    assert "Volta Basin Authority" in candidates(sentence, answer_type("Where was it signed?"), ())
+
+
+def test_places_are_read_from_the_gazetteer() -> None:
+    assert place_kinds("the United States") == {"country"}
+    assert "state" in place_kinds("Texas")
+    assert "capital" in place_kinds("Kyiv")
+    assert not place_kinds("Kofi Mensah")
+
+
+def test_a_name_form_of_the_questions_own_name_is_no_candidate() -> None:
+    asked = {"sri", "lankan", "president"}
+    assert names("The president fled Sri Lanka for the Maldives.", asked) == ["Maldives"]
+    assert candidate_key("Ukrainian forces", {"ukraine"}) == ("forces",)
+    assert candidate_key("Ukraine", {"uk"}) == ("ukraine",)  # too short to be a name form
+
+
+def test_a_percentage_or_money_question_wants_a_number_carrying_its_unit() -> None:
+    text = "In the first quarter 3 firms raised prices 20% and paid $11bn, or 40 million pounds."
+    percent = answer_type("What percentage did prices rise?")
+    assert candidates(text, percent, ()) == ["20%"]
+    money = answer_type("How much money did they pay?")
+    assert candidates(text, money, ()) == ["11bn", "40", "million"]
+    # a bare "how much" takes any count but not an ordinal
+    assert "first" not in candidates(text, answer_type("How much did prices rise?"), ())

@@ -1,11 +1,13 @@
 """Answer candidates of a type inside a sentence: names, places, numbers, dates.
 
-No model: capitalisation, quotes, digits and the shared lexicons. A name is a run of
-capitalised words (with "of", "de", "al", "von"… inside), or a quoted title; a run made only of
-the question's own words is not a candidate, nor is a capitalised word that only starts the
-sentence. Places are names too (no gazetteer: "Ghana has confirmed…" names its place only by
-capitals). A number counts for "how many Marines" when the counted noun follows it within a
-few words ("2,000 US Marines", "a nine-year sentence").
+No model: capitalisation, quotes, digits, the shared lexicons and a gazetteer of countries,
+capitals and US states (`bot.answer.places`). A name is a run of capitalised words (with "of",
+"de", "al", "von"… inside), or a quoted title; a run made only of the question's own words (or
+their name forms: "Lanka" for "Sri Lankan") is not a candidate, nor is a capitalised word that
+only starts the sentence. "Which country / state" wants a known country / state; "who" and
+"which airline" want no known place. A number counts for "how many Marines" when the counted
+noun follows it within a few words ("2,000 US Marines", "a nine-year sentence"), and for
+"what percentage" / "how much money" when it carries the unit ("20%", "$11bn").
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from bot.answer.questions import AnswerType
-from bot.text.lexicon import CALENDAR_WORDS, TIME_WORDS, is_month, is_number_word
+from bot.answer.places import PlaceKind, place_kinds
+from bot.answer.questions import AnswerType, Unit
+from bot.text.lexicon import CALENDAR_WORDS, ORDINALS, TIME_WORDS, is_month, is_number_word
 from bot.text.words import STOPWORDS, fold, stem, words
 
 # Numbers keep a unit suffix ("3.9m", "$11bn", "20%"); words keep inner hyphens and dots.
@@ -77,9 +80,31 @@ def name_runs(toks: list[Token]) -> list[tuple[int, int]]:
     return runs
 
 
+def is_asked(word: str, asked: Collection[str]) -> bool:
+    """`word` (folded) is one of the question's words or a name form of one: "Lanka" when the
+    question says "Sri Lankan", "Ukrainian" when it says "Ukraine", "Emmy" for "Emmys"."""
+    if word in asked:
+        return True
+    if not NAME_FORMS or len(word) < 4:
+        return False
+    return any(_name_form(word, a) or _name_form(a, word) for a in asked if len(a) >= 4)
+
+
+def _name_form(short: str, long: str) -> bool:
+    return any(
+        long.startswith(base) and long[len(base) :] in NAME_ENDINGS
+        for base in (short, short[:-1])
+        if len(base) >= 4 and len(long) > len(short) - 1
+    )
+
+
+# A candidate is not the question's own name in another form ("Lanka" for "Sri Lankan").
+NAME_FORMS = True
+
+
 def _is_candidate(run: list[Token], first_of_sentence: bool, asked: Collection[str]) -> bool:
     own = [t for t in run if t.folded not in NAME_JOINERS]
-    if all(t.folded in asked or t.folded in STOPWORDS for t in own):
+    if all(is_asked(t.folded, asked) or t.folded in STOPWORDS for t in own):
         return False
     return not (first_of_sentence and len(own) == 1 and own[0].folded in STOPWORDS)
 
@@ -99,8 +124,25 @@ def names(text: str, asked: Collection[str]) -> list[str]:
     return found
 
 
-def numbers_with(text: str, noun: str | None) -> list[str]:
-    """Numbers in `text`; with a noun stem, only those the noun follows within NOUN_GAP words."""
+_CURRENCY_SIGNS = "$£€¥₹"
+CURRENCY_WORDS = frozenset(
+    "dollar dollars pound pounds euro euros yen rupee rupees yuan cents pence".split()
+)
+PERCENT_WORDS = frozenset("percent per percentage".split())
+
+
+def _carries(unit: Unit, text: str, t: Token, following: list[str]) -> bool:
+    """The number `t` is a percentage ("20%", "20 percent") or an amount of money ("$11bn",
+    "3 million pounds")."""
+    if unit == "percent":
+        return t.text.endswith("%") or any(w in PERCENT_WORDS for w in following[:1])
+    sign = text[max(t.start - 1, 0) : t.start]
+    return (bool(sign) and sign in _CURRENCY_SIGNS) or any(w in CURRENCY_WORDS for w in following)
+
+
+def numbers_with(text: str, noun: str | None, unit: Unit | None = None) -> list[str]:
+    """Numbers in `text`; with a noun stem, only those the noun follows within NOUN_GAP words;
+    with a unit, only those that carry it. Without either, an ordinal ("first") is no count."""
     toks = tokens(text)
     found = []
     for i, t in enumerate(toks):
@@ -109,9 +151,16 @@ def numbers_with(text: str, noun: str | None) -> list[str]:
             continue
         following = [tail] if tail else []
         following += [x.folded for x in toks[i + 1 : i + 1 + NOUN_GAP]]
+        if unit is not None and not _carries(unit, text, t, following):
+            continue
+        if noun is None and unit is None and ORDINALS_ARE_NO_COUNT and head in ORDINALS:
+            continue
         if noun is None or any(stem(w) == noun for w in following):
             found.append(t.text)
     return found
+
+
+ORDINALS_ARE_NO_COUNT = True
 
 
 def dates(text: str) -> list[str]:
@@ -155,16 +204,36 @@ def names_near(text: str, noun: str, asked: Collection[str]) -> list[str]:
     return found
 
 
+# "Which country / nation / state" asks for one of a closed set of places (`bot.answer.places`):
+# only those are its candidates. Empty: any name.
+CLOSED_PLACES: dict[str, frozenset[PlaceKind]] = {
+    "countri": frozenset({"country"}),
+    "nation": frozenset({"country"}),
+    "state": frozenset({"state"}),
+}
+CLOSED = True  # off: any name answers "which country"
+# "Who" asks for a person or an organisation, never a country, state, capital or continent;
+# nor does "which" + a noun that is no place ("which virus", "which airline": NAME_NOT_PLACE).
+PERSON_NOT_PLACE = True
+NAME_NOT_PLACE = True
+
+
 def candidates(text: str, wanted: AnswerType, asked: Collection[str]) -> list[str]:
     """Answer candidates of the wanted type in `text` (empty for "any": nothing to look for);
     a number question with a counted noun wants that noun after the number."""
     if wanted.kind == "number":
-        return numbers_with(text, wanted.noun)
+        return numbers_with(text, wanted.noun, wanted.unit)
     if wanted.kind == "date":
         return dates(text)
-    if wanted.kind in ("person", "place", "name"):
-        return names(text, asked)
-    return []
+    if wanted.kind not in ("person", "place", "name"):
+        return []
+    found = names(text, asked)
+    closed = CLOSED_PLACES.get(wanted.noun or "") if wanted.kind == "place" and CLOSED else None
+    if closed:
+        return [n for n in found if place_kinds(n) & closed]
+    if (wanted.kind == "person" and PERSON_NOT_PLACE) or (wanted.kind == "name" and NAME_NOT_PLACE):
+        return [n for n in found if not place_kinds(n)]
+    return found
 
 
 def bound_candidates(

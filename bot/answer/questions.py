@@ -18,6 +18,7 @@ from bot.text.lexicon import CALENDAR_WORDS
 from bot.text.words import STOPWORDS, stem, words
 
 Kind = Literal["person", "place", "number", "date", "name", "any"]
+Unit = Literal["percent", "money"]
 
 _NAME = re.compile(r"\b[A-Z][a-z][\w'’-]*")
 # More capitalised words than this share of a question's words: it is written In Title Case.
@@ -30,6 +31,15 @@ PLACE_NOUNS = frozenset(
 NUMBER_NOUNS = frozenset(
     "percentage percent number amount age proportion share price cost total rate".split()
 )
+# The unit a number answer carries, by the asked noun ("what percentage", "how much money").
+UNITS: dict[str, Unit] = {
+    "percentage": "percent",
+    "percent": "percent",
+    "money": "money",
+    "price": "money",
+    "cost": "money",
+}
+NUMBER_UNITS = True
 DATE_NOUNS = frozenset("year month day date decade century".split())
 MEASURES = frozenset(
     "many much long old far big tall high large heavy often fast deep wide".split()
@@ -41,6 +51,7 @@ _WH = frozenset("which what".split())
 class AnswerType:
     kind: Kind
     noun: str | None = None  # the asked noun, as a stem ("marin" for "how many Marines")
+    unit: Unit | None = None  # what a number must carry: "what percentage" → a percentage
 
 
 @dataclass
@@ -62,11 +73,12 @@ def answer_type(question: str) -> AnswerType:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
             if w == "how" and nxt in MEASURES:
                 noun = _noun_after(tokens, i + 2) if nxt == "many" else None
-                return AnswerType("number", noun)
+                after = tokens[i + 2] if i + 2 < len(tokens) and nxt == "much" else ""
+                return AnswerType("number", noun, UNITS.get(after) if NUMBER_UNITS else None)
             if w in _WH and nxt:
                 head = _head_noun(tokens, i + 1) if WH_PHRASES else nxt
                 if head in NUMBER_NOUNS:
-                    return AnswerType("number", None)
+                    return AnswerType("number", None, UNITS.get(head) if NUMBER_UNITS else None)
                 if head in DATE_NOUNS:
                     return AnswerType("date")
                 if head in PLACE_NOUNS:

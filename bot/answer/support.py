@@ -19,6 +19,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
+from bot.answer.candidates import is_asked
 from bot.text.words import STOPWORDS, fold
 
 _KEY_WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -26,12 +27,13 @@ _KEY_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 def candidate_key(text: str, asked: Collection[str] = ()) -> tuple[str, ...]:
     """A candidate's words, folded, without function words, digit group separators and the
-    question's own words: "the Eiffel Tower" and "Eiffel Tower", "2,000" and "2000" are one
-    candidate, and "Mayor Eric Adams" is "mayor" when the question names Eric Adams."""
+    question's own words or their name forms: "the Eiffel Tower" and "Eiffel Tower", "2,000"
+    and "2000" are one candidate, "Mayor Eric Adams" is "mayor" when the question names Eric
+    Adams, and "Sri Lanka" is nothing when it says "Sri Lankan"."""
     return tuple(
         w
         for w in (fold(m.group()) for m in _KEY_WORD.finditer(text.replace(",", "")))
-        if w not in STOPWORDS and w not in asked
+        if w not in STOPWORDS and not is_asked(w, asked)
     )
 
 
