@@ -15,16 +15,16 @@ import math
 
 # Fitted by benchmarks/calibrate.py (see docs/benchmarks.md, "Answer quality on real questions").
 WEIGHTS: dict[str, float] = {
-    "bias": -5.78,
-    "passage_coverage": 0.18,
-    "sentence_coverage": 2.29,
-    "article_coverage": 4.98,
-    "other_coverage": -0.34,
-    "names_missing": -0.99,
-    "age_scoped": -0.60,
-    "fresh_age": -2.01,
-    "candidate_articles": 0.80,
-    "untyped": -0.23,
+    "bias": -5.32,
+    "passage_coverage": -0.02,
+    "sentence_coverage": 1.62,
+    "article_coverage": 4.96,
+    "other_coverage": 0.08,
+    "names_missing": -1.47,
+    "age_scoped": -0.48,
+    "fresh_age": -2.03,
+    "candidate_articles": 0.83,
+    "untyped": -0.32,
 }
 
 
