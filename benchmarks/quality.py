@@ -438,7 +438,7 @@ def main() -> None:
                 f"\nconfidence threshold curve ({label}; thresholds below the run's own change "
                 "nothing: run with --env BRIEFBOT_ABSTAIN_THRESHOLD=0 to see them):\n"
             )
-            print(table([(f"≥ {t:.1f}", row) for t, row in points]))
+            print(table([(f"≥ {t:.2f}", row) for t, row in points]))
 
 
 def report_rows(asked: list[Asked]) -> list[tuple[str, dict[str, float]]]:
