@@ -289,3 +289,33 @@ def test_an_ingest_hands_its_batch_to_the_index_only_when_it_matches_the_store(
     finally:
         rebuilt.close()
         again.close()
+
+
+def test_common_terms_kept_between_questions_stay_exact_as_the_store_changes(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.retrieval.bm25.CACHE_MIN_POSTINGS", 1)  # every term is common
+    title_weight = engine.settings.retrieval.title_weight
+    question = "storm flood river power"
+
+    def assert_exact() -> None:
+        result = engine.retriever.search(question, k=10)
+        expected = reference_bm25(engine, question, title_weight)[:10]
+        assert [(p.chunk_id, pytest.approx(p.score, rel=1e-9)) for p in result.passages] == [
+            (cid, score) for cid, score in expected
+        ]
+
+    engine.ingestor.ingest_articles(corpus(40))
+    assert_exact()
+    assert engine.retriever._common[1], "the terms were kept"
+    assert_exact()  # from the kept parts
+    before = engine.stats().chunks
+    more = [
+        a.model_copy(update={"url": f"https://example.test/more/{i}"})
+        for i, a in enumerate(corpus(30, seed=8))
+    ]
+    engine.ingestor.ingest_articles(more)  # new rows, another average length
+    assert engine.stats().chunks > before
+    assert_exact()
+    engine.remove_articles(["https://example.test/5"])
+    assert_exact()

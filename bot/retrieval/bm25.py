@@ -36,6 +36,11 @@ B = 0.75
 # holds (to this power; 0 turns it off), so a title repeating two of the question's names
 # does not outrank a text holding all of its words.
 COORD = 1.0
+# A common term's postings (this many or more) keep their BM25 parts between questions, up
+# to CACHE_BYTES in all: common words recur in most questions, and their long lists are most
+# of a question's work.
+CACHE_MIN_POSTINGS = 10_000
+CACHE_BYTES = 32 * 2**20
 
 
 @dataclass
@@ -58,6 +63,16 @@ class SearchResult:
 
 
 @dataclass
+class _Parts:
+    """A term's postings with the parts of its BM25 that do not depend on the question:
+    the weighted term frequency and the denominator (tf + the row's length norm)."""
+
+    postings: Postings
+    tf: np.ndarray
+    denom: np.ndarray
+
+
+@dataclass
 class _Hit:
     chunk_id: int
     score: float
@@ -70,6 +85,7 @@ class Retriever:
         self.index = store.search
         self.settings = settings
         self._norms: tuple[int, float, np.ndarray] | None = None
+        self._common: tuple[tuple[int, float], dict[str, _Parts]] = ((-1, 0.0), {})
         self._local = threading.local()
         # the last question's document frequencies (known_terms follows a search)
         self._last_dfs: tuple[int, dict[str, int]] | None = None
@@ -104,11 +120,12 @@ class Retriever:
             return SearchResult(query=query, passages=[])
         self.postings.sync()
         index = self.postings.view
-        found = {s: index.postings(s) for s in query.stems}
+        parts = {s: self._parts(index, s) for s in query.stems}
+        found = {s: p.postings if p is not None else None for s, p in parts.items()}
         dfs = {s: int(p.rows.size) for s, p in found.items() if p is not None}
         self._last_dfs = (index.version, {s: dfs.get(s, 0) for s in query.stems})
         query.weights = lucene_idf(query, dfs, index.documents)
-        hits = self._rank(index, query, found, k, filters)
+        hits = self._rank(index, query, parts, k, filters)
         rows = {r.chunk_id: r for r in self.index.passages([h.chunk_id for h in hits])}
         total = query.total_weight
         passages = [
@@ -130,23 +147,22 @@ class Retriever:
         self,
         index: IndexView,
         query: QueryTerms,
-        found: dict[str, Postings | None],
+        found: dict[str, _Parts | None],
         k: int,
         filters: SearchFilters | None,
     ) -> list[_Hit]:
         """The k best rows by (score, newer, lower id), with the query stems each holds."""
-        terms = [(s, p) for s, p in found.items() if p is not None]
-        if not terms:
+        held = [(s, parts) for s, parts in found.items() if parts is not None]
+        if not held:
             return []
-        norms = self._norms_for(index)
+        terms = [(s, parts.postings) for s, parts in held]
         scores, overlap = self._scratch(index.ids.size)
-        title_weight = self.settings.retrieval.title_weight
         saturate = len(terms) >= 255  # counts are bytes (their bool view is a fast mask)
         rows: np.ndarray | None = None
         try:
-            for s, p in terms:
-                tf = title_weight * p.title_tf + p.text_tf
-                scores[p.rows] += query.weights[s] * tf * (K1 + 1) / (tf + norms[p.rows])
+            for s, parts in held:
+                p = parts.postings
+                scores[p.rows] += query.weights[s] * parts.tf * (K1 + 1) / parts.denom
                 if saturate:
                     overlap[p.rows] = np.minimum(overlap[p.rows], 254) + 1
                 else:
@@ -181,6 +197,30 @@ class Retriever:
                 index.ids[rows].tolist(), best.tolist(), present, strict=True
             )
         ]
+
+    def _parts(self, index: IndexView, term: str) -> _Parts | None:
+        """`term`'s postings and BM25 parts; a common term's are kept for the next questions
+        while the index and its average length stay as they are."""
+        norms = self._norms_for(index)
+        key = (index.version, index.average_length())
+        held_for, common = self._common
+        if held_for != key:
+            common = {}
+            self._common = (key, common)
+        cached = common.get(term)
+        if cached is not None:
+            return cached
+        p = index.postings(term)
+        if p is None:
+            return None
+        tf = self.settings.retrieval.title_weight * p.title_tf + p.text_tf
+        parts = _Parts(p, tf, tf + norms[p.rows])
+        size = int(p.rows.size)
+        if size >= CACHE_MIN_POSTINGS:  # rows (int64), tf and denominator (float64)
+            held = sum(24 * int(c.postings.rows.size) for c in common.values())
+            if held + 24 * size <= CACHE_BYTES:
+                common[term] = parts
+        return parts
 
     def _scratch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
         """This thread's zeroed arrays of scores and of how many query terms each row holds
