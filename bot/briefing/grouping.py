@@ -74,9 +74,9 @@ def average_link(sim: np.ndarray, threshold: float, weights: np.ndarray) -> list
     """
     s = sim.astype(np.float32, copy=True)
     np.fill_diagonal(s, -np.inf)
-    linked = np.flatnonzero(s.max(axis=1, initial=-np.inf) >= threshold)
-    alone = np.setdiff1d(np.arange(len(sim)), linked)
-    clusters = [[int(i)] for i in alone]
+    has_link = s.max(axis=1, initial=-np.inf) >= threshold
+    linked = np.flatnonzero(has_link)
+    clusters = [[i] for i in np.flatnonzero(~has_link).tolist()]
     s = s[np.ix_(linked, linked)]
     clusters += [linked[c].tolist() for c in _nn_chain(s, threshold, weights[linked])]
     clusters.sort()
