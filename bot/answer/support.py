@@ -23,6 +23,8 @@ from bot.answer.candidates import is_asked
 from bot.text.words import STOPWORDS, fold
 
 _KEY_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# The dots of an initialism ("U.S.", "U.N."): one word, as it is written without them.
+_INITIALISM_DOT = re.compile(r"(?<=\b[^\W\d_])\.(?=[^\W\d_]\b)")
 
 
 def candidate_key(text: str, asked: Collection[str] = ()) -> tuple[str, ...]:
@@ -32,9 +34,18 @@ def candidate_key(text: str, asked: Collection[str] = ()) -> tuple[str, ...]:
     Adams, and "Sri Lanka" is nothing when it says "Sri Lankan"."""
     return tuple(
         w
-        for w in (fold(m.group()) for m in _KEY_WORD.finditer(text.replace(",", "")))
+        for w in (fold(m.group()) for m in _KEY_WORD.finditer(_plain(text)))
         if w not in STOPWORDS and not is_asked(w, asked)
     )
+
+
+def _plain(text: str) -> str:
+    """Without digit group separators and an initialism's dots ("U.S." is "US", not "U")."""
+    text = text.replace(",", "")
+    return _INITIALISM_DOT.sub("", text) if JOIN_INITIALISMS else text
+
+
+JOIN_INITIALISMS = True
 
 
 @dataclass
@@ -66,19 +77,26 @@ def _within(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
 SHARPNESS = 1.0
 
 
-def support(
-    mentions: Iterable[tuple[list[str], int, float]], asked: Collection[str] = ()
-) -> Support:
-    """Support of the candidates in (candidates, article id, sentence score) mentions."""
+Mention = tuple[list[str], int, float, list[float]]
+
+
+def support(mentions: Iterable[Mention], asked: Collection[str] = ()) -> Support:
+    """Support of the candidates in (candidates, article id, sentence score, each candidate's
+    nearness to the question's words) mentions: a candidate's credit from a sentence is the
+    sentence's likelihood times its nearness there (`candidates.nearness`)."""
     pool = [m for m in mentions if m[0]]
     if not pool:
         return Support()
-    best = max(score for _, _, score in pool)
+    best = max(m[2] for m in pool)
     credit: dict[tuple[str, ...], dict[int, float]] = {}
-    for found, article, score in pool:
-        weight = math.exp(SHARPNESS * min(score - best, 0.0))
-        for key in {candidate_key(c, asked) for c in found} - {()}:
+    for found, article, score, near in pool:
+        likelihood = math.exp(SHARPNESS * min(score - best, 0.0))
+        for candidate, closeness in zip(found, near, strict=True):
+            key = candidate_key(candidate, asked)
+            if not key:
+                continue
             per_article = credit.setdefault(key, {})
+            weight = likelihood * closeness
             per_article[article] = max(per_article.get(article, 0.0), weight)
     by_word: dict[str, list[tuple[str, ...]]] = {}
     for key in credit:
