@@ -219,19 +219,9 @@ PERSON_NOT_PLACE = True
 NAME_NOT_PLACE = True
 
 
-# "Who" and "which" + noun ask for someone or something other than the question's own names:
-# a run holding one of them ("Serena Williams Foundation", "French President Emmanuel Macron"
-# when the question names Williams or Macron) is the question's entity, not its answer, and
-# what would be left of it ("foundation", "french president") is no name either.
-OWN_ENTITY_RUNS = True
-
-
-def candidates(
-    text: str, wanted: AnswerType, asked: Collection[str], own: Collection[str] = ()
-) -> list[str]:
+def candidates(text: str, wanted: AnswerType, asked: Collection[str]) -> list[str]:
     """Answer candidates of the wanted type in `text` (empty for "any": nothing to look for);
-    a number question with a counted noun wants that noun after the number. `own`: the
-    question's names (folded words), which a person's or a thing's name may not hold."""
+    a number question with a counted noun wants that noun after the number."""
     if wanted.kind == "number":
         return numbers_with(text, wanted.noun, wanted.unit)
     if wanted.kind == "date":
@@ -239,8 +229,6 @@ def candidates(
     if wanted.kind not in ("person", "place", "name"):
         return []
     found = names(text, asked)
-    if wanted.kind != "place" and OWN_ENTITY_RUNS and own:
-        found = [n for n in found if not any(w in own for w in words(n))]
     closed = CLOSED_PLACES.get(wanted.noun or "") if wanted.kind == "place" and CLOSED else None
     if closed:
         return [n for n in found if place_kinds(n) & closed]

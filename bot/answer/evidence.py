@@ -147,7 +147,7 @@ def sentences_of(
             sent.context = query.soft_coverage(window, soft)
             if sent.context <= 0:
                 continue
-            typed = candidates(clean, facts.answer_type, asked, facts.names)
+            typed = candidates(clean, facts.answer_type, asked)
             sent.bound = bound_candidates(clean, facts.answer_type, asked, facts.names)
             sent.found = sent.bound or typed
             sent.near = nearness(clean, sent.found, terms)
