@@ -7,7 +7,8 @@ their name forms: "Lanka" for "Sri Lankan") is not a candidate, nor is a capital
 only starts the sentence. "Which country / state" wants a known country / state; "who" and
 "which airline" want no known place. A number counts for "how many Marines" when the counted
 noun follows it within a few words ("2,000 US Marines", "a nine-year sentence"), and for
-"what percentage" / "how much money" when it carries the unit ("20%", "$11bn").
+"what percentage" / "how much money" when it carries the unit ("20%", "$11bn"). How near a
+candidate stands to the question's own words in its sentence weighs its support.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 The classic factoid step: every candidate of the asked type (a name for "who"/"which", a
 number next to the asked noun for "how many", a date for "when") found in the scored
 sentences is credited, in each article, with the likelihood of its best sentence there
-(exp(score − best score), the sentence scores being log-linear); its support is the sum over
+(exp(score − best score), the sentence scores being log-linear) times how near it stands to
+the question's words in that sentence (`candidates.nearness`); its support is the sum over
 articles. An answer that several articles give, each in a sentence that matches the question,
 outweighs one that a single well-matching sentence happens to hold. A shorter name inside a
 longer one ("Biden" in "Joe Biden") counts for both.
