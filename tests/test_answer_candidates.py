@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer.candidates import candidates, names, nearness
+from bot.answer.candidates import candidates, names
 from bot.answer.places import place_kinds
 from bot.answer.questions import answer_type
 from bot.answer.support import candidate_key, support
-from bot.text.words import STOPWORDS, stem, words
 
 
 @pytest.mark.parametrize(
@@ -57,10 +56,10 @@ def test_an_initialism_is_one_word_with_or_without_its_dots() -> None:
 def test_support_sums_agreeing_articles_and_a_short_name_counts_for_the_long_one() -> None:
     backing = support(
         [
-            (["Joe Biden"], 1, 1.0, [1.0]),
-            (["Biden"], 2, 1.0, [1.0]),
-            (["Donald Trump"], 3, 1.0, [1.0]),
-            (["Donald Trump"], 3, 0.9, [1.0]),  # the same article again adds nothing
+            (["Joe Biden"], 1, 1.0),
+            (["Biden"], 2, 1.0),
+            (["Donald Trump"], 3, 1.0),
+            (["Donald Trump"], 3, 0.9),  # the same article again adds nothing
         ]
     )
     assert backing.top == ("joe", "biden")
@@ -69,34 +68,8 @@ def test_support_sums_agreeing_articles_and_a_short_name_counts_for_the_long_one
 
 
 def test_a_sentence_far_weaker_than_the_best_lends_little_support() -> None:
-    backing = support(
-        [(["Kansas"], 1, 2.0, [1.0]), (["Texas"], 2, 0.0, [1.0]), (["Texas"], 3, 0.0, [1.0])]
-    )
+    backing = support([(["Kansas"], 1, 2.0), (["Texas"], 2, 0.0), (["Texas"], 3, 0.0)])
     assert backing.top == ("kansas",)
-
-
-def _stems(question: str) -> set[str]:
-    return {stem(w) for w in words(question) if w not in STOPWORDS}
-
-
-def test_the_name_next_to_the_questions_words_is_nearer_than_the_sentences_other_names() -> None:
-    sentence = (
-        "Ford, which reported record sales in Detroit on a busy Monday for the whole industry, "
-        "said Toyota will buy back the electric SUVs."
-    )
-    terms = _stems("Which automaker will buy back its electric SUVs?")
-    ford, toyota = nearness(sentence, ["Ford", "Toyota"], terms)
-    assert toyota == 1.0
-    assert ford < 0.5
-    assert nearness("Ford and Toyota met.", ["Ford"], terms) == [0.5]  # no asked word at all
-
-
-def test_support_credits_a_name_by_its_nearness_to_the_question() -> None:
-    """Two articles name Ford far from what was asked, three name Toyota right beside it."""
-    far = [(["Ford", "Toyota"], a, 0.0, [0.3, 1.0]) for a in (1, 2)]
-    beside = [(["Toyota"], 3, 0.0, [1.0])]
-    assert support(far + beside).top == ("toyota",)
-    assert support([(["Ford", "Toyota"], 1, 0.0, [0.3, 1.0])]).of(("ford",)) == pytest.approx(0.3)
 
 
 def test_which_country_wants_a_known_country_and_who_wants_no_place() -> None:

@@ -7,13 +7,11 @@ their name forms: "Lanka" for "Sri Lankan") is not a candidate, nor is a capital
 only starts the sentence. "Which country / state" wants a known country / state; "who" and
 "which airline" want no known place. A number counts for "how many Marines" when the counted
 noun follows it within a few words ("2,000 US Marines", "a nine-year sentence"), and for
-"what percentage" / "how much money" when it carries the unit ("20%", "$11bn"). How near a
-candidate stands to the question's own words in its sentence weighs its support.
+"what percentage" / "how much money" when it carries the unit ("20%", "$11bn").
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -236,51 +234,6 @@ def candidates(text: str, wanted: AnswerType, asked: Collection[str]) -> list[st
     if (wanted.kind == "person" and PERSON_NOT_PLACE) or (wanted.kind == "name" and NAME_NOT_PLACE):
         return [n for n in found if not place_kinds(n)]
     return found
-
-
-# A candidate within NEAR_WORDS words of one of the question's own words is fully credited;
-# farther away its credit decays (e-fold every NEAR_SCALE words) down to NEAR_FLOOR, and in a
-# sentence holding none of the question's words (matched by its context) it gets NEAR_NONE.
-NEAR_WORDS = 3
-NEAR_SCALE = 8.0
-NEAR_FLOOR = 0.3
-NEAR_NONE = 0.5
-NEARNESS = True  # off: every candidate of a sentence is credited alike
-
-
-def nearness(text: str, found: list[str], terms: Collection[str]) -> list[float]:
-    """How near each candidate in `found` stands to the question's words (`terms`, as stems)
-    in `text`.
-
-    The classic factoid cue: in "Ford said Toyota will buy back the SUVs", a question about
-    the buy-back is answered by the name next to its words, not by every name of the sentence.
-    """
-    if not NEARNESS:
-        return [1.0] * len(found)
-    toks = tokens(text)
-    asked = [i for i, t in enumerate(toks) if stem(t.folded) in terms]
-    return [_closeness(_span(toks, c), asked) for c in found]
-
-
-def _closeness(span: tuple[int, int] | None, asked: list[int]) -> float:
-    if not asked or span is None:
-        return NEAR_NONE
-    first, last = span
-    gap = min(max(first - i, i - last, 0) for i in asked)
-    if gap <= NEAR_WORDS:
-        return 1.0
-    return max(NEAR_FLOOR, math.exp(-(gap - NEAR_WORDS) / NEAR_SCALE))
-
-
-def _span(toks: list[Token], candidate: str) -> tuple[int, int] | None:
-    """Token indexes of the first and last word of `candidate`'s first mention in `toks`."""
-    own = [t.text for t in tokens(candidate)]
-    if not own:
-        return None
-    for i, t in enumerate(toks):
-        if t.text == own[0] and [x.text for x in toks[i : i + len(own)]] == own:
-            return i, i + len(own) - 1
-    return None
 
 
 def bound_candidates(

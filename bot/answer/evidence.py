@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.answer.candidates import bound_candidates, candidates, mentions, nearness
+from bot.answer.candidates import bound_candidates, candidates, mentions
 from bot.answer.injection import addresses_assistant
 from bot.answer.questions import QuestionFacts
 from bot.answer.support import Support, candidate_key, support
@@ -85,7 +85,6 @@ class Sentence:
     context: float = 0.0  # by the sentence, the one before it and the title
     found: list[str] = field(default_factory=list)  # answer candidates of the asked type
     bound: list[str] = field(default_factory=list)  # ... next to the asked noun
-    near: list[float] = field(default_factory=list)  # each found one's nearness to the question
     features: dict[str, float] = field(default_factory=dict)
     soft: dict[str, float] = field(default_factory=dict)  # question stems found as paraphrases
     score: float = 0.0
@@ -112,7 +111,6 @@ def sentences_of(
 ) -> list[Sentence]:
     """Scored candidate sentences of the top passages."""
     asked = asked_words(query, facts)
-    terms = set(query.stems)
     named = {stem(n): n for n in facts.names}
     found: list[Sentence] = []
     ranks: dict[int, int] = {}
@@ -150,7 +148,6 @@ def sentences_of(
             typed = candidates(clean, facts.answer_type, asked)
             sent.bound = bound_candidates(clean, facts.answer_type, asked, facts.names)
             sent.found = sent.bound or typed
-            sent.near = nearness(clean, sent.found, terms)
             sent.features = {
                 "coverage": sent.coverage,
                 "context": sent.context,
@@ -167,7 +164,7 @@ def sentences_of(
 def supported(pool: list[Sentence], asked: set[str]) -> Support:
     """The candidates' support over the pool, added to each sentence as its `support`
     feature: the relative support of its best-supported candidate."""
-    backing = support(((s.found, s.passage.article_id, s.score, s.near) for s in pool), asked)
+    backing = support(((s.found, s.passage.article_id, s.score) for s in pool), asked)
     if not SUPPORT:
         return backing
     for s in pool:

@@ -3,8 +3,7 @@
 The classic factoid step: every candidate of the asked type (a name for "who"/"which", a
 number next to the asked noun for "how many", a date for "when") found in the scored
 sentences is credited, in each article, with the likelihood of its best sentence there
-(exp(score − best score), the sentence scores being log-linear) times how near it stands to
-the question's words in that sentence (`candidates.nearness`); its support is the sum over
+(exp(score − best score), the sentence scores being log-linear); its support is the sum over
 articles. An answer that several articles give, each in a sentence that matches the question,
 outweighs one that a single well-matching sentence happens to hold. A shorter name inside a
 longer one ("Biden" in "Joe Biden") counts for both.
@@ -78,26 +77,19 @@ def _within(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
 SHARPNESS = 1.0
 
 
-Mention = tuple[list[str], int, float, list[float]]
-
-
-def support(mentions: Iterable[Mention], asked: Collection[str] = ()) -> Support:
-    """Support of the candidates in (candidates, article id, sentence score, each candidate's
-    nearness to the question's words) mentions: a candidate's credit from a sentence is the
-    sentence's likelihood times its nearness there (`candidates.nearness`)."""
+def support(
+    mentions: Iterable[tuple[list[str], int, float]], asked: Collection[str] = ()
+) -> Support:
+    """Support of the candidates in (candidates, article id, sentence score) mentions."""
     pool = [m for m in mentions if m[0]]
     if not pool:
         return Support()
-    best = max(m[2] for m in pool)
+    best = max(score for _, _, score in pool)
     credit: dict[tuple[str, ...], dict[int, float]] = {}
-    for found, article, score, near in pool:
-        likelihood = math.exp(SHARPNESS * min(score - best, 0.0))
-        for candidate, closeness in zip(found, near, strict=True):
-            key = candidate_key(candidate, asked)
-            if not key:
-                continue
+    for found, article, score in pool:
+        weight = math.exp(SHARPNESS * min(score - best, 0.0))
+        for key in {candidate_key(c, asked) for c in found} - {()}:
             per_article = credit.setdefault(key, {})
-            weight = likelihood * closeness
             per_article[article] = max(per_article.get(article, 0.0), weight)
     by_word: dict[str, list[tuple[str, ...]]] = {}
     for key in credit:
