@@ -48,11 +48,6 @@ def test_a_candidate_key_drops_the_questions_words_and_digit_separators() -> Non
     assert candidate_key("Mayor Eric Adams", {"eric", "adams"}) == ("mayor",)
 
 
-def test_an_initialism_is_one_word_with_or_without_its_dots() -> None:
-    assert candidate_key("the U.S. Senate") == candidate_key("US Senate") == ("us", "senate")
-    assert candidate_key("U.S.", {"us"}) == ()
-
-
 def test_support_sums_agreeing_articles_and_a_short_name_counts_for_the_long_one() -> None:
     backing = support(
         [

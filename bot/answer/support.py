@@ -23,8 +23,6 @@ from bot.answer.candidates import is_asked
 from bot.text.words import STOPWORDS, fold
 
 _KEY_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-# The dots of an initialism ("U.S.", "U.N."): one word, as it is written without them.
-_INITIALISM_DOT = re.compile(r"(?<=\b[^\W\d_])\.(?=[^\W\d_]\b)")
 
 
 def candidate_key(text: str, asked: Collection[str] = ()) -> tuple[str, ...]:
@@ -34,18 +32,9 @@ def candidate_key(text: str, asked: Collection[str] = ()) -> tuple[str, ...]:
     Adams, and "Sri Lanka" is nothing when it says "Sri Lankan"."""
     return tuple(
         w
-        for w in (fold(m.group()) for m in _KEY_WORD.finditer(_plain(text)))
+        for w in (fold(m.group()) for m in _KEY_WORD.finditer(text.replace(",", "")))
         if w not in STOPWORDS and not is_asked(w, asked)
     )
-
-
-def _plain(text: str) -> str:
-    """Without digit group separators and an initialism's dots ("U.S." is "US", not "U")."""
-    text = text.replace(",", "")
-    return _INITIALISM_DOT.sub("", text) if JOIN_INITIALISMS else text
-
-
-JOIN_INITIALISMS = True
 
 
 @dataclass
