@@ -174,9 +174,10 @@ class Store:
         return self._postings
 
     def near_duplicates(self, threshold: float, min_words: int) -> NearDuplicateIndex:
-        from bot.store.neardups import NearDuplicateIndex
+        from bot.store.neardups import NearDuplicateIndex, PrintsIndex
 
-        return NearDuplicateIndex(self.db, threshold, min_words)
+        kind = PrintsIndex if self.db.dialect == "sqlite" else NearDuplicateIndex
+        return kind(self.db, threshold, min_words)
 
     def conversations(
         self, *, max_turns: int, max_tokens: int, idle: timedelta, clock: Clock = utcnow
