@@ -143,6 +143,7 @@ def test_capitalised_may_is_a_month_and_lower_case_may_is_not() -> None:
         "Lawmakers voted to reject the hard-line conservative on Friday, compounding the chaos",
         "Ryan O'Neal, who died on Friday at the age of 82, was best known for",
         "The United Autoworkers Union went on strike today at one of Ford's plants",
+        "Iran launched drones at the Ain al-Asad base in Iraq on Friday, officials said",
     ],
 )
 def test_a_statement_keeps_its_time_words_as_words(text: str) -> None:
@@ -157,8 +158,18 @@ def test_a_statement_keeps_its_time_words_as_words(text: str) -> None:
         "Which union went on strike at one of Ford's most important plants today?",
         "Actor Philip Baker Hall died this week. He was in all of these movies except:",
         "tell me what the union leaders said about the Ford strike today",
+        "I'd like to know what the union leaders said about the Ford strike today",
+        "I want the latest on what the union leaders said about the strike yesterday",
+        "We need a summary of what the union leaders said about the strike this week",
+        "let me know what the union leaders said about the Ford strike today",
         "Ford strike today",
     ],
 )
 def test_questions_requests_and_keyword_queries_are_scoped(text: str) -> None:
     assert parse_time_words(text, REF).has_window
+
+
+def test_a_quoted_first_person_headline_is_still_a_statement() -> None:
+    text = '"I was there when the drones hit," a soldier at Ain al-Asad said on Friday'
+    tq = parse_time_words(text, REF)
+    assert not tq.has_window and tq.text == text

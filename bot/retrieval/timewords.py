@@ -232,16 +232,28 @@ _REQUEST_OPENERS = frozenset(
 )
 
 
+# A message that opens by saying what its writer wants is a request, whatever follows
+# ("I'd like to know what happened in Gaza today"); a pasted headline or passage does not open so.
+_WANT_OPENING = re.compile(
+    r"(?:(?:i|we)(?:\s+(?:want|need|wonder|would\s+like)|\s*['’]d\s+like|(?:\s+am|\s*['’]m)\s+"
+    r"(?:looking|curious|interested))|let\s+(?:me|us)\s+know|any\s+news)\b",
+    re.IGNORECASE,
+)
+
+
 def is_statement(text: str) -> bool:
     """Whether `text` states something rather than asks: no question mark or completion colon
-    at its end, no question or request word first, and sentence length."""
+    at its end, no question or request word first, no opening that says what its writer
+    wants, and sentence length."""
     if text.rstrip().rstrip("\"'”’)»").rstrip().endswith(("?", ":")):
         return False
     tokens = _TOKEN.findall(text)
     if len(tokens) < STATEMENT_MIN_WORDS:
         return False
     first = tokens[0].lower()
-    return first not in _QUESTION_OPENERS and first not in _REQUEST_OPENERS
+    if first in _QUESTION_OPENERS or first in _REQUEST_OPENERS:
+        return False
+    return not _WANT_OPENING.match(text.lstrip())
 
 
 def _tidy(text: str) -> str:
