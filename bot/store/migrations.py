@@ -371,8 +371,12 @@ def _v13_near_dup_prints(db: sqlite3.Connection) -> None:
     """Near-duplicate band keys as one row per article (`keys`: its little-endian 64-bit
     keys), appended in id order, instead of a row per key in a B-tree keyed by the key:
     ten random inserts per article rewrote most of that tree's pages at every batch commit.
-    Lookups go through memory (`neardups.PrintsIndex`). The keys move over as they are."""
-    db.execute("CREATE TABLE near_dup_prints (article_id INTEGER PRIMARY KEY, keys BLOB NOT NULL)")
+    Lookups go through memory (`neardups.PrintsIndex`). The keys move over as they are;
+    re-running it (after a version rewind) is harmless."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS near_dup_prints"
+        " (article_id INTEGER PRIMARY KEY, keys BLOB NOT NULL)"
+    )
     if db.execute(
         "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'near_dup_bands'"
     ).fetchone():
@@ -380,7 +384,7 @@ def _v13_near_dup_prints(db: sqlite3.Connection) -> None:
             "SELECT article_id, band_key FROM near_dup_bands ORDER BY article_id, band_key"
         )
         db.executemany(
-            "INSERT INTO near_dup_prints (article_id, keys) VALUES (?, ?)",
+            "INSERT OR IGNORE INTO near_dup_prints (article_id, keys) VALUES (?, ?)",
             (
                 (article_id, b"".join(struct.pack("<q", key) for _, key in group))
                 for article_id, group in groupby(rows, key=itemgetter(0))
