@@ -100,7 +100,7 @@ def run(records: list[Record], enabled: bool) -> dict[str, float]:
         started = time.perf_counter()
         report = ingestor.ingest_records(iter(records))
         elapsed = time.perf_counter() - started
-        bands = db.query("SELECT count(*) FROM near_dup_bands")[0][0]
+        bands = db.query("SELECT count(*) FROM near_dup_prints")[0][0]
         alternates = db.query("SELECT count(*) FROM article_alternates")[0][0]
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         size = db.size_bytes()

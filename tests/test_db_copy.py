@@ -66,6 +66,13 @@ def test_copy_then_rerun(tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixt
         assert pg.store.has_postings  # the copy keeps the fingerprint the index follows
         assert pg.store.postings.view.fingerprint == lite.store.postings.view.fingerprint
         assert pg.store.vectors.nearest("m", np.ones(4, dtype=np.float32), 1)[0][1] > 0.99
+        # near-duplicate keys: one row per article in SQLite, a row per key in PostgreSQL
+        bands = pg.store.db.query("SELECT band_key, article_id FROM near_dup_bands")
+        prints = lite.store.db.query("SELECT article_id, keys FROM near_dup_prints")
+        expected = {
+            (key, a) for a, blob in prints for key in np.frombuffer(blob, dtype="<i8").tolist()
+        }
+        assert len(expected) > 100 and {(int(k), int(a)) for k, a in bands} == expected
         for engine in (lite, pg):
             store = engine.store
             assert store.vectors.count("m") == 1

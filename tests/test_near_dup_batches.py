@@ -44,7 +44,7 @@ def _outcome(settings: Settings, batch: int) -> tuple[int, int, list[tuple[str, 
             "SELECT a.title, x.title FROM article_alternates x"
             " JOIN articles a ON a.id = x.canonical_id ORDER BY x.id"
         )
-        bands = engine.store.db.query("SELECT count(DISTINCT article_id) FROM near_dup_bands")[0][0]
+        bands = engine.store.db.query("SELECT count(*) FROM near_dup_prints")[0][0]
         assert_consistent(engine.settings.database)
         return report.added, report.near_duplicates, [tuple(p) for p in pairs], bands
     finally:

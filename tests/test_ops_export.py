@@ -172,7 +172,7 @@ def test_remove_takes_chunks_vectors_alternates_and_band_rows(dense: Engine) -> 
             "vectors": "SELECT count(*) FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id"
             " WHERE c.article_id = ?",
             "alternates": "SELECT count(*) FROM article_alternates WHERE canonical_id = ?",
-            "bands": "SELECT count(*) FROM near_dup_bands WHERE article_id = ?",
+            "bands": "SELECT count(*) FROM near_dup_prints WHERE article_id = ?",
         }
         return {k: int(dense.store.db.query(sql, (wire,))[0][0]) for k, sql in one.items()}
 

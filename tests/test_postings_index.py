@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.config import Settings
@@ -20,6 +21,7 @@ from bot.models import ArticleIn, SearchFilters
 from bot.retrieval.bm25 import COORD, K1, B
 from bot.retrieval.query import analyze
 from bot.store.articles import PlannedArticle, dedupe_keys
+from bot.store.postings import Segment
 from bot.text.words import stems, word_count
 
 WORDS = (
@@ -319,3 +321,25 @@ def test_common_terms_kept_between_questions_stay_exact_as_the_store_changes(
     assert_exact()
     engine.remove_articles(["https://example.test/5"])
     assert_exact()
+
+
+def test_a_segment_just_written_is_mapped_without_reading_its_postings(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The writer maps what it wrote without the full check (which reads every posting);
+    a segment read back later is checked."""
+    eng = Engine(settings)
+    try:
+        eng.ingestor.ingest_articles(corpus(30))
+        [written] = [s for s in eng.store.postings.view.segments if s.name]
+        assert isinstance(written.pdoc, np.ndarray) and written.pdoc.size > 0
+        folder = tmp_path / "damaged"
+        folder.mkdir()
+        for child in (eng.store.index_dir / written.name).iterdir():
+            (folder / child.name).write_bytes(child.read_bytes())
+        np.save(folder / "pdoc.npy", np.full(written.pdoc.size, 10**6, dtype=np.int32))
+        assert Segment.read(folder, check=False).pdoc.size == written.pdoc.size
+        with pytest.raises(ValueError, match="out of range"):
+            Segment.read(folder)
+    finally:
+        eng.close()

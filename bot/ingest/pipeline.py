@@ -124,7 +124,7 @@ class Ingestor:
         report = IngestReport()
         batch: list[Record | Rejection] = []
         processed = 0
-        with fewer_collections():
+        with fewer_collections(), self.store.bulk_writes():
             for item in records:
                 batch.append(item)
                 if len(batch) >= self.settings.ingest.batch:

@@ -281,7 +281,7 @@ class ArticleRepository:
     def delete(self, article_id: int) -> bool:
         """Remove an article with everything derived from it, in one transaction: chunks,
         vectors and alternates (by cascade), the corpus counters and its near-duplicate band
-        rows (recomputed from its text: that table has no index by article)."""
+        keys."""
         with self.db.transaction() as tx:
             row = tx.execute(
                 "SELECT title, text FROM articles WHERE id = ?", (article_id,)
@@ -297,10 +297,7 @@ class ArticleRepository:
                 " id_hash = (id_hash + ?) % ? WHERE id = 1",
                 (len(chunks), sum(c[2] for c in chunks), MODULUS - removed % MODULUS, MODULUS),
             )
-            tx.executemany(
-                "DELETE FROM near_dup_bands WHERE band_key = ? AND article_id = ?",
-                [(key, article_id) for key in _band_keys(row[0], row[1])],
-            )
+            tx.execute("DELETE FROM near_dup_prints WHERE article_id = ?", (article_id,))
             tx.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         return True
 
@@ -385,13 +382,3 @@ class ArticleRepository:
             last_published=from_db(last),
             db_bytes=self.db.size_bytes(),
         )
-
-
-def _band_keys(title: str, text: str) -> list[int]:
-    """The near-duplicate band keys ingest wrote for this article (numpy loads only here)."""
-    from bot.text.minhash import SHINGLE_WORDS, basis_words, batch_band_keys, batch_shingles
-
-    words = basis_words(title, text)
-    if len(words) < SHINGLE_WORDS:
-        return []
-    return [int(k) for k in batch_band_keys(batch_shingles([words]))[0]]

@@ -7,7 +7,10 @@ interrupted upgrade leaves the database at the previous version, never in betwee
 from __future__ import annotations
 
 import sqlite3
+import struct
 from collections.abc import Callable
+from itertools import groupby
+from operator import itemgetter
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -364,6 +367,32 @@ def _v12_drop_full_text(db: sqlite3.Connection) -> None:
     db.execute("DROP TABLE IF EXISTS chunks_fts")
 
 
+def _v13_near_dup_prints(db: sqlite3.Connection) -> None:
+    """Near-duplicate band keys as one row per article (`keys`: its little-endian 64-bit
+    keys), appended in id order, instead of a row per key in a B-tree keyed by the key:
+    ten random inserts per article rewrote most of that tree's pages at every batch commit.
+    Lookups go through memory (`neardups.PrintsIndex`). The keys move over as they are;
+    re-running it (after a version rewind) is harmless."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS near_dup_prints"
+        " (article_id INTEGER PRIMARY KEY, keys BLOB NOT NULL)"
+    )
+    if db.execute(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'near_dup_bands'"
+    ).fetchone():
+        rows = db.execute(
+            "SELECT article_id, band_key FROM near_dup_bands ORDER BY article_id, band_key"
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO near_dup_prints (article_id, keys) VALUES (?, ?)",
+            (
+                (article_id, b"".join(struct.pack("<q", key) for _, key in group))
+                for article_id, group in groupby(rows, key=itemgetter(0))
+            ),
+        )
+        db.execute("DROP TABLE near_dup_bands")
+
+
 MIGRATIONS: list[Migration] = [
     _v1_articles_chunks,
     _v2_stats_vocab_meta,
@@ -377,6 +406,7 @@ MIGRATIONS: list[Migration] = [
     _v10_corpus_fingerprint,
     _v11_usage_day_index,
     _v12_drop_full_text,
+    _v13_near_dup_prints,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

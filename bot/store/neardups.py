@@ -1,16 +1,24 @@
-"""The persistent LSH index of near-duplicates: band keys in SQLite, exact check on candidates.
+"""The persistent LSH index of near-duplicates: band keys in the store, exact check on candidates.
 
 Ingest works a batch at a time: `NearDuplicateIndex.batch` fingerprints the whole batch in
-a few array operations and fetches every stored band key it could match in one query;
+a few array operations and fetches every stored band key it could match at once;
 `NearDuplicateBatch.find` then checks one article at a time, seeing the stored articles and
-those added earlier in the same batch, and `flush` writes the batch's band rows in a few
-statements inside the caller's transaction.
+those added earlier in the same batch, and `flush` writes the batch's band keys inside the
+caller's transaction.
+
+SQLite keeps each article's keys in one row of `near_dup_prints` (appended in id order)
+and looks keys up in memory (`PrintsIndex`): a B-tree keyed by band key takes ten random
+inserts per article, and at a few hundred thousand articles every batch rewrote most of its
+pages. PostgreSQL keeps the `near_dup_bands` table (several instances write at once, and
+ids from its sequences need not commit in order).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -20,9 +28,9 @@ from bot.text.minhash import BANDS, basis_words, batch_band_keys, batch_shingles
 
 # Band keys per lookup query (SQLite allows 32,766 parameters; a 500-article batch has ~5,000).
 _KEYS_PER_QUERY = 4_000
-# Band rows per INSERT statement on SQLite (two parameters each).
-_ROWS_PER_INSERT = 400
-_INSERT_BANDS = "INSERT OR IGNORE INTO near_dup_bands (band_key, article_id) VALUES (?,?)"
+# Rows of `near_dup_prints` read per query when loading them into memory.
+_LOAD_ROWS = 20_000
+_INT32_IDS = 2**31
 # Candidates checked exactly per article, lowest ids first (a band shared by many articles,
 # e.g. a boilerplate teaser, must not make one lookup read thousands of texts).
 _MAX_CANDIDATES = 50
@@ -57,7 +65,7 @@ class NearDuplicateBatch:
     the batch finds those in one array operation, and `find` and `add` skip them at once.
     """
 
-    db: DB
+    index: NearDuplicateIndex
     threshold: float
     prints: list[_Print | None]
     stored: dict[int, list[int]]  # band key -> ids of stored articles with it
@@ -95,7 +103,7 @@ class NearDuplicateBatch:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        rows = self.db.query(
+        rows = self.index.db.query(
             f"SELECT id, title, text FROM articles WHERE id IN ({marks}) ORDER BY id LIMIT ?",
             (*ids, _MAX_CANDIDATES),
         )
@@ -123,24 +131,7 @@ class NearDuplicateBatch:
         """Write the band rows of the articles added (call inside the batch transaction)."""
         if not self.added_ids:
             return
-        keys = self.keys[self.added_rows].ravel()
-        owners = np.repeat(np.asarray(self.added_ids, dtype=np.int64), self.keys.shape[1])
-        order = np.lexsort((owners, keys))  # in index order: fewer pages touched
-        keys, owners = keys[order], owners[order]
-        with self.db.transaction() as tx:
-            if self.db.dialect == "postgresql":  # one statement instead of a row each
-                tx.execute(
-                    "INSERT INTO near_dup_bands (band_key, article_id)"
-                    " SELECT * FROM unnest(?::bigint[], ?::bigint[]) ON CONFLICT DO NOTHING",
-                    (keys.tolist(), owners.tolist()),
-                )
-            else:  # many rows a statement: a third less CPU than a statement a row
-                pairs = np.column_stack((keys, owners))
-                full = pairs.shape[0] - pairs.shape[0] % _ROWS_PER_INSERT
-                flat = pairs[:full].reshape(-1, 2 * _ROWS_PER_INSERT).tolist()
-                if flat:  # one statement text only: each cached statement holds memory
-                    tx.executemany(_INSERT_BANDS + ",(?,?)" * (_ROWS_PER_INSERT - 1), flat)
-                tx.executemany(_INSERT_BANDS, pairs[full:].tolist())
+        self.index.write(self.keys[self.added_rows], np.asarray(self.added_ids, dtype=np.int64))
         self.added_rows, self.added_ids = [], []
 
 
@@ -185,9 +176,24 @@ class NearDuplicateIndex:
         ):
             shared = in_batch[row]
             prints[position] = _Print(text_grams, text_keys, row, shared or in_store[row], shared)
-        return NearDuplicateBatch(self.db, self.threshold, prints, stored, matrix)
+        return NearDuplicateBatch(self, self.threshold, prints, stored, matrix)
+
+    def write(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        """Store the band keys (one row of BANDS per article) of the articles `ids` (call
+        inside the batch transaction); a row per key in `near_dup_bands` (PostgreSQL)."""
+        owners = np.repeat(ids, keys.shape[1])
+        keys = keys.ravel()
+        order = np.lexsort((owners, keys))  # in index order: fewer pages touched
+        keys, owners = keys[order], owners[order]
+        with self.db.transaction() as tx:  # one statement instead of a row each
+            tx.execute(
+                "INSERT INTO near_dup_bands (band_key, article_id)"
+                " SELECT * FROM unnest(?::bigint[], ?::bigint[]) ON CONFLICT DO NOTHING",
+                (keys.tolist(), owners.tolist()),
+            )
 
     def _stored_bands(self, keys: list[int]) -> dict[int, list[int]]:
+        """Band key -> the stored articles that have it, for the keys given."""
         found: dict[int, list[int]] = {}
         for part, marks in in_batches(keys, _KEYS_PER_QUERY):
             for key, article_id in self.db.query(
@@ -196,6 +202,107 @@ class NearDuplicateIndex:
             ):
                 found.setdefault(int(key), []).append(int(article_id))
         return found
+
+
+class PrintsIndex(NearDuplicateIndex):
+    """SQLite: each article's band keys in one row of `near_dup_prints`, appended in id
+    order; looked up through the high 32 bits of every stored key, held in memory as a few
+    sorted runs, and each candidate confirmed against its stored row, so lookups answer
+    exactly what the table holds (a deleted article's keys linger in memory, never in
+    answers).
+
+    Memory follows the table by reading the rows written since its newest (by any process:
+    SQLite commits ids in order, and the look-up runs inside the write transaction). If that
+    newest row changed (deleted, its id reused), everything is read again.
+    """
+
+    def __init__(self, db: DB, threshold: float, min_words: int) -> None:
+        super().__init__(db, threshold, min_words)
+        self._lock = threading.Lock()
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []  # (key prefixes, article ids)
+        self._newest: tuple[int, bytes] | None = None  # the newest row read
+
+    def write(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        rows = np.ascontiguousarray(keys, dtype="<i8")
+        with self.db.transaction() as tx:
+            tx.executemany(
+                "INSERT INTO near_dup_prints (article_id, keys) VALUES (?, ?)",
+                zip(ids.tolist(), map(bytes, rows), strict=True),
+            )
+
+    def _stored_bands(self, keys: list[int]) -> dict[int, list[int]]:
+        if not keys:
+            return {}
+        with self._lock:
+            self._catch_up()
+            wanted = np.asarray(keys, dtype=np.int64)
+            prefixes = _prefixes(wanted)
+            candidates: set[int] = set()
+            for run, owners in self._runs:
+                low = np.searchsorted(run, prefixes, "left")
+                high = np.searchsorted(run, prefixes, "right")
+                hit = high > low
+                for a, b in zip(low[hit].tolist(), high[hit].tolist(), strict=True):
+                    candidates.update(owners[a:b].tolist())
+        found: dict[int, list[int]] = {}
+        asked = set(keys)
+        for part, marks in in_batches(sorted(candidates), _KEYS_PER_QUERY):
+            for article_id, blob in self.db.query(
+                f"SELECT article_id, keys FROM near_dup_prints WHERE article_id IN ({marks})"
+                " ORDER BY article_id",
+                tuple(part),
+            ):
+                for key in asked.intersection(np.frombuffer(blob, dtype="<i8").tolist()):
+                    found.setdefault(key, []).append(int(article_id))
+        return found
+
+    def _catch_up(self) -> None:
+        after = 0
+        if self._newest is not None:
+            newest_id, newest_keys = self._newest
+            row = self.db.query(
+                "SELECT keys FROM near_dup_prints WHERE article_id = ?", (newest_id,)
+            )
+            if row and bytes(row[0][0]) == newest_keys:
+                after = newest_id
+            else:
+                self._runs, self._newest = [], None
+        while True:
+            rows = self.db.query(
+                "SELECT article_id, keys FROM near_dup_prints WHERE article_id > ?"
+                " ORDER BY article_id LIMIT ?",
+                (after, _LOAD_ROWS),
+            )
+            if not rows:
+                return
+            self._add_run(rows)
+            after = int(rows[-1][0])
+            self._newest = (after, bytes(rows[-1][1]))
+            if len(rows) < _LOAD_ROWS:
+                return
+
+    def _add_run(self, rows: list[Any]) -> None:
+        blobs = [bytes(blob) for _, blob in rows]
+        keys = np.frombuffer(b"".join(blobs), dtype="<i8")
+        counts = np.fromiter((len(b) // 8 for b in blobs), dtype=np.int64, count=len(blobs))
+        ids = np.fromiter((int(i) for i, _ in rows), dtype=np.int64, count=len(rows))
+        owners = np.repeat(ids, counts)
+        if ids.size and int(ids.max()) < _INT32_IDS:
+            owners = owners.astype(np.int32)
+        prefixes = _prefixes(keys)
+        order = np.argsort(prefixes, kind="stable")
+        self._runs.append((prefixes[order], owners[order]))
+        # merge while the newest run is at least half the one before: O(log n) runs
+        while len(self._runs) >= 2 and self._runs[-1][0].size * 2 >= self._runs[-2][0].size:
+            (a, a_ids), (b, b_ids) = self._runs[-2:]
+            merged = np.concatenate([a, b])
+            order = np.argsort(merged, kind="stable")
+            self._runs[-2:] = [(merged[order], np.concatenate([a_ids, b_ids])[order])]
+
+
+def _prefixes(keys: np.ndarray) -> np.ndarray:
+    """The high 32 bits of 64-bit band keys (a lookup's first, inexact step)."""
+    return (keys.view(np.uint64) >> np.uint64(32)).astype(np.uint32)
 
 
 def _any_per_row(flags: np.ndarray) -> list[bool]:

@@ -8,7 +8,7 @@ first use so that a plain `briefbot ask` does not load numpy.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -173,10 +173,17 @@ class Store:
             self._postings = PostingsIndex(self.search, self.index_dir)
         return self._postings
 
-    def near_duplicates(self, threshold: float, min_words: int) -> NearDuplicateIndex:
-        from bot.store.neardups import NearDuplicateIndex
+    def bulk_writes(self) -> AbstractContextManager[None]:
+        """Around a long run of batch writes (an ingest): fewer SQLite checkpoints."""
+        if isinstance(self.db, Database):
+            return self.db.fewer_checkpoints()
+        return nullcontext()
 
-        return NearDuplicateIndex(self.db, threshold, min_words)
+    def near_duplicates(self, threshold: float, min_words: int) -> NearDuplicateIndex:
+        from bot.store.neardups import NearDuplicateIndex, PrintsIndex
+
+        kind = PrintsIndex if self.db.dialect == "sqlite" else NearDuplicateIndex
+        return kind(self.db, threshold, min_words)
 
     def conversations(
         self, *, max_turns: int, max_tokens: int, idle: timedelta, clock: Clock = utcnow

@@ -131,13 +131,17 @@ class Segment:
                 os.fsync(handle.fileno())
 
     @classmethod
-    def read(cls, folder: Path) -> Segment:
+    def read(cls, folder: Path, *, check: bool = True) -> Segment:
+        """The segment written in `folder`, mapped. `check=False` for one this process has
+        just written from memory: the check reads every posting, which would keep the whole
+        mapped index resident through a long ingest."""
         # plain ndarray views of the maps: numpy's memmap subclass costs microseconds a slice
         arrays = {
             n: np.load(folder / f"{n}.npy", mmap_mode="r").view(np.ndarray) for n in _SEGMENT_FILES
         }
         segment = cls(**arrays, name=folder.name)
-        segment.check()
+        if check:
+            segment.check()
         return segment
 
     def check(self) -> None:
@@ -633,7 +637,7 @@ class PostingsIndex:
                 if seg.name is None:  # written, then mapped: its memory goes back to the OS
                     name = f"seg-{uuid.uuid4().hex[:12]}"
                     seg.write(folder / name)
-                    self._segments[i] = Segment.read(folder / name)
+                    self._segments[i] = Segment.read(folder / name, check=False)
             self._reset_views()
             deleted = self.view.ids[~self.view.live].tolist()
             manifest = {

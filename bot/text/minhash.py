@@ -60,30 +60,20 @@ def _words(text: str, limit: int, normalized: str | None = None) -> list[str]:
     return " ".join(words[:limit]).lower().split(" ")
 
 
-class _WordHashes(dict[str, int]):
-    """crc32 of each word, computed on first sight (a C-level lookup after that)."""
-
-    def __missing__(self, word: str) -> int:
-        value = self[word] = zlib.crc32(word.encode("utf-8"))
-        return value
-
-
-_WORD_HASHES = _WordHashes()
 # Columns (shingles) per MinHash block in `batch_band_keys`: 50 rows x 16k x 8 bytes = 6.5 MB.
 _BLOCK_COLUMNS = 16_384
 
 
 def _word_hashes(words: list[str]) -> np.ndarray:
-    cache = _WORD_HASHES
-    if len(cache) >= 500_000:
-        cache.clear()
-    return np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words))
+    """crc32 of each word's UTF-8 bytes. Hashed afresh each time: a cache of words seen
+    was slower to look up (a dict subclass through `map`) and held ~50 MB at 500,000 words."""
+    return np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
 
 
 def shingles(words: list[str], size: int = SHINGLE_WORDS, *, distinct: bool = True) -> np.ndarray:
     """32-bit hashes of the word n-grams (one gram when the text is shorter).
 
-    Words are hashed once with crc32 (cached) and the n-gram hash is a fixed polynomial of
+    Words are hashed with crc32 and the n-gram hash is a fixed polynomial of
     its words' hashes, folded to 32 bits: no per-gram string building. `distinct=False`
     skips the sort, which MinHash does not need.
     """

@@ -188,10 +188,15 @@ def _copy_range(
         )
     else:
         tx.copy_rows("chunk_vectors (chunk_id, model, vector)", vectors)
-    bands = source.query(
-        "SELECT band_key, article_id FROM near_dup_bands WHERE article_id > ? AND article_id <= ?",
+    prints = source.query(
+        "SELECT article_id, keys FROM near_dup_prints WHERE article_id > ? AND article_id <= ?",
         span,
     )
+    bands = [
+        (key, article_id)
+        for article_id, keys in prints
+        for key in dict.fromkeys(np.frombuffer(keys, dtype="<i8").tolist())
+    ]
     tx.copy_rows("near_dup_bands (band_key, article_id)", bands)
     return {
         "articles": len(articles),
