@@ -31,6 +31,8 @@ _KEYS_PER_QUERY = 4_000
 # Rows of `near_dup_prints` read per query when loading them into memory.
 _LOAD_ROWS = 20_000
 _INT32_IDS = 2**31
+# A print row's `keys`: the article's band keys as little-endian 64-bit integers.
+PRINT_DTYPE = "<i8"
 # Candidates checked exactly per article, lowest ids first (a band shared by many articles,
 # e.g. a boilerplate teaser, must not make one lookup read thousands of texts).
 _MAX_CANDIDATES = 50
@@ -223,7 +225,7 @@ class PrintsIndex(NearDuplicateIndex):
         self._newest: tuple[int, bytes] | None = None  # the newest row read
 
     def write(self, keys: np.ndarray, ids: np.ndarray) -> None:
-        rows = np.ascontiguousarray(keys, dtype="<i8")
+        rows = np.ascontiguousarray(keys, dtype=PRINT_DTYPE)
         with self.db.transaction() as tx:
             tx.executemany(
                 "INSERT INTO near_dup_prints (article_id, keys) VALUES (?, ?)",
@@ -252,7 +254,7 @@ class PrintsIndex(NearDuplicateIndex):
                 " ORDER BY article_id",
                 tuple(part),
             ):
-                for key in asked.intersection(np.frombuffer(blob, dtype="<i8").tolist()):
+                for key in asked.intersection(print_keys(blob)):
                     found.setdefault(key, []).append(int(article_id))
         return found
 
@@ -283,7 +285,7 @@ class PrintsIndex(NearDuplicateIndex):
 
     def _add_run(self, rows: list[Any]) -> None:
         blobs = [bytes(blob) for _, blob in rows]
-        keys = np.frombuffer(b"".join(blobs), dtype="<i8")
+        keys = np.frombuffer(b"".join(blobs), dtype=PRINT_DTYPE)
         counts = np.fromiter((len(b) // 8 for b in blobs), dtype=np.int64, count=len(blobs))
         ids = np.fromiter((int(i) for i, _ in rows), dtype=np.int64, count=len(rows))
         owners = np.repeat(ids, counts)
@@ -298,6 +300,11 @@ class PrintsIndex(NearDuplicateIndex):
             merged = np.concatenate([a, b])
             order = np.argsort(merged, kind="stable")
             self._runs[-2:] = [(merged[order], np.concatenate([a_ids, b_ids])[order])]
+
+
+def print_keys(blob: bytes) -> list[int]:
+    """The band keys stored in one `near_dup_prints.keys` value."""
+    return np.frombuffer(blob, dtype=PRINT_DTYPE).tolist()
 
 
 def _prefixes(keys: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ import numpy as np
 from bot.store.db import Database
 from bot.store.errors import StoreError
 from bot.store.fingerprint import MODULUS, passage_hash
+from bot.store.neardups import print_keys
 from bot.store.postgres.articles import TITLE_MARK, chunk_terms
 from bot.store.postgres.db import PgDatabase, Transaction
 from bot.store.postgres.vectors import PgVectorRepository, vector_literal
@@ -193,9 +194,7 @@ def _copy_range(
         span,
     )
     bands = [
-        (key, article_id)
-        for article_id, keys in prints
-        for key in dict.fromkeys(np.frombuffer(keys, dtype="<i8").tolist())
+        (key, article_id) for article_id, keys in prints for key in dict.fromkeys(print_keys(keys))
     ]
     tx.copy_rows("near_dup_bands (band_key, article_id)", bands)
     return {
