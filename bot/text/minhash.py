@@ -140,6 +140,8 @@ def batch_band_keys(grams: list[np.ndarray]) -> np.ndarray:
         for text, g in enumerate(grams)
         for start in range(0, g.size, _BLOCK_COLUMNS)
     ]
+    # one block's products, allocated once: fresh pages for every block cost kernel time
+    buffer = np.empty((PERMUTATIONS, _BLOCK_COLUMNS), dtype=np.uint64)
     first = 0
     while first < len(pieces):
         last, columns = first, 0
@@ -149,11 +151,12 @@ def batch_band_keys(grams: list[np.ndarray]) -> np.ndarray:
         block = np.concatenate([g for _, g in pieces[first:last]])
         sizes = np.fromiter((g.size for _, g in pieces[first:last]), dtype=np.int64)
         owners = np.fromiter((t for t, _ in pieces[first:last]), dtype=np.int64)
+        values = buffer[:, :columns]
         with np.errstate(over="ignore"):
-            values = _A * block[np.newaxis, :]
+            np.multiply(_A, block[np.newaxis, :], out=values)
             values += _B
-            values >>= _SHIFT
-        mins = np.minimum.reduceat(values, np.cumsum(sizes) - sizes, axis=1).T
+        # the shift is monotone: shifting the minimum is the minimum of the shifted values
+        mins = (np.minimum.reduceat(values, np.cumsum(sizes) - sizes, axis=1) >> _SHIFT).T
         # owners are distinct within a block: only a text's last piece can share one
         sigs[owners] = np.minimum(sigs[owners], mins)
         first = last
