@@ -106,6 +106,9 @@ class TermTable(dict[str, int]):
         return self._hash_array
 
 
+_Stems = TermTable  # its former name, for callers that still use it
+
+
 @dataclass
 class Segment:
     """Passages `ids` (one row each) and their postings, grouped by term hash.

@@ -14,6 +14,7 @@ from itertools import chain
 import numpy as np
 
 from bot.text.normalize import normalized_text
+from bot.text.words import plain_words
 
 _WORD = re.compile(r"\w+", re.UNICODE)  # the words of `normalize.normalized_text`
 
@@ -49,9 +50,9 @@ def basis_words(title: str, text: str, normalized: str | None = None) -> list[st
 
 def _words(text: str, limit: int, normalized: str | None = None) -> list[str]:
     """The first `limit` words, each lower-cased on its own (words hold no spaces, and
-    lower-casing never makes one, so one join, lower and split do it in C); ASCII text is
-    exactly its `normalized_text`'s words (`normalized`, when the caller has it)."""
-    if text.isascii():
+    lower-casing never makes one, so one join, lower and split do it in C); `plain_words`
+    text is exactly its `normalized_text`'s words (`normalized`, when the caller has it)."""
+    if plain_words(text):
         joined = normalized_text(text) if normalized is None else normalized
         return joined.split(" ", limit)[:limit] if joined else []
     words = _WORD.findall(text)
