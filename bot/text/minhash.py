@@ -124,7 +124,9 @@ def batch_shingles(word_lists: list[list[str]]) -> list[np.ndarray]:
     gram_starts = np.cumsum(counts) - counts
     word_starts = np.cumsum(lengths) - lengths
     index = np.repeat(word_starts - gram_starts, counts) + np.arange(int(counts.sum()))
-    return np.split(folded[index], gram_starts[1:].tolist())
+    grams = folded[index]
+    ends = np.cumsum(counts).tolist()
+    return [grams[start:end] for start, end in zip(gram_starts.tolist(), ends, strict=True)]
 
 
 def batch_band_keys(grams: list[np.ndarray]) -> np.ndarray:
