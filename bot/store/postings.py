@@ -29,6 +29,7 @@ import os
 import shutil
 import threading
 import uuid
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,7 +79,7 @@ class TermTable(dict[str, int]):
         super().__init__()
         self._numbers: dict[str, int] = {}  # term -> number
         self.encoded: list[bytes] = []  # number -> term, UTF-8
-        self._hashes: list[int] = []
+        self._hashes = array("Q")  # 8 bytes a term, not a Python int
         self._hash_array = np.empty(0, dtype=np.uint64)
 
     def __missing__(self, word: str) -> int:
@@ -96,13 +97,13 @@ class TermTable(dict[str, int]):
             self.clear()
             self._numbers.clear()
             self.encoded.clear()
-            self._hashes.clear()
+            del self._hashes[:]
             self._hash_array = np.empty(0, dtype=np.uint64)
 
     def hashes(self) -> np.ndarray:
         """`term_hash` of every term number so far (uint64)."""
         if self._hash_array.size != len(self._hashes):
-            self._hash_array = np.asarray(self._hashes, dtype=np.uint64)
+            self._hash_array = np.frombuffer(self._hashes, dtype=np.uint64).copy()
         return self._hash_array
 
 
