@@ -48,8 +48,9 @@ FORMAT = 1
 READ_BATCH = 20_000
 # Rows caught up in memory before `sync` writes them to disk.
 PERSIST_ROWS = 20_000
-# Surface words remembered with their term number (a C-level lookup after the first sight).
-WORD_CACHE = 100_000
+# Surface words remembered with their term number (a C-level lookup after the first sight);
+# the table is emptied between segments once it holds this many (a batch adds up to ~20,000).
+WORD_CACHE = 80_000
 # Segments are merged up to this many rows (merging costs memory in proportion), unless
 # there would be more than MAX_SEGMENTS of them.
 MERGE_ROWS = 65_536
@@ -77,17 +78,18 @@ class TermTable(dict[str, int]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._numbers: dict[str, int] = {}  # term -> number
-        self.encoded: list[bytes] = []  # number -> term, UTF-8
+        self._numbers: dict[bytes, int] = {}  # term (UTF-8) -> number
+        self.encoded: list[bytes] = []  # number -> term, UTF-8 (the same objects)
         self._hashes = array("Q")  # 8 bytes a term, not a Python int
         self._hash_array = np.empty(0, dtype=np.uint64)
 
     def __missing__(self, word: str) -> int:
         term = fresh_stem(word)
-        number = self._numbers.get(term)
+        encoded = term.encode("utf-8")
+        number = self._numbers.get(encoded)
         if number is None:
-            number = self._numbers[term] = len(self.encoded)
-            self.encoded.append(term.encode("utf-8"))
+            number = self._numbers[encoded] = len(self.encoded)
+            self.encoded.append(encoded)
             self._hashes.append(term_hash(term))
         self[word] = number
         return number
