@@ -93,6 +93,8 @@ class IngestSettings(Section):
         "batch": "ingest_batch",
         "max_file_bytes": "ingest_max_file_bytes",
         "max_record_bytes": "ingest_max_record_bytes",
+        "workers": "ingest_workers",
+        "worker_min_bytes": "ingest_worker_min_bytes",
     }
 
     chunk_tokens: int = Field(default=200, ge=40, le=2000, description="target passage size")
@@ -123,6 +125,17 @@ class IngestSettings(Section):
         default=8_000_000,
         ge=1000,
         description="largest record: a JSON line or item, or a .txt/.md/.html file",
+    )
+
+    # A worker process reads and prepares the next batch (validation, keys, fingerprints,
+    # passages, their postings) while this one writes the batch before: on a free second
+    # core the two overlap. Starting it costs about a second and ~100 MB, so small inputs
+    # (files of fewer bytes on disk, e.g. the seeds) are prepared in this process.
+    workers: int = Field(
+        default=1, ge=0, le=1, description="processes preparing batches of files (0: none)"
+    )
+    worker_min_bytes: int = Field(
+        default=4_000_000, ge=0, description="smallest input (bytes on disk) given a worker"
     )
 
     @model_validator(mode="after")
