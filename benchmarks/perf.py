@@ -3,7 +3,8 @@
     nice python benchmarks/perf.py --sizes 10000,100000,253684 --json-out perf.json --markdown
 
 For each size N (a prefix of the RSS corpus): `briefbot ingest` through the CLI with default
-settings (near-duplicates on), in a fresh process; then `Engine.search` (k=10) and the
+settings (near-duplicates on), in a fresh process (its CPU and peak RSS are those of the
+process and the worker process it starts, together); then `Engine.search` (k=10) and the
 extractive `Engine.ask` in one engine as the bot runs them; a cold `briefbot ask` (a fresh
 process per question); the extractive briefing of the prefix's busiest day; and bm25s over
 the same N items (title + description, briefbot's analyser) with its numpy and its numba
@@ -96,11 +97,15 @@ def ingest(source: Path, items: int, data_dir: Path, runs: int) -> dict[str, Any
         r["items"] = items
         results.append(r)
         print(
-            f"    ingest: {r['items_per_s']:,.0f} items/s, {r['peak_rss_mb']:.0f} MB",
+            f"    ingest: {r['items_per_s']:,.0f} items/s, {r['seconds']:.1f} s, CPU "
+            f"{r['cpu_seconds']:.1f} s ({r['cpu_main_seconds']:.1f} s writing process), "
+            f"{r['peak_rss_mb']:.0f} MB both processes (writer {r['peak_rss_main_mb']:.0f}, "
+            f"worker {r['peak_rss_worker_mb']:.0f})",
             file=sys.stderr,
         )
     summary = dict(results[-1])
-    for key in ("seconds", "items_per_s", "cpu_seconds", "peak_rss_mb"):
+    keys = ("seconds", "items_per_s", "cpu_seconds", "cpu_main_seconds", "peak_rss_mb")
+    for key in (*keys, "peak_rss_main_mb", "peak_rss_worker_mb"):
         summary[key] = statistics.median(r[key] for r in results)
     summary["runs_items_per_s"] = [round(r["items_per_s"]) for r in results]
     return summary

@@ -188,7 +188,9 @@ def prepare_batch(
     if options.near_dup_min_words is not None:
         texts = list(zip(batch.titles, batch.texts, strict=True))
         batch.prints = batch_prints(texts, options.near_dup_min_words, normalized)
-    batch.passages = _passages(batch, normalized, options, stems or _Stems(), tokenise)
+    batch.passages = _passages(
+        batch, normalized, options, stems if stems is not None else _Stems(), tokenise
+    )
     return batch
 
 
