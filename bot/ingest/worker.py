@@ -63,24 +63,31 @@ def input_bytes(paths: Iterable[Path]) -> int:
 
 
 def serve(
-    paths: list[str], limits: ReadLimits, options: PrepareOptions, size: int, out: Connection
+    paths: list[str],
+    limits: ReadLimits,
+    options: PrepareOptions,
+    size: int,
+    out: Connection,
+    tokenise: bool | None = None,
 ) -> None:
     """The worker's loop: read `paths`, send each batch of `size` records prepared, then
-    "done"; on an error, its traceback. Ctrl-C reaches the whole process group: the
-    ingesting process handles it and ends this one."""
+    "done"; on an error, its traceback. `tokenise`: always or never tokenise here; None:
+    when there is time to spare. Ctrl-C reaches the whole process group: the ingesting
+    process handles it and ends this one."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.freeze()
     gc.set_threshold(_COLLECT_EVERY, *gc.get_threshold()[1:])
     stems = _Stems()
-    tokenise = False  # preparing is the longer part: the writer tokenises until it is not
+    here = bool(tokenise)  # preparing is the longer part: the writer tokenises until it is not
     try:
         for items in batched(read_paths(map(Path, paths), limits), size):
             started = time.perf_counter()
-            prepared = prepare_batch(items, options, stems, tokenise=tokenise)
+            prepared = prepare_batch(items, options, stems, tokenise=here)
             ready = time.perf_counter()
             out.send(("batch", prepared))
             # the send waited for the writer to finish the batch before: time to spare here
-            tokenise = time.perf_counter() - ready > _SPARE * (ready - started)
+            spare = time.perf_counter() - ready > _SPARE * (ready - started)
+            here = spare if tokenise is None else tokenise
         out.send(("done", None))
     except (BrokenPipeError, ConnectionResetError):
         return  # the ingesting process is gone
@@ -109,13 +116,19 @@ class PrepareWorker:
     manager: leaving it ends the process)."""
 
     def __init__(
-        self, paths: Iterable[Path], limits: ReadLimits, options: PrepareOptions, size: int
+        self,
+        paths: Iterable[Path],
+        limits: ReadLimits,
+        options: PrepareOptions,
+        size: int,
+        *,
+        tokenise: bool | None = None,
     ) -> None:
         context = multiprocessing.get_context("spawn")
         self._results, sender = context.Pipe(duplex=False)
         self.process = context.Process(
             target=serve,
-            args=([str(p) for p in paths], limits, options, size, sender),
+            args=([str(p) for p in paths], limits, options, size, sender, tokenise),
             name="briefbot-ingest-worker",
             daemon=True,
         )
