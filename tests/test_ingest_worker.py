@@ -157,15 +157,15 @@ def test_an_error_in_the_worker_is_raised_with_its_reason(tmp_path: Path) -> Non
         pytest.raises(IngestWorkerError, match="the ingest worker failed: TypeError"),
     ):
         list(worker.batches())
-    assert worker.process is not None
+    assert worker.process.returncode == 0
 
 
 def _workers(pid: int) -> list[int]:
-    """The spawned worker processes of `pid` (not multiprocessing's resource tracker)."""
+    """The ingest worker processes of `pid`."""
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         for child in (task / "children").read_text().split():
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+            if b"bot.ingest.worker" in Path(f"/proc/{child}/cmdline").read_bytes():
                 found.append(int(child))
     return found
 

@@ -21,6 +21,7 @@ from bot.ingest.prepare import (
     PrepareOptions,
     batched,
     prepare_batch,
+    release_memory,
     seconds,
 )
 from bot.ingest.readers import ReadLimits, Record, read_paths
@@ -142,6 +143,8 @@ class Ingestor:
         with fewer_collections(), self.store.bulk_writes():
             for batch in batches:
                 processed += self._write_batch(batch, report)
+                del batch
+                release_memory()
                 if progress:
                     progress(processed)
         if report.added and self.store.has_postings:

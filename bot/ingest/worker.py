@@ -1,6 +1,6 @@
 """A second process that reads and prepares ingest batches while this one writes them.
 
-`PrepareWorker` starts a spawned process (it inherits nothing of this one: no threads, no
+`PrepareWorker` starts a fresh interpreter (it inherits nothing of this one: no threads, no
 open database, the same on every platform) that reads the input files itself, prepares each
 batch of records (`bot.ingest.prepare.prepare_batch`: validation, cleaning, keys,
 fingerprints, passages and their postings segment) and sends it back, columnar, through a
@@ -19,20 +19,26 @@ from __future__ import annotations
 
 import gc
 import logging
-import multiprocessing
+import os
+import pickle
 import signal
+import subprocess
 import sys
 import time
 import traceback
-import types
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 from bot.errors import BriefbotError
-from bot.ingest.prepare import PreparedBatch, PrepareOptions, batched, prepare_batch
+from bot.ingest.prepare import (
+    PreparedBatch,
+    PrepareOptions,
+    batched,
+    prepare_batch,
+    release_memory,
+)
 from bot.ingest.readers import ReadLimits, expand_paths, read_paths
 from bot.store.postings import _Stems
 
@@ -67,14 +73,12 @@ def serve(
     limits: ReadLimits,
     options: PrepareOptions,
     size: int,
-    out: Connection,
-    tokenise: bool | None = None,
+    tokenise: bool | None,
+    out: BinaryIO,
 ) -> None:
     """The worker's loop: read `paths`, send each batch of `size` records prepared, then
     "done"; on an error, its traceback. `tokenise`: always or never tokenise here; None:
-    when there is time to spare. Ctrl-C reaches the whole process group: the ingesting
-    process handles it and ends this one."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    when there is time to spare."""
     gc.freeze()
     gc.set_threshold(_COLLECT_EVERY, *gc.get_threshold()[1:])
     stems = _Stems()
@@ -84,36 +88,50 @@ def serve(
             started = time.perf_counter()
             prepared = prepare_batch(items, options, stems, tokenise=here)
             ready = time.perf_counter()
-            out.send(("batch", prepared))
+            _send(out, ("batch", prepared))
+            del prepared, items
+            release_memory()
             # the send waited for the writer to finish the batch before: time to spare here
             spare = time.perf_counter() - ready > _SPARE * (ready - started)
             here = spare if tokenise is None else tokenise
-        out.send(("done", None))
-    except (BrokenPipeError, ConnectionResetError):
-        return  # the ingesting process is gone
+        _send(out, ("done", None))
     except Exception:  # reported by the ingesting process
-        try:
-            out.send(("error", traceback.format_exc()))
-        except OSError:
-            return
+        _send(out, ("error", traceback.format_exc()))
 
 
-@contextmanager
-def _bare_main() -> Iterator[None]:
-    """A spawned child first re-runs the parent's `__main__` script (to unpickle what it
-    defines): the worker needs nothing from it, and a script without an
-    `if __name__ == "__main__"` guard would run again in it. Hide it while starting."""
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
+def _send(out: BinaryIO, message: tuple[str, object]) -> None:
     try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
+        pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
+    except (BrokenPipeError, ConnectionResetError, ValueError):
+        os._exit(0)  # the ingesting process is gone: nobody to tell
+
+
+def main() -> None:
+    """The worker process: its task on stdin, its messages on stdout (anything else it
+    prints goes to stderr). Ctrl-C reaches the whole process group: the ingesting process
+    handles it and ends this one."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    task = pickle.load(sys.stdin.buffer)
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    paths, limits, options, size, tokenise = task
+    serve(paths, limits, options, size, tokenise, out)
+
+
+# Run by `python -c`: the parent's import path first (where `bot` was found), then `main`.
+_BOOT = (
+    "import pickle, sys; sys.path[:0] = pickle.load(sys.stdin.buffer); "
+    "from bot.ingest.worker import main; main()"
+)
 
 
 class PrepareWorker:
     """One worker process preparing the batches of one ingest of `paths` (a context
-    manager: leaving it ends the process)."""
+    manager: leaving it ends the process).
+
+    A plain child interpreter, not `multiprocessing`: that would start a resource-tracker
+    process too, and re-run the parent's `__main__` script in the child."""
 
     def __init__(
         self,
@@ -124,30 +142,33 @@ class PrepareWorker:
         *,
         tokenise: bool | None = None,
     ) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._results, sender = context.Pipe(duplex=False)
-        self.process = context.Process(
-            target=serve,
-            args=([str(p) for p in paths], limits, options, size, sender, tokenise),
-            name="briefbot-ingest-worker",
-            daemon=True,
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _BOOT], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
-        with _bare_main():
-            self.process.start()
-        sender.close()  # the worker holds the only sending end: its end is end-of-file here
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self._results = self.process.stdout
+        task = ([str(p) for p in paths], limits, options, size, tokenise)
+        try:
+            with self.process.stdin as tasks:
+                pickle.dump(list(sys.path), tasks)
+                pickle.dump(task, tasks)
+        except OSError:
+            pass  # it died at once: reported by `batches`
 
     def batches(self) -> Iterator[PreparedBatch]:
         """The prepared batches in input order; IngestWorkerError if the worker fails."""
         while True:
             try:
-                kind, payload = self._results.recv()
-            except (EOFError, OSError):
-                self.process.join(timeout=5)
+                kind, payload = pickle.load(self._results)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                try:
+                    code: int | None = self.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    code = None
                 raise IngestWorkerError(
-                    f"the ingest worker process ended unexpectedly (exit code "
-                    f"{self.process.exitcode}); the batches before it are stored, and "
-                    "ingesting the same input again adds the rest (stored articles are "
-                    "skipped as duplicates)"
+                    f"the ingest worker process ended unexpectedly (exit code {code}); the "
+                    "batches before it are stored, and ingesting the same input again adds "
+                    "the rest (stored articles are skipped as duplicates)"
                 ) from None
             if kind == "done":
                 return
@@ -160,15 +181,16 @@ class PrepareWorker:
             yield payload
 
     def close(self) -> None:
-        self._results.close()
-        self.process.join(timeout=1)
-        if self.process.is_alive():  # still reading or preparing: not needed any more
+        self._results.close()  # a worker still sending finds the pipe closed and exits
+        try:
+            self.process.wait(timeout=1)
+        except subprocess.TimeoutExpired:  # still reading or preparing: not needed any more
             self.process.terminate()
-            self.process.join(timeout=5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
-        self.process.close()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
     def __enter__(self) -> PrepareWorker:
         return self
