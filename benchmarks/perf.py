@@ -49,6 +49,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--ask-runs", type=int, default=5, help="cold `briefbot ask` processes")
     p.add_argument("--briefing-runs", type=int, default=3)
     p.add_argument("--reuse-store", action="store_true", help="skip ingest if the store exists")
+    p.add_argument(
+        "--ingest-workers",
+        type=int,
+        choices=(0, 1),
+        help="`briefbot ingest --workers N` (default: the setting's default)",
+    )
     p.add_argument("--skip-peers", action="store_true", help="no bm25s")
     p.add_argument(
         "--only",
@@ -84,12 +90,15 @@ def prefix_file(corpus: Path, items: int, workdir: Path) -> tuple[Path, int, str
     return target, count, days.most_common(1)[0][0]
 
 
-def ingest(source: Path, items: int, data_dir: Path, runs: int) -> dict[str, Any]:
+def ingest(
+    source: Path, items: int, data_dir: Path, runs: int, workers: int | None = None
+) -> dict[str, Any]:
     results = []
     for _ in range(runs):
         shutil.rmtree(data_dir, ignore_errors=True)
         data_dir.mkdir(parents=True)
         argv = ["ingest", str(source), "--json", "--no-seeds", "--data-dir", str(data_dir)]
+        argv += ["--workers", str(workers)] if workers is not None else []
         r = worker("cli", argv=argv)
         if r["exit"] != 0:
             raise RuntimeError(f"briefbot ingest failed: {r['report']}")
@@ -118,7 +127,7 @@ def measure(size: int, args: argparse.Namespace, stages: set[str]) -> dict[str, 
     f: dict[str, Any] = {"items": items, "busiest_day": busiest}
     print(f"  {items:,} items", file=sys.stderr)
     if "ingest" in stages and not (args.reuse_store and db.exists()):
-        f["ingest"] = ingest(source, items, data_dir, args.ingest_runs)
+        f["ingest"] = ingest(source, items, data_dir, args.ingest_runs, args.ingest_workers)
     queries_file = args.workdir / f"queries-{items}-{args.seed}.json"
     f["query_set"] = worker(
         "queries",
