@@ -85,6 +85,8 @@ def test_places_are_read_from_the_gazetteer() -> None:
     assert "state" in place_kinds("Texas")
     assert "capital" in place_kinds("Kyiv")
     assert not place_kinds("Kofi Mensah")
+    assert place_kinds("Africa") == {"continent"}
+    assert place_kinds("Ivory Coast") == {"country"}
 
 
 def test_a_name_form_of_the_questions_own_name_is_no_candidate() -> None:

