@@ -184,7 +184,10 @@ def _count(db_path: Path) -> int:
 def _start_ingest(source: Path, data: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
     env.update(
-        PYTHONPATH=str(REPO), BRIEFBOT_INGEST_BATCH="100", BRIEFBOT_INGEST_WORKER_MIN_BYTES="0"
+        PYTHONPATH=str(REPO),
+        BRIEFBOT_INGEST_BATCH="100",
+        BRIEFBOT_INGEST_WORKERS="1",
+        BRIEFBOT_INGEST_WORKER_MIN_BYTES="0",
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "ingest", str(source), "--data-dir", str(data)],
