@@ -195,3 +195,24 @@ def test_answer_sentences_do_not_restate_each_other(engine: Engine, tmp_path: Pa
     answer = engine.answer_extractive("How many families did Storm Babet force from their homes?")
     assert not answer.abstained
     assert sum("300 families" in s.text for s in answer.sentences) == 1
+
+
+def test_the_answer_reads_past_the_five_best_articles(engine: Engine, tmp_path: Path) -> None:
+    """Real questions often find their answer in the sixth to tenth article retrieved: the
+    evidence is read from the ten best, more than the default `top_k` passages reach."""
+    items = [
+        {
+            "title": f"Harbour council meets, report {n}",
+            "text": f"The harbour council met on Monday to discuss the new ferry timetable. "
+            f"Councillor number {n} spoke about the ferry fares and the harbour wall.",
+            "published_at": f"2023-10-{n + 1:02d}T09:00:00Z",
+            "url": f"https://example.org/harbour-{n}",
+            "source": "Harbour Post",
+        }
+        for n in range(14)
+    ]
+    _ingest(engine, tmp_path, *items)
+    question = "What did the harbour council discuss about the ferry timetable?"
+    found = engine.pipeline.find(question, question, None, None)
+    assert len({p.article_id for p in found.read}) == 10
+    assert len(found.result.passages) >= 12

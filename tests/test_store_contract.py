@@ -27,8 +27,10 @@ from bot.models import (
     SubscribeRequest,
     SubscriptionStatus,
 )
+from bot.retrieval.query import analyze
 from bot.store import ConflictError, Database, Store
 from bot.store.port import open_database
+from bot.text.words import fold, index_stem
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOW = datetime(2023, 10, 20, 12, 0, tzinfo=UTC)
@@ -331,8 +333,9 @@ def test_both_backends_give_the_same_answers(
 
     Both rank exactly over the postings index that follows the store; with the index
     turned off PostgreSQL ranks through its full-text index (the fallback), and with
-    SMALL_CORPUS at 1 its multi-step candidate plan (AND of all terms, the rarest terms, a
-    fallback) runs even on this small corpus.
+    SMALL_CORPUS at 1 its multi-step candidate plan runs even on this small corpus, where
+    every term's passages fit its scored-rows budget and candidate slots: the plan is then
+    exact, to the depth the answer path reads.
     """
     monkeypatch.setattr(candidates, "SMALL_CORPUS", small_corpus)
     bbc = [json.loads(line)["question"] for line in (FIXTURES / "bbc_small_qa.jsonl").open()]
@@ -351,6 +354,45 @@ def test_both_backends_give_the_same_answers(
     assert sum(not a["abstained"] for a in sqlite_answers) >= len(bbc) // 2
     for question, a, b in zip(QUESTIONS + bbc, sqlite_answers, pg_answers, strict=True):
         assert a == b, question
+
+
+def test_the_candidate_plan_beyond_its_budget_keeps_its_guarantees(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's candidate plan (no postings index) with a scored-rows budget so small
+    that every question runs its approximate steps (passages holding every term, the rarest
+    terms, then each other term alone, the newest matches unranked). It may miss passages
+    the exact ranking has, but what it returns is exact as far as it goes: as many passages
+    as the exact ranking (k whenever k passages hold a query term), each holding a query
+    term and carrying that passage's exact score, best first. (Scores are exact for terms
+    of three letters or more; a shorter word's index term counts "US" with "use".)"""
+    monkeypatch.setattr(candidates, "SMALL_CORPUS", 1)
+    monkeypatch.setattr(candidates, "SCORED_ROWS_BUDGET", 5)
+    bbc = [json.loads(line)["question"] for line in (FIXTURES / "bbc_small_qa.jsonl").open()]
+    questions = QUESTIONS + bbc
+    found: dict[str, list[list[tuple[str, str, float]]]] = {}
+    for backend, k in (("sqlite", 10_000), ("postgresql", 12)):
+        engine = Engine(_settings(tmp_path, backend, request, postings_index=False))
+        engine.ensure_corpus()
+        engine.ingest([FIXTURES / "bbc_small.jsonl"])
+        found[backend] = [
+            [(p.title, p.text, round(p.score, 9)) for p in engine.retriever.search(q, k).passages]
+            for q in questions
+        ]
+        engine.close()
+    approximate = 0
+    for question, exact, planned in zip(
+        questions, found["sqlite"], found["postgresql"], strict=True
+    ):
+        assert len(planned) == min(len(exact), 12), question
+        scores = [score for _, _, score in planned]
+        assert scores == sorted(scores, reverse=True), question
+        query = analyze(question)
+        if all(len(index_stem(fold(w))) >= 3 for w in query.surface.values()):
+            exact_scores = {(title, text): score for title, text, score in exact}
+            assert all(exact_scores[t, x] == score for t, x, score in planned), question
+        approximate += planned != exact[:12]
+    assert approximate  # the budget did make the plan approximate
 
 
 RANKING_QUESTIONS = [

@@ -15,16 +15,16 @@ import math
 
 # Fitted by benchmarks/calibrate.py (see docs/benchmarks.md, "Answer quality on real questions").
 WEIGHTS: dict[str, float] = {
-    "bias": -5.32,
-    "passage_coverage": -0.02,
-    "sentence_coverage": 1.62,
-    "article_coverage": 4.96,
-    "other_coverage": 0.08,
-    "names_missing": -1.47,
-    "age_scoped": -0.48,
-    "fresh_age": -2.03,
-    "candidate_articles": 0.83,
-    "untyped": -0.32,
+    "bias": -5.66,
+    "passage_coverage": 0.36,
+    "sentence_coverage": 1.99,
+    "article_coverage": 4.94,
+    "other_coverage": -0.43,
+    "names_missing": -0.96,
+    "age_scoped": -0.83,
+    "fresh_age": -2.13,
+    "candidate_articles": 0.86,
+    "untyped": -0.26,
 }
 
 

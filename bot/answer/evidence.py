@@ -37,7 +37,7 @@ from bot.text.words import STOPWORDS, content_stems, fold, stem, words
 
 # Passages read for sentences (the pipeline hands in the best articles' passages), ranked by
 # their article's place.
-PASSAGES_CONSIDERED = 40
+PASSAGES_CONSIDERED = 60
 MAX_SENTENCE_CHARS = 600
 MIN_SENTENCE_WORDS = 4
 # A sentence's score: the weighted sum of its features (`Sentence.features`). Fitting them

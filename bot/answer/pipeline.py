@@ -45,9 +45,13 @@ Search = Callable[..., SearchResult]
 ReadArticles = Callable[[SearchResult, int, int], list[Passage]]
 PACK_CANDIDATES = 20
 # The evidence is read from the whole of the best articles, not only the passages that
-# matched: this many articles, at most this many passages each.
-READ_ARTICLES = 5
-PASSAGES_PER_ARTICLE = 8
+# matched: this many articles, at most this many passages each. The search behind it returns
+# at least SEARCH_DEPTH passages, so that many articles can be found (an explicit `k` is
+# respected). Reading 10 articles instead of 5 finds the answer for more real questions (the
+# gold in no article read: 0.115 -> 0.077 of the dev set's tune weeks).
+READ_ARTICLES = 10
+PASSAGES_PER_ARTICLE = 6
+SEARCH_DEPTH = 12
 # A question's time filter is checked against a search without it: "compare" always (the
 # wider evidence wins only if its confidence, which counts being outside the asked time
 # against it, is higher), "weak" only when the filtered evidence is below the threshold, "off".
@@ -150,7 +154,7 @@ class AnswerPipeline:
         self, question: str, standalone: str, k: int | None, filters: SearchFilters | None
     ) -> Found:
         context = carried_terms(question, standalone)
-        k = k or self.settings.answers.top_k
+        k = k or max(self.settings.answers.top_k, SEARCH_DEPTH if self.read_articles else 0)
         result = self.search(standalone, k, filters, context=context)
         found = self._select(question, standalone, result, filters)
         scoped = result.time_filter and result.window is not None and not result.relaxed

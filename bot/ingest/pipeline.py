@@ -31,10 +31,9 @@ from bot.store.articles import dedupe_keys, passage_tokens
 from bot.store.errors import ConflictError, StoreError
 from bot.store.fingerprint import passage_hashes, sum_hashes
 from bot.store.port import Store
-from bot.store.postings import Segment, _Stems, merge_segments
+from bot.store.postings import Segment, TermTable, merge_segments
 from bot.store.records import TokenisedPassages
 from bot.store.timefmt import to_db, utcnow
-from bot.text.words import word_tokens
 
 if TYPE_CHECKING:
     from bot.store.neardups import NearDuplicateBatch, NearDuplicateIndex
@@ -122,7 +121,7 @@ class Ingestor:
         self, records: Iterable[Record | Rejection], progress: Progress | None = None
     ) -> IngestReport:
         options = self._prepare_options()
-        stems = _Stems()
+        stems = TermTable()
         batches = (
             prepare_batch(batch, options, stems)
             for batch in batched(records, self.settings.ingest.batch)
@@ -328,7 +327,7 @@ class Ingestor:
             return prepared.words[keep].tolist() if keep else []
         begins, ends = prepared.starts.tolist(), prepared.ends.tolist()
         for position, _ in stored:
-            title_tokens = word_tokens(batch.titles[position])
+            title_tokens = passage_tokens(batch.titles[position])
             text = batch.texts[position]
             stamp = batch.published[position] or batch.ingested[position] or now
             for p in range(starts[position], starts[position] + counts[position]):

@@ -31,11 +31,10 @@ from bot.store.alternates import AlternateRepository
 from bot.store.articles import dedupe_keys, passage_tokens
 from bot.store.fingerprint import passage_crc
 from bot.store.neardups import BatchPrints, batch_prints
-from bot.store.postings import Segment, _Stems, tokenised_segment
+from bot.store.postings import Segment, TermTable, tokenised_segment
 from bot.store.records import TokenisedPassages
 from bot.store.timefmt import from_db, to_db, utcnow
 from bot.text.normalize import normalized_text
-from bot.text.words import word_tokens
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -153,7 +152,7 @@ class PreparedBatch:
 def prepare_batch(
     items: Sequence[Record | Rejection],
     options: PrepareOptions,
-    stems: _Stems | None = None,
+    stems: TermTable | None = None,
     *,
     tokenise: bool = True,
 ) -> PreparedBatch:
@@ -191,7 +190,7 @@ def prepare_batch(
         texts = list(zip(batch.titles, batch.texts, strict=True))
         batch.prints = batch_prints(texts, options.near_dup_min_words, normalized)
     batch.passages = _passages(
-        batch, normalized, options, stems if stems is not None else _Stems(), tokenise
+        batch, normalized, options, stems if stems is not None else TermTable(), tokenise
     )
     return batch
 
@@ -200,7 +199,7 @@ def _passages(
     batch: PreparedBatch,
     normalized: list[str],
     options: PrepareOptions,
-    stems: _Stems,
+    stems: TermTable,
     tokenise: bool,
 ) -> Passages:
     """Every article's passages, tokenised as `ArticleRepository.insert_planned` does."""
@@ -226,7 +225,7 @@ def _passages(
             undated.append(stamp is None)
         if not tokenise:
             continue
-        title_tokens = word_tokens(title)
+        title_tokens = passage_tokens(title)
         whole = normalized[position] if len(chunks) == 1 and chunks[0].text == text else None
         for chunk in chunks:
             text_tokens = passage_tokens(chunk.text, whole)

@@ -40,7 +40,7 @@ from bot.ingest.prepare import (
     release_memory,
 )
 from bot.ingest.readers import ReadLimits, expand_paths, read_paths
-from bot.store.postings import _Stems
+from bot.store.postings import TermTable
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def serve(
     when there is time to spare."""
     gc.freeze()
     gc.set_threshold(_COLLECT_EVERY, *gc.get_threshold()[1:])
-    stems = _Stems()
+    stems = TermTable()
     here = bool(tokenise)  # preparing is the longer part: the writer tokenises until it is not
     try:
         for items in batched(read_paths(map(Path, paths), limits), size):

@@ -16,7 +16,7 @@ from bot.models import SearchFilters
 from bot.retrieval.bm25 import K1, B, SearchResult, coord, lucene_idf
 from bot.retrieval.query import QueryTerms, analyze
 from bot.store.search import PassageRow, SearchIndex, passage_from_row
-from bot.text.words import counts_of, stem_prefix_pattern
+from bot.text.words import counts_of, fold, index_stem, index_terms, stem_prefix_pattern
 
 # Terms this common are left out of the FTS5 candidate query when rarer ones exist.
 COMMON_SHARE = 0.08
@@ -44,10 +44,26 @@ class CandidateRetriever:
     def __init__(self, index: SearchIndex, settings: Settings) -> None:
         self.index = index
         self.settings = settings
+        self._last_dfs: dict[str, int] = {}
 
     def known_terms(self, stems: list[str]) -> set[str]:
-        """The stems that occur somewhere in the corpus (from the same cached counts)."""
+        """The stems that occur somewhere in the corpus (from the same cached counts; the
+        last search's, when it asked for these stems)."""
+        last = self._last_dfs
+        if all(s in last for s in stems):
+            return {s for s in stems if last[s]}
         return set(self.index.doc_freqs(stems, self.index.corpus()[0]))
+
+    def _doc_freqs(self, query: QueryTerms, n_chunks: int) -> tuple[dict[str, int], dict[str, str]]:
+        """Each stem's document count as the full-text index counts its term (and the terms):
+        a word shorter than three letters is indexed as it is ("US" as "us", whose stem is
+        "u"), so its count, and that of the stem it equals ("use" -> "us"), include the
+        other's passages (an upper bound; the postings index counts stems exactly)."""
+        terms = {s: index_stem(fold(query.surface[s])) for s in query.stems}
+        found = self.index.doc_freqs(list(dict.fromkeys(terms.values())), n_chunks)
+        dfs = {s: found[t] for s, t in terms.items() if t in found}
+        self._last_dfs = {s: dfs.get(s, 0) for s in query.stems}
+        return dfs, terms
 
     def search(
         self, question: str, k: int | None = None, filters: SearchFilters | None = None
@@ -57,7 +73,7 @@ class CandidateRetriever:
         if not query.stems:
             return SearchResult(query=query, passages=[])
         n_chunks, avgdl = self.index.corpus()
-        dfs = self.index.doc_freqs(query.stems, n_chunks)
+        dfs, terms = self._doc_freqs(query, n_chunks)
         rows = self._gather(self._match_plan(query, dfs, n_chunks), filters, k)
         wanted, pattern = set(query.stems), stem_prefix_pattern(query.stems)
         titles: dict[str, Counter[str]] = {}
@@ -69,7 +85,8 @@ class CandidateRetriever:
             candidate_stems.append((title_tf, counts_of(wanted, pattern, row.text)))
         for s in query.stems:
             seen = sum(1 for title, body in candidate_stems if s in title or s in body)
-            dfs[s] = max(dfs.get(s, 0), seen)
+            exact = _all_candidates(terms[s], dfs.get(s, 0), rows)
+            dfs[s] = seen if exact else max(dfs.get(s, 0), seen)
         query.weights = lucene_idf(query, dfs, n_chunks)
         title_weight = self.settings.retrieval.title_weight
         scored = []
@@ -82,6 +99,8 @@ class CandidateRetriever:
                 if tf:
                     present.add(s)
                     score += query.weights[s] * tf * (K1 + 1) / (tf + norm)
+            if not present:  # matched a short word's index term only ("US" for "use")
+                continue
             score *= coord(len(present), len(query.stems))
             scored.append((-score, -_timestamp(row.when), row.chunk_id, row, present))
         scored.sort(key=lambda item: item[:3])
@@ -94,14 +113,20 @@ class CandidateRetriever:
     def _match_plan(self, query: QueryTerms, dfs: dict[str, int], n_chunks: int) -> list[Step]:
         """The full-text candidate queries for a question, cheapest first.
 
-        1. Passages holding every (not too common) term, AND-ed: few rows, and exactly the
-           ones a long question such as a headline is after.
+        1. Only when some term's rows do not fit the scored-rows budget: passages holding
+           every (not too common) term, AND-ed: few rows, and exactly the ones a long
+           question such as a headline is after. Terms in more than COMMON_SHARE of
+           passages are left out of it when rarer ones remain.
         2. The rarest terms whose document frequencies fit the scored-rows budget, OR-ed,
            for the rest of the candidate slots.
-        3. Only when fewer than k were found: the rarest of the remaining terms alone.
+        3. While fewer than k were found: each remaining term alone, rarest first.
         A step that could select more rows than the budget takes the newest matching
-        passages instead of ranking them all. Terms in more than COMMON_SHARE of passages
-        are left out when rarer ones remain. Small corpora OR every term, ranked.
+        passages instead of ranking them all. Small corpora OR every term, ranked.
+
+        So every passage holding a term is a candidate when the terms' rows fit the budget
+        and the candidate slots (the plan is then exact), and a search returns k passages
+        whenever k passages hold a query term; beyond that, a passage holding none of the
+        rarest terms is found only through the AND step or a fallback.
         """
         words = [query.surface[s] for s in query.stems]
         if n_chunks < SMALL_CORPUS:
@@ -109,15 +134,15 @@ class CandidateRetriever:
         present = sorted((s for s in query.stems if dfs.get(s, 0) > 0), key=lambda s: dfs[s])
         if not present:
             return [Step(words, 0)]
-        pool = [s for s in present if dfs[s] <= COMMON_SHARE * n_chunks] or present
         essential: list[str] = []
         total = 0
-        for s in pool:
+        for s in present:
             if total + dfs[s] > SCORED_ROWS_BUDGET:
                 break
             essential.append(s)
             total += dfs[s]
-        rest = pool[len(essential) :]
+        rest = present[len(essential) :]
+        pool = [s for s in present if dfs[s] <= COMMON_SHARE * n_chunks] or present
         plan = []
         if rest and len(pool) > 1:
             every = [query.surface[s] for s in pool]
@@ -125,20 +150,15 @@ class CandidateRetriever:
             plan.append(Step(every, dfs[pool[0]], all_of=True, ranked=ranked))
         if essential:
             plan.append(Step([query.surface[s] for s in essential], total))
-        if rest:
-            rarest = dfs[rest[0]]
-            plan.append(
-                Step(
-                    [query.surface[rest[0]]],
-                    rarest,
-                    ranked=rarest <= SCORED_ROWS_BUDGET,
-                    fallback=True,
-                )
-            )
+        plan += [
+            Step([query.surface[s]], dfs[s], ranked=dfs[s] <= SCORED_ROWS_BUDGET, fallback=True)
+            for s in rest
+        ]
         return plan
 
     def _gather(self, plan: list[Step], filters: SearchFilters | None, k: int) -> list[PassageRow]:
-        """Up to `candidates` rows from the plan's steps; fallback steps only while fewer than k.
+        """Up to `candidates` rows (k if more) from the plan's steps; fallback steps only while
+        fewer than k.
 
         A step whose matches all fit in the free slots is not ranked: bm25() would walk
         every term's postings for its IDF and score each row, to order rows all kept anyway.
@@ -146,7 +166,7 @@ class CandidateRetriever:
         rows: list[PassageRow] = []
         seen: set[int] = set()
         for step in plan:
-            room = self.settings.retrieval.candidates - len(rows)
+            room = max(self.settings.retrieval.candidates, k) - len(rows)
             if room <= 0 or (step.fallback and len(rows) >= k):
                 break
             ranked = step.ranked and step.rows > room
@@ -162,6 +182,14 @@ class CandidateRetriever:
                     seen.add(row.chunk_id)
                     rows.append(row)
         return rows
+
+
+def _all_candidates(term: str, docs: int, rows: list[PassageRow]) -> bool:
+    """Whether `rows` hold all `docs` passages of a short index term (whose count is only an
+    upper bound for the stem): the candidates then count the stem exactly."""
+    if len(term.encode()) >= 3 or docs > len(rows):
+        return False
+    return sum(1 for r in rows if term in index_terms(r.title) | index_terms(r.text)) >= docs
 
 
 def _timestamp(when: datetime | None) -> float:

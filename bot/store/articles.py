@@ -17,7 +17,7 @@ from bot.store.records import (
 )
 from bot.store.timefmt import from_db, required_time, to_db, utcnow
 from bot.text.normalize import canonical_url, content_hash
-from bot.text.words import word_count, word_tokens
+from bot.text.words import plain_words, word_count, word_tokens
 
 # Values per IN (...) lookup (SQLite allows 32,766 parameters).
 _KEYS_PER_QUERY = 5_000
@@ -113,12 +113,15 @@ def dedupe_keys(article: ArticleIn, normalized: str | None = None) -> tuple[str 
 
 
 def passage_tokens(text: str, normalized: str | None = None) -> list[str]:
-    """`word_tokens(text)`, lower-cased when taken from `normalized` (the text's
-    `normalized_text`, one split instead of a tokenisation): for ASCII text without
-    underscores its words are exactly those tokens, and case changes neither a word's stem
-    (`fresh_stem` lower-cases first) nor the word count."""
-    if normalized is not None and text.isascii() and "_" not in text:
-        return normalized.split(" ") if normalized else []
+    """`word_tokens(text)`, lower-cased where that changes no token (`plain_words` text),
+    and then taken from `normalized` when given (the text's `normalized_text`, one split
+    instead of a tokenisation: without underscores its words are exactly those tokens). Case changes
+    neither a word's stem (`fresh_stem` lower-cases first) nor the word count, and the
+    postings index then meets one surface form per word instead of two or three."""
+    if plain_words(text):
+        if normalized is not None and "_" not in text:
+            return normalized.split(" ") if normalized else []
+        return word_tokens(text.lower())
     return word_tokens(text)
 
 
@@ -230,7 +233,7 @@ class ArticleRepository:
             a, (curl, digest) = p.article, p.keys
             row = article_values(a, curl, digest, now)
             article_rows.append((p.article_id, *row))
-            title_tokens = word_tokens(a.title)
+            title_tokens = passage_tokens(a.title)
             stamp = row[5] or row[6]  # published, else ingested
             whole = p.normalized if len(p.chunks) == 1 and p.chunks[0].text == a.text else None
             for chunk_id, chunk in zip(p.chunk_ids, p.chunks, strict=True):

@@ -29,6 +29,7 @@ import os
 import shutil
 import threading
 import uuid
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,8 +48,9 @@ FORMAT = 1
 READ_BATCH = 20_000
 # Rows caught up in memory before `sync` writes them to disk.
 PERSIST_ROWS = 20_000
-# Surface words remembered with their stem (a C-level lookup after the first sight).
-WORD_CACHE = 100_000
+# Surface words remembered with their term number (a C-level lookup after the first sight);
+# the table is emptied between segments once it holds this many (a batch adds up to ~20,000).
+WORD_CACHE = 80_000
 # Segments are merged up to this many rows (merging costs memory in proportion), unless
 # there would be more than MAX_SEGMENTS of them.
 MERGE_ROWS = 65_536
@@ -68,23 +70,46 @@ def _seconds(value: str | None) -> int:
     return int(datetime.fromisoformat(value).timestamp()) if value else 0
 
 
-class _Stems(dict[str, str]):
-    """Surface word -> stem, stemming each word once (a C-level lookup after that); kept
-    apart from `stem`'s cache and bounded, so a long ingest does not grow without limit."""
+class TermTable(dict[str, int]):
+    """Surface word -> the number of its stem (term), each word stemmed once, so tokens
+    become term numbers in one C-level look-up each; per number the term's `term_hash`
+    and UTF-8 bytes, computed once. Numbers are only meaningful between `start_segment`
+    calls: a full table is emptied there, so a long ingest does not grow without limit."""
 
-    def __missing__(self, word: str) -> str:
+    def __init__(self) -> None:
+        super().__init__()
+        self._numbers: dict[bytes, int] = {}  # term (UTF-8) -> number
+        self.encoded: list[bytes] = []  # number -> term, UTF-8 (the same objects)
+        self._hashes = array("Q")  # 8 bytes a term, not a Python int
+        self._hash_array = np.empty(0, dtype=np.uint64)
+
+    def __missing__(self, word: str) -> int:
+        term = fresh_stem(word)
+        encoded = term.encode("utf-8")
+        number = self._numbers.get(encoded)
+        if number is None:
+            number = self._numbers[encoded] = len(self.encoded)
+            self.encoded.append(encoded)
+            self._hashes.append(term_hash(term))
+        self[word] = number
+        return number
+
+    def start_segment(self) -> None:
         if len(self) >= WORD_CACHE:
             self.clear()
-        value = self[word] = fresh_stem(word)
-        return value
+            self._numbers.clear()
+            self.encoded.clear()
+            del self._hashes[:]
+            self._hash_array = np.empty(0, dtype=np.uint64)
+
+    def hashes(self) -> np.ndarray:
+        """`term_hash` of every term number so far (uint64)."""
+        if self._hash_array.size != len(self._hashes):
+            self._hash_array = np.frombuffer(self._hashes, dtype=np.uint64).copy()
+        return self._hash_array
 
 
-class _Numbering(dict[str, int]):
-    """Stem -> its number within one segment, in order of first sight."""
-
-    def __missing__(self, term: str) -> int:
-        value = self[term] = len(self)
-        return value
+_Stems = TermTable  # its former name, for callers that still use it
 
 
 @dataclass
@@ -155,7 +180,7 @@ class Segment:
             raise ValueError("segment offsets out of range")
 
 
-def build_segment(rows: Sequence[IndexRow], stems: _Stems) -> Segment:
+def build_segment(rows: Sequence[IndexRow], terms: TermTable) -> Segment:
     """Tokenise passages (title and text apart, as FTS5 did) into one segment."""
     return tokenised_segment(
         TokenisedPassages(
@@ -166,39 +191,59 @@ def build_segment(rows: Sequence[IndexRow], stems: _Stems) -> Segment:
             title_tokens=[word_tokens(r.title) for r in rows],
             text_tokens=[word_tokens(r.text) for r in rows],
         ),
-        stems,
+        terms,
     )
 
 
-def tokenised_segment(passages: TokenisedPassages, stems: _Stems) -> Segment:
-    """One segment of passages whose words are tokenised already."""
+def tokenised_segment(passages: TokenisedPassages, terms: TermTable) -> Segment:
+    """One segment of passages whose words are tokenised already.
+
+    Every token becomes its term's number in `terms` (one look-up); postings are the
+    distinct (term, row) pairs, grouped by term hash, rows ascending within a term.
+    """
     n = len(passages.ids)
-    numbering = _Numbering()
-    lookup = numbering.__getitem__
-    to_stem = stems.__getitem__
+    terms.start_segment()
+    number = terms.__getitem__
     title_tokens, text_tokens = passages.title_tokens, passages.text_tokens
     t_counts = np.fromiter(map(len, title_tokens), dtype=np.int64, count=n)
     b_counts = np.fromiter(map(len, text_tokens), dtype=np.int64, count=n)
-    t_terms = np.fromiter(map(lookup, map(to_stem, chain.from_iterable(title_tokens))), np.int64)
-    b_terms = np.fromiter(map(lookup, map(to_stem, chain.from_iterable(text_tokens))), np.int64)
+    t_terms = np.fromiter(map(number, chain.from_iterable(title_tokens)), np.int64)
+    b_terms = np.fromiter(map(number, chain.from_iterable(text_tokens)), np.int64)
     docs = np.arange(n, dtype=np.int64)
+    # one key per token: (term, row, body?) packed in an integer, sorted; each run of equal
+    # (term, row) is a posting, its body tokens counted by the low bit
     keys = np.concatenate(
-        [t_terms * n + np.repeat(docs, t_counts), b_terms * n + np.repeat(docs, b_counts)]
+        [
+            (t_terms * n + np.repeat(docs, t_counts)) << 1,
+            ((b_terms * n + np.repeat(docs, b_counts)) << 1) | 1,
+        ]
     )
-    unique, inverse = np.unique(keys, return_inverse=True)
-    split = t_terms.size
-    tt = np.bincount(inverse[:split], minlength=unique.size)
-    bt = np.bincount(inverse[split:], minlength=unique.size)
+    keys.sort()
+    pairs = keys >> 1
+    first = np.empty(pairs.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    unique = pairs[starts]
+    bt = np.add.reduceat(keys & 1, starts) if starts.size else starts
+    tt = np.diff(np.append(starts, pairs.size)) - bt
     term_of, doc_of = unique // max(n, 1), unique % max(n, 1)
-    terms = list(numbering)  # by number
-    hashes = np.fromiter(map(term_hash, terms), dtype=np.uint64, count=len(terms))
+    # the segment's terms (ascending numbers) and where each one's postings start
+    new_term = np.empty(term_of.size, dtype=bool)
+    new_term[:1] = True
+    np.not_equal(term_of[1:], term_of[:-1], out=new_term[1:])
+    term_starts = np.flatnonzero(new_term)
+    present = term_of[term_starts]
+    counts = np.diff(np.append(term_starts, term_of.size))
+    hashes = terms.hashes()[present]
     order = np.argsort(hashes, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    post_rank = rank[term_of]
-    by_term = np.argsort(post_rank, kind="stable")  # postings stay in row order per term
-    counts = np.bincount(post_rank, minlength=order.size)
-    encoded = [terms[t].encode("utf-8") for t in order.tolist()]
+    if order.size > 1 and not np.all(hashes[order[1:]] != hashes[order[:-1]]):
+        # two terms share a 64-bit hash: theirs is the order of first sight in the tokens
+        order = np.lexsort((_first_sight(present, t_terms, b_terms), hashes))
+    # postings by term hash, rows ascending within a term
+    by_term = _gather_ranges(np.arange(term_of.size), term_starts[order], counts[order])
+    counts = counts[order]
+    encoded = list(map(terms.encoded.__getitem__, present[order].tolist()))
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     return Segment(
         ids=np.asarray(passages.ids, dtype=np.int64),
@@ -213,6 +258,15 @@ def tokenised_segment(passages: TokenisedPassages, stems: _Stems) -> Segment:
         ptt=np.minimum(tt[by_term], 255).astype(np.uint8),
         pbt=np.minimum(bt[by_term], 65535).astype(np.uint16),
     )
+
+
+def _first_sight(present: np.ndarray, *tokens: np.ndarray) -> np.ndarray:
+    """For each of the terms `present` (ascending), the first position of its number in
+    the concatenation of `tokens`."""
+    flat = np.concatenate(tokens)
+    first = np.full(present.size, flat.size, dtype=np.int64)
+    np.minimum.at(first, np.searchsorted(present, flat), np.arange(flat.size))
+    return first
 
 
 def _gather_ranges(source: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -395,7 +449,7 @@ class PostingsIndex:
     def __init__(self, store: SearchIndex, folder: Path | None) -> None:
         self.store = store
         self.folder = folder
-        self._stems = _Stems()
+        self._terms = TermTable()
         self._lock = threading.RLock()
         self._segments: list[Segment] = []
         self._live: list[np.ndarray] = []
@@ -439,7 +493,7 @@ class PostingsIndex:
             passages.ids[0],
             passages.ids[-1],
             mix,
-            lambda: tokenised_segment(passages, self._stems),
+            lambda: tokenised_segment(passages, self._terms),
         )
 
     def add_segment(self, segment: Segment) -> None:
@@ -541,7 +595,7 @@ class PostingsIndex:
                 self._add(rows)
 
     def _add(self, rows: Sequence[IndexRow]) -> None:
-        self._segments.append(build_segment(rows, self._stems))
+        self._segments.append(build_segment(rows, self._terms))
         self._live.append(np.ones(len(rows), dtype=bool))
         self._merge_small()
         self._reset_views()

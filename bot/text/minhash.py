@@ -14,6 +14,7 @@ from itertools import chain
 import numpy as np
 
 from bot.text.normalize import normalized_text
+from bot.text.words import plain_words
 
 _WORD = re.compile(r"\w+", re.UNICODE)  # the words of `normalize.normalized_text`
 
@@ -49,9 +50,9 @@ def basis_words(title: str, text: str, normalized: str | None = None) -> list[st
 
 def _words(text: str, limit: int, normalized: str | None = None) -> list[str]:
     """The first `limit` words, each lower-cased on its own (words hold no spaces, and
-    lower-casing never makes one, so one join, lower and split do it in C); ASCII text is
-    exactly its `normalized_text`'s words (`normalized`, when the caller has it)."""
-    if text.isascii():
+    lower-casing never makes one, so one join, lower and split do it in C); `plain_words`
+    text is exactly its `normalized_text`'s words (`normalized`, when the caller has it)."""
+    if plain_words(text):
         joined = normalized_text(text) if normalized is None else normalized
         return joined.split(" ", limit)[:limit] if joined else []
     words = _WORD.findall(text)
@@ -123,7 +124,9 @@ def batch_shingles(word_lists: list[list[str]]) -> list[np.ndarray]:
     gram_starts = np.cumsum(counts) - counts
     word_starts = np.cumsum(lengths) - lengths
     index = np.repeat(word_starts - gram_starts, counts) + np.arange(int(counts.sum()))
-    return np.split(folded[index], gram_starts[1:].tolist())
+    grams = folded[index]
+    ends = np.cumsum(counts).tolist()
+    return [grams[start:end] for start, end in zip(gram_starts.tolist(), ends, strict=True)]
 
 
 def batch_band_keys(grams: list[np.ndarray]) -> np.ndarray:
@@ -140,6 +143,8 @@ def batch_band_keys(grams: list[np.ndarray]) -> np.ndarray:
         for text, g in enumerate(grams)
         for start in range(0, g.size, _BLOCK_COLUMNS)
     ]
+    # one block's products, allocated once: fresh pages for every block cost kernel time
+    buffer = np.empty((PERMUTATIONS, _BLOCK_COLUMNS), dtype=np.uint64)
     first = 0
     while first < len(pieces):
         last, columns = first, 0
@@ -149,11 +154,12 @@ def batch_band_keys(grams: list[np.ndarray]) -> np.ndarray:
         block = np.concatenate([g for _, g in pieces[first:last]])
         sizes = np.fromiter((g.size for _, g in pieces[first:last]), dtype=np.int64)
         owners = np.fromiter((t for t, _ in pieces[first:last]), dtype=np.int64)
+        values = buffer[:, :columns]
         with np.errstate(over="ignore"):
-            values = _A * block[np.newaxis, :]
+            np.multiply(_A, block[np.newaxis, :], out=values)
             values += _B
-            values >>= _SHIFT
-        mins = np.minimum.reduceat(values, np.cumsum(sizes) - sizes, axis=1).T
+        # the shift is monotone: shifting the minimum is the minimum of the shifted values
+        mins = (np.minimum.reduceat(values, np.cumsum(sizes) - sizes, axis=1) >> _SHIFT).T
         # owners are distinct within a block: only a text's last piece can share one
         sigs[owners] = np.minimum(sigs[owners], mins)
         first = last

@@ -6,6 +6,8 @@ import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from bot.text.words import plain_words
+
 _TRACKING_PARAMS = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid|at_.*|ref|rss)$")
 _WORD = re.compile(r"\w+")
 # http(s)://host/path with nothing to drop or sort: most feed links (no query, no fragment)
@@ -78,7 +80,8 @@ def _canonical_split(url: str) -> str:
     return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
 
 
-# ASCII: upper-case letters -> lower case, other bytes `\w` does not match -> space.
+# ASCII: upper-case letters -> lower case, other bytes `\w` does not match -> space (also
+# every non-ASCII byte: for `plain_words` text those are separators).
 _ASCII_WORD_BYTES = bytes(
     ord(chr(b).lower()) if chr(b).isascii() and (chr(b).isalnum() or chr(b) == "_") else 32
     for b in range(256)
@@ -87,8 +90,8 @@ _ASCII_WORD_BYTES = bytes(
 
 def normalized_text(text: str) -> str:
     """Lower-case word runs joined by single spaces (punctuation and spacing ignored)."""
-    if text.isascii():  # `\w` is [A-Za-z0-9_] there: translate and split do it in C
-        words = text.encode("ascii").translate(_ASCII_WORD_BYTES).split()
+    if plain_words(text):  # `\w` is [A-Za-z0-9_] there: translate and split do it in C
+        words = text.encode().translate(_ASCII_WORD_BYTES).split()
         return b" ".join(words).decode("ascii")
     return " ".join(_WORD.findall(text.lower()))
 

@@ -33,7 +33,8 @@ _DANGLING = re.compile(rf"</?(?:{_ELEMENTS})(?:\s+[\w:-]+\s*=[^<>]*)?\s*(?=<|$)"
 _UNCLOSED = re.compile(r"<[^<>]*(?:<|$)")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[,.;:!?])")
-_BLANKS = re.compile(r"[ \t\u00a0]+")
+# blanks that change: runs of two or more, and single tabs or no-break spaces
+_BLANKS = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")
 
 
 def has_markup(text: str) -> bool:
@@ -74,5 +75,8 @@ def _cleaned(text: str, html_input: bool) -> str:
     if "&" in text:
         text = html.unescape(text)
     # blanks never span a line break: one pass over the text, not one per line
-    lines = (line.strip() for line in _BLANKS.sub(" ", text).split("\n"))
+    text = _BLANKS.sub(" ", text)
+    if "\n" not in text:
+        return text.strip()
+    lines = (line.strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
