@@ -3,7 +3,8 @@
     nice python benchmarks/perf.py --sizes 10000,100000,253684 --json-out perf.json --markdown
 
 For each size N (a prefix of the RSS corpus): `briefbot ingest` through the CLI with default
-settings (near-duplicates on), in a fresh process; then `Engine.search` (k=10) and the
+settings (near-duplicates on), in a fresh process (its CPU and peak RSS are those of the
+process and the worker process it starts, together); then `Engine.search` (k=10) and the
 extractive `Engine.ask` in one engine as the bot runs them; a cold `briefbot ask` (a fresh
 process per question); the extractive briefing of the prefix's busiest day; and bm25s over
 the same N items (title + description, briefbot's analyser) with its numpy and its numba
@@ -48,6 +49,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--ask-runs", type=int, default=5, help="cold `briefbot ask` processes")
     p.add_argument("--briefing-runs", type=int, default=3)
     p.add_argument("--reuse-store", action="store_true", help="skip ingest if the store exists")
+    p.add_argument(
+        "--ingest-workers",
+        type=int,
+        choices=(0, 1),
+        help="`briefbot ingest --workers N` (default: the setting's default)",
+    )
     p.add_argument("--skip-peers", action="store_true", help="no bm25s")
     p.add_argument(
         "--only",
@@ -83,12 +90,15 @@ def prefix_file(corpus: Path, items: int, workdir: Path) -> tuple[Path, int, str
     return target, count, days.most_common(1)[0][0]
 
 
-def ingest(source: Path, items: int, data_dir: Path, runs: int) -> dict[str, Any]:
+def ingest(
+    source: Path, items: int, data_dir: Path, runs: int, workers: int | None = None
+) -> dict[str, Any]:
     results = []
     for _ in range(runs):
         shutil.rmtree(data_dir, ignore_errors=True)
         data_dir.mkdir(parents=True)
         argv = ["ingest", str(source), "--json", "--no-seeds", "--data-dir", str(data_dir)]
+        argv += ["--workers", str(workers)] if workers is not None else []
         r = worker("cli", argv=argv)
         if r["exit"] != 0:
             raise RuntimeError(f"briefbot ingest failed: {r['report']}")
@@ -96,11 +106,15 @@ def ingest(source: Path, items: int, data_dir: Path, runs: int) -> dict[str, Any
         r["items"] = items
         results.append(r)
         print(
-            f"    ingest: {r['items_per_s']:,.0f} items/s, {r['peak_rss_mb']:.0f} MB",
+            f"    ingest: {r['items_per_s']:,.0f} items/s, {r['seconds']:.1f} s, CPU "
+            f"{r['cpu_seconds']:.1f} s ({r['cpu_main_seconds']:.1f} s writing process), "
+            f"{r['peak_rss_mb']:.0f} MB both processes (writer {r['peak_rss_main_mb']:.0f}, "
+            f"worker {r['peak_rss_worker_mb']:.0f})",
             file=sys.stderr,
         )
     summary = dict(results[-1])
-    for key in ("seconds", "items_per_s", "cpu_seconds", "peak_rss_mb"):
+    keys = ("seconds", "items_per_s", "cpu_seconds", "cpu_main_seconds", "peak_rss_mb")
+    for key in (*keys, "peak_rss_main_mb", "peak_rss_worker_mb"):
         summary[key] = statistics.median(r[key] for r in results)
     summary["runs_items_per_s"] = [round(r["items_per_s"]) for r in results]
     return summary
@@ -113,7 +127,7 @@ def measure(size: int, args: argparse.Namespace, stages: set[str]) -> dict[str, 
     f: dict[str, Any] = {"items": items, "busiest_day": busiest}
     print(f"  {items:,} items", file=sys.stderr)
     if "ingest" in stages and not (args.reuse_store and db.exists()):
-        f["ingest"] = ingest(source, items, data_dir, args.ingest_runs)
+        f["ingest"] = ingest(source, items, data_dir, args.ingest_runs, args.ingest_workers)
     queries_file = args.workdir / f"queries-{items}-{args.seed}.json"
     f["query_set"] = worker(
         "queries",

@@ -34,7 +34,13 @@ for path in (str(ROOT), str(HERE)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from workers import cpu_seconds, peak_rss_mb, percentile  # noqa: E402
+from workers import (  # noqa: E402
+    TreeRss,
+    children_cpu_seconds,
+    cpu_seconds,
+    peak_rss_mb,
+    percentile,
+)
 
 TOP = 10
 QUERY_WORDS = 12
@@ -58,8 +64,12 @@ def run_cli(args: dict[str, Any]) -> dict[str, Any]:
     from bot.cli import main
 
     out = io.StringIO()
-    started_cpu = cpu_seconds()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+    started_cpu, started_children = cpu_seconds(), children_cpu_seconds()
+    with (
+        TreeRss() as tree,
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
         code = main(args["argv"])
     printed = out.getvalue().strip()
     try:
@@ -71,9 +81,13 @@ def run_cli(args: dict[str, Any]) -> dict[str, Any]:
     return {
         "exit": code,
         "seconds": time.perf_counter() - STARTED,
-        "cpu_seconds": cpu_seconds() - started_cpu,
+        # this process and the ingest's worker process (ended and waited for by now)
+        "cpu_seconds": cpu_seconds() - started_cpu + children_cpu_seconds() - started_children,
+        "cpu_main_seconds": cpu_seconds() - started_cpu,
         "report": report,
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": tree.peak_mb,  # both processes together
+        "peak_rss_main_mb": peak_rss_mb(),
+        "peak_rss_worker_mb": tree.children_peak_mb,
     }
 
 

@@ -44,6 +44,88 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def children_cpu_seconds() -> float:
+    """CPU of this process's children that have ended and been waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = list(Path(f"/proc/{parent}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                kids = [int(k) for k in (task / "children").read_text().split()]
+            except (OSError, ValueError):
+                continue
+            found += kids
+            todo += kids
+    return found
+
+
+class TreeRss:
+    """Peak resident memory of this process and its descendants together (a worker process
+    it starts counts), sampled every `every` seconds from /proc (Linux) in a thread.
+
+    `peak_mb` is the largest sum seen, at least this process's own peak (VmHWM, exact);
+    sampling can miss a child's short spike, so `children_peak_mb` is reported apart too.
+    """
+
+    def __init__(self, every: float = 0.05) -> None:
+        import os
+        import threading
+
+        self._pid = os.getpid()
+        self._every = every
+        self._stop = threading.Event()
+        self.peak_kb = 0
+        self.children_peak_kb = 0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self._sample()
+            if self._stop.wait(self._every):
+                return
+
+    def _sample(self) -> None:
+        children = sum(_rss_kb(pid) for pid in _descendants(self._pid))
+        self.children_peak_kb = max(self.children_peak_kb, children)
+        self.peak_kb = max(self.peak_kb, _rss_kb(self._pid) + children)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.peak_kb / 1024, peak_rss_mb())
+
+    @property
+    def children_peak_mb(self) -> float:
+        return self.children_peak_kb / 1024
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))

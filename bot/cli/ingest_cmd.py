@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli.common import TerminalProgress, opened_engine, print_json
+from bot.cli.common import TerminalProgress, opened_engine, print_json, settings_from
 from bot.engine import Engine
 from bot.errors import BriefbotError
 from bot.models import IngestReport, Rejection
@@ -25,6 +25,13 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     )
     p.add_argument("paths", nargs="+", metavar="PATH|URL")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--workers",
+        type=int,
+        choices=(0, 1),
+        help="processes preparing batches of large inputs while this one writes "
+        "(default: BRIEFBOT_INGEST_WORKERS; 0: everything in one process)",
+    )
     p.set_defaults(func=run)
 
 
@@ -81,7 +88,10 @@ def ingest_urls(engine: Engine, urls: list[str], report: IngestReport) -> None:
 def run(args: argparse.Namespace) -> int:
     urls = [p for p in args.paths if is_url(p)]
     paths = [Path(p) for p in args.paths if not is_url(p)]
-    with opened_engine(args, seed=False) as engine:
+    settings = settings_from(args)
+    if args.workers is not None:
+        settings.ingest.workers = args.workers
+    with opened_engine(args, seed=False, settings=settings) as engine:
         report = IngestReport()
         if paths:
             progress = TerminalProgress("ingesting")

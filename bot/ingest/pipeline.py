@@ -6,43 +6,39 @@ import gc
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from bot.config import Settings
 from bot.ingest.chunker import chunk_text
-from bot.ingest.readers import ReadLimits, Record, is_supported, read_path
-from bot.ingest.records import to_article
+from bot.ingest.prepare import (
+    Passages,
+    PreparedBatch,
+    PrepareOptions,
+    batched,
+    prepare_batch,
+    release_memory,
+    seconds,
+)
+from bot.ingest.readers import ReadLimits, Record, read_paths
+from bot.ingest.worker import PrepareWorker, input_bytes
 from bot.models import ArticleIn, Chunk, IngestReport, Rejection
-from bot.store.alternates import AlternateRepository
-from bot.store.articles import PlannedArticle, dedupe_keys
+from bot.store.articles import dedupe_keys, passage_tokens
 from bot.store.errors import ConflictError, StoreError
+from bot.store.fingerprint import passage_hashes, sum_hashes
 from bot.store.port import Store
+from bot.store.postings import Segment, TermTable, merge_segments
 from bot.store.records import TokenisedPassages
-from bot.store.timefmt import utcnow
-from bot.text.normalize import normalized_text
+from bot.store.timefmt import to_db, utcnow
 
 if TYPE_CHECKING:
     from bot.store.neardups import NearDuplicateBatch, NearDuplicateIndex
 
 Progress = Callable[[int], None]
-
-
-def expand_paths(paths: Iterable[Path]) -> Iterator[Path | Rejection]:
-    """Files as given, folders walked recursively (hidden entries and unknown types skipped)."""
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                rel = child.relative_to(path)
-                if any(part.startswith(".") for part in rel.parts):
-                    continue
-                if child.is_file() and is_supported(child):
-                    yield child
-        elif path.is_file():
-            yield path
-        else:
-            yield Rejection(origin=str(path), reason="no such file or directory")
 
 
 _collector_lock = threading.Lock()
@@ -105,80 +101,73 @@ class Ingestor:
         return self._near_dups
 
     def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+        """Ingest files and folders. A large input is read and prepared by a worker process
+        (`bot.ingest.worker`) while this one writes; a small one, or with
+        `ingest.workers` 0, all here."""
+        paths = list(paths)
         limits = ReadLimits(
             self.settings.ingest.max_file_bytes, self.settings.ingest.max_record_bytes
         )
+        options = self._prepare_options()
+        if self.settings.ingest.workers and input_bytes(paths) >= (
+            self.settings.ingest.worker_min_bytes
+        ):
+            with PrepareWorker(paths, limits, options, self.settings.ingest.batch) as worker:
+                return self._ingest_prepared(worker.batches(), progress)
 
-        def records() -> Iterator[Record | Rejection]:
-            for item in expand_paths(paths):
-                if isinstance(item, Rejection):
-                    yield item
-                else:
-                    yield from read_path(item, limits)
-
-        return self.ingest_records(records(), progress)
+        return self.ingest_records(read_paths(paths, limits), progress)
 
     def ingest_records(
         self, records: Iterable[Record | Rejection], progress: Progress | None = None
     ) -> IngestReport:
+        options = self._prepare_options()
+        stems = TermTable()
+        batches = (
+            prepare_batch(batch, options, stems)
+            for batch in batched(records, self.settings.ingest.batch)
+        )
+        return self._ingest_prepared(batches, progress)
+
+    def ingest_articles(self, articles: Iterable[ArticleIn]) -> IngestReport:
+        return self.ingest_records(Record(origin=a.origin, fields=a.model_dump()) for a in articles)
+
+    def _prepare_options(self) -> PrepareOptions:
+        return PrepareOptions.of(self.settings, planned=self.articles.plans_ids)
+
+    def _ingest_prepared(
+        self, batches: Iterable[PreparedBatch], progress: Progress | None
+    ) -> IngestReport:
         report = IngestReport()
-        batch: list[Record | Rejection] = []
         processed = 0
         with fewer_collections(), self.store.bulk_writes():
-            for item in records:
-                batch.append(item)
-                if len(batch) >= self.settings.ingest.batch:
-                    processed += self._write_batch(batch, report)
-                    batch = []
-                    if progress:
-                        progress(processed)
-            if batch:
+            for batch in batches:
                 processed += self._write_batch(batch, report)
+                del batch
+                release_memory()
                 if progress:
                     progress(processed)
         if report.added and self.store.has_postings:
             self.store.postings.flush()
         return report
 
-    def ingest_articles(self, articles: Iterable[ArticleIn]) -> IngestReport:
-        return self.ingest_records(Record(origin=a.origin, fields=a.model_dump()) for a in articles)
-
-    def _write_batch(self, batch: list[Record | Rejection], report: IngestReport) -> int:
-        """Write one batch; returns its size. Empties `batch` once its records are read, and
-        drops the articles once written: the index work after them is the memory peak."""
-        size = len(batch)
+    def _write_batch(self, batch: PreparedBatch, report: IngestReport) -> int:
+        """Write one prepared batch in one transaction; returns its number of records."""
+        report.rejected.extend(batch.rejected)
+        report.warnings.extend(batch.warnings)
         first = len(report.added_ids)
-        now = utcnow()  # what "in the future" means for this batch's dates
-        articles: list[tuple[str, ArticleIn]] = []
-        for item in batch:
-            if isinstance(item, Rejection):
-                report.rejected.append(item)
-                continue
-            article, notes = to_article(
-                item.origin,
-                item.fields,
-                markup=item.markup,
-                now=now,
-                max_chars=self.settings.ingest.max_record_bytes,
-            )
-            if article is None:
-                report.rejected.extend(notes)
-                continue
-            report.warnings.extend(notes)
-            articles.append((item.origin, article))
-        batch.clear()
-        passages: TokenisedPassages | None = None
+        passages: Segment | TokenisedPassages | None = None
         with self.store.transaction():
-            planned = self._write_planned(articles)
+            planned = self._write_planned(batch)
             if planned is None:
-                written = self._write_each(articles)
+                written = self._write_each(batch.articles())
             else:
                 written, passages = planned
-        articles.clear()
         report.merge(written)
         if len(report.added_ids) > first and self.store.has_postings:
             # the new passages are searchable from now on
-            if passages is not None:
+            if isinstance(passages, Segment):
+                self.store.postings.add_segment(passages)
+            elif passages is not None:
                 self.store.postings.add_committed(passages)
             else:
                 self.store.postings.sync()
@@ -186,88 +175,181 @@ class Ingestor:
         # hold the write lock; what it fails to do is redone later (`briefbot reindex`).
         for hook in self.after_batch:
             hook(report.added_ids[first:])
-        return size
+        return batch.size
 
     def _write_planned(
-        self, articles: list[tuple[str, ArticleIn]]
-    ) -> tuple[IngestReport, TokenisedPassages] | None:
+        self, batch: PreparedBatch
+    ) -> tuple[IngestReport, Segment | TokenisedPassages | None] | None:
         """The batch in a few statements: duplicates looked up at once, ids chosen here,
-        then every article and chunk written together; with the passages written, tokenised.
-        None when the store chooses ids itself or a write fails: the caller then writes one
-        article at a time.
+        then every article and passage written together, and the prepared segment cut to the
+        passages written. None when the store chooses ids itself or a write fails: the
+        caller then writes one article at a time.
         """
-        ids = self.articles.next_ids()
-        if ids is None:
+        prepared = batch.passages
+        ids = self.articles.next_ids() if prepared is not None else None
+        if prepared is None or ids is None:
             return None
         next_article, next_chunk = ids
         part = IngestReport()
-        # the normalised text serves both the content hash and the near-duplicate words
-        normalized = [normalized_text(a.text) for _, a in articles]
         dups = self.near_dups
-        near = dups.batch([a for _, a in articles], normalized) if dups is not None else None
-        keys = [dedupe_keys(a, n) for (_, a), n in zip(articles, normalized, strict=True)]
+        near = dups.batch_of(batch.prints) if dups is not None and batch.prints else None
+        keys = list(zip(batch.curls, batch.digests, strict=True))
         known = self.articles.find_duplicates(keys)
-        pairs = zip(articles, keys, strict=True)
-        copy_keys = [AlternateRepository.key_with(a, c) for (_, a), (c, _) in pairs] if near else []
+        copy_keys = batch.copy_keys if near is not None else []
         copied = self.alternates.recorded_keys(sorted(set(copy_keys))) if near else set()
-        planned: list[PlannedArticle] = []
+        counts = prepared.counts.tolist()
+        starts = (np.cumsum(prepared.counts) - prepared.counts).tolist()
+        stored: list[tuple[int, int]] = []  # (position, article id)
         copies: list[Callable[[], object]] = []  # alternates, once their articles exist
-        for position, ((origin, article), (curl, digest)) in enumerate(
-            zip(articles, keys, strict=True)
-        ):
+        for position, (curl, digest) in enumerate(keys):
+            copies_of = batch.alternates.get(position)  # None unless exported
             duplicate_of = known.get(digest) or (known.get(curl) if curl else None)
             if duplicate_of is not None:
                 part.duplicates += 1
                 if near is not None:
+                    article = batch.article(position)
                     copies.append(partial(self.alternates.add, duplicate_of, article, 1.0))
                     copied.add(copy_keys[position])
-                if article.alternates:
-                    copies.append(
-                        partial(self.alternates.restore, duplicate_of, article.alternates)
-                    )
+                if copies_of:
+                    copies.append(partial(self.alternates.restore, duplicate_of, copies_of))
                 continue
             if near is not None and copy_keys[position] in copied:
                 # a copy seen before: matching it again could tie it to a story stored after it
                 part.duplicates += 1
                 continue
-            match = near.find(position) if near is not None and article.alternates is None else None
+            match = near.find(position) if near is not None and copies_of is None else None
             if match is not None:
+                article = batch.article(position)
                 copies.append(
                     partial(self.alternates.add, match.article_id, article, match.similarity)
                 )
                 copied.add(copy_keys[position])
                 part.near_duplicates += 1
                 continue
-            chunks = self._chunks(article)
-            if not chunks:
-                part.rejected.append(Rejection(origin=origin, reason="empty text"))
+            if not counts[position]:
+                part.rejected.append(Rejection(origin=batch.origins[position], reason="empty text"))
                 continue
             article_id, next_article = next_article, next_article + 1
-            chunk_ids = list(range(next_chunk, next_chunk + len(chunks)))
-            next_chunk += len(chunks)
-            planned.append(
-                PlannedArticle(
-                    article_id, article, chunks, (curl, digest), chunk_ids, normalized[position]
-                )
-            )
+            stored.append((position, article_id))
             known[digest] = article_id
             if curl:
                 known[curl] = article_id
             if near is not None:
                 near.add(position, article_id)
-            if article.alternates:
-                copies.append(partial(self.alternates.restore, article_id, article.alternates))
+            if copies_of:
+                copies.append(partial(self.alternates.restore, article_id, copies_of))
             part.added_ids.append(article_id)
             part.added += 1
-        try:
-            passages = self.articles.insert_planned(planned)
-        except StoreError:
-            return None
+        now = str(to_db(utcnow()))  # one ingest time for the batch
+        live = np.zeros(prepared.crcs.size, dtype=bool)
+        for position, _ in stored:
+            live[starts[position] : starts[position] + counts[position]] = True
+        chunk_ids = np.arange(next_chunk, next_chunk + int(live.sum()), dtype=np.int64)
+        mix = passage_hashes(chunk_ids, prepared.crcs[live])
+        # the worker tokenised the passages, or left that to this process (it was behind)
+        tokenised = None if prepared.words is not None else TokenisedPassages()
+        words = self._words(batch, stored, tokenised, now)
+        article_rows = [
+            (
+                article_id,
+                batch.titles[position],
+                batch.texts[position],
+                batch.urls[position],
+                batch.curls[position],
+                batch.sources[position],
+                batch.published[position],
+                batch.ingested[position] or now,
+                batch.digests[position],
+                batch.languages[position],
+                batch.external_ids[position],
+                batch.stored_origins[position],
+                batch.authors[position],
+            )
+            for position, article_id in stored
+        ]
+        chunk_rows: list[tuple[Any, ...]] = []
+        ordinals, begins = prepared.ordinals.tolist(), prepared.starts.tolist()
+        ends, tokens = prepared.ends.tolist(), prepared.tokens.tolist()
+        passage_words = iter(words)
+        chunk_id = next_chunk
+        for position, article_id in stored:
+            text = batch.texts[position]
+            for p in range(starts[position], starts[position] + counts[position]):
+                chunk_rows.append(
+                    (
+                        chunk_id,
+                        article_id,
+                        ordinals[p],
+                        begins[p],
+                        ends[p],
+                        tokens[p],
+                        next(passage_words),
+                        text[begins[p] : ends[p]],
+                    )
+                )
+                chunk_id += 1
+        if article_rows:
+            try:
+                self.articles.write_rows(article_rows, chunk_rows, sum(words), sum_hashes(mix))
+            except StoreError:
+                return None
         for record in copies:
             record()
         if near is not None:
             near.flush()
-        return part, passages
+        if not chunk_rows:
+            return part, None
+        if tokenised is not None:
+            tokenised.ids, tokenised.mix = chunk_ids.tolist(), mix.tolist()
+            return part, tokenised
+        return part, self._segment(prepared, live, chunk_ids, mix, now)
+
+    @staticmethod
+    def _words(
+        batch: PreparedBatch,
+        stored: list[tuple[int, int]],
+        tokenised: TokenisedPassages | None,
+        now: str,
+    ) -> list[int]:
+        """The words (title + text) of the stored articles' passages: as prepared, or
+        counted here while tokenising them into `tokenised` (as the worker would have)."""
+        prepared = batch.passages
+        assert prepared is not None
+        counts = prepared.counts.tolist()
+        starts = (np.cumsum(prepared.counts) - prepared.counts).tolist()
+        if tokenised is None:
+            assert prepared.words is not None
+            keep = [
+                p
+                for position, _ in stored
+                for p in range(starts[position], starts[position] + counts[position])
+            ]
+            return prepared.words[keep].tolist() if keep else []
+        begins, ends = prepared.starts.tolist(), prepared.ends.tolist()
+        for position, _ in stored:
+            title_tokens = passage_tokens(batch.titles[position])
+            text = batch.texts[position]
+            stamp = batch.published[position] or batch.ingested[position] or now
+            for p in range(starts[position], starts[position] + counts[position]):
+                # without the normalised text: the same words (in their case) and stems
+                text_tokens = passage_tokens(text[begins[p] : ends[p]])
+                tokenised.words.append(len(title_tokens) + len(text_tokens))
+                tokenised.stamps.append(stamp)
+                tokenised.title_tokens.append(title_tokens)
+                tokenised.text_tokens.append(text_tokens)
+        return tokenised.words
+
+    @staticmethod
+    def _segment(
+        prepared: Passages, live: np.ndarray, ids: np.ndarray, mix: np.ndarray, now: str
+    ) -> Segment:
+        """The prepared segment cut to the passages written, with their ids and hashes."""
+        segment = prepared.segment
+        assert segment is not None
+        if not live.all():
+            segment = merge_segments([segment], [live])
+        when = np.where(prepared.undated[live], seconds(now), segment.when).astype(np.int64)
+        return replace(segment, ids=ids, mix=mix, when=when)
 
     def _write_each(self, articles: list[tuple[str, ArticleIn]]) -> IngestReport:
         """The batch one article at a time, each in its own savepoint."""

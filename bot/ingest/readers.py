@@ -73,6 +73,31 @@ def is_supported(path: Path) -> bool:
     return suffix_of(path) in SUPPORTED_SUFFIXES
 
 
+def expand_paths(paths: Iterable[Path]) -> Iterator[Path | Rejection]:
+    """Files as given, folders walked recursively (hidden entries and unknown types skipped)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                if child.is_file() and is_supported(child):
+                    yield child
+        elif path.is_file():
+            yield path
+        else:
+            yield Rejection(origin=str(path), reason="no such file or directory")
+
+
+def read_paths(paths: Iterable[Path], limits: ReadLimits) -> Iterator[Record | Rejection]:
+    """The records of every file of `paths` (see `expand_paths`), in order."""
+    for item in expand_paths(paths):
+        if isinstance(item, Rejection):
+            yield item
+        else:
+            yield from read_path(item, limits)
+
+
 def read_path(path: Path, limits: ReadLimits) -> Iterator[Record | Rejection]:
     suffix = suffix_of(path)
     origin = str(path)

@@ -203,10 +203,15 @@ class ArticleRepository:
                     found.setdefault(str(value), int(article_id))
         return found
 
+    @property
+    def plans_ids(self) -> bool:
+        """Whether `next_ids` plans ids (then `insert_planned`/`write_rows` can be used)."""
+        return self.db.dialect == "sqlite"
+
     def next_ids(self) -> tuple[int, int] | None:
         """The article and passage ids the next inserts get, for `insert_planned` (call inside
         the write transaction); None where the database hands ids out itself."""
-        if self.db.dialect != "sqlite":
+        if not self.plans_ids:
             return None
         articles, chunks = self.db.query(
             "SELECT (SELECT coalesce(max(id), 0) FROM articles),"
@@ -255,6 +260,20 @@ class ArticleRepository:
                 passages.mix.append(mix)
                 passages.title_tokens.append(title_tokens)
                 passages.text_tokens.append(text_tokens)
+        self.write_rows(article_rows, chunk_rows, total_words, fingerprint % MODULUS)
+        return passages
+
+    def write_rows(
+        self,
+        article_rows: list[tuple[Any, ...]],
+        chunk_rows: list[tuple[Any, ...]],
+        words: int,
+        fingerprint: int,
+    ) -> None:
+        """Articles and passages with planned ids in one transaction, and the corpus counters:
+        article rows are (id, *`article_values`), passage rows (id, article_id, ordinal,
+        start, end, tokens, words, text); `words` and `fingerprint` (modulo MODULUS) are the
+        passages' totals."""
         with self.db.transaction() as tx:
             tx.executemany(
                 "INSERT INTO articles (id, title, text, url, canonical_url, source, published_at,"
@@ -270,9 +289,8 @@ class ArticleRepository:
             tx.execute(
                 "UPDATE corpus_stats SET chunks = chunks + ?, words = words + ?,"
                 " id_hash = (id_hash + ?) % ? WHERE id = 1",
-                (len(chunk_rows), total_words, fingerprint % MODULUS, MODULUS),
+                (len(chunk_rows), words, fingerprint, MODULUS),
             )
-        return passages
 
     @staticmethod
     def _insert_article(tx: Any, article: ArticleIn, curl: str | None, digest: str) -> int:

@@ -24,7 +24,15 @@ import numpy as np
 
 from bot.models import ArticleIn
 from bot.store.db import DB, in_batches
-from bot.text.minhash import BANDS, basis_words, batch_band_keys, batch_shingles, jaccard, shingles
+from bot.text.minhash import (
+    BANDS,
+    SHINGLE_WORDS,
+    basis_words,
+    batch_band_keys,
+    batch_shingles,
+    jaccard,
+    shingles,
+)
 
 # Band keys per lookup query (SQLite allows 32,766 parameters; a 500-article batch has ~5,000).
 _KEYS_PER_QUERY = 4_000
@@ -137,6 +145,49 @@ class NearDuplicateBatch:
         self.added_rows, self.added_ids = [], []
 
 
+@dataclass
+class BatchPrints:
+    """The fingerprints of one batch's articles, made without the store (so in any
+    process): the positions of the articles long enough to compare, their shingle hashes
+    concatenated (`sizes` per article) and one row of band keys each."""
+
+    count: int  # articles in the batch
+    positions: np.ndarray  # int64, ascending
+    grams: np.ndarray  # uint64
+    sizes: np.ndarray  # int64, one per position
+    keys: np.ndarray  # int64 (positions, BANDS)
+
+    def split_grams(self) -> list[np.ndarray]:
+        if not self.sizes.size:
+            return []
+        return np.split(self.grams, np.cumsum(self.sizes)[:-1].tolist())
+
+
+def batch_prints(
+    texts: Sequence[tuple[str, str] | None],
+    min_words: int,
+    normalized: Sequence[str | None] | None = None,
+) -> BatchPrints:
+    """Fingerprint each (title, text) (None: skipped) with at least `min_words` words.
+    `normalized`: each text's `normalized_text`, when the caller has it."""
+    min_words = max(min_words, SHINGLE_WORDS)
+    word_lists: list[list[str]] = []
+    positions: list[int] = []
+    for position, pair in enumerate(texts):
+        if pair is None:
+            continue
+        body = normalized[position] if normalized is not None else None
+        words = basis_words(pair[0], pair[1], body)
+        if len(words) >= min_words:
+            word_lists.append(words)
+            positions.append(position)
+    grams = batch_shingles(word_lists)
+    matrix = batch_band_keys(grams) if grams else np.empty((0, BANDS), dtype=np.int64)
+    sizes = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+    flat = np.concatenate(grams) if grams else np.empty(0, dtype=np.uint64)
+    return BatchPrints(len(texts), np.asarray(positions, dtype=np.int64), flat, sizes, matrix)
+
+
 class NearDuplicateIndex:
     """Finds a stored article whose word shingles overlap an incoming one by >= threshold.
 
@@ -154,31 +205,26 @@ class NearDuplicateIndex:
     ) -> NearDuplicateBatch:
         """Fingerprint `articles` (None: skipped) and load the stored bands they could match.
         `normalized`: each article's `normalized_text` of its text, when the caller has it."""
-        word_lists: list[list[str]] = []
-        positions: list[int] = []
-        for position, article in enumerate(articles):
-            if article is None:
-                continue
-            body = normalized[position] if normalized is not None else None
-            words = basis_words(article.title, article.text, body)
-            if len(words) >= self.min_words:
-                word_lists.append(words)
-                positions.append(position)
-        prints: list[_Print | None] = [None] * len(articles)
-        grams = batch_shingles(word_lists)
-        matrix = batch_band_keys(grams) if grams else np.empty((0, BANDS), dtype=np.int64)
+        texts = [(a.title, a.text) if a is not None else None for a in articles]
+        return self.batch_of(batch_prints(texts, self.min_words, normalized))
+
+    def batch_of(self, prints: BatchPrints) -> NearDuplicateBatch:
+        """The batch's checks from its fingerprints (`batch_prints`, made in this process or
+        another): loads the stored bands they could match."""
+        matrix = prints.keys
         distinct, counts = np.unique(matrix, return_counts=True)
         stored = self._stored_bands(distinct.tolist())
         # a key more than once in the matrix: in two rows of it, or twice in one (harmless)
         in_batch = _any_per_row(np.isin(matrix, distinct[counts > 1]))
         known = np.fromiter(stored, dtype=np.int64, count=len(stored))
         in_store = _any_per_row(np.isin(matrix, known))
+        found: list[_Print | None] = [None] * prints.count
         for row, (position, text_grams, text_keys) in enumerate(
-            zip(positions, grams, matrix.tolist(), strict=True)
+            zip(prints.positions.tolist(), prints.split_grams(), matrix.tolist(), strict=True)
         ):
             shared = in_batch[row]
-            prints[position] = _Print(text_grams, text_keys, row, shared or in_store[row], shared)
-        return NearDuplicateBatch(self, self.threshold, prints, stored, matrix)
+            found[position] = _Print(text_grams, text_keys, row, shared or in_store[row], shared)
+        return NearDuplicateBatch(self, self.threshold, found, stored, matrix)
 
     def write(self, keys: np.ndarray, ids: np.ndarray) -> None:
         """Store the band keys (one row of BANDS per article) of the articles `ids` (call

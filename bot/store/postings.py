@@ -30,7 +30,7 @@ import shutil
 import threading
 import uuid
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, pairwise
@@ -488,6 +488,25 @@ class PostingsIndex:
         if not passages.ids:
             self.sync()
             return
+        mix = np.asarray(passages.mix, dtype=np.uint64)
+        self._add_built(
+            passages.ids[0],
+            passages.ids[-1],
+            mix,
+            lambda: tokenised_segment(passages, self._terms),
+        )
+
+    def add_segment(self, segment: Segment) -> None:
+        """`add_committed` for passages whose segment is built already (ids ascending)."""
+        if not segment.size:
+            self.sync()
+            return
+        ids = segment.ids
+        self._add_built(int(ids[0]), int(ids[-1]), segment.mix, lambda: segment)
+
+    def _add_built(
+        self, first: int, last: int, mix: np.ndarray, segment: Callable[[], Segment]
+    ) -> None:
         with self._lock:
             state = self.store.index_state()
             if self._matches(state):
@@ -497,19 +516,18 @@ class PostingsIndex:
             elif state.store_id != self._store_id and not self.view.documents:
                 self._clear(state.store_id)  # a new index: it starts with these passages
             view = self.view
-            mix = np.asarray(passages.mix, dtype=np.uint64)
             fits = (
                 state.store_id == self._store_id
-                and passages.ids[0] > view.max_id
-                and state.max_id == passages.ids[-1]
-                and state.chunks == view.documents + len(passages.ids)
+                and first > view.max_id
+                and state.max_id == last
+                and state.chunks == view.documents + mix.size
                 and state.id_hash == (view.fingerprint + _fingerprint(mix)) % MODULUS
             )
             if not fits:
                 self.sync()
                 return
-            self._segments.append(tokenised_segment(passages, self._terms))
-            self._live.append(np.ones(len(passages.ids), dtype=bool))
+            self._segments.append(segment())
+            self._live.append(np.ones(mix.size, dtype=bool))
             self._merge_small()
             self._reset_views()
             if self._unwritten() >= PERSIST_ROWS:
