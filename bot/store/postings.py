@@ -109,7 +109,6 @@ class TermTable(dict[str, int]):
         return self._hash_array
 
 
-_Stems = TermTable  # its former name, for callers that still use it
 
 
 @dataclass
