@@ -109,8 +109,6 @@ class TermTable(dict[str, int]):
         return self._hash_array
 
 
-
-
 @dataclass
 class Segment:
     """Passages `ids` (one row each) and their postings, grouped by term hash.
