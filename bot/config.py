@@ -104,7 +104,7 @@ class IngestSettings(Section):
     # hashes, URLs and near-duplicate band keys land on random pages), so fewer, larger
     # commits are much cheaper per article, up to a point: memory grows with the batch
     # (100k RSS items: 2,000 → 299 MB, 3,000 → 321 MB, 5,000 → 363 MB, CPU within 7%).
-    batch: int = Field(default=3000, ge=1, description="articles per commit")
+    batch: int = Field(default=1500, ge=1, description="articles per commit")
     near_dup_enabled: bool = Field(
         default=True, description="collapse near-duplicate copies into alternate sources"
     )
@@ -129,11 +129,12 @@ class IngestSettings(Section):
 
     # A worker process reads and prepares the next batch (validation, keys, fingerprints,
     # passages, their postings) while this one writes the batch before: on a free second
-    # core the two overlap. Off by default: the two processes together take ~100 MB more
-    # (253,684 RSS items: 437 MB against 340), and a busy second core gains nothing.
-    # Starting it costs about a second, so small inputs are prepared in this process.
+    # core the two overlap (253,684 RSS items: ~2x the one-process rate), on a busy one it
+    # gains nothing. Used only with a second CPU to run on; starting it costs about a
+    # second, so small inputs are prepared in this process. Two batches are in flight, so
+    # the batch size bounds the pair's memory (1,500: ~355 MB together at 253,684 items).
     workers: int = Field(
-        default=0, ge=0, le=1, description="processes preparing batches of files (0: none)"
+        default=1, ge=0, le=1, description="processes preparing batches of files (0: none)"
     )
     worker_min_bytes: int = Field(
         default=4_000_000, ge=0, description="smallest input (bytes on disk) given a worker"

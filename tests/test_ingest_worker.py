@@ -254,3 +254,28 @@ def test_the_worker_ends_when_the_ingesting_process_is_killed(tmp_path: Path) ->
         assert time.monotonic() < deadline, "the worker outlived the ingest"
         time.sleep(0.05)
     assert_consistent(tmp_path / "data" / "briefbot.sqlite3")
+
+
+def test_a_worker_feeds_postgresql_what_one_process_does(tmp_path: Path, pg_url: str) -> None:
+    """PostgreSQL hands out ids itself: prepared batches are written article by article."""
+    source = _write(tmp_path / "items.jsonl", _items(120))
+    expected = _ingest(source, tmp_path / "one", "one")
+    engine = Engine(
+        Settings(
+            data_dir=tmp_path / "pg",
+            database_url=pg_url,
+            auto_seed=False,
+            ingest={"batch": BATCH, "workers": 1, "worker_min_bytes": 0},
+        )
+    )
+    try:
+        assert engine.store.dialect == "postgresql"
+        report = engine.ingest([source])
+        assert report.added == expected.added
+        assert report.duplicates + report.near_duplicates == (
+            expected.duplicates + expected.near_duplicates
+        )
+        assert len(report.rejected) == len(expected.rejected)
+        assert engine.search("story from the valley", k=3)
+    finally:
+        engine.close()

@@ -25,7 +25,7 @@ from bot.ingest.prepare import (
     seconds,
 )
 from bot.ingest.readers import ReadLimits, Record, read_paths
-from bot.ingest.worker import PrepareWorker, input_bytes
+from bot.ingest.worker import PrepareWorker, input_bytes, usable_cpus
 from bot.models import ArticleIn, Chunk, IngestReport, Rejection
 from bot.store.articles import dedupe_keys, passage_tokens
 from bot.store.errors import ConflictError, StoreError
@@ -102,15 +102,17 @@ class Ingestor:
 
     def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         """Ingest files and folders. A large input is read and prepared by a worker process
-        (`bot.ingest.worker`) while this one writes; a small one, or with
+        (`bot.ingest.worker`) while this one writes; a small one, on a single CPU, or with
         `ingest.workers` 0, all here."""
         paths = list(paths)
         limits = ReadLimits(
             self.settings.ingest.max_file_bytes, self.settings.ingest.max_record_bytes
         )
         options = self._prepare_options()
-        if self.settings.ingest.workers and input_bytes(paths) >= (
-            self.settings.ingest.worker_min_bytes
+        if (
+            self.settings.ingest.workers
+            and usable_cpus() > 1
+            and input_bytes(paths) >= self.settings.ingest.worker_min_bytes
         ):
             with PrepareWorker(paths, limits, options, self.settings.ingest.batch) as worker:
                 return self._ingest_prepared(worker.batches(), progress)

@@ -56,6 +56,13 @@ class IngestWorkerError(BriefbotError):
     """The worker process failed or died; the batches written before it are stored."""
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity where the platform tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def input_bytes(paths: Iterable[Path]) -> int:
     """The size on disk of the files an ingest of `paths` reads."""
     total = 0

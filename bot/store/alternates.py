@@ -99,13 +99,14 @@ class AlternateRepository:
             for c in copies
         ]
         with self.db.transaction() as tx:
-            before = tx.total_changes
-            tx.executemany(
-                "INSERT OR IGNORE INTO article_alternates (canonical_id, dedupe_key, title, url,"
-                " source, published_at, similarity, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            # both drivers sum an executemany's inserted rows into its rowcount
+            cur = tx.executemany(
+                "INSERT INTO article_alternates (canonical_id, dedupe_key, title, url,"
+                " source, published_at, similarity, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 rows,
             )
-            return tx.total_changes - before
+            return max(int(cur.rowcount), 0)
 
     def for_articles(self, article_ids: list[int]) -> dict[int, list[AlternateSource]]:
         """Alternates of each given article (oldest first); articles without any are absent."""
