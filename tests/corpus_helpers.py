@@ -120,3 +120,16 @@ def main_in_process(capsys: Any, *args: str) -> tuple[int, str, str]:
         code = int(exc.code or 0)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def stored_articles(db_path: Path) -> int:
+    """How many articles the database at `db_path` holds, read-only; 0 while it does not
+    exist yet or its schema is still being written (for watching another process ingest)."""
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=0.2)
+        try:
+            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0

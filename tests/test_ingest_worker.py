@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from corpus_helpers import REPO, assert_consistent, main_in_process, prose
+from corpus_helpers import REPO, assert_consistent, main_in_process, prose, stored_articles
 
 from bot.config import Settings
 from bot.engine import Engine
@@ -170,17 +170,6 @@ def _workers(pid: int) -> list[int]:
     return found
 
 
-def _count(db_path: Path) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=0.2)
-        try:
-            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
-
-
 def _start_ingest(source: Path, data: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
     env.update(
@@ -197,7 +186,7 @@ def _start_ingest(source: Path, data: Path) -> subprocess.Popen[str]:
         text=True,
     )
     deadline = time.monotonic() + 60
-    while _count(data / "briefbot.sqlite3") == 0 and proc.poll() is None:
+    while stored_articles(data / "briefbot.sqlite3") == 0 and proc.poll() is None:
         assert time.monotonic() < deadline, "nothing was stored"
         time.sleep(0.01)
     return proc

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from corpus_helpers import REPO, assert_consistent, main_in_process, prose, write_jsonl
+from corpus_helpers import (
+    REPO,
+    assert_consistent,
+    main_in_process,
+    prose,
+    stored_articles,
+    write_jsonl,
+)
 
 from bot.config import Settings
 from bot.engine import Engine
@@ -32,17 +38,6 @@ def _articles() -> list[dict[str, object]]:
     ]
 
 
-def _count(db_path: Path) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=0.2)
-        try:
-            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0  # not created yet, or schema still being written
-
-
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_kill_mid_ingest_leaves_a_consistent_database(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -60,7 +55,7 @@ def test_kill_mid_ingest_leaves_a_consistent_database(
     )
     try:
         deadline = time.monotonic() + 60
-        while _count(db_path) == 0 and proc.poll() is None and time.monotonic() < deadline:
+        while stored_articles(db_path) == 0 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
