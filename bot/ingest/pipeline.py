@@ -108,12 +108,12 @@ class Ingestor:
         limits = ReadLimits(
             self.settings.ingest.max_file_bytes, self.settings.ingest.max_record_bytes
         )
-        options = self._prepare_options()
         if (
             self.settings.ingest.workers
             and usable_cpus() > 1
             and input_bytes(paths) >= self.settings.ingest.worker_min_bytes
         ):
+            options = self._prepare_options()
             with PrepareWorker(paths, limits, options, self.settings.ingest.batch) as worker:
                 return self._ingest_prepared(worker.batches(), progress)
 
