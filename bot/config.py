@@ -201,7 +201,7 @@ class AnswerSettings(Section):
 
     top_k: int = Field(default=8, ge=1, le=100, description="passages used for an answer")
     abstain_threshold: float = Field(
-        default=0.20,
+        default=0.23,
         ge=0.0,
         le=1.0,
         description="minimum calibrated confidence of the evidence to answer (see "

@@ -9,11 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.answer.evidence import names_missing, select_evidence
-from bot.answer.questions import asked_clause, question_facts, question_names
+from bot.answer.evidence import names_missing
+from bot.answer.questions import asked_clause, question_names
 from bot.engine import Engine
 from bot.models import Passage
-from bot.retrieval.query import analyze
 from tests.corpus_helpers import write_jsonl
 
 PREVIEW = {
@@ -111,31 +110,3 @@ def test_names_match_words_not_stems() -> None:
     assert names_missing(question_names("What is the Good Friday Agreement?"), goods) > 0
     people = passage.model_copy(update={"text": "Iranian officials and Israelis met."})
     assert names_missing(question_names("Did Iran and Israel meet?"), people) == 0.0
-
-
-def test_a_story_s_opening_sentence_leads_over_a_later_one_that_matches_as_well() -> None:
-    """News leads state the main facts: of two sentences covering the question alike, the one
-    opening its article is the answer's lead, wherever the search ranked their passages."""
-    opening = "Storm Ciaran cut power to 40,000 homes in Cornwall on Thursday."
-    later = "Storm Ciaran cut power to 1,200 homes in Devon, the network said."
-    body = Passage(
-        chunk_id=2,
-        article_id=7,
-        ordinal=3,
-        text=f"Engineers worked through the night. {later}",
-        start=2400,
-        end=2400 + 36 + len(later),
-        title="Storm Ciaran batters the south west",
-        url=None,
-        source=None,
-        published_at=None,
-        ingested_at=datetime(2023, 11, 2, tzinfo=UTC),
-    )
-    lead = body.model_copy(
-        update={"chunk_id": 3, "ordinal": 0, "text": opening, "start": 0, "end": len(opening)}
-    )
-    question = "How many homes did Storm Ciaran cut power to?"
-    query = analyze(question)
-    query.weights = {t: 1.0 for t in query.stems}
-    evidence = select_evidence(query, question_facts(question), [body, lead], 4)
-    assert evidence.sentences[0].text == opening

@@ -5,10 +5,10 @@ Every sentence of the top passages is a candidate. It is scored by how much of t
 prose often names the subject in one sentence and gives the answer in the next), plus a bonus
 when it holds a candidate of the asked type ("how many Marines" → a number before "Marines";
 "which state" → a place), and more when the other articles give the same candidate
-(`bot.answer.support`), and when it opens its article (news leads state the main facts). The
-lead is the best sentence, followed by its next sentence when it left part of the question
-uncovered ("…attacks on the Ain al-Asad airbase…" then "Reports suggest a barrage of
-drones…"); the others follow by maximal marginal relevance, so no two say the same thing.
+(`bot.answer.support`). The lead is the best sentence, followed by its next sentence when it
+left part of the question uncovered ("…attacks on the Ain al-Asad airbase…" then "Reports
+suggest a barrage of drones…"); the others follow by maximal marginal relevance, so no two say
+the same thing.
 
 The lead's signals (how much of the question its sentence, passage and whole article cover,
 how much the other articles cover, the question's names absent from its source, the freshest
@@ -42,8 +42,7 @@ MAX_SENTENCE_CHARS = 600
 MIN_SENTENCE_WORDS = 4
 # A sentence's score: the weighted sum of its features (`Sentence.features`). Fitting them
 # (benchmarks/fit_sentences.py, conditional logit on the tune weeks) ranked the answer's
-# sentence no better out of fold, so they stay as chosen by hand; `early` was chosen on the
-# tune weeks (weights 0.2–0.3 with EARLY_CHARS 400–1,600 rank alike).
+# sentence no better out of fold, so they stay as chosen by hand.
 SENTENCE_WEIGHTS: dict[str, float] = {
     "coverage": 0.6,
     "context": 0.4,
@@ -51,12 +50,7 @@ SENTENCE_WEIGHTS: dict[str, float] = {
     "typed": 0.25,
     "article_rank": 0.02,
     "support": 0.3,
-    "early": 0.25,
 }
-# News leads: a sentence's `early` feature is exp(−its character offset in the article /
-# EARLY_CHARS), so the opening sentences, which state the story's main facts, rank above later
-# ones that match the question as well.
-EARLY_CHARS = 600.0
 # Candidate support (`bot.answer.support`) lifts the sentences holding a well-supported answer.
 SUPPORT = True
 # Later sentences: this much of the lead's score at least, and no more alike than REDUNDANT.
@@ -160,7 +154,6 @@ def sentences_of(
                 "passage": passage.coverage,
                 "typed": 1.0 if sent.found else 0.0,
                 "article_rank": 1.0 / (1 + rank),
-                "early": math.exp(-sent.position / EARLY_CHARS),
             }
             sent.score = sum(SENTENCE_WEIGHTS.get(k, 0.0) * v for k, v in sent.features.items())
             sent.matched = sent.score
