@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 from bot.store.articles import passage_tokens
 from bot.text.minhash import basis_words
 from bot.text.normalize import _canonical_split, canonical_url, normalized_text
-from bot.text.plain import _DANGLING, _UNCLOSED, _cleaned, _is_tidy, plain_text
+from bot.text.plain import (
+    _DANGLING,
+    _UNCLOSED,
+    _cleaned,
+    _is_tidy,
+    cleaned_markup,
+    has_markup,
+    plain_text,
+)
 from bot.text.words import WORD_RE, fresh_stem, plain_words, word_count, word_tokens
 
 _WORD = re.compile(r"\w+")
@@ -107,9 +115,11 @@ _SPACEY = st.text(alphabet="ab.<>&;\n\r\t \u00a0\u2003\x0b", max_size=40)
 @example("a\u00a0b")
 @example("AT&amp;T")
 @example("<p>a</p>")
+@example("a < b &amp;  c\nd")
 @example("\n")
 @example("")
 def test_tidy_text_is_what_plain_text_would_make_of_it(text: str) -> None:
     if _is_tidy(text):
         assert _cleaned(text, html_input=False) == text
     assert plain_text(text) == _cleaned(text, html_input=False)
+    assert cleaned_markup(text) == (plain_text(text) if has_markup(text) else text)

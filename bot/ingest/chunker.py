@@ -20,7 +20,8 @@ def chunk_text(
     short text that fits the budget by its UTF-8 length alone, that length.
 
     The last passage is merged into the previous one when it is shorter than `min_tokens`
-    and the merge stays within `max_tokens`, so articles do not end in a stub.
+    and the merge stays within `max_tokens`, so articles do not end in a stub. Chunks are
+    built without validation: every field is an int or a slice of `text` made here.
     """
     if len(text) <= SHORT_TEXT_CHARS:
         # Most feed items are a sentence or two: they are one passage when they fit, which
@@ -35,7 +36,9 @@ def chunk_text(
         tokens = size if size <= limit else len(encoding_for().encode_ordinary(body))
         if tokens <= limit:
             start = len(text) - len(text.lstrip())
-            return [Chunk(ordinal=0, text=body, start=start, end=start + len(body), tokens=tokens)]
+            end = start + len(body)
+            chunk = Chunk.model_construct(ordinal=0, text=body, start=start, end=end, tokens=tokens)
+            return [chunk]
     enc = encoding_for()
     spans = sentence_spans(text)
     if not spans:
@@ -59,7 +62,7 @@ def chunk_text(
     for ordinal, group in enumerate(groups):
         start, end = spans[group[0]][0], spans[group[-1]][1]
         chunks.append(
-            Chunk(
+            Chunk.model_construct(
                 ordinal=ordinal,
                 text=text[start:end],
                 start=start,

@@ -35,6 +35,7 @@ from bot.store.postings import Segment, TermTable, tokenised_segment
 from bot.store.records import TokenisedPassages
 from bot.store.timefmt import from_db, to_db, utcnow
 from bot.text.normalize import normalized_text
+from bot.text.words import plain_words
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -186,11 +187,18 @@ def prepare_batch(
             batch.copy_keys.append(AlternateRepository.key_with(article, curl))
     if not options.planned:
         return batch
+    # a `plain_words` text's words, split once for its fingerprint and its passage tokens
+    splits: list[list[str] | None] = [None] * batch.count
+    if options.near_dup_min_words is not None or tokenise:
+        splits = [
+            (body.split(" ") if body else []) if plain_words(text) else None
+            for text, body in zip(batch.texts, normalized, strict=True)
+        ]
     if options.near_dup_min_words is not None:
         texts = list(zip(batch.titles, batch.texts, strict=True))
-        batch.prints = batch_prints(texts, options.near_dup_min_words, normalized)
+        batch.prints = batch_prints(texts, options.near_dup_min_words, normalized, splits)
     batch.passages = _passages(
-        batch, normalized, options, stems if stems is not None else TermTable(), tokenise
+        batch, normalized, splits, options, stems if stems is not None else TermTable(), tokenise
     )
     return batch
 
@@ -198,6 +206,7 @@ def prepare_batch(
 def _passages(
     batch: PreparedBatch,
     normalized: list[str],
+    splits: list[list[str] | None],
     options: PrepareOptions,
     stems: TermTable,
     tokenise: bool,
@@ -226,9 +235,13 @@ def _passages(
         if not tokenise:
             continue
         title_tokens = passage_tokens(title)
-        whole = normalized[position] if len(chunks) == 1 and chunks[0].text == text else None
+        whole = len(chunks) == 1 and chunks[0].text == text
+        split = splits[position]
         for chunk in chunks:
-            text_tokens = passage_tokens(chunk.text, whole)
+            if whole and split is not None and "_" not in text:  # as `passage_tokens`
+                text_tokens = split
+            else:
+                text_tokens = passage_tokens(chunk.text, normalized[position] if whole else None)
             tokenised.words.append(len(title_tokens) + len(text_tokens))
             tokenised.stamps.append(stamp or "")
             tokenised.title_tokens.append(title_tokens)

@@ -39,9 +39,26 @@ _BLANKS = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")
 
 def has_markup(text: str) -> bool:
     """True when `text` holds an HTML tag, comment or character reference."""
-    if "<" in text and (_TAG.search(text) or _DROPPED.search(text) or _DANGLING.search(text)):
-        return True
+    return _has_tags(text) or _has_entities(text)
+
+
+def _has_tags(text: str) -> bool:
+    return "<" in text and bool(
+        _TAG.search(text) or _DROPPED.search(text) or _DANGLING.search(text)
+    )
+
+
+def _has_entities(text: str) -> bool:
     return "&" in text and _ENTITY.search(text) is not None
+
+
+def cleaned_markup(text: str) -> str:
+    """`plain_text(text)` when `has_markup(text)`, else `text`, testing for markup once."""
+    if _has_tags(text):
+        return _cleaned(text, False, strip_tags=True)
+    if _has_entities(text):  # markup, but no tags: read as HTML only if there is a `<`
+        return _cleaned(text, False, strip_tags="<" in text)
+    return text
 
 
 def _is_tidy(text: str) -> bool:
@@ -63,8 +80,11 @@ def plain_text(text: str, *, html_input: bool = False) -> str:
     return _cleaned(text, html_input)
 
 
-def _cleaned(text: str, html_input: bool) -> str:
-    if html_input or ("<" in text and has_markup(text)):
+def _cleaned(text: str, html_input: bool, *, strip_tags: bool | None = None) -> str:
+    """`strip_tags`: whether the text is read as HTML, when the caller knows (else found)."""
+    if strip_tags is None:
+        strip_tags = html_input or ("<" in text and has_markup(text))
+    if strip_tags:
         text = " ".join(_DROPPED.sub(" ", text).split())
         if _UNCLOSED.search(text):
             text = _DANGLING.sub(" ", text)
