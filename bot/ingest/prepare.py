@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.config import Settings
-from bot.ingest.chunker import chunk_text
+from bot.ingest.chunker import passage_spans
 from bot.ingest.readers import Record
 from bot.ingest.records import to_article
 from bot.models import AlternateIn, ArticleIn, Rejection
@@ -218,30 +218,31 @@ def _passages(
     undated: list[bool] = []
     tokenised = TokenisedPassages()
     for position, (title, text) in enumerate(zip(batch.titles, batch.texts, strict=True)):
-        chunks = chunk_text(
+        spans = passage_spans(
             text,
             target=options.chunk_tokens,
             min_tokens=options.chunk_min_tokens,
             max_tokens=options.chunk_max_tokens,
         )
-        counts.append(len(chunks))
-        if not chunks:
+        counts.append(len(spans))
+        if not spans:
             continue
         stamp = batch.published[position] or batch.ingested[position]
-        for chunk in chunks:
-            rows.append((chunk.ordinal, chunk.start, chunk.end, chunk.tokens))
-            crcs.append(passage_crc(title, chunk.text))
-            undated.append(stamp is None)
+        chunks = [text[start:end] for start, end, _ in spans]
+        for ordinal, (start, end, tokens) in enumerate(spans):
+            rows.append((ordinal, start, end, tokens))
+        crcs.extend(passage_crc(title, chunk) for chunk in chunks)
+        undated.extend([stamp is None] * len(spans))
         if not tokenise:
             continue
         title_tokens = passage_tokens(title)
-        whole = len(chunks) == 1 and chunks[0].text == text
+        whole = len(chunks) == 1 and chunks[0] == text
         split = splits[position]
         for chunk in chunks:
             if whole and split is not None and "_" not in text:  # as `passage_tokens`
                 text_tokens = split
             else:
-                text_tokens = passage_tokens(chunk.text, normalized[position] if whole else None)
+                text_tokens = passage_tokens(chunk, normalized[position] if whole else None)
             tokenised.words.append(len(title_tokens) + len(text_tokens))
             tokenised.stamps.append(stamp or "")
             tokenised.title_tokens.append(title_tokens)

@@ -32,7 +32,7 @@ _DANGLING = re.compile(rf"</?(?:{_ELEMENTS})(?:\s+[\w:-]+\s*=[^<>]*)?\s*(?=<|$)"
 # to look for than `_DANGLING` itself, so most texts skip that pattern.
 _UNCLOSED = re.compile(r"<[^<>]*(?:<|$)")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
-_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[,.;:!?])")
+_PUNCT = ",.;:!?"  # a space before one of these goes
 # blanks that change: runs of two or more, and single tabs or no-break spaces
 _BLANKS = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")
 
@@ -91,11 +91,19 @@ def _cleaned(text: str, html_input: bool, *, strip_tags: bool | None = None) -> 
         text = _TAG.sub(" ", _BLOCK.sub("\n", text))
         if html_input:
             text = _ANY_TAG.sub(" ", text)
-        text = _SPACE_BEFORE_PUNCT.sub("", text)
+        # Only spaces and line breaks are left between words here (the join above): runs of
+        # spaces are squeezed to one (`_BLANKS` squeezes again after unescaping, and the ends
+        # of lines are stripped below), then a space before punctuation is dropped, by
+        # string methods rather than patterns tried at every space.
+        text = " ".join(filter(None, text.split(" ")))
+        for mark in _PUNCT:
+            if " " + mark in text:
+                text = text.replace(" " + mark, mark)
     if "&" in text:
         text = html.unescape(text)
     # blanks never span a line break: one pass over the text, not one per line
-    text = _BLANKS.sub(" ", text)
+    if "  " in text or "\t" in text or "\u00a0" in text:  # what `_BLANKS` can match
+        text = _BLANKS.sub(" ", text)
     if "\n" not in text:
         return text.strip()
     lines = (line.strip() for line in text.split("\n"))
