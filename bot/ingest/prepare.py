@@ -34,8 +34,7 @@ from bot.store.neardups import BatchPrints, batch_prints
 from bot.store.postings import Segment, TermTable, tokenised_segment
 from bot.store.records import TokenisedPassages
 from bot.store.timefmt import from_db, to_db, utcnow
-from bot.text.normalize import normalized_text
-from bot.text.words import plain_words
+from bot.text.normalize import normalized_words
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -162,6 +161,8 @@ def prepare_batch(
     the writer (a worker does so when the writer is waiting for it)."""
     batch = PreparedBatch(size=len(items))
     normalized: list[str] = []
+    # a `plain_words` text's words: split once for its fingerprint and its passage tokens
+    splits: list[list[str] | None] = []
     now = utcnow()  # what "in the future" means for this batch's dates
     for item in items:
         if isinstance(item, Rejection):
@@ -179,21 +180,15 @@ def prepare_batch(
             continue
         batch.warnings.extend(notes)
         # the normalised text serves the content hash, the near-duplicate words and tokens
-        body = normalized_text(article.text)
+        body, split = normalized_words(article.text)
         curl, digest = dedupe_keys(article, body)
         batch.add(item.origin, article, curl, digest)
         normalized.append(body)
+        splits.append(split)
         if options.near_dup_min_words is not None:
             batch.copy_keys.append(AlternateRepository.key_with(article, curl))
     if not options.planned:
         return batch
-    # a `plain_words` text's words, split once for its fingerprint and its passage tokens
-    splits: list[list[str] | None] = [None] * batch.count
-    if options.near_dup_min_words is not None or tokenise:
-        splits = [
-            (body.split(" ") if body else []) if plain_words(text) else None
-            for text, body in zip(batch.texts, normalized, strict=True)
-        ]
     if options.near_dup_min_words is not None:
         texts = list(zip(batch.titles, batch.texts, strict=True))
         batch.prints = batch_prints(texts, options.near_dup_min_words, normalized, splits)
