@@ -41,6 +41,8 @@ COORD = 1.0
 # of a question's work.
 CACHE_MIN_POSTINGS = 10_000
 CACHE_BYTES = 32 * 2**20
+# np.add.at takes its fast path only when the value has the array's type
+ONE = np.uint8(1)
 
 
 @dataclass
@@ -70,6 +72,19 @@ class _Parts:
     postings: Postings
     tf: np.ndarray
     denom: np.ndarray
+    kept: bool = False  # held between questions: its term's contributions are kept too
+    _scaled: tuple[float, np.ndarray] | None = None
+
+    def contributions(self, weight: float) -> np.ndarray:
+        """Each posting's BM25 for a term of IDF `weight` (a term's weight only changes
+        with the index, so a kept term computes it once)."""
+        scaled = self._scaled
+        if scaled is not None and scaled[0] == weight:
+            return scaled[1]
+        values = weight * self.tf * (K1 + 1) / self.denom
+        if self.kept:
+            self._scaled = (weight, values)
+        return values
 
 
 @dataclass
@@ -120,7 +135,7 @@ class Retriever:
             return SearchResult(query=query, passages=[])
         self.postings.sync()
         index = self.postings.view
-        parts = {s: self._parts(index, s) for s in query.stems}
+        parts = self._parts(index, query.stems)
         found = {s: p.postings if p is not None else None for s, p in parts.items()}
         dfs = {s: int(p.rows.size) for s, p in found.items() if p is not None}
         self._last_dfs = (index.version, {s: dfs.get(s, 0) for s in query.stems})
@@ -162,11 +177,12 @@ class Retriever:
         try:
             for s, parts in held:
                 p = parts.postings
-                scores[p.rows] += query.weights[s] * parts.tf * (K1 + 1) / parts.denom
+                # add.at adds in order, as `scores[rows] +=` would (rows are distinct)
+                np.add.at(scores, p.rows, parts.contributions(query.weights[s]))
                 if saturate:
                     overlap[p.rows] = np.minimum(overlap[p.rows], 254) + 1
                 else:
-                    overlap[p.rows] += 1
+                    np.add.at(overlap, p.rows, ONE)
             rows = np.flatnonzero(overlap.view(bool))
             best = scores[rows]
             if COORD:  # times the overlap here; divided by the question's terms once ranked
@@ -198,29 +214,31 @@ class Retriever:
             )
         ]
 
-    def _parts(self, index: IndexView, term: str) -> _Parts | None:
-        """`term`'s postings and BM25 parts; a common term's are kept for the next questions
-        while the index and its average length stay as they are."""
+    def _parts(self, index: IndexView, terms: list[str]) -> dict[str, _Parts | None]:
+        """Each term's postings and BM25 parts (None: found nowhere), the ones not kept
+        looked up together; a common term's are kept for the next questions while the index
+        and its average length stay as they are."""
         norms = self._norms_for(index)
         key = (index.version, index.average_length())
         held_for, common = self._common
         if held_for != key:
             common = {}
             self._common = (key, common)
-        cached = common.get(term)
-        if cached is not None:
-            return cached
-        p = index.postings(term)
-        if p is None:
-            return None
-        tf = self.settings.retrieval.title_weight * p.title_tf + p.text_tf
-        parts = _Parts(p, tf, tf + norms[p.rows])
-        size = int(p.rows.size)
-        if size >= CACHE_MIN_POSTINGS:  # rows (int64), tf and denominator (float64)
-            held = sum(24 * int(c.postings.rows.size) for c in common.values())
-            if held + 24 * size <= CACHE_BYTES:
-                common[term] = parts
-        return parts
+        found: dict[str, _Parts | None] = {t: common.get(t) for t in terms}
+        missing = [t for t, parts in found.items() if parts is None]
+        weight = self.settings.retrieval.title_weight
+        for term, p in zip(missing, index.postings_of(missing), strict=True):
+            if p is None:
+                continue
+            tf = weight * p.title_tf + p.text_tf
+            parts = found[term] = _Parts(p, tf, tf + norms[p.rows])
+            size = int(p.rows.size)
+            if size >= CACHE_MIN_POSTINGS:  # rows (int64), tf, denominator, BM25 (float64)
+                held = sum(32 * int(c.postings.rows.size) for c in common.values())
+                if held + 32 * size <= CACHE_BYTES:
+                    common[term] = parts
+                    parts.kept = True
+        return found
 
     def _scratch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
         """This thread's zeroed arrays of scores and of how many query terms each row holds

@@ -11,6 +11,7 @@ form in a passage counts as the same term for coverage (and so for abstention).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.retrieval.query import QueryTerms, analyze
@@ -72,12 +73,15 @@ class GroupedQueryTerms(QueryTerms):
         bread") but lack one of the rare words that make them specific. Terms found nowhere
         in the corpus are not candidates: a paraphrase ("What hit …?") must not sink a match.
         """
+        return self.key_coverer()(present)
+
+    def key_coverer(self) -> Callable[[set[str]], float]:
+        """`key_coverage` for the passages of one search: the question's units and its two
+        key terms worked out once (its weights, context and in_corpus set by then)."""
         units = self._units()
         total = sum(w for _, w in units)
         if total <= 0:
-            return 0.0
-        found = [any(all(s in present for s in a) for a in alts) for alts, _ in units]
-        share = sum(w for (_, w), ok in zip(units, found, strict=True) if ok) / total
+            return lambda present: 0.0
         known = self.in_corpus
         candidates = [
             i
@@ -86,7 +90,13 @@ class GroupedQueryTerms(QueryTerms):
             and not any(s in self.context for a in alts for s in a)
         ]
         keys = sorted(candidates, key=lambda i: -units[i][1])[:2]
-        return share if all(found[i] for i in keys) else share * KEY_TERM_PENALTY
+
+        def cover(present: set[str]) -> float:
+            found = [any(all(s in present for s in a) for a in alts) for alts, _ in units]
+            share = sum(w for (_, w), ok in zip(units, found, strict=True) if ok) / total
+            return share if all(found[i] for i in keys) else share * KEY_TERM_PENALTY
+
+        return cover
 
     def _all_units(self) -> list[tuple[list[Alternative], float]]:
         grouped: set[str] = set()

@@ -425,6 +425,49 @@ class IndexView:
             rows, tt, bt = (np.concatenate([p[i] for p in parts]) for i in range(3))
         return Postings(rows.astype(np.int64), tt, bt) if rows.size else None
 
+    def postings_of(self, terms: Sequence[str]) -> list[Postings | None]:
+        """`postings` of each of `terms`, looked up together: one search of each segment's
+        term hashes for all of them, instead of one per term and segment."""
+        if not terms:
+            return []
+        hashes = np.fromiter(map(term_hash, terms), dtype=np.uint64, count=len(terms))
+        pieces: list[list[tuple[Segment, int, int, int, int]]] = [[] for _ in terms]
+        base = 0
+        for number, seg in enumerate(self.segments):
+            count = seg.thash.size
+            if count:
+                at = np.minimum(np.searchsorted(seg.thash, hashes), count - 1)
+                for j in np.flatnonzero(seg.thash[at] == hashes).tolist():
+                    i = int(at[j])
+                    wanted = terms[j].encode("utf-8")
+                    if seg.tstr[seg.toff[i] : seg.toff[i + 1]].tobytes() == wanted:
+                        found: slice | None = slice(int(seg.tptr[i]), int(seg.tptr[i + 1]))
+                    else:  # a hash shared with another term: the slow path sorts it out
+                        found = seg.postings(terms[j], int(hashes[j]))
+                    if found is not None and found.stop > found.start:
+                        pieces[j].append((seg, number, base, found.start, found.stop))
+            base += seg.size
+        return [self._gathered(p) for p in pieces]
+
+    def _gathered(self, pieces: list[tuple[Segment, int, int, int, int]]) -> Postings | None:
+        """One term's postings from its (segment, number, base, start, stop) pieces."""
+        if not pieces:
+            return None
+        total = sum(stop - start for *_, start, stop in pieces)
+        rows = np.empty(total, dtype=np.int64)
+        tt = np.empty(total, dtype=np.uint8)
+        bt = np.empty(total, dtype=np.uint16)
+        at = 0
+        for seg, _, base, start, stop in pieces:
+            end = at + stop - start
+            np.add(seg.pdoc[start:stop], base, out=rows[at:end], dtype=np.int64)
+            tt[at:end], bt[at:end] = seg.ptt[start:stop], seg.pbt[start:stop]
+            at = end
+        if any(self.dead[number] for _, number, *_ in pieces):
+            keep = self.live[rows]
+            rows, tt, bt = rows[keep], tt[keep], bt[keep]
+        return Postings(rows, tt, bt) if rows.size else None
+
     def doc_freqs(self, terms: list[str]) -> dict[str, int]:
         """Live passages holding each term (terms found nowhere left out)."""
         found = {}
