@@ -23,12 +23,13 @@ import numpy as np
 from bot.config import Settings
 from bot.models import Passage, SearchFilters
 from bot.retrieval.query import QueryTerms, analyze
+from bot.store.postings import Postings
 from bot.store.search import passage_from_row
 
 if TYPE_CHECKING:
     from bot.retrieval.candidates import CandidateRetriever
     from bot.store.port import Store
-    from bot.store.postings import IndexView, Postings, PostingsIndex
+    from bot.store.postings import IndexView, PostingsIndex
 
 K1 = 1.2
 B = 0.75
@@ -226,18 +227,26 @@ class Retriever:
             self._common = (key, common)
         found: dict[str, _Parts | None] = {t: common.get(t) for t in terms}
         missing = [t for t, parts in found.items() if parts is None]
-        weight = self.settings.retrieval.title_weight
-        for term, p in zip(missing, index.postings_of(missing), strict=True):
-            if p is None:
+        if not missing:
+            return found
+        batch, offsets = index.postings_of(missing)
+        tf = self.settings.retrieval.title_weight * batch.title_tf + batch.text_tf
+        denom = tf + norms[batch.rows]
+        for j, term in enumerate(missing):
+            at = slice(offsets[j], offsets[j + 1])
+            size = at.stop - at.start
+            if not size:
                 continue
-            tf = weight * p.title_tf + p.text_tf
-            parts = found[term] = _Parts(p, tf, tf + norms[p.rows])
-            size = int(p.rows.size)
-            if size >= CACHE_MIN_POSTINGS:  # rows (int64), tf, denominator, BM25 (float64)
-                held = sum(32 * int(c.postings.rows.size) for c in common.values())
-                if held + 32 * size <= CACHE_BYTES:
-                    common[term] = parts
-                    parts.kept = True
+            p = Postings(batch.rows[at], batch.title_tf[at], batch.text_tf[at])
+            parts = found[term] = _Parts(p, tf[at], denom[at])
+            if size < CACHE_MIN_POSTINGS:
+                continue
+            # rows (int64), tf, denominator, BM25 (float64)
+            held = sum(32 * int(c.postings.rows.size) for c in common.values())
+            if held + 32 * size <= CACHE_BYTES:  # copied: apart from this question's arrays
+                kept = Postings(p.rows.copy(), p.title_tf.copy(), p.text_tf.copy())
+                parts = _Parts(kept, parts.tf.copy(), parts.denom.copy(), kept=True)
+                found[term] = common[term] = parts
         return found
 
     def _scratch(self, size: int) -> tuple[np.ndarray, np.ndarray]:

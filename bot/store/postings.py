@@ -425,17 +425,16 @@ class IndexView:
             rows, tt, bt = (np.concatenate([p[i] for p in parts]) for i in range(3))
         return Postings(rows.astype(np.int64), tt, bt) if rows.size else None
 
-    def postings_of(self, terms: Sequence[str]) -> list[Postings | None]:
-        """`postings` of each of `terms`, looked up together: one search of each segment's
-        term hashes for all of them, instead of one per term and segment."""
-        if not terms:
-            return []
+    def postings_of(self, terms: Sequence[str]) -> tuple[Postings, list[int]]:
+        """The postings of all of `terms` in one run, term after term (`postings` of the
+        j-th is the slice offsets[j]:offsets[j + 1], empty where it occurs nowhere): one
+        search of each segment's term hashes for all the terms, one copy of the postings."""
         hashes = np.fromiter(map(term_hash, terms), dtype=np.uint64, count=len(terms))
-        pieces: list[list[tuple[Segment, int, int, int, int]]] = [[] for _ in terms]
+        pieces: list[list[tuple[int, int, int, int]]] = [[] for _ in terms]
         base = 0
         for number, seg in enumerate(self.segments):
             count = seg.thash.size
-            if count:
+            if count and hashes.size:
                 at = np.minimum(np.searchsorted(seg.thash, hashes), count - 1)
                 for j in np.flatnonzero(seg.thash[at] == hashes).tolist():
                     i = int(at[j])
@@ -445,28 +444,28 @@ class IndexView:
                     else:  # a hash shared with another term: the slow path sorts it out
                         found = seg.postings(terms[j], int(hashes[j]))
                     if found is not None and found.stop > found.start:
-                        pieces[j].append((seg, number, base, found.start, found.stop))
+                        pieces[j].append((number, base, found.start, found.stop))
             base += seg.size
-        return [self._gathered(p) for p in pieces]
-
-    def _gathered(self, pieces: list[tuple[Segment, int, int, int, int]]) -> Postings | None:
-        """One term's postings from its (segment, number, base, start, stop) pieces."""
-        if not pieces:
-            return None
-        total = sum(stop - start for *_, start, stop in pieces)
-        rows = np.empty(total, dtype=np.int64)
-        tt = np.empty(total, dtype=np.uint8)
-        bt = np.empty(total, dtype=np.uint16)
-        at = 0
-        for seg, _, base, start, stop in pieces:
-            end = at + stop - start
-            np.add(seg.pdoc[start:stop], base, out=rows[at:end], dtype=np.int64)
-            tt[at:end], bt[at:end] = seg.ptt[start:stop], seg.pbt[start:stop]
-            at = end
-        if any(self.dead[number] for _, number, *_ in pieces):
+        runs = [piece for term in pieces for piece in term]
+        offsets = [0]
+        for term in pieces:
+            offsets.append(offsets[-1] + sum(stop - start for _, _, start, stop in term))
+        if not runs:
+            empty = Postings(np.empty(0, np.int64), np.empty(0, np.uint8), np.empty(0, np.uint16))
+            return empty, offsets
+        segs = self.segments
+        rows = np.concatenate([segs[n].pdoc[a:b] for n, _, a, b in runs], dtype=np.int64)
+        if any(base for _, base, _, _ in runs):
+            lengths = [b - a for _, _, a, b in runs]
+            rows += np.repeat(np.array([base for _, base, _, _ in runs]), lengths)
+        tt = np.concatenate([segs[n].ptt[a:b] for n, _, a, b in runs])
+        bt = np.concatenate([segs[n].pbt[a:b] for n, _, a, b in runs])
+        if any(self.dead[n] for n, *_ in runs):
             keep = self.live[rows]
             rows, tt, bt = rows[keep], tt[keep], bt[keep]
-        return Postings(rows, tt, bt) if rows.size else None
+            kept = np.concatenate([[0], np.cumsum(keep)])
+            offsets = [int(kept[o]) for o in offsets]
+        return Postings(rows, tt, bt), offsets
 
     def doc_freqs(self, terms: list[str]) -> dict[str, int]:
         """Live passages holding each term (terms found nowhere left out)."""
