@@ -89,12 +89,26 @@ class GroupedQueryTerms(QueryTerms):
             if (known is None or any(s in known for a in alts for s in a))
             and not any(s in self.context for a in alts for s in a)
         ]
-        keys = sorted(candidates, key=lambda i: -units[i][1])[:2]
+        keys = set(sorted(candidates, key=lambda i: -units[i][1])[:2])
+        # per unit: its one stem (most units) or its alternatives, its weight, key or not
+        tests = [
+            (alts[0][0] if len(alts) == 1 and len(alts[0]) == 1 else alts, w, i in keys)
+            for i, (alts, w) in enumerate(units)
+        ]
 
         def cover(present: set[str]) -> float:
-            found = [any(all(s in present for s in a) for a in alts) for alts, _ in units]
-            share = sum(w for (_, w), ok in zip(units, found, strict=True) if ok) / total
-            return share if all(found[i] for i in keys) else share * KEY_TERM_PENALTY
+            share, keys_held = 0.0, True  # shares summed in the units' order
+            for test, w, key in tests:
+                if (
+                    test in present
+                    if isinstance(test, str)
+                    else any(present.issuperset(a) for a in test)
+                ):
+                    share += w
+                elif key:
+                    keys_held = False
+            share /= total
+            return share if keys_held else share * KEY_TERM_PENALTY
 
         return cover
 
