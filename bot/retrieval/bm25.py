@@ -42,6 +42,8 @@ COORD = 1.0
 # of a question's work.
 CACHE_MIN_POSTINGS = 10_000
 CACHE_BYTES = 32 * 2**20
+# Scratch arrays kept for reuse (one per question searched at the same time).
+SPARE_SCRATCH = 4
 # np.add.at takes its fast path only when the value has the array's type
 ONE = np.uint8(1)
 
@@ -102,7 +104,8 @@ class Retriever:
         self.settings = settings
         self._norms: tuple[int, float, np.ndarray] | None = None
         self._common: tuple[tuple[int, float], dict[str, _Parts]] = ((-1, 0.0), {})
-        self._local = threading.local()
+        self._spare: list[tuple[np.ndarray, np.ndarray]] = []  # zeroed scratch arrays
+        self._spare_lock = threading.Lock()
         # the last question's document frequencies (known_terms follows a search)
         self._last_dfs: tuple[int, dict[str, int]] | None = None
         self._fallback: CandidateRetriever | None = None
@@ -172,7 +175,7 @@ class Retriever:
         if not held:
             return []
         terms = [(s, parts.postings) for s, parts in held]
-        scores, overlap = self._scratch(index.ids.size)
+        scores, overlap = self._take_scratch(index.ids.size)
         saturate = len(terms) >= 255  # counts are bytes (their bool view is a fast mask)
         rows: np.ndarray | None = None
         try:
@@ -191,6 +194,7 @@ class Retriever:
         finally:  # leave the scratch arrays zeroed for the next question
             clean = slice(None) if rows is None else rows
             scores[clean], overlap[clean] = 0.0, 0
+            self._give_back(scores, overlap)
         keep = self._allowed(index, rows, filters)
         if keep is not None:
             rows, best = rows[keep], best[keep]
@@ -249,14 +253,22 @@ class Retriever:
                 found[term] = common[term] = parts
         return found
 
-    def _scratch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """This thread's zeroed arrays of scores and of how many query terms each row holds
-        (reused: no allocation per question)."""
-        local = self._local
-        if getattr(local, "size", -1) != size:
-            local.scores, local.overlap = np.zeros(size), np.zeros(size, np.uint8)
-            local.size = size
-        return local.scores, local.overlap
+    def _take_scratch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Zeroed arrays of scores and of how many query terms each row holds, reused: no
+        allocation per question, and the same (cache-warm) arrays whichever thread asks
+        (the bot's questions hop between worker threads), new ones only for a concurrent
+        question."""
+        with self._spare_lock:
+            while self._spare:
+                scores, overlap = self._spare.pop()
+                if scores.size == size:
+                    return scores, overlap
+        return np.zeros(size), np.zeros(size, np.uint8)
+
+    def _give_back(self, scores: np.ndarray, overlap: np.ndarray) -> None:
+        with self._spare_lock:
+            if len(self._spare) < SPARE_SCRATCH:
+                self._spare.append((scores, overlap))
 
     def _allowed(
         self, index: IndexView, rows: np.ndarray, filters: SearchFilters | None
