@@ -436,15 +436,26 @@ class IndexView:
             count = seg.thash.size
             if count and hashes.size:
                 at = np.minimum(np.searchsorted(seg.thash, hashes), count - 1)
-                for j in np.flatnonzero(seg.thash[at] == hashes).tolist():
-                    i = int(at[j])
-                    wanted = terms[j].encode("utf-8")
-                    if seg.tstr[seg.toff[i] : seg.toff[i + 1]].tobytes() == wanted:
-                        found: slice | None = slice(int(seg.tptr[i]), int(seg.tptr[i + 1]))
-                    else:  # a hash shared with another term: the slow path sorts it out
+                hit = np.flatnonzero(seg.thash[at] == hashes)
+                at = at[hit]
+                spans = zip(
+                    hit.tolist(),
+                    seg.toff[at].tolist(),
+                    seg.toff[at + 1].tolist(),
+                    seg.tptr[at].tolist(),
+                    seg.tptr[at + 1].tolist(),
+                    strict=True,
+                )
+                tstr = seg.tstr
+                for j, t0, t1, start, stop in spans:
+                    if tstr[t0:t1].tobytes() != terms[j].encode("utf-8"):
+                        # a hash shared with another term: the slow path sorts it out
                         found = seg.postings(terms[j], int(hashes[j]))
-                    if found is not None and found.stop > found.start:
-                        pieces[j].append((number, base, found.start, found.stop))
+                        if found is None:
+                            continue
+                        start, stop = found.start, found.stop
+                    if stop > start:
+                        pieces[j].append((number, base, start, stop))
             base += seg.size
         runs = [piece for term in pieces for piece in term]
         offsets = [0]
@@ -454,10 +465,11 @@ class IndexView:
             empty = Postings(np.empty(0, np.int64), np.empty(0, np.uint8), np.empty(0, np.uint16))
             return empty, offsets
         segs = self.segments
-        rows = np.concatenate([segs[n].pdoc[a:b] for n, _, a, b in runs], dtype=np.int64)
-        if any(base for _, base, _, _ in runs):
+        rows = np.concatenate([segs[n].pdoc[a:b] for n, _, a, b in runs])  # int32: no cast per run
+        if any(base for _, base, _, _ in runs):  # row numbers across segments fit in int32
             lengths = [b - a for _, _, a, b in runs]
-            rows += np.repeat(np.array([base for _, base, _, _ in runs]), lengths)
+            rows += np.repeat(np.array([base for _, base, _, _ in runs], dtype=rows.dtype), lengths)
+        rows = rows.astype(np.int64)
         tt = np.concatenate([segs[n].ptt[a:b] for n, _, a, b in runs])
         bt = np.concatenate([segs[n].pbt[a:b] for n, _, a, b in runs])
         if any(self.dead[n] for n, *_ in runs):
