@@ -221,11 +221,19 @@ def curve(rows: list[Row], scores: np.ndarray) -> str:
 
 
 def apply_settings(assignments: list[str]) -> None:
+    """MODULE.NAME=VALUE sets a module constant; MODULE.NAME[KEY]=VALUE one entry of a dict
+    of floats (e.g. `bot.answer.evidence.SENTENCE_WEIGHTS[early]=0`)."""
     for item in assignments:
         target, value = item.split("=", 1)
+        key = None
+        if target.endswith("]"):
+            target, key = target[:-1].split("[", 1)
         module, name = target.rsplit(".", 1)
         mod = importlib.import_module(module)
         current = getattr(mod, name)
+        if key is not None:
+            current[key] = float(value)
+            continue
         setattr(mod, name, value == "1" if isinstance(current, bool) else type(current)(value))
 
 
