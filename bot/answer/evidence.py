@@ -112,6 +112,7 @@ def sentences_of(
     """Scored candidate sentences of the top passages."""
     asked = asked_words(query, facts)
     named = {stem(n): n for n in facts.names}
+    cover = query.soft_coverer()
     found: list[Sentence] = []
     ranks: dict[int, int] = {}
     for passage in passages[:PASSAGES_CONSIDERED]:
@@ -141,8 +142,8 @@ def sentences_of(
                 last.follower = sent
             last = sent
             sent.soft = soft
-            sent.coverage = query.soft_coverage(stems, soft)
-            sent.context = query.soft_coverage(window, soft)
+            sent.coverage = cover(stems, soft)
+            sent.context = cover(window, soft)
             if sent.context <= 0:
                 continue
             typed = candidates(clean, facts.answer_type, asked)

@@ -9,7 +9,7 @@ the extractive answer abstains on low coverage.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -60,8 +60,8 @@ Ranked = list[tuple[int, float]]
 class AnyTerms(QueryTerms):
     """A question that is only a time: every sentence of the window's articles answers it."""
 
-    def soft_coverage(self, present: set[str], soft: dict[str, float]) -> float:
-        return 1.0
+    def soft_coverer(self) -> Callable[[set[str], dict[str, float]], float]:
+        return lambda present, soft: 1.0
 
 
 def rrf(lists: list[Ranked], k: float, weights: list[float] | None = None) -> dict[int, float]:

@@ -6,6 +6,7 @@ when it builds a full-text query, so nothing a user types is ever query syntax.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.text.words import STOPWORDS, stem, words
@@ -29,14 +30,21 @@ class QueryTerms:
 
     def soft_coverage(self, present: set[str], soft: dict[str, float]) -> float:
         """Coverage where a missing stem counts `soft[stem]` (0..1) of its weight."""
+        return self.soft_coverer()(present, soft)
+
+    def soft_coverer(self) -> Callable[[set[str], dict[str, float]], float]:
+        """`soft_coverage` for the many sentences of one question: its terms and weights
+        read once (they must not change while the coverer is used)."""
         total = self.total_weight
         if total <= 0:
-            return 0.0
-        got = sum(
-            self.weights.get(s, 0.0) * (1.0 if s in present else soft.get(s, 0.0))
-            for s in self.stems
-        )
-        return got / total
+            return lambda present, soft: 0.0
+        terms = [(s, self.weights.get(s, 0.0)) for s in self.stems]
+
+        def cover(present: set[str], soft: dict[str, float]) -> float:
+            got = sum(w * (1.0 if s in present else soft.get(s, 0.0)) for s, w in terms)
+            return got / total
+
+        return cover
 
 
 def analyze(question: str) -> QueryTerms:

@@ -134,18 +134,30 @@ class GroupedQueryTerms(QueryTerms):
     def total_weight(self) -> float:
         return sum(w for _, w in self._units())
 
-    def soft_coverage(self, present: set[str], soft: dict[str, float]) -> float:
+    def soft_coverer(self) -> Callable[[set[str], dict[str, float]], float]:
+        """`soft_coverage` for the many sentences of one question: its units worked out once
+        (its weights and context set by then)."""
         units = self._units()
         total = sum(w for _, w in units)
         if total <= 0:
-            return 0.0
-        found = 0.0
-        for alts, w in units:
-            if any(all(s in present for s in a) for a in alts):
-                found += w
-            else:
-                found += w * max((soft.get(s, 0.0) for a in alts for s in a), default=0.0)
-        return found / total
+            return lambda present, soft: 0.0
+        # per unit: its one stem (most units) or its alternatives, and its weight
+        tests = [
+            (alts[0][0] if len(alts) == 1 and len(alts[0]) == 1 else alts, w) for alts, w in units
+        ]
+
+        def cover(present: set[str], soft: dict[str, float]) -> float:
+            found = 0.0  # shares summed in the units' order
+            for test, w in tests:
+                if isinstance(test, str):
+                    found += w if test in present else w * soft.get(test, 0.0)
+                elif any(present.issuperset(a) for a in test):
+                    found += w
+                else:
+                    found += w * max((soft.get(s, 0.0) for a in test for s in a), default=0.0)
+            return found / total
+
+        return cover
 
     def unit_surfaces(self) -> list[str]:
         """The asker's written form of each unit (for paraphrase look-ups)."""
