@@ -86,6 +86,7 @@ class NearDuplicateBatch:
     added_prints: dict[int, _Print] = field(default_factory=dict)
     added_rows: list[int] = field(default_factory=list)  # key-matrix rows stored, and
     added_ids: list[int] = field(default_factory=list)  # the ids they were stored as
+    texts: dict[int, np.ndarray] | None = None  # stored candidates' shingles (`_prefetch`)
 
     def find(self, position: int) -> NearMatch | None:
         """The most similar earlier article at or above the threshold, if any."""
@@ -99,7 +100,8 @@ class NearDuplicateBatch:
         if not ids:
             return None
         candidates = sorted(ids)
-        texts = self._stored_shingles([i for i in candidates if i not in self.added_prints])
+        stored = [i for i in candidates if i not in self.added_prints]
+        texts = self._prefetched(stored) if stored else {}
         best: NearMatch | None = None
         for article_id in candidates:
             other = self.added_prints.get(article_id)
@@ -110,6 +112,36 @@ class NearDuplicateBatch:
             if score >= self.threshold and (best is None or score > best.similarity):
                 best = NearMatch(article_id, score)
         return best
+
+    def _prefetched(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """`_stored_shingles(ids)` (ids ascending) from the batch's prefetch when it holds
+        the first _MAX_CANDIDATES of them; else (one was deleted since) read as before."""
+        if self.texts is None:
+            self.texts = self._prefetch()
+        wanted = ids[:_MAX_CANDIDATES]
+        texts = self.texts
+        if all(i in texts for i in wanted):
+            return {i: texts[i] for i in wanted}
+        return self._stored_shingles(ids)
+
+    def _prefetch(self) -> dict[int, np.ndarray]:
+        """The shingles of every stored article that a `find` of this batch may compare,
+        read and made once each: wire copies of one story meet the same stored articles."""
+        wanted: set[int] = set()
+        for fp in self.prints:
+            if fp is None or not fp.may_match:
+                continue
+            ids: set[int] = set()
+            for key in fp.keys:
+                ids.update(self.stored.get(key, ()))
+            wanted.update(sorted(ids)[:_MAX_CANDIDATES])
+        texts: dict[int, np.ndarray] = {}
+        for part, marks in in_batches(sorted(wanted), _KEYS_PER_QUERY):
+            for i, title, text in self.index.db.query(
+                f"SELECT id, title, text FROM articles WHERE id IN ({marks})", tuple(part)
+            ):
+                texts[int(i)] = shingles(basis_words(title, text))
+        return texts
 
     def _stored_shingles(self, ids: list[int]) -> dict[int, np.ndarray]:
         if not ids:
