@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,7 @@ PRINT_DTYPE = "<i8"
 # Candidates checked exactly per article, lowest ids first (a band shared by many articles,
 # e.g. a boilerplate teaser, must not make one lookup read thousands of texts).
 _MAX_CANDIDATES = 50
+_EMPTY = np.empty(0, dtype=np.uint64)
 # Entries of the shorter run placed at a time when two runs of key prefixes merge.
 _MERGE_SLICE = 1 << 18
 
@@ -65,7 +67,7 @@ class _Print:
 
     def shingles(self) -> np.ndarray:
         if self.distinct is None:
-            self.distinct = np.unique(self.grams)
+            self.distinct = _sorted_distinct(self.grams)
         return self.distinct
 
 
@@ -131,17 +133,19 @@ class NearDuplicateBatch:
         for fp in self.prints:
             if fp is None or not fp.may_match:
                 continue
-            ids: set[int] = set()
+            candidates: set[int] = set()
             for key in fp.keys:
-                ids.update(self.stored.get(key, ()))
-            wanted.update(sorted(ids)[:_MAX_CANDIDATES])
-        texts: dict[int, np.ndarray] = {}
+                candidates.update(self.stored.get(key, ()))
+            wanted.update(sorted(candidates)[:_MAX_CANDIDATES])
+        ids: list[int] = []
+        words: list[list[str]] = []
         for part, marks in in_batches(sorted(wanted), _KEYS_PER_QUERY):
             for i, title, text in self.index.db.query(
                 f"SELECT id, title, text FROM articles WHERE id IN ({marks})", tuple(part)
             ):
-                texts[int(i)] = shingles(basis_words(title, text))
-        return texts
+                ids.append(int(i))
+                words.append(basis_words(title, text))
+        return dict(zip(ids, distinct_shingles(words), strict=True))
 
     def _stored_shingles(self, ids: list[int]) -> dict[int, np.ndarray]:
         if not ids:
@@ -378,6 +382,44 @@ class PrintsIndex(NearDuplicateIndex):
         while len(self._runs) >= 2 and self._runs[-1][0].size * 2 >= self._runs[-2][0].size:
             older, newer = self._runs[-2:]
             self._runs[-2:] = [_merge_runs(older, newer)]
+
+
+def distinct_shingles(word_lists: list[list[str]]) -> list[np.ndarray]:
+    """`shingles(words)` of each of many texts; those of at least SHINGLE_WORDS words made
+    and sorted together (each gram keyed by its text in the high bits) instead of a
+    dozen array operations per text."""
+    found: list[np.ndarray] = []
+    long: list[list[str]] = []
+    for words in word_lists:
+        if len(words) >= SHINGLE_WORDS:
+            long.append(words)
+            found.append(_EMPTY)  # filled in below
+        else:
+            found.append(shingles(words))
+    if not long:
+        return found
+    grams = batch_shingles(long)
+    sizes = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+    texts = np.repeat(np.arange(len(grams), dtype=np.uint64), sizes)
+    keys = _sorted_distinct((texts << np.uint64(32)) | np.concatenate(grams))
+    bounds = np.searchsorted(keys >> np.uint64(32), np.arange(len(grams) + 1, dtype=np.uint64))
+    values = keys & np.uint64(0xFFFFFFFF)
+    spans = iter(pairwise(bounds.tolist()))
+    for position, words in enumerate(word_lists):
+        if len(words) >= SHINGLE_WORDS:
+            start, end = next(spans)
+            found[position] = values[start:end]
+    return found
+
+
+def _sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """`np.unique(values)` by a sort (numpy's unique hashes first: several times slower
+    on these integers)."""
+    ordered = np.sort(values)
+    first = np.empty(ordered.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
 
 
 def _merge_runs(
