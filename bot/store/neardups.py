@@ -45,6 +45,8 @@ PRINT_DTYPE = "<i8"
 # Candidates checked exactly per article, lowest ids first (a band shared by many articles,
 # e.g. a boilerplate teaser, must not make one lookup read thousands of texts).
 _MAX_CANDIDATES = 50
+# Stored texts read and shingled at a time by a batch's prefetch (their words in memory).
+_TEXTS_PER_QUERY = 500
 _EMPTY = np.empty(0, dtype=np.uint64)
 # Entries of the shorter run placed at a time when two runs of key prefixes merge.
 _MERGE_SLICE = 1 << 18
@@ -137,15 +139,14 @@ class NearDuplicateBatch:
             for key in fp.keys:
                 candidates.update(self.stored.get(key, ()))
             wanted.update(sorted(candidates)[:_MAX_CANDIDATES])
-        ids: list[int] = []
-        words: list[list[str]] = []
-        for part, marks in in_batches(sorted(wanted), _KEYS_PER_QUERY):
-            for i, title, text in self.index.db.query(
+        texts: dict[int, np.ndarray] = {}
+        for part, marks in in_batches(sorted(wanted), _TEXTS_PER_QUERY):
+            rows = self.index.db.query(
                 f"SELECT id, title, text FROM articles WHERE id IN ({marks})", tuple(part)
-            ):
-                ids.append(int(i))
-                words.append(basis_words(title, text))
-        return dict(zip(ids, distinct_shingles(words), strict=True))
+            )
+            words = [basis_words(title, text) for _, title, text in rows]
+            texts.update(zip((int(r[0]) for r in rows), distinct_shingles(words), strict=True))
+        return texts
 
     def _stored_shingles(self, ids: list[int]) -> dict[int, np.ndarray]:
         if not ids:

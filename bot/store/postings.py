@@ -623,17 +623,21 @@ class PostingsIndex:
         """Passages this process has just committed, tokenised as they were written: taken
         as they are when the index then holds exactly the store's passages (checked by the
         fingerprint, as `sync` does), else the index catches up by reading the store (another
-        process wrote meanwhile). Saves reading and tokenising the passages again."""
+        process wrote meanwhile). Saves reading and tokenising the passages again.
+
+        Their token lists are emptied once the segment is built: a batch's tokens take
+        more memory than its segment, and merges may follow."""
         if not passages.ids:
             self.sync()
             return
         mix = np.asarray(passages.mix, dtype=np.uint64)
-        self._add_built(
-            passages.ids[0],
-            passages.ids[-1],
-            mix,
-            lambda: tokenised_segment(passages, self._terms),
-        )
+
+        def built() -> Segment:
+            segment = tokenised_segment(passages, self._terms)
+            passages.title_tokens, passages.text_tokens = [], []
+            return segment
+
+        self._add_built(passages.ids[0], passages.ids[-1], mix, built)
 
     def add_segment(self, segment: Segment) -> None:
         """`add_committed` for passages whose segment is built already (ids ascending)."""
