@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.store.articles import passage_tokens
 from bot.text.minhash import _words
-from bot.text.normalize import normalized_text
+from bot.text.normalize import normalized_text, normalized_words
 from bot.text.words import SEPARATORS, WORD_RE, fold, plain_words, word_tokens, words
 
 UNICODE_WORD = re.compile(r"\w+")
@@ -35,11 +35,15 @@ def test_fast_paths_give_the_unicode_patterns_tokens(text: str) -> None:
     assert word_tokens(text) == WORD_RE.findall(text)
     assert words(text) == [fold(w) for w in WORD_RE.findall(text)]
     assert normalized_text(text) == " ".join(UNICODE_WORD.findall(text.lower()))
+    body, split = normalized_words(text)
+    assert body == normalized_text(text)
+    assert split == (body.split(" ") if body else []) if plain_words(text) else split is None
     found = UNICODE_WORD.findall(text)  # minhash words: each lower-cased on its own
     expected = " ".join(found).lower().split(" ") if found else []
-    assert _words(text, 50_000) == expected
-    assert _words(text, 50_000, normalized_text(text)) == expected or not plain_words(text)
-    assert _words(text, 3) == expected[:3]
+    whole = (expected, len(" ".join(expected)))  # the words and their normalised length
+    assert _words(text, 50_000) == whole
+    assert _words(text, 50_000, normalized_text(text)) == whole or not plain_words(text)
+    assert _words(text, 3) == (expected[:3], len(" ".join(expected[:3])))
 
 
 @settings(max_examples=300, deadline=None)

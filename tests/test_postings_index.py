@@ -372,3 +372,53 @@ def test_a_segment_just_written_is_mapped_without_reading_its_postings(
             Segment.read(folder)
     finally:
         eng.close()
+
+
+@pytest.mark.parametrize("weak_hash", [False, True])
+def test_terms_looked_up_together_equal_each_looked_up_alone(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, weak_hash: bool
+) -> None:
+    """One run for several terms (the search's look-up) holds, term after term, exactly each
+    term's postings across segments, without deleted rows; terms found nowhere are empty."""
+    if weak_hash:  # many terms share a hash: the look-up must still tell them apart
+        monkeypatch.setattr("bot.store.postings.term_hash", lambda term: len(term) % 3)
+    # (segments whose terms share hashes are not merged here: one segment then)
+    eng = Engine(settings.updated(ingest_batch=200 if weak_hash else 9))
+    try:
+        eng.ingestor.ingest_articles(corpus(80))
+        eng.remove_articles(["https://example.test/4", "https://example.test/33"])
+        eng.retriever.search("storm")  # the index catches up with the deletes
+        view = eng.store.postings.view
+        assert len(view.segments) >= (1 if weak_hash else 2) and not view.live.all()
+        terms = [*stems("harbour storm walrus vote flood rate"), "zzz"]
+        batch, offsets = view.postings_of(terms)
+        assert len(offsets) == len(terms) + 1
+        for j, term in enumerate(terms):
+            run = slice(offsets[j], offsets[j + 1])
+            alone = view.postings(term)
+            if alone is None:
+                assert run.stop == run.start
+                continue
+            assert np.array_equal(batch.rows[run], alone.rows)
+            assert np.array_equal(batch.title_tf[run], alone.title_tf)
+            assert np.array_equal(batch.text_tf[run], alone.text_tf)
+            assert view.live[batch.rows[run]].all()
+    finally:
+        eng.close()
+
+
+def test_questions_searched_at_once_in_threads_rank_as_one_at_a_time(engine: Engine) -> None:
+    """Threads share the retriever's scratch arrays: each question takes its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine.ingestor.ingest_articles(corpus(60))
+    questions = ["harbour bridge", "storm flood river", "court judge", "oil price market"] * 5
+
+    def ranked(question: str) -> list[tuple[int, float]]:
+        return [(p.chunk_id, p.score) for p in engine.retriever.search(question, k=8).passages]
+
+    alone = [ranked(q) for q in questions]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(ranked, questions))
+    assert together == alone and all(alone)
+    assert len(engine.retriever._spare) <= 4

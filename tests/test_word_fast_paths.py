@@ -6,6 +6,7 @@ returned by `plain_text` as it is."""
 
 from __future__ import annotations
 
+import html
 import re
 import string
 
@@ -13,9 +14,18 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.store.articles import passage_tokens
+from bot.text import plain
 from bot.text.minhash import basis_words
 from bot.text.normalize import _canonical_split, canonical_url, normalized_text
-from bot.text.plain import _DANGLING, _UNCLOSED, _cleaned, _is_tidy, plain_text
+from bot.text.plain import (
+    _DANGLING,
+    _UNCLOSED,
+    _cleaned,
+    _is_tidy,
+    cleaned_markup,
+    has_markup,
+    plain_text,
+)
 from bot.text.words import WORD_RE, fresh_stem, plain_words, word_count, word_tokens
 
 _WORD = re.compile(r"\w+")
@@ -107,9 +117,36 @@ _SPACEY = st.text(alphabet="ab.<>&;\n\r\t \u00a0\u2003\x0b", max_size=40)
 @example("a\u00a0b")
 @example("AT&amp;T")
 @example("<p>a</p>")
+@example("a < b &amp;  c\nd")
 @example("\n")
 @example("")
 def test_tidy_text_is_what_plain_text_would_make_of_it(text: str) -> None:
     if _is_tidy(text):
         assert _cleaned(text, html_input=False) == text
     assert plain_text(text) == _cleaned(text, html_input=False)
+    assert cleaned_markup(text) == (plain_text(text) if has_markup(text) else text)
+
+
+def _patterns_cleaned(text: str, html_input: bool) -> str:
+    """`plain.plain_text`'s cleaning written with patterns only (the reference)."""
+    if html_input or ("<" in text and has_markup(text)):
+        text = " ".join(plain._DROPPED.sub(" ", text).split())
+        text = plain._DANGLING.sub(" ", text)
+        text = plain._TAG.sub(" ", plain._BLOCK.sub("\n", text))
+        if html_input:
+            text = plain._ANY_TAG.sub(" ", text)
+        text = re.sub(r"[ \t]+(?=[,.;:!?])", "", text)
+    text = html.unescape(text)
+    lines = (plain._BLANKS.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+_SPACED_HTML = st.text(alphabet="<>/ \t\u00a0\n,.!?:;pa brdiv&#32;nbsp", max_size=60)
+
+
+@settings(max_examples=400, database=None, deadline=None)
+@given(text=_SPACED_HTML, html_input=st.booleans())
+@example("a <b>x</b> , y", False)
+@example("<p> a  &#32;, b &nbsp;. </p>\n c", False)
+def test_cleaning_squeezes_spaces_as_the_patterns_do(text: str, html_input: bool) -> None:
+    assert plain_text(text, html_input=html_input) == _patterns_cleaned(text, html_input)

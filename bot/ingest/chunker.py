@@ -22,6 +22,18 @@ def chunk_text(
     The last passage is merged into the previous one when it is shorter than `min_tokens`
     and the merge stays within `max_tokens`, so articles do not end in a stub.
     """
+    return [
+        Chunk(ordinal=ordinal, text=text[start:end], start=start, end=end, tokens=tokens)
+        for ordinal, (start, end, tokens) in enumerate(
+            passage_spans(text, target=target, min_tokens=min_tokens, max_tokens=max_tokens)
+        )
+    ]
+
+
+def passage_spans(
+    text: str, *, target: int = 200, min_tokens: int = 150, max_tokens: int = 250
+) -> list[tuple[int, int, int]]:
+    """`chunk_text`'s passages as (start, end, tokens), without a model object each."""
     if len(text) <= SHORT_TEXT_CHARS:
         # Most feed items are a sentence or two: they are one passage when they fit, which
         # spans the text without its outer whitespace (as its sentences would). A token is
@@ -35,7 +47,7 @@ def chunk_text(
         tokens = size if size <= limit else len(encoding_for().encode_ordinary(body))
         if tokens <= limit:
             start = len(text) - len(text.lstrip())
-            return [Chunk(ordinal=0, text=body, start=start, end=start + len(body), tokens=tokens)]
+            return [(start, start + len(body), tokens)]
     enc = encoding_for()
     spans = sentence_spans(text)
     if not spans:
@@ -55,16 +67,6 @@ def chunk_text(
         prev = sum(counts[i] for i in groups[-2])
         if last < min_tokens and last + prev <= max_tokens:
             groups[-2].extend(groups.pop())
-    chunks = []
-    for ordinal, group in enumerate(groups):
-        start, end = spans[group[0]][0], spans[group[-1]][1]
-        chunks.append(
-            Chunk(
-                ordinal=ordinal,
-                text=text[start:end],
-                start=start,
-                end=end,
-                tokens=sum(counts[i] for i in group),
-            )
-        )
-    return chunks
+    return [
+        (spans[group[0]][0], spans[group[-1]][1], sum(counts[i] for i in group)) for group in groups
+    ]

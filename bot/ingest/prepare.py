@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bot.config import Settings
-from bot.ingest.chunker import chunk_text
+from bot.ingest.chunker import passage_spans
 from bot.ingest.readers import Record
 from bot.ingest.records import to_article
 from bot.models import AlternateIn, ArticleIn, Rejection
@@ -34,7 +34,7 @@ from bot.store.neardups import BatchPrints, batch_prints
 from bot.store.postings import Segment, TermTable, tokenised_segment
 from bot.store.records import TokenisedPassages
 from bot.store.timefmt import from_db, to_db, utcnow
-from bot.text.normalize import normalized_text
+from bot.text.normalize import normalized_words
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -161,6 +161,8 @@ def prepare_batch(
     the writer (a worker does so when the writer is waiting for it)."""
     batch = PreparedBatch(size=len(items))
     normalized: list[str] = []
+    # a `plain_words` text's words: split once for its fingerprint and its passage tokens
+    splits: list[list[str] | None] = []
     now = utcnow()  # what "in the future" means for this batch's dates
     for item in items:
         if isinstance(item, Rejection):
@@ -178,19 +180,20 @@ def prepare_batch(
             continue
         batch.warnings.extend(notes)
         # the normalised text serves the content hash, the near-duplicate words and tokens
-        body = normalized_text(article.text)
+        body, split = normalized_words(article.text)
         curl, digest = dedupe_keys(article, body)
         batch.add(item.origin, article, curl, digest)
         normalized.append(body)
+        splits.append(split)
         if options.near_dup_min_words is not None:
             batch.copy_keys.append(AlternateRepository.key_with(article, curl))
     if not options.planned:
         return batch
     if options.near_dup_min_words is not None:
         texts = list(zip(batch.titles, batch.texts, strict=True))
-        batch.prints = batch_prints(texts, options.near_dup_min_words, normalized)
+        batch.prints = batch_prints(texts, options.near_dup_min_words, normalized, splits)
     batch.passages = _passages(
-        batch, normalized, options, stems if stems is not None else TermTable(), tokenise
+        batch, normalized, splits, options, stems if stems is not None else TermTable(), tokenise
     )
     return batch
 
@@ -198,6 +201,7 @@ def prepare_batch(
 def _passages(
     batch: PreparedBatch,
     normalized: list[str],
+    splits: list[list[str] | None],
     options: PrepareOptions,
     stems: TermTable,
     tokenise: bool,
@@ -209,26 +213,31 @@ def _passages(
     undated: list[bool] = []
     tokenised = TokenisedPassages()
     for position, (title, text) in enumerate(zip(batch.titles, batch.texts, strict=True)):
-        chunks = chunk_text(
+        spans = passage_spans(
             text,
             target=options.chunk_tokens,
             min_tokens=options.chunk_min_tokens,
             max_tokens=options.chunk_max_tokens,
         )
-        counts.append(len(chunks))
-        if not chunks:
+        counts.append(len(spans))
+        if not spans:
             continue
         stamp = batch.published[position] or batch.ingested[position]
-        for chunk in chunks:
-            rows.append((chunk.ordinal, chunk.start, chunk.end, chunk.tokens))
-            crcs.append(passage_crc(title, chunk.text))
-            undated.append(stamp is None)
+        chunks = [text[start:end] for start, end, _ in spans]
+        for ordinal, (start, end, tokens) in enumerate(spans):
+            rows.append((ordinal, start, end, tokens))
+        crcs.extend(passage_crc(title, chunk) for chunk in chunks)
+        undated.extend([stamp is None] * len(spans))
         if not tokenise:
             continue
         title_tokens = passage_tokens(title)
-        whole = normalized[position] if len(chunks) == 1 and chunks[0].text == text else None
+        whole = len(chunks) == 1 and chunks[0] == text
+        split = splits[position]
         for chunk in chunks:
-            text_tokens = passage_tokens(chunk.text, whole)
+            if whole and split is not None and "_" not in text:  # as `passage_tokens`
+                text_tokens = split
+            else:
+                text_tokens = passage_tokens(chunk, normalized[position] if whole else None)
             tokenised.words.append(len(title_tokens) + len(text_tokens))
             tokenised.stamps.append(stamp or "")
             tokenised.title_tokens.append(title_tokens)

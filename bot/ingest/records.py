@@ -11,7 +11,7 @@ from bot.ingest.dates import DateParseError, parse_date
 from bot.models import AlternateIn, ArticleIn, Rejection
 from bot.store.timefmt import shifted, utcnow
 from bot.text.normalize import http_url
-from bot.text.plain import has_markup, plain_text
+from bot.text.plain import cleaned_markup
 from bot.text.sentences import split_sentences
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -37,10 +37,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
 FUTURE_TOLERANCE = timedelta(days=2)
 
 
+# values that count as missing (one tuple: a literal with [] and {} is built per test)
+_MISSING: tuple[object, ...] = (None, "", [], {})
+
+
 def _pick(fields: dict[str, Any], names: tuple[str, ...]) -> Any:
     for name in names:
         value = fields.get(name)
-        if value not in (None, "", [], {}):
+        if value not in _MISSING:
             return value
     return None
 
@@ -53,10 +57,6 @@ def _as_text(value: Any) -> str:
     if isinstance(value, list):
         return "\n\n".join(_as_text(v) for v in value)
     return str(value).strip()
-
-
-def _cleaned(text: str) -> str:
-    return plain_text(text) if has_markup(text) else text
 
 
 def to_article(
@@ -85,7 +85,7 @@ def to_article(
         return None, [Rejection(origin=origin, reason=reason)]
     exported = isinstance(fields.get("alternates"), list)  # `briefbot export`: stored text
     if markup and not exported:
-        text, raw_title = _cleaned(text), _cleaned(raw_title)
+        text, raw_title = cleaned_markup(text), cleaned_markup(raw_title)
     text = text.strip()
     title = " ".join(raw_title.split())
     if not text:

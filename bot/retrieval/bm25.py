@@ -23,12 +23,13 @@ import numpy as np
 from bot.config import Settings
 from bot.models import Passage, SearchFilters
 from bot.retrieval.query import QueryTerms, analyze
+from bot.store.postings import Postings
 from bot.store.search import passage_from_row
 
 if TYPE_CHECKING:
     from bot.retrieval.candidates import CandidateRetriever
     from bot.store.port import Store
-    from bot.store.postings import IndexView, Postings, PostingsIndex
+    from bot.store.postings import IndexView, PostingsIndex
 
 K1 = 1.2
 B = 0.75
@@ -41,6 +42,10 @@ COORD = 1.0
 # of a question's work.
 CACHE_MIN_POSTINGS = 10_000
 CACHE_BYTES = 32 * 2**20
+# Scratch arrays kept for reuse (one per question searched at the same time).
+SPARE_SCRATCH = 4
+# np.add.at takes its fast path only when the value has the array's type
+ONE = np.uint8(1)
 
 
 @dataclass
@@ -70,6 +75,19 @@ class _Parts:
     postings: Postings
     tf: np.ndarray
     denom: np.ndarray
+    kept: bool = False  # held between questions: its term's contributions are kept too
+    _scaled: tuple[float, np.ndarray] | None = None
+
+    def contributions(self, weight: float) -> np.ndarray:
+        """Each posting's BM25 for a term of IDF `weight` (a term's weight only changes
+        with the index, so a kept term computes it once)."""
+        scaled = self._scaled
+        if scaled is not None and scaled[0] == weight:
+            return scaled[1]
+        values = weight * self.tf * (K1 + 1) / self.denom
+        if self.kept:
+            self._scaled = (weight, values)
+        return values
 
 
 @dataclass
@@ -86,7 +104,8 @@ class Retriever:
         self.settings = settings
         self._norms: tuple[int, float, np.ndarray] | None = None
         self._common: tuple[tuple[int, float], dict[str, _Parts]] = ((-1, 0.0), {})
-        self._local = threading.local()
+        self._spare: list[tuple[np.ndarray, np.ndarray]] = []  # zeroed scratch arrays
+        self._spare_lock = threading.Lock()
         # the last question's document frequencies (known_terms follows a search)
         self._last_dfs: tuple[int, dict[str, int]] | None = None
         self._fallback: CandidateRetriever | None = None
@@ -120,7 +139,7 @@ class Retriever:
             return SearchResult(query=query, passages=[])
         self.postings.sync()
         index = self.postings.view
-        parts = {s: self._parts(index, s) for s in query.stems}
+        parts = self._parts(index, query.stems)
         found = {s: p.postings if p is not None else None for s, p in parts.items()}
         dfs = {s: int(p.rows.size) for s, p in found.items() if p is not None}
         self._last_dfs = (index.version, {s: dfs.get(s, 0) for s in query.stems})
@@ -156,17 +175,18 @@ class Retriever:
         if not held:
             return []
         terms = [(s, parts.postings) for s, parts in held]
-        scores, overlap = self._scratch(index.ids.size)
+        scores, overlap = self._take_scratch(index.ids.size)
         saturate = len(terms) >= 255  # counts are bytes (their bool view is a fast mask)
         rows: np.ndarray | None = None
         try:
             for s, parts in held:
                 p = parts.postings
-                scores[p.rows] += query.weights[s] * parts.tf * (K1 + 1) / parts.denom
+                # add.at adds in order, as `scores[rows] +=` would (rows are distinct)
+                np.add.at(scores, p.rows, parts.contributions(query.weights[s]))
                 if saturate:
                     overlap[p.rows] = np.minimum(overlap[p.rows], 254) + 1
                 else:
-                    overlap[p.rows] += 1
+                    np.add.at(overlap, p.rows, ONE)
             rows = np.flatnonzero(overlap.view(bool))
             best = scores[rows]
             if COORD:  # times the overlap here; divided by the question's terms once ranked
@@ -174,6 +194,7 @@ class Retriever:
         finally:  # leave the scratch arrays zeroed for the next question
             clean = slice(None) if rows is None else rows
             scores[clean], overlap[clean] = 0.0, 0
+            self._give_back(scores, overlap)
         keep = self._allowed(index, rows, filters)
         if keep is not None:
             rows, best = rows[keep], best[keep]
@@ -198,38 +219,56 @@ class Retriever:
             )
         ]
 
-    def _parts(self, index: IndexView, term: str) -> _Parts | None:
-        """`term`'s postings and BM25 parts; a common term's are kept for the next questions
-        while the index and its average length stay as they are."""
+    def _parts(self, index: IndexView, terms: list[str]) -> dict[str, _Parts | None]:
+        """Each term's postings and BM25 parts (None: found nowhere), the ones not kept
+        looked up together; a common term's are kept for the next questions while the index
+        and its average length stay as they are."""
         norms = self._norms_for(index)
         key = (index.version, index.average_length())
         held_for, common = self._common
         if held_for != key:
             common = {}
             self._common = (key, common)
-        cached = common.get(term)
-        if cached is not None:
-            return cached
-        p = index.postings(term)
-        if p is None:
-            return None
-        tf = self.settings.retrieval.title_weight * p.title_tf + p.text_tf
-        parts = _Parts(p, tf, tf + norms[p.rows])
-        size = int(p.rows.size)
-        if size >= CACHE_MIN_POSTINGS:  # rows (int64), tf and denominator (float64)
-            held = sum(24 * int(c.postings.rows.size) for c in common.values())
-            if held + 24 * size <= CACHE_BYTES:
-                common[term] = parts
-        return parts
+        found: dict[str, _Parts | None] = {t: common.get(t) for t in terms}
+        missing = [t for t, parts in found.items() if parts is None]
+        if not missing:
+            return found
+        batch, offsets = index.postings_of(missing)
+        tf = self.settings.retrieval.title_weight * batch.title_tf + batch.text_tf
+        denom = tf + norms[batch.rows]
+        for j, term in enumerate(missing):
+            at = slice(offsets[j], offsets[j + 1])
+            size = at.stop - at.start
+            if not size:
+                continue
+            p = Postings(batch.rows[at], batch.title_tf[at], batch.text_tf[at])
+            parts = found[term] = _Parts(p, tf[at], denom[at])
+            if size < CACHE_MIN_POSTINGS:
+                continue
+            # rows (int64), tf, denominator, BM25 (float64)
+            held = sum(32 * int(c.postings.rows.size) for c in common.values())
+            if held + 32 * size <= CACHE_BYTES:  # copied: apart from this question's arrays
+                kept = Postings(p.rows.copy(), p.title_tf.copy(), p.text_tf.copy())
+                parts = _Parts(kept, parts.tf.copy(), parts.denom.copy(), kept=True)
+                found[term] = common[term] = parts
+        return found
 
-    def _scratch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """This thread's zeroed arrays of scores and of how many query terms each row holds
-        (reused: no allocation per question)."""
-        local = self._local
-        if getattr(local, "size", -1) != size:
-            local.scores, local.overlap = np.zeros(size), np.zeros(size, np.uint8)
-            local.size = size
-        return local.scores, local.overlap
+    def _take_scratch(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Zeroed arrays of scores and of how many query terms each row holds, reused: no
+        allocation per question, and the same (cache-warm) arrays whichever thread asks
+        (the bot's questions hop between worker threads), new ones only for a concurrent
+        question."""
+        with self._spare_lock:
+            while self._spare:
+                scores, overlap = self._spare.pop()
+                if scores.size == size:
+                    return scores, overlap
+        return np.zeros(size), np.zeros(size, np.uint8)
+
+    def _give_back(self, scores: np.ndarray, overlap: np.ndarray) -> None:
+        with self._spare_lock:
+            if len(self._spare) < SPARE_SCRATCH:
+                self._spare.append((scores, overlap))
 
     def _allowed(
         self, index: IndexView, rows: np.ndarray, filters: SearchFilters | None

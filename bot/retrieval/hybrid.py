@@ -213,14 +213,13 @@ class HybridRetriever:
                     fused[cid] += 1.0 / (self.settings.retrieval.rrf_k + 1)
         ranked = sorted(fused.items(), key=lambda f: (-f[1], -_when(by_id[f[0]]), f[0]))
         passages = []
+        cover = query.key_coverer()
         for cid, score in ranked[:k]:  # coverage does not change the order: only the kept
             p = by_id[cid]
             present = lexical.present.get(cid)
             if present is None:  # found by the dense list only
                 present = _stem_set(p.title) | _stem_set(p.text)
-            passages.append(
-                p.model_copy(update={"score": score, "coverage": query.key_coverage(present)})
-            )
+            passages.append(p.model_copy(update={"score": score, "coverage": cover(present)}))
         return SearchResult(query=query, passages=passages)
 
     def read_articles(self, result: SearchResult, articles: int, per_article: int) -> list[Passage]:
@@ -238,12 +237,11 @@ class HybridRetriever:
                 retrieved[p.article_id].append(p)
         others: dict[int, list[Passage]] = {a: [] for a in order}
         have = {p.chunk_id for p in result.passages}
+        cover = query.key_coverer()
         for row in self.bm25.index.article_passages(order):
             if row.chunk_id not in have:
                 present = _stem_set(row.title) | _stem_set(row.text)
-                others[row.article_id].append(
-                    passage_from_row(row, coverage=query.key_coverage(present))
-                )
+                others[row.article_id].append(passage_from_row(row, coverage=cover(present)))
         out: list[Passage] = []
         for a in order:
             room = max(per_article - len(retrieved[a]), 0)

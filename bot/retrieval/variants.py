@@ -11,6 +11,7 @@ form in a passage counts as the same term for coverage (and so for abstention).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.retrieval.query import QueryTerms, analyze
@@ -72,12 +73,15 @@ class GroupedQueryTerms(QueryTerms):
         bread") but lack one of the rare words that make them specific. Terms found nowhere
         in the corpus are not candidates: a paraphrase ("What hit …?") must not sink a match.
         """
+        return self.key_coverer()(present)
+
+    def key_coverer(self) -> Callable[[set[str]], float]:
+        """`key_coverage` for the passages of one search: the question's units and its two
+        key terms worked out once (its weights, context and in_corpus set by then)."""
         units = self._units()
         total = sum(w for _, w in units)
         if total <= 0:
-            return 0.0
-        found = [any(all(s in present for s in a) for a in alts) for alts, _ in units]
-        share = sum(w for (_, w), ok in zip(units, found, strict=True) if ok) / total
+            return lambda present: 0.0
         known = self.in_corpus
         candidates = [
             i
@@ -85,8 +89,28 @@ class GroupedQueryTerms(QueryTerms):
             if (known is None or any(s in known for a in alts for s in a))
             and not any(s in self.context for a in alts for s in a)
         ]
-        keys = sorted(candidates, key=lambda i: -units[i][1])[:2]
-        return share if all(found[i] for i in keys) else share * KEY_TERM_PENALTY
+        keys = set(sorted(candidates, key=lambda i: -units[i][1])[:2])
+        # per unit: its one stem (most units) or its alternatives, its weight, key or not
+        tests = [
+            (alts[0][0] if len(alts) == 1 and len(alts[0]) == 1 else alts, w, i in keys)
+            for i, (alts, w) in enumerate(units)
+        ]
+
+        def cover(present: set[str]) -> float:
+            share, keys_held = 0.0, True  # shares summed in the units' order
+            for test, w, key in tests:
+                if (
+                    test in present
+                    if isinstance(test, str)
+                    else any(present.issuperset(a) for a in test)
+                ):
+                    share += w
+                elif key:
+                    keys_held = False
+            share /= total
+            return share if keys_held else share * KEY_TERM_PENALTY
+
+        return cover
 
     def _all_units(self) -> list[tuple[list[Alternative], float]]:
         grouped: set[str] = set()

@@ -206,9 +206,11 @@ def batch_prints(
     texts: Sequence[tuple[str, str] | None],
     min_words: int,
     normalized: Sequence[str | None] | None = None,
+    splits: Sequence[list[str] | None] | None = None,
 ) -> BatchPrints:
     """Fingerprint each (title, text) (None: skipped) with at least `min_words` words.
-    `normalized`: each text's `normalized_text`, when the caller has it."""
+    `normalized`: each text's `normalized_text`, when the caller has it; `splits`: its
+    `basis_words` split, where the caller has that too."""
     min_words = max(min_words, SHINGLE_WORDS)
     word_lists: list[list[str]] = []
     positions: list[int] = []
@@ -216,7 +218,8 @@ def batch_prints(
         if pair is None:
             continue
         body = normalized[position] if normalized is not None else None
-        words = basis_words(pair[0], pair[1], body)
+        split = splits[position] if splits is not None else None
+        words = basis_words(pair[0], pair[1], body, split)
         if len(words) >= min_words:
             word_lists.append(words)
             positions.append(position)

@@ -567,6 +567,60 @@ class IndexView:
             rows, tt, bt = (np.concatenate([p[i] for p in parts]) for i in range(3))
         return Postings(rows.astype(np.int64), tt, bt) if rows.size else None
 
+    def postings_of(self, terms: Sequence[str]) -> tuple[Postings, list[int]]:
+        """The postings of all of `terms` in one run, term after term (`postings` of the
+        j-th is the slice offsets[j]:offsets[j + 1], empty where it occurs nowhere): one
+        search of each segment's term hashes for all the terms, one copy of the postings."""
+        hashes = np.fromiter(map(term_hash, terms), dtype=np.uint64, count=len(terms))
+        pieces: list[list[tuple[int, int, int, int]]] = [[] for _ in terms]
+        base = 0
+        for number, seg in enumerate(self.segments):
+            count = seg.thash.size
+            if count and hashes.size:
+                at = np.minimum(np.searchsorted(seg.thash, hashes), count - 1)
+                hit = np.flatnonzero(seg.thash[at] == hashes)
+                at = at[hit]
+                spans = zip(
+                    hit.tolist(),
+                    seg.toff[at].tolist(),
+                    seg.toff[at + 1].tolist(),
+                    seg.tptr[at].tolist(),
+                    seg.tptr[at + 1].tolist(),
+                    strict=True,
+                )
+                tstr = seg.tstr
+                for j, t0, t1, start, stop in spans:
+                    if tstr[t0:t1].tobytes() != terms[j].encode("utf-8"):
+                        # a hash shared with another term: the slow path sorts it out
+                        found = seg.postings(terms[j], int(hashes[j]))
+                        if found is None:
+                            continue
+                        start, stop = found.start, found.stop
+                    if stop > start:
+                        pieces[j].append((number, base, start, stop))
+            base += seg.size
+        runs = [piece for term in pieces for piece in term]
+        offsets = [0]
+        for term in pieces:
+            offsets.append(offsets[-1] + sum(stop - start for _, _, start, stop in term))
+        if not runs:
+            empty = Postings(np.empty(0, np.int64), np.empty(0, np.uint8), np.empty(0, np.uint16))
+            return empty, offsets
+        segs = self.segments
+        rows = np.concatenate([segs[n].pdoc[a:b] for n, _, a, b in runs])  # int32: no cast per run
+        if any(base for _, base, _, _ in runs):  # row numbers across segments fit in int32
+            lengths = [b - a for _, _, a, b in runs]
+            rows += np.repeat(np.array([base for _, base, _, _ in runs], dtype=rows.dtype), lengths)
+        rows = rows.astype(np.int64)
+        tt = np.concatenate([segs[n].ptt[a:b] for n, _, a, b in runs])
+        bt = np.concatenate([segs[n].pbt[a:b] for n, _, a, b in runs])
+        if any(self.dead[n] for n, *_ in runs):
+            keep = self.live[rows]
+            rows, tt, bt = rows[keep], tt[keep], bt[keep]
+            kept = np.concatenate([[0], np.cumsum(keep)])
+            offsets = [int(kept[o]) for o in offsets]
+        return Postings(rows, tt, bt), offsets
+
     def doc_freqs(self, terms: list[str]) -> dict[str, int]:
         """Live passages holding each term (terms found nowhere left out)."""
         found = {}

@@ -22,6 +22,8 @@ _SHORT_YEAR = re.compile(r"^(\d{1,3})-")
 def to_db(dt: datetime | None) -> str | None:
     if dt is None:
         return None
+    if dt.tzinfo is UTC and not dt.microsecond:  # what parsing gives: nothing to convert
+        return dt.isoformat()
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return utc_clamped(dt).replace(microsecond=0).isoformat()  # isoformat pads the year

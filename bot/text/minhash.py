@@ -34,31 +34,52 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _GRAM_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def basis_words(title: str, text: str, normalized: str | None = None) -> list[str]:
+def basis_words(
+    title: str, text: str, normalized: str | None = None, split: list[str] | None = None
+) -> list[str]:
     """The words compared: the body alone when long (outlets retitle), else title + body.
 
     Only the first `MAX_WORDS` words count, so fingerprinting a huge record costs no more
     than a long article (copies that share those words are near-duplicates anyway).
     `normalized`: the text's `normalize.normalized_text`, when the caller has it; for ASCII
     text it is exactly these words joined (lower-casing moves no ASCII word boundary).
+    `split`: `normalized.split(" ")` (`[]` when empty), when the caller has it and the text
+    is `plain_words`; it may be returned as it is, not copied.
     """
-    body = _words(text, MAX_WORDS, normalized)
-    if sum(map(len, body)) + len(body) - 1 >= 200:  # its normalised length
+    body, length = _words(text, MAX_WORDS, normalized, split)
+    if length >= 200:  # the body's normalised length
         return body
-    return (_words(title, MAX_WORDS) + body)[:MAX_WORDS]
+    return (_words(title, MAX_WORDS)[0] + body)[:MAX_WORDS]
 
 
-def _words(text: str, limit: int, normalized: str | None = None) -> list[str]:
-    """The first `limit` words, each lower-cased on its own (words hold no spaces, and
-    lower-casing never makes one, so one join, lower and split do it in C); `plain_words`
-    text is exactly its `normalized_text`'s words (`normalized`, when the caller has it)."""
-    if plain_words(text):
+def _words(
+    text: str, limit: int, normalized: str | None = None, split: list[str] | None = None
+) -> tuple[list[str], int]:
+    """The first `limit` words, and their length joined by spaces. Each is lower-cased on
+    its own (words hold no spaces, and lower-casing never makes one, so one join, lower and
+    split do it in C); `plain_words` text is exactly its `normalized_text`'s words
+    (`normalized` and `split`, when the caller has them)."""
+    if split is not None and normalized is not None:
+        if len(split) <= limit:
+            return split, len(normalized)
+        words = split[:limit]
+    elif plain_words(text):
         joined = normalized_text(text) if normalized is None else normalized
-        return joined.split(" ", limit)[:limit] if joined else []
-    words = _WORD.findall(text)
-    if not words:
-        return []
-    return " ".join(words[:limit]).lower().split(" ")
+        if not joined:
+            return [], 0
+        words = joined.split(" ", limit)
+        if len(words) <= limit:
+            return words, len(joined)
+        del words[limit:]
+    else:
+        found = _WORD.findall(text)
+        if not found:
+            return [], 0
+        joined = " ".join(found[:limit]).lower()
+        words = joined.split(" ")
+        if len(found) <= limit:
+            return words, len(joined)
+    return words, sum(map(len, words)) + len(words) - 1
 
 
 # Columns (shingles) per MinHash block in `batch_band_keys`: 50 rows x 16k x 8 bytes = 6.5 MB.

@@ -90,10 +90,16 @@ _ASCII_WORD_BYTES = bytes(
 
 def normalized_text(text: str) -> str:
     """Lower-case word runs joined by single spaces (punctuation and spacing ignored)."""
+    return normalized_words(text)[0]
+
+
+def normalized_words(text: str) -> tuple[str, list[str] | None]:
+    """`normalized_text(text)`, and for `plain_words` text also its words (the same as
+    splitting it on spaces), which callers that need both then do not split again."""
     if plain_words(text):  # `\w` is [A-Za-z0-9_] there: translate and split do it in C
-        words = text.encode().translate(_ASCII_WORD_BYTES).split()
-        return b" ".join(words).decode("ascii")
-    return " ".join(_WORD.findall(text.lower()))
+        words = text.encode().translate(_ASCII_WORD_BYTES).decode("ascii").split()
+        return " ".join(words), words
+    return " ".join(_WORD.findall(text.lower())), None
 
 
 def content_hash(title: str, text: str, body: str | None = None) -> str:

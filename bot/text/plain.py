@@ -32,16 +32,33 @@ _DANGLING = re.compile(rf"</?(?:{_ELEMENTS})(?:\s+[\w:-]+\s*=[^<>]*)?\s*(?=<|$)"
 # to look for than `_DANGLING` itself, so most texts skip that pattern.
 _UNCLOSED = re.compile(r"<[^<>]*(?:<|$)")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
-_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[,.;:!?])")
+_PUNCT = ",.;:!?"  # a space before one of these goes
 # blanks that change: runs of two or more, and single tabs or no-break spaces
 _BLANKS = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")
 
 
 def has_markup(text: str) -> bool:
     """True when `text` holds an HTML tag, comment or character reference."""
-    if "<" in text and (_TAG.search(text) or _DROPPED.search(text) or _DANGLING.search(text)):
-        return True
+    return _has_tags(text) or _has_entities(text)
+
+
+def _has_tags(text: str) -> bool:
+    return "<" in text and bool(
+        _TAG.search(text) or _DROPPED.search(text) or _DANGLING.search(text)
+    )
+
+
+def _has_entities(text: str) -> bool:
     return "&" in text and _ENTITY.search(text) is not None
+
+
+def cleaned_markup(text: str) -> str:
+    """`plain_text(text)` when `has_markup(text)`, else `text`, testing for markup once."""
+    if _has_tags(text):
+        return _cleaned(text, False, strip_tags=True)
+    if _has_entities(text):  # markup, but no tags: read as HTML only if there is a `<`
+        return _cleaned(text, False, strip_tags="<" in text)
+    return text
 
 
 def _is_tidy(text: str) -> bool:
@@ -63,19 +80,30 @@ def plain_text(text: str, *, html_input: bool = False) -> str:
     return _cleaned(text, html_input)
 
 
-def _cleaned(text: str, html_input: bool) -> str:
-    if html_input or ("<" in text and has_markup(text)):
+def _cleaned(text: str, html_input: bool, *, strip_tags: bool | None = None) -> str:
+    """`strip_tags`: whether the text is read as HTML, when the caller knows (else found)."""
+    if strip_tags is None:
+        strip_tags = html_input or ("<" in text and has_markup(text))
+    if strip_tags:
         text = " ".join(_DROPPED.sub(" ", text).split())
         if _UNCLOSED.search(text):
             text = _DANGLING.sub(" ", text)
         text = _TAG.sub(" ", _BLOCK.sub("\n", text))
         if html_input:
             text = _ANY_TAG.sub(" ", text)
-        text = _SPACE_BEFORE_PUNCT.sub("", text)
+        # Only spaces and line breaks are left between words here (the join above): runs of
+        # spaces are squeezed to one (`_BLANKS` squeezes again after unescaping, and the ends
+        # of lines are stripped below), then a space before punctuation is dropped, by
+        # string methods rather than patterns tried at every space.
+        text = " ".join(filter(None, text.split(" ")))
+        for mark in _PUNCT:
+            if " " + mark in text:
+                text = text.replace(" " + mark, mark)
     if "&" in text:
         text = html.unescape(text)
     # blanks never span a line break: one pass over the text, not one per line
-    text = _BLANKS.sub(" ", text)
+    if "  " in text or "\t" in text or "\u00a0" in text:  # what `_BLANKS` can match
+        text = _BLANKS.sub(" ", text)
     if "\n" not in text:
         return text.strip()
     lines = (line.strip() for line in text.split("\n"))
