@@ -104,7 +104,7 @@ class IngestSettings(Section):
     # hashes, URLs and near-duplicate band keys land on random pages), so fewer, larger
     # commits are much cheaper per article, up to a point: memory grows with the batch
     # (100k RSS items: 2,000 → 299 MB, 3,000 → 321 MB, 5,000 → 363 MB, CPU within 7%).
-    batch: int = Field(default=1500, ge=1, description="articles per commit")
+    batch: int = Field(default=2500, ge=1, description="articles per commit")
     near_dup_enabled: bool = Field(
         default=True, description="collapse near-duplicate copies into alternate sources"
     )
@@ -132,7 +132,8 @@ class IngestSettings(Section):
     # core the two overlap (253,684 RSS items: ~2x the one-process rate), on a busy one it
     # gains nothing. Used only with a second CPU to run on; starting it costs about a
     # second, so small inputs are prepared in this process. Two batches are in flight, so
-    # the batch size bounds the pair's memory (1,500: ~355 MB together at 253,684 items).
+    # the batch size bounds the pair's memory (253,684 items: 2,500 ~385 MB together,
+    # 3,000 ~405 MB).
     workers: int = Field(
         default=1, ge=0, le=1, description="processes preparing batches of files (0: none)"
     )

@@ -106,3 +106,25 @@ def test_a_failed_insert_sets_aside_no_index_rows(engine: Engine) -> None:
         engine.articles.write_index_rows(rows)
     assert engine.search("zebra").passages
     assert_consistent(engine.settings.database)
+
+
+def test_a_candidate_gone_since_the_batch_read_its_keys_is_skipped(tmp_path: Path) -> None:
+    """The batch reads its stored candidates' texts once; a candidate missing from that
+    read (deleted meanwhile) sends `find` back to the store, which answers the rest."""
+    stories = _copies()
+    engine = Engine(Settings(data_dir=tmp_path, auto_seed=False))
+    try:
+        engine.ingestor.ingest_articles(stories[:1])
+        stored_id = engine.store.db.query("SELECT id FROM articles")[0][0]
+        index = engine.ingestor.near_dups
+        assert index is not None
+        with engine.store.transaction():
+            expected = index.batch([stories[2]]).find(0)
+            assert expected is not None and expected.article_id == stored_id
+            batch = index.batch([stories[2]])
+            for ids in batch.stored.values():
+                ids.insert(0, stored_id + 1000)  # a candidate no longer stored
+            assert batch.find(0) == expected
+            assert batch.texts is not None and stored_id + 1000 not in batch.texts
+    finally:
+        engine.close()

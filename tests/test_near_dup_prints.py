@@ -8,10 +8,16 @@ import sqlite3
 import struct
 from pathlib import Path
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.config import Settings
 from bot.engine import Engine
 from bot.models import ArticleIn
 from bot.store.migrations import LATEST_VERSION
+from bot.store.neardups import _merge_runs, distinct_shingles
+from bot.text.minhash import shingles
 from tests.support.content import long_text, syndicated
 
 
@@ -95,3 +101,29 @@ def test_memory_follows_other_writers_deletions_and_reused_ids(tmp_path: Path) -
     finally:
         reader.close()
         writer.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 30), max_size=40),
+    st.lists(st.integers(0, 30), max_size=40),
+)
+def test_two_runs_merge_as_a_stable_sort_of_both(older: list[int], newer: list[int]) -> None:
+    a, b = np.sort(np.asarray(older, dtype=np.uint32)), np.sort(np.asarray(newer, dtype=np.uint32))
+    a_ids = np.arange(a.size, dtype=np.int32)
+    b_ids = np.arange(100, 100 + b.size, dtype=np.int32)
+    both = np.concatenate([a, b])
+    order = np.argsort(both, kind="stable")
+    prefixes, owners = _merge_runs((a, a_ids), (b, b_ids))
+    assert prefixes.tolist() == both[order].tolist()
+    assert owners.tolist() == np.concatenate([a_ids, b_ids])[order].tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a", "b", "c", "d", "é", ""]), max_size=9), max_size=8))
+def test_shingles_of_many_texts_equal_each_texts_own(word_lists: list[list[str]]) -> None:
+    together = distinct_shingles(word_lists)
+    assert len(together) == len(word_lists)
+    for words, got in zip(word_lists, together, strict=True):
+        want = shingles(words)
+        assert got.dtype == want.dtype and got.tolist() == want.tolist()

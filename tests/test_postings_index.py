@@ -218,6 +218,35 @@ def test_many_batches_merge_into_few_segments(settings: Settings) -> None:
         eng.close()
 
 
+def test_large_merges_written_straight_to_disk_keep_the_index_exact(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.store.postings.PERSIST_ROWS", 12)
+    monkeypatch.setattr("bot.store.postings.MERGE_CHUNK", 9)
+    eng = Engine(settings.updated(ingest_batch=5))
+    try:
+        eng.ingestor.ingest_articles(corpus(120))
+        view = eng.store.postings.view
+        assert view.documents == 120
+        assert any(s.name is not None for s in view.segments)  # merged on disk
+        question = "court judge ruling"
+        expected = reference_bm25(eng, question, eng.settings.retrieval.title_weight)
+        found = [p.chunk_id for p in eng.retriever.search(question, k=5).passages]
+        assert found == [cid for cid, _ in expected[:5]]
+    finally:
+        eng.close()
+    manifest = json.loads((_index_dir(settings) / "manifest.json").read_text())
+    on_disk = {p.name for p in _index_dir(settings).iterdir() if p.is_dir()}
+    assert on_disk == set(manifest["segments"])  # no orphan folders left
+    again = Engine(settings)
+    try:
+        assert again.store.postings.sync() is False  # the written index is the store's
+        found = [p.chunk_id for p in again.retriever.search(question, k=5).passages]
+        assert found == [cid for cid, _ in expected[:5]]
+    finally:
+        again.close()
+
+
 def test_a_late_commit_below_the_highest_id_is_found(settings: Settings) -> None:
     """Another instance's transaction commits passages with lower ids after higher ones (a
     server database hands ids out before commit), here together with a delete, so the

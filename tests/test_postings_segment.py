@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.store import postings
-from bot.store.postings import _SEGMENT_FILES, Segment, TermTable, tokenised_segment
+from bot.store.postings import (
+    _SEGMENT_FILES,
+    Segment,
+    TermTable,
+    merge_segments,
+    tokenised_segment,
+    write_merged,
+)
 from bot.store.records import TokenisedPassages
 from bot.text.words import fresh_stem
 
@@ -115,3 +124,25 @@ def test_terms_sharing_a_hash_keep_the_order_of_first_sight(
     rows.append(([], ["I", "gaza", "connect", "2023", "runs"]))
     passages = tokenised(rows)
     assert_same(tokenised_segment(passages, TermTable()), reference_segment(passages, weak))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(passage, min_size=1, max_size=12), min_size=2, max_size=5))
+def test_a_merge_written_to_disk_equals_the_merge_in_memory(batches) -> None:
+    terms = TermTable()
+    segments = [tokenised_segment(tokenised(rows), terms) for rows in batches]
+    live = [np.ones(s.size, dtype=bool) for s in segments]
+    chunk = postings.MERGE_CHUNK
+    postings.MERGE_CHUNK = 5  # several runs of terms, some cut by a segment's term
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            # inputs mapped from disk, as an index merges them
+            mapped = []
+            for number, segment in enumerate(segments):
+                segment.write(Path(folder) / f"in-{number}")
+                mapped.append(Segment.read(Path(folder) / f"in-{number}"))
+            written = write_merged(mapped, Path(folder) / "out")
+            assert_same(written, merge_segments(segments, live))
+            assert_same(Segment.read(Path(folder) / "out"), merge_segments(segments, live))
+    finally:
+        postings.MERGE_CHUNK = chunk

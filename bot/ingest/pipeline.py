@@ -165,6 +165,7 @@ class Ingestor:
             else:
                 written, passages = planned
         report.merge(written)
+        release_memory()  # the rows written: their heap back before the index work
         if len(report.added_ids) > first and self.store.has_postings:
             # the new passages are searchable from now on
             if isinstance(passages, Segment):

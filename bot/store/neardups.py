@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,11 @@ PRINT_DTYPE = "<i8"
 # Candidates checked exactly per article, lowest ids first (a band shared by many articles,
 # e.g. a boilerplate teaser, must not make one lookup read thousands of texts).
 _MAX_CANDIDATES = 50
+# Stored texts read and shingled at a time by a batch's prefetch (their words in memory).
+_TEXTS_PER_QUERY = 500
+_EMPTY = np.empty(0, dtype=np.uint64)
+# Entries of the shorter run placed at a time when two runs of key prefixes merge.
+_MERGE_SLICE = 1 << 18
 
 
 @dataclass
@@ -63,7 +69,7 @@ class _Print:
 
     def shingles(self) -> np.ndarray:
         if self.distinct is None:
-            self.distinct = np.unique(self.grams)
+            self.distinct = _sorted_distinct(self.grams)
         return self.distinct
 
 
@@ -84,6 +90,7 @@ class NearDuplicateBatch:
     added_prints: dict[int, _Print] = field(default_factory=dict)
     added_rows: list[int] = field(default_factory=list)  # key-matrix rows stored, and
     added_ids: list[int] = field(default_factory=list)  # the ids they were stored as
+    texts: dict[int, np.ndarray] | None = None  # stored candidates' shingles (`_prefetch`)
 
     def find(self, position: int) -> NearMatch | None:
         """The most similar earlier article at or above the threshold, if any."""
@@ -97,7 +104,8 @@ class NearDuplicateBatch:
         if not ids:
             return None
         candidates = sorted(ids)
-        texts = self._stored_shingles([i for i in candidates if i not in self.added_prints])
+        stored = [i for i in candidates if i not in self.added_prints]
+        texts = self._prefetched(stored) if stored else {}
         best: NearMatch | None = None
         for article_id in candidates:
             other = self.added_prints.get(article_id)
@@ -108,6 +116,37 @@ class NearDuplicateBatch:
             if score >= self.threshold and (best is None or score > best.similarity):
                 best = NearMatch(article_id, score)
         return best
+
+    def _prefetched(self, ids: list[int]) -> dict[int, np.ndarray]:
+        """`_stored_shingles(ids)` (ids ascending) from the batch's prefetch when it holds
+        the first _MAX_CANDIDATES of them; else (one was deleted since) read as before."""
+        if self.texts is None:
+            self.texts = self._prefetch()
+        wanted = ids[:_MAX_CANDIDATES]
+        texts = self.texts
+        if all(i in texts for i in wanted):
+            return {i: texts[i] for i in wanted}
+        return self._stored_shingles(ids)
+
+    def _prefetch(self) -> dict[int, np.ndarray]:
+        """The shingles of every stored article that a `find` of this batch may compare,
+        read and made once each: wire copies of one story meet the same stored articles."""
+        wanted: set[int] = set()
+        for fp in self.prints:
+            if fp is None or not fp.may_match:
+                continue
+            candidates: set[int] = set()
+            for key in fp.keys:
+                candidates.update(self.stored.get(key, ()))
+            wanted.update(sorted(candidates)[:_MAX_CANDIDATES])
+        texts: dict[int, np.ndarray] = {}
+        for part, marks in in_batches(sorted(wanted), _TEXTS_PER_QUERY):
+            rows = self.index.db.query(
+                f"SELECT id, title, text FROM articles WHERE id IN ({marks})", tuple(part)
+            )
+            words = [basis_words(title, text) for _, title, text in rows]
+            texts.update(zip((int(r[0]) for r in rows), distinct_shingles(words), strict=True))
+        return texts
 
     def _stored_shingles(self, ids: list[int]) -> dict[int, np.ndarray]:
         if not ids:
@@ -345,10 +384,71 @@ class PrintsIndex(NearDuplicateIndex):
         self._runs.append((prefixes[order], owners[order]))
         # merge while the newest run is at least half the one before: O(log n) runs
         while len(self._runs) >= 2 and self._runs[-1][0].size * 2 >= self._runs[-2][0].size:
-            (a, a_ids), (b, b_ids) = self._runs[-2:]
-            merged = np.concatenate([a, b])
-            order = np.argsort(merged, kind="stable")
-            self._runs[-2:] = [(merged[order], np.concatenate([a_ids, b_ids])[order])]
+            older, newer = self._runs[-2:]
+            self._runs[-2:] = [_merge_runs(older, newer)]
+
+
+def distinct_shingles(word_lists: list[list[str]]) -> list[np.ndarray]:
+    """`shingles(words)` of each of many texts; those of at least SHINGLE_WORDS words made
+    and sorted together (each gram keyed by its text in the high bits) instead of a
+    dozen array operations per text."""
+    found: list[np.ndarray] = []
+    long: list[list[str]] = []
+    for words in word_lists:
+        if len(words) >= SHINGLE_WORDS:
+            long.append(words)
+            found.append(_EMPTY)  # filled in below
+        else:
+            found.append(shingles(words))
+    if not long:
+        return found
+    grams = batch_shingles(long)
+    sizes = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+    texts = np.repeat(np.arange(len(grams), dtype=np.uint64), sizes)
+    keys = _sorted_distinct((texts << np.uint64(32)) | np.concatenate(grams))
+    bounds = np.searchsorted(keys >> np.uint64(32), np.arange(len(grams) + 1, dtype=np.uint64))
+    values = keys & np.uint64(0xFFFFFFFF)
+    spans = iter(pairwise(bounds.tolist()))
+    for position, words in enumerate(word_lists):
+        if len(words) >= SHINGLE_WORDS:
+            start, end = next(spans)
+            found[position] = values[start:end]
+    return found
+
+
+def _sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """`np.unique(values)` by a sort (numpy's unique hashes first: several times slower
+    on these integers)."""
+    ordered = np.sort(values)
+    first = np.empty(ordered.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
+def _merge_runs(
+    older: tuple[np.ndarray, np.ndarray], newer: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two sorted runs (prefixes, owners) as one, the older's entries first among equal
+    prefixes (a stable sort of the two concatenated): the shorter run's entries are put
+    in their places found by binary search, the longer's fill the rest in order. No sort
+    and no index of the whole: an argsort of millions of keys took ~50 MB at its peak."""
+    (a, a_ids), (b, b_ids) = older, newer
+    prefixes = np.empty(a.size + b.size, dtype=a.dtype)
+    owners = np.empty(a.size + b.size, dtype=np.result_type(a_ids, b_ids))
+    if b.size <= a.size:
+        (short, short_ids), (long, long_ids), side = newer, older, "right"
+    else:
+        (short, short_ids), (long, long_ids), side = older, newer, "left"
+    rest = np.ones(prefixes.size, dtype=bool)
+    for start in range(0, short.size, _MERGE_SLICE):
+        part = short[start : start + _MERGE_SLICE]
+        place = np.searchsorted(long, part, side=side)  # type: ignore[call-overload]
+        place += np.arange(start, start + part.size)
+        rest[place] = False
+        prefixes[place], owners[place] = part, short_ids[start : start + part.size]
+    prefixes[rest], owners[rest] = long, long_ids
+    return prefixes, owners
 
 
 def print_keys(blob: bytes) -> list[int]:
