@@ -232,12 +232,9 @@ def _passages(
             continue
         title_tokens = passage_tokens(title)
         whole = len(chunks) == 1 and chunks[0] == text
-        split = splits[position]
+        body, split = (normalized[position], splits[position]) if whole else (None, None)
         for chunk in chunks:
-            if whole and split is not None and "_" not in text:  # as `passage_tokens`
-                text_tokens = split
-            else:
-                text_tokens = passage_tokens(chunk, normalized[position] if whole else None)
+            text_tokens = passage_tokens(chunk, body, split)
             tokenised.words.append(len(title_tokens) + len(text_tokens))
             tokenised.stamps.append(stamp or "")
             tokenised.title_tokens.append(title_tokens)

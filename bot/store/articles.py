@@ -112,12 +112,18 @@ def dedupe_keys(article: ArticleIn, normalized: str | None = None) -> tuple[str 
     return canonical_url(article.url), content_hash(article.title, article.text, normalized)
 
 
-def passage_tokens(text: str, normalized: str | None = None) -> list[str]:
+def passage_tokens(
+    text: str, normalized: str | None = None, split: list[str] | None = None
+) -> list[str]:
     """`word_tokens(text)`, lower-cased where that changes no token (`plain_words` text),
     and then taken from `normalized` when given (the text's `normalized_text`, one split
     instead of a tokenisation: without underscores its words are exactly those tokens). Case changes
     neither a word's stem (`fresh_stem` lower-cases first) nor the word count, and the
-    postings index then meets one surface form per word instead of two or three."""
+    postings index then meets one surface form per word instead of two or three.
+    `split`: `normalized`'s words as `normalized_words` gives them (only for `plain_words`
+    text), returned as they are when they are the tokens."""
+    if split is not None and "_" not in text:
+        return split
     if plain_words(text):
         if normalized is not None and "_" not in text:
             return normalized.split(" ") if normalized else []
