@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.models import Passage, SearchFilters
 from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.query import QueryTerms, analyze
+from bot.retrieval.recency import age
 from bot.retrieval.timewords import TimeQuery, parse_time_words
 from bot.retrieval.variants import GroupedQueryTerms, expand
 from bot.store.articles import ArticleRepository
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 STALE_AFTER = timedelta(days=7)
 # Weight of the recency list fused in for "latest …" questions (1.0 = as strong as BM25).
 RECENCY_WEIGHT = 0.5
+# News questions are mostly about recent events: the best RECENCY_DEPTH passages' BM25 scores
+# are divided by 1 + `retrieval.recency_decay` x their age (`bot.retrieval.recency.age`), so
+# an older article leads only when it matches clearly better.
+RECENCY_DEPTH = 50
 
 # "title:Carney" is FTS5 column syntax a power user may type; the words after it are the query.
 _COLUMN_PREFIX = re.compile(r"\b(?:title|text)\s*:", re.IGNORECASE)
@@ -151,7 +156,9 @@ class HybridRetriever:
     ) -> SearchResult:
         tq = parse_time_words(question, reference)
         if not tq.has_window and not tq.prefer_recent:
-            return self._search(question, k, filters, prefer_recent=False, context=context)
+            return self._search(
+                question, k, filters, prefer_recent=False, context=context, reference=reference
+            )
         if tq.absolute:
             window = (tq.since, tq.until)
             result = self._search(
@@ -159,15 +166,24 @@ class HybridRetriever:
             )
             return replace(result, time_phrase=tq.phrase, window=window, time_filter=False)
         if not tq.has_window:
-            return self._search(tq.text, k, filters, prefer_recent=True, context=context)
+            return self._search(
+                tq.text, k, filters, prefer_recent=True, context=context, reference=reference
+            )
         if time_scope:
             scoped = _intersect(filters, tq)
             result = self._search(
-                tq.text, k, scoped, prefer_recent=tq.prefer_recent, context=context
+                tq.text,
+                k,
+                scoped,
+                prefer_recent=tq.prefer_recent,
+                context=context,
+                reference=reference,
             )
             if result.passages:
                 return replace(result, time_phrase=tq.phrase, window=(tq.since, tq.until))
-        result = self._search(tq.text, k, filters, prefer_recent=True, context=context)
+        result = self._search(
+            tq.text, k, filters, prefer_recent=True, context=context, reference=reference
+        )
         return replace(result, time_phrase=tq.phrase, window=(tq.since, tq.until), relaxed=True)
 
     def _search(
@@ -179,14 +195,18 @@ class HybridRetriever:
         prefer_recent: bool,
         boost: tuple[datetime | None, datetime | None] | None = None,
         context: Collection[str] = (),
+        reference: datetime | None = None,
     ) -> SearchResult:
         only_time = not any(w not in STOPWORDS for w in words(question))
+        decay = self.settings.retrieval.recency_decay if reference is not None else 0.0
         if only_time and (prefer_recent or (filters and (filters.since or filters.until))):
             return self._newest(question, k, filters)
         expanded, query = expand(_COLUMN_PREFIX.sub(" ", question))
         # one list and nothing to re-rank it by: its top k is the fused top k
         alone = self.mode == "bm25" and not prefer_recent and boost is None
         depth = k if alone else max(self.settings.retrieval.fusion_depth, k)
+        if decay:
+            depth = max(depth, RECENCY_DEPTH)
         lexical = self.bm25.search(expanded, k=depth, filters=filters)
         query.weights = lexical.query.weights
         query.in_corpus = self.bm25.known_terms(query.stems)
@@ -194,7 +214,13 @@ class HybridRetriever:
         by_id = {p.chunk_id: p for p in lexical.passages}
         lists: list[Ranked] = []
         if self.mode != "dense":
-            lists.append([(p.chunk_id, p.score) for p in lexical.passages])
+            scored = [(p.chunk_id, p.score) for p in lexical.passages]
+            if decay:
+                aged = [
+                    (p.chunk_id, p.score / (1 + decay * age(p, reference))) for p in by_id.values()
+                ]
+                scored = sorted(aged, key=lambda r: -r[1])
+            lists.append(scored)
         if self.mode != "bm25" and self.dense is not None:
             hits = self.dense.search(question, depth, filters)
             lists.append(hits)
