@@ -250,3 +250,34 @@ def test_the_answer_leads_with_the_newer_source_when_both_match(
     expected = "Summit in Japan" if age_weight else "Summit in Germany"
     assert chosen.sentences[0].passage.title == expected
     engine.close()
+
+
+@pytest.mark.parametrize("days", [0, 3, 14, 15, 40, 179, 180, 400, 4000])
+def test_the_ranking_and_the_evidence_share_one_age_scale(days: int) -> None:
+    from datetime import timedelta
+
+    import numpy as np
+
+    from bot.models import Passage
+    from bot.retrieval.recency import Recency, age
+
+    published = NOW - timedelta(days=days)
+    passage = Passage(
+        chunk_id=1,
+        article_id=1,
+        ordinal=0,
+        text="x",
+        start=0,
+        end=1,
+        title="t",
+        url=None,
+        source=None,
+        published_at=published,
+        ingested_at=NOW,
+    )
+    recency = Recency(NOW, 0.3)
+    expected = 1 + 0.3 * age(passage, NOW)
+    assert recency.divisor(passage) == pytest.approx(expected)
+    assert recency.divisors(np.array([published.timestamp()]))[0] == pytest.approx(expected)
+    assert 0.0 <= age(passage, NOW) <= 1.0
+    assert (age(passage, NOW) == 0.0) == (days <= 14)

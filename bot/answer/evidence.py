@@ -5,9 +5,9 @@ Every sentence of the top passages is a candidate. It is scored by how much of t
 prose often names the subject in one sentence and gives the answer in the next), plus a bonus
 when it holds a candidate of the asked type ("how many Marines" → a number before "Marines";
 "which state" → a place), and more when the other articles give the same candidate
-(`bot.answer.support`); less when its source is old when asked (news questions are about
-recent events: the same annual summit, prize or jackpot recurs in older articles). The lead is the best sentence, followed by its next sentence when it
-left part of the question uncovered ("…attacks on the Ain al-Asad airbase…" then "Reports
+(`bot.answer.support`); less when its source is old when asked (`bot.retrieval.recency`).
+The lead is the best sentence, followed by its next sentence when it left part of the
+question uncovered ("…attacks on the Ain al-Asad airbase…" then "Reports
 suggest a barrage of drones…"); the others follow by maximal marginal relevance, so no two say
 the same thing.
 

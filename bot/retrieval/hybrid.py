@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.models import Passage, SearchFilters
 from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.query import QueryTerms, analyze
-from bot.retrieval.recency import age
+from bot.retrieval.recency import Recency
 from bot.retrieval.timewords import TimeQuery, parse_time_words
 from bot.retrieval.variants import GroupedQueryTerms, expand
 from bot.store.articles import ArticleRepository
@@ -33,10 +33,6 @@ if TYPE_CHECKING:
 STALE_AFTER = timedelta(days=7)
 # Weight of the recency list fused in for "latest …" questions (1.0 = as strong as BM25).
 RECENCY_WEIGHT = 0.5
-# News questions are mostly about recent events: the best RECENCY_DEPTH passages' BM25 scores
-# are divided by 1 + `retrieval.recency_decay` x their age (`bot.retrieval.recency.age`), so
-# an older article leads only when it matches clearly better.
-RECENCY_DEPTH = 50
 
 # "title:Carney" is FTS5 column syntax a power user may type; the words after it are the query.
 _COLUMN_PREFIX = re.compile(r"\b(?:title|text)\s*:", re.IGNORECASE)
@@ -198,29 +194,23 @@ class HybridRetriever:
         reference: datetime | None = None,
     ) -> SearchResult:
         only_time = not any(w not in STOPWORDS for w in words(question))
-        decay = self.settings.retrieval.recency_decay if reference is not None else 0.0
         if only_time and (prefer_recent or (filters and (filters.since or filters.until))):
             return self._newest(question, k, filters)
         expanded, query = expand(_COLUMN_PREFIX.sub(" ", question))
         # one list and nothing to re-rank it by: its top k is the fused top k
         alone = self.mode == "bm25" and not prefer_recent and boost is None
         depth = k if alone else max(self.settings.retrieval.fusion_depth, k)
-        if decay:
-            depth = max(depth, RECENCY_DEPTH)
-        lexical = self.bm25.search(expanded, k=depth, filters=filters)
+        # news: an older article leads only when it matches clearly better
+        decay = self.settings.retrieval.recency_decay
+        recency = Recency(reference, decay) if reference is not None and decay else None
+        lexical = self.bm25.search(expanded, k=depth, filters=filters, recency=recency)
         query.weights = lexical.query.weights
         query.in_corpus = self.bm25.known_terms(query.stems)
         query.context = {stem(w) for w in context}
         by_id = {p.chunk_id: p for p in lexical.passages}
         lists: list[Ranked] = []
         if self.mode != "dense":
-            scored = [(p.chunk_id, p.score) for p in lexical.passages]
-            if decay:
-                aged = [
-                    (p.chunk_id, p.score / (1 + decay * age(p, reference))) for p in by_id.values()
-                ]
-                scored = sorted(aged, key=lambda r: -r[1])
-            lists.append(scored)
+            lists.append([(p.chunk_id, p.score) for p in lexical.passages])
         if self.mode != "bm25" and self.dense is not None:
             hits = self.dense.search(question, depth, filters)
             lists.append(hits)
