@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.answer.questions import question_facts
 from bot.engine import Engine
 from bot.models import Answer
-from tests.corpus_helpers import write_jsonl
+from tests.corpus_helpers import main_in_process, write_jsonl
 
 
 def _ingest(engine: Engine, tmp_path: Path, *items: dict[str, str]) -> None:
@@ -109,9 +111,22 @@ def test_no_line_when_the_sources_disagree(engine: Engine, tmp_path: Path) -> No
     assert _line(answer) is None
 
 
-def test_cli_json_marks_the_line(engine: Engine, tmp_path: Path) -> None:
-    _ingest(engine, tmp_path, GRAMMY, GRAMMY_AGAIN)
-    answer = engine.answer_extractive("Who won the Golden Gramophone award?")
-    sentences = json.loads(answer.model_dump_json())["sentences"]
-    assert sentences[0]["answer_line"] is True
+def test_cli_shows_the_line_first_in_text_and_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(tmp_path / "cli-data")
+    items = write_jsonl(tmp_path / "awards.jsonl", [GRAMMY, GRAMMY_AGAIN])
+    assert main_in_process(capsys, "ingest", str(items), "--no-seeds", "--data-dir", data)[0] == 0
+    question = "Who won the Golden Gramophone award?"
+    code, out, err = main_in_process(capsys, "ask", question, "--no-seeds", "--data-dir", data)
+    assert code == 0, err
+    first, second = out.splitlines()[:2]
+    assert first == "Bad Bunny [1]"
+    assert "Golden Gramophone" in second and second.endswith("]")
+    code, out, err = main_in_process(
+        capsys, "ask", question, "--json", "--no-seeds", "--data-dir", data
+    )
+    assert code == 0, err
+    sentences = json.loads(out)["sentences"]
+    assert sentences[0] == {"text": "Bad Bunny", "citations": [1], "answer_line": True}
     assert not any(s["answer_line"] for s in sentences[1:])
