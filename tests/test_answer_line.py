@@ -130,3 +130,11 @@ def test_cli_shows_the_line_first_in_text_and_json(
     sentences = json.loads(out)["sentences"]
     assert sentences[0] == {"text": "Bad Bunny", "citations": [1], "answer_line": True}
     assert not any(s["answer_line"] for s in sentences[1:])
+
+
+def test_no_number_line_when_the_sentence_holds_another_count(seeded_engine: Engine) -> None:
+    """The seed gives "3,785 Palestinians killed and 12,493 wounded": the number the asked noun
+    follows is not the count of the injured."""
+    answer = seeded_engine.answer_extractive("How many Palestinians have been injured?")
+    assert _line(answer) is None
+    assert "12,493 wounded" in answer.answer

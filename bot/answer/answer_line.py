@@ -27,6 +27,7 @@ from bot.answer.candidates import (
     Token,
     candidates,
     is_asked,
+    numbers_with,
     tokens,
 )
 from bot.answer.questions import QuestionFacts
@@ -48,6 +49,9 @@ TITLE_CONTEXT = True
 # The chosen candidate's support must be at least this many times any rival's (a candidate
 # neither inside it nor holding it); below that the sources do not clearly give one answer.
 RIVAL_MARGIN = 2.0
+# A number line only when it is the sole count of its sentence (the asked noun can follow one
+# count while the asked verb goes with another).
+SOLE_COUNT = True
 # A name line leaves out the question's own words and function words at its ends.
 TRIM_ASKED = True
 # A date line is a year or a month (with its day and year when written beside it); weekdays
@@ -67,7 +71,8 @@ def answer_line(
     facts: QuestionFacts, lead: Sentence, backing: Support, asked: Collection[str]
 ) -> AnswerLine | None:
     """The lead's answer candidate as a short line, or None (see the module docstring)."""
-    if facts.answer_type.kind not in LINE_KINDS:
+    kind = facts.answer_type.kind
+    if kind not in LINE_KINDS:
         return None
     passage = lead.passage
     origin: Origin = "sentence"
@@ -76,7 +81,7 @@ def answer_line(
         origin, text = "title", passage.title
         found = candidates(text, facts.answer_type, asked)
     chosen = _clear_winner(found, backing, asked)
-    if chosen is None:
+    if chosen is None or (kind == "number" and SOLE_COUNT and not _sole_count(text, chosen)):
         return None
     line = _written(facts, text, chosen, asked)
     if line and chosen in f"{passage.title}\n{passage.text}":
@@ -96,6 +101,13 @@ def _clear_winner(found: list[str], backing: Support, asked: Collection[str]) ->
     rivals = [backing.total(k) for _, k in keyed if not _nested(k, key)]
     rivals.append(backing.rival(key))
     return best if own >= RIVAL_MARGIN * max(rivals) and (own > 0 or len(keyed) == 1) else None
+
+
+def _sole_count(text: str, chosen: str) -> bool:
+    """No other number in the text: "3,785 Palestinians killed and 12,493 wounded" answers
+    "how many Palestinians were injured" with the second number, not the one the noun follows."""
+    others = {candidate_key(n) for n in numbers_with(text, None)} - {candidate_key(chosen)}
+    return not others
 
 
 def _nested(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
