@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.answer.answer_line import AnswerLine, answer_line
 from bot.answer.candidates import bound_candidates, candidates, mentions
 from bot.answer.injection import addresses_assistant
 from bot.answer.questions import QuestionFacts
@@ -104,6 +105,7 @@ class Evidence:
     missing_terms: list[str]
     best_coverage: float
     gap: str | None = None  # what the question asks that no chosen sentence gives
+    line: AnswerLine | None = None  # the answer itself, to lead the composed answer
 
 
 def sentences_of(
@@ -324,7 +326,8 @@ def select_evidence(
     }
     present = set(content_stems(f"{lead.passage.title}\n{lead.passage.text}"))
     missing = [query.surface[s] for s in query.stems if s not in present]
-    return Evidence(chosen, signals, missing, best_coverage, _gap(facts, chosen))
+    line = answer_line(facts, lead, backing, asked)
+    return Evidence(chosen, signals, missing, best_coverage, _gap(facts, chosen), line)
 
 
 # This many articles giving the lead's candidate count as full agreement.
