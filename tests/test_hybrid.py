@@ -15,6 +15,7 @@ from bot.engine import Engine
 from bot.models import ArticleIn
 from bot.retrieval.hybrid import rrf
 from bot.retrieval.variants import expand
+from tests.support.passages import make_passage
 
 NOW = datetime(2023, 10, 20, 12, 0, tzinfo=UTC)
 
@@ -258,23 +259,10 @@ def test_the_ranking_and_the_evidence_share_one_age_scale(days: int) -> None:
 
     import numpy as np
 
-    from bot.models import Passage
     from bot.retrieval.recency import Recency, age
 
     published = NOW - timedelta(days=days)
-    passage = Passage(
-        chunk_id=1,
-        article_id=1,
-        ordinal=0,
-        text="x",
-        start=0,
-        end=1,
-        title="t",
-        url=None,
-        source=None,
-        published_at=published,
-        ingested_at=NOW,
-    )
+    passage = make_passage("x", published_at=published, ingested_at=NOW)
     recency = Recency(NOW, 0.3)
     expected = 1 + 0.3 * age(passage, NOW)
     assert recency.divisor(passage) == pytest.approx(expected)
