@@ -216,6 +216,10 @@ class Retriever:
         if keep is not None:
             rows, best = rows[keep], best[keep]
         if recency is not None:
+            if rows.size > k:  # only a row within the decay's reach of the k-th can enter
+                kth = np.partition(best, best.size - k)[best.size - k]
+                near = best >= kth / recency.ceiling
+                rows, best = rows[near], best[near]
             best = best / recency.divisors(index.when[rows])
         if rows.size > k:
             kth = np.partition(best, best.size - k)[best.size - k]

@@ -40,6 +40,11 @@ class Recency:
     reference: datetime
     decay: float
 
+    @property
+    def ceiling(self) -> float:
+        """The largest divisor (a source STALE_DAYS old or older)."""
+        return 1.0 + self.decay
+
     def divisors(self, when: np.ndarray) -> np.ndarray:
         """Per row, from `when` in epoch seconds."""
         days = (self.reference.timestamp() - when) / _DAY
