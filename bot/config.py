@@ -190,6 +190,13 @@ class RetrievalSettings(Section):
         "search or `briefbot reindex` (keeps ingest at BM25 speed)",
     )
     embeddings_timeout: float = Field(default=30.0, gt=0)
+    recency_decay: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=4.0,
+        description="news recency: a passage's BM25 score is divided by 1 + this x its age "
+        "(0 within 14 days, 1 from 180 days on); 0 ranks by relevance alone",
+    )
     recency_reference: Literal["auto", "now", "corpus"] = Field(
         default="auto",
         description="what 'yesterday' is relative to: now, the newest article, or now unless "

@@ -140,6 +140,11 @@ class IngestReport(BaseModel):
 class AnswerSentence(BaseModel):
     text: str
     citations: list[int]
+    answer_line: bool = Field(
+        default=False,
+        description="the answer itself (a name, place, number or date), shown on its own line "
+        "before the sentences that give it",
+    )
 
 
 class Disagreement(BaseModel):

@@ -194,7 +194,9 @@ def test_answer_sentences_do_not_restate_each_other(engine: Engine, tmp_path: Pa
     _ingest(engine, tmp_path, *items)
     answer = engine.answer_extractive("How many families did Storm Babet force from their homes?")
     assert not answer.abstained
-    assert sum("300 families" in s.text for s in answer.sentences) == 1
+    quoted = [s for s in answer.sentences if not s.answer_line]
+    assert sum("300 families" in s.text for s in quoted) == 1
+    assert answer.sentences[0].answer_line and answer.sentences[0].text == "300 families"
 
 
 def test_the_answer_reads_past_the_five_best_articles(engine: Engine, tmp_path: Path) -> None:

@@ -6,14 +6,13 @@ the question asks for and no sentence gives vetoes the answer (tests/test_answer
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.answer.evidence import names_missing
 from bot.answer.questions import asked_clause, question_names
 from bot.engine import Engine
-from bot.models import Passage
 from tests.corpus_helpers import write_jsonl
+from tests.support.passages import make_passage
 
 PREVIEW = {
     "title": "Candidates prepare for the 2024 presidential election",
@@ -89,19 +88,7 @@ def test_question_parts() -> None:
 
 def test_names_match_words_not_stems() -> None:
     """ "France" must not be found in a passage about CFA francs (same Porter stem)."""
-    passage = Passage(
-        chunk_id=1,
-        article_id=1,
-        ordinal=0,
-        text="The CFA francs used in west Africa are pegged.",
-        start=0,
-        end=46,
-        title="Currency peg",
-        url=None,
-        source=None,
-        published_at=None,
-        ingested_at=datetime(2023, 10, 1, tzinfo=UTC),
-    )
+    passage = make_passage("The CFA francs used in west Africa are pegged.", title="Currency peg")
     assert names_missing(question_names("What is the capital of France?"), passage) == 1.0
     assert names_missing(question_names("Where are CFA Francs used?"), passage) == 0.0
     plural = passage.model_copy(update={"text": "Two Palestinians were hurt."})

@@ -15,6 +15,7 @@ from bot.engine import Engine
 from bot.models import ArticleIn
 from bot.retrieval.hybrid import rrf
 from bot.retrieval.variants import expand
+from tests.support.passages import make_passage
 
 NOW = datetime(2023, 10, 20, 12, 0, tzinfo=UTC)
 
@@ -182,3 +183,89 @@ def test_a_question_that_is_only_a_time_answers_with_that_days_leads(tmp_path: P
     titles = {s.passage.title for s in evidence.sentences}
     assert titles == {"Harbour bridge reopens", "Harbour bridge repairs"}
     engine.close()
+
+
+SUMMITS = [
+    ArticleIn(
+        title="Summit in Germany",
+        text="G7 leaders met in Germany for the annual G7 summit on trade.",
+        published_at=datetime(2022, 6, 27, 9, 0, tzinfo=UTC),
+        url="https://x/g7-2022",
+    ),
+    ArticleIn(
+        title="Summit in Japan",
+        text="G7 leaders met in Japan for the annual summit on trade.",
+        published_at=_at(18),
+        url="https://x/g7-2023",
+    ),
+    ArticleIn(
+        title="Ports strike",
+        text="Dock workers at three ports began a strike over pay on Monday.",
+        published_at=_at(17),
+        url="https://x/ports",
+    ),
+]
+
+
+@pytest.mark.parametrize("decay", [0.0, 0.3])
+def test_a_newer_article_leads_an_older_one_that_matches_little_better(
+    tmp_path: Path, decay: float
+) -> None:
+    engine = _engine(tmp_path, recency_reference="now", recency_decay=decay)
+    engine.ingestor.ingest_articles(SUMMITS)
+    top = engine.hybrid.search("Where did G7 leaders meet for the annual summit?", now=NOW)
+    titles = [p.title for p in top.passages]
+    # the older article names "G7" twice: by relevance alone it leads
+    assert titles[:2] == (
+        ["Summit in Japan", "Summit in Germany"]
+        if decay
+        else ["Summit in Germany", "Summit in Japan"]
+    )
+    engine.close()
+
+
+def test_an_old_article_that_matches_clearly_better_still_leads(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, recency_reference="now", recency_decay=0.3)
+    engine.ingestor.ingest_articles(SUMMITS)
+    question = "When did G7 leaders meet in Germany for the annual summit?"
+    top = engine.hybrid.search(question, now=NOW).passages
+    assert top[0].title == "Summit in Germany"
+    engine.close()
+
+
+@pytest.mark.parametrize("age_weight", [0.0, -0.3])
+def test_the_answer_leads_with_the_newer_source_when_both_match(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, age_weight: float
+) -> None:
+    from bot.answer import evidence
+
+    monkeypatch.setitem(evidence.SENTENCE_WEIGHTS, "age", age_weight)
+    engine = _engine(tmp_path, recency_reference="now", recency_decay=0.0)
+    engine.ingestor.ingest_articles(SUMMITS)
+    question = "Where did G7 leaders meet for the annual summit?"
+    result = engine.hybrid.search(question, now=NOW)
+    assert result.passages[0].title == "Summit in Germany"  # relevance alone
+    chosen = select_evidence(
+        result.query, question_facts(question), result.passages, 4, reference=result.reference
+    )
+    expected = "Summit in Japan" if age_weight else "Summit in Germany"
+    assert chosen.sentences[0].passage.title == expected
+    engine.close()
+
+
+@pytest.mark.parametrize("days", [0, 3, 14, 15, 40, 179, 180, 400, 4000])
+def test_the_ranking_and_the_evidence_share_one_age_scale(days: int) -> None:
+    from datetime import timedelta
+
+    import numpy as np
+
+    from bot.retrieval.recency import Recency, age
+
+    published = NOW - timedelta(days=days)
+    passage = make_passage("x", published_at=published, ingested_at=NOW)
+    recency = Recency(NOW, 0.3)
+    expected = 1 + 0.3 * age(passage, NOW)
+    assert recency.divisor(passage) == pytest.approx(expected)
+    assert recency.divisors(np.array([published.timestamp()]))[0] == pytest.approx(expected)
+    assert 0.0 <= age(passage, NOW) <= 1.0
+    assert (age(passage, NOW) == 0.0) == (days <= 14)

@@ -13,20 +13,17 @@ from bot.answer.verify import Evidence, check_claim, verify_sentences
 from bot.llm.prompts import Prompts
 from bot.llm.schema import ReplyParseError, ReplySentence, parse_reply
 from bot.models import Passage, Turn
+from tests.support.passages import make_passage
 
 NOW = datetime(2023, 10, 20, tzinfo=UTC)
 
 
 def passage(article_id: int, text: str, score: float = 1.0, title: str = "Title") -> Passage:
-    return Passage(
-        chunk_id=article_id * 10 + int(score * 3),
+    return make_passage(
+        text,
         article_id=article_id,
-        ordinal=0,
-        text=text,
-        start=0,
-        end=len(text),
+        chunk_id=article_id * 10 + int(score * 3),
         title=title,
-        url=None,
         source="Wire",
         published_at=NOW,
         ingested_at=NOW,

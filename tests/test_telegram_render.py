@@ -50,6 +50,25 @@ def test_markers_link_to_articles_and_untrusted_text_is_escaped() -> None:
     assert "[2] No URL · <Src> · 2023-10-16" in visible
 
 
+def test_answer_line_is_bold_on_its_own_line_and_escaped() -> None:
+    line = AnswerSentence(text="AT&T <Mobility>", citations=[1], answer_line=True)
+    quote = AnswerSentence(text="The <b>deal</b> went to AT&T <Mobility>.", citations=[1])
+    answer = Answer(
+        question="Which company won the deal?",
+        answer="AT&T <Mobility> [1]\nThe <b>deal</b> went to AT&T <Mobility>. [1]",
+        abstained=False,
+        sentences=[line, quote],
+        sources=[_ref(1, "Deal", "https://x.example/deal")],
+    )
+    html = render_answer(answer)
+    assert html.startswith(
+        '<b>AT&amp;T &lt;Mobility&gt;</b> <a href="https://x.example/deal">[1]</a>\n'
+    )
+    assert "The &lt;b&gt;deal&lt;/b&gt; went to AT&amp;T &lt;Mobility&gt;." in html
+    visible = parse_html(html)
+    assert visible.startswith("AT&T <Mobility> [1]\nThe <b>deal</b> went")
+
+
 def test_split_respects_limit_and_keeps_every_part_valid() -> None:
     sentence = 'Sentence {i} &amp; <a href="https://x.example/{i}">[{i}]</a>. '
     document = "<b>Title</b>\n\n" + "".join(sentence.format(i=i) for i in range(400))

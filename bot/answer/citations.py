@@ -47,6 +47,10 @@ def with_markers(sentence: AnswerSentence) -> str:
 
 
 def answer_text(sentences: list[AnswerSentence]) -> str:
+    """The sentences with their markers; an answer line stands on its own line."""
+    if sentences and sentences[0].answer_line:
+        rest = answer_text(sentences[1:])
+        return f"{with_markers(sentences[0])}\n{rest}" if rest else with_markers(sentences[0])
     return " ".join(with_markers(s) for s in sentences)
 
 

@@ -5,8 +5,9 @@ Every sentence of the top passages is a candidate. It is scored by how much of t
 prose often names the subject in one sentence and gives the answer in the next), plus a bonus
 when it holds a candidate of the asked type ("how many Marines" → a number before "Marines";
 "which state" → a place), and more when the other articles give the same candidate
-(`bot.answer.support`). The lead is the best sentence, followed by its next sentence when it
-left part of the question uncovered ("…attacks on the Ain al-Asad airbase…" then "Reports
+(`bot.answer.support`); less when its source is old when asked (`bot.retrieval.recency`).
+The lead is the best sentence, followed by its next sentence when it left part of the
+question uncovered ("…attacks on the Ain al-Asad airbase…" then "Reports
 suggest a barrage of drones…"); the others follow by maximal marginal relevance, so no two say
 the same thing.
 
@@ -26,12 +27,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.answer.answer_line import AnswerLine, answer_line
 from bot.answer.candidates import bound_candidates, candidates, mentions
 from bot.answer.injection import addresses_assistant
 from bot.answer.questions import QuestionFacts
 from bot.answer.support import Support, candidate_key, support
 from bot.models import Passage
 from bot.retrieval.query import QueryTerms
+from bot.retrieval.recency import age
 from bot.text.sentences import sentence_spans
 from bot.text.words import STOPWORDS, content_stems, fold, stem, words
 
@@ -50,6 +53,7 @@ SENTENCE_WEIGHTS: dict[str, float] = {
     "typed": 0.25,
     "article_rank": 0.02,
     "support": 0.3,
+    "age": -0.3,
 }
 # Candidate support (`bot.answer.support`) lifts the sentences holding a well-supported answer.
 SUPPORT = True
@@ -101,6 +105,7 @@ class Evidence:
     missing_terms: list[str]
     best_coverage: float
     gap: str | None = None  # what the question asks that no chosen sentence gives
+    line: AnswerLine | None = None  # the answer itself, to lead the composed answer
 
 
 def sentences_of(
@@ -108,6 +113,7 @@ def sentences_of(
     facts: QuestionFacts,
     passages: list[Passage],
     paraphrase: Paraphrase | None,
+    reference: datetime | None = None,
 ) -> list[Sentence]:
     """Scored candidate sentences of the top passages."""
     asked = asked_words(query, facts)
@@ -155,6 +161,7 @@ def sentences_of(
                 "passage": passage.coverage,
                 "typed": 1.0 if sent.found else 0.0,
                 "article_rank": 1.0 / (1 + rank),
+                "age": age(passage, reference),
             }
             sent.score = sum(SENTENCE_WEIGHTS.get(k, 0.0) * v for k, v in sent.features.items())
             sent.matched = sent.score
@@ -282,21 +289,6 @@ def names_missing(names: set[str], passage: Passage) -> float:
     return sum(1 for n in names if not mentions(text, n)) / len(names)
 
 
-FRESH_DAYS = 14
-STALE_DAYS = 180
-
-
-def age(passage: Passage, reference: datetime | None) -> float:
-    """How old the source is when asked: 0 up to FRESH_DAYS, rising (log-linear) to 1 at
-    STALE_DAYS and beyond; undated sources 0. News questions are mostly about recent events."""
-    if reference is None or passage.published_at is None:
-        return 0.0
-    days = (reference - passage.published_at).total_seconds() / 86400
-    if days <= FRESH_DAYS:
-        return 0.0
-    return min(math.log(days / FRESH_DAYS) / math.log(STALE_DAYS / FRESH_DAYS), 1.0)
-
-
 def select_evidence(
     query: QueryTerms,
     facts: QuestionFacts,
@@ -307,7 +299,7 @@ def select_evidence(
     scoped: bool = False,
 ) -> Evidence:
     """The chosen sentences and the lead's signals; `scoped`: the question names a time."""
-    pool = sentences_of(query, facts, passages, paraphrase)
+    pool = sentences_of(query, facts, passages, paraphrase, reference)
     asked = asked_words(query, facts)
     backing = supported(pool, asked)
     chosen = choose(pool, limit)
@@ -334,7 +326,8 @@ def select_evidence(
     }
     present = set(content_stems(f"{lead.passage.title}\n{lead.passage.text}"))
     missing = [query.surface[s] for s in query.stems if s not in present]
-    return Evidence(chosen, signals, missing, best_coverage, _gap(facts, chosen))
+    line = answer_line(facts, lead, backing, asked)
+    return Evidence(chosen, signals, missing, best_coverage, _gap(facts, chosen), line)
 
 
 # This many articles giving the lead's candidate count as full agreement.

@@ -51,6 +51,18 @@ class Support:
     def top(self) -> tuple[str, ...] | None:
         return self.ranked[0][0] if self.ranked else None
 
+    def total(self, key: tuple[str, ...]) -> float:
+        """A candidate's support (its articles' credits summed)."""
+        return self._totals.get(key, 0.0)
+
+    def rival(self, key: tuple[str, ...]) -> float:
+        """The best support of another candidate: one that neither holds `key` nor is held
+        by it ("Biden" is no rival of "Joe Biden")."""
+        return max(
+            (t for k, t in self.ranked if not (_within(k, key) or _within(key, k))),
+            default=0.0,
+        )
+
     def of(self, key: tuple[str, ...]) -> float:
         """Support of a candidate relative to the best one (0..1)."""
         best = self.ranked[0][1] if self.ranked else 0.0

@@ -26,7 +26,7 @@ from bot.answer.packing import defuse
 from bot.config import Settings
 from bot.llm.prompts import Prompts
 from bot.llm.schema import LLMReply, ReplyParseError, json_schema, parse_reply
-from bot.models import Answer, AnswerSentence, Usage
+from bot.models import Answer, Usage
 from bot.store.usage import UsageRepository
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ def _matched(answer: Answer, reply: LLMReply, language: str) -> Answer | None:
         if text is None or not _numbers(original.text) <= _numbers(text):
             log.info("translation to %s lost sentence %d or its numbers", language, i)
             return None
-        translated.append(AnswerSentence(text=text, citations=original.citations))
+        translated.append(original.model_copy(update={"text": text}))
     return answer.model_copy(
         update={"sentences": translated, "answer": answer_text(translated), "language": language}
     )

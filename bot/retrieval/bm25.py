@@ -23,6 +23,7 @@ import numpy as np
 from bot.config import Settings
 from bot.models import Passage, SearchFilters
 from bot.retrieval.query import QueryTerms, analyze
+from bot.retrieval.recency import Recency
 from bot.store.postings import Postings
 from bot.store.search import passage_from_row
 
@@ -46,6 +47,9 @@ CACHE_BYTES = 32 * 2**20
 SPARE_SCRATCH = 4
 # np.add.at takes its fast path only when the value has the array's type
 ONE = np.uint8(1)
+# A store without the postings index applies a recency preference to this many of its best
+# passages (the index applies it to every passage, before taking the best).
+RECENCY_DEPTH = 50
 
 
 @dataclass
@@ -129,12 +133,24 @@ class Retriever:
         return set(view.doc_freqs(stems))
 
     def search(
-        self, question: str, k: int | None = None, filters: SearchFilters | None = None
+        self,
+        question: str,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        recency: Recency | None = None,
     ) -> SearchResult:
-        if self._fallback is not None:
-            return self._fallback.search(question, k, filters)
-        query = analyze(question)
+        """The k best passages by BM25 (divided by `recency`'s divisor when given)."""
         k = k or self.settings.answers.top_k
+        if self._fallback is not None:
+            if recency is None:
+                return self._fallback.search(question, k, filters)
+            best = self._fallback.search(question, max(k, RECENCY_DEPTH), filters)
+            aged = [
+                p.model_copy(update={"score": p.score / recency.divisor(p)}) for p in best.passages
+            ]
+            aged.sort(key=lambda p: -p.score)  # stable: equal scores keep the newer first
+            return SearchResult(query=best.query, passages=aged[:k], present=best.present)
+        query = analyze(question)
         if not query.stems:
             return SearchResult(query=query, passages=[])
         self.postings.sync()
@@ -144,7 +160,7 @@ class Retriever:
         dfs = {s: int(p.rows.size) for s, p in found.items() if p is not None}
         self._last_dfs = (index.version, {s: dfs.get(s, 0) for s in query.stems})
         query.weights = lucene_idf(query, dfs, index.documents)
-        hits = self._rank(index, query, parts, k, filters)
+        hits = self._rank(index, query, parts, k, filters, recency)
         rows = {r.chunk_id: r for r in self.index.passages([h.chunk_id for h in hits])}
         total = query.total_weight
         passages = [
@@ -169,6 +185,7 @@ class Retriever:
         found: dict[str, _Parts | None],
         k: int,
         filters: SearchFilters | None,
+        recency: Recency | None = None,
     ) -> list[_Hit]:
         """The k best rows by (score, newer, lower id), with the query stems each holds."""
         held = [(s, parts) for s, parts in found.items() if parts is not None]
@@ -198,6 +215,12 @@ class Retriever:
         keep = self._allowed(index, rows, filters)
         if keep is not None:
             rows, best = rows[keep], best[keep]
+        if recency is not None:
+            if rows.size > k:  # only a row within the decay's reach of the k-th can enter
+                kth = np.partition(best, best.size - k)[best.size - k]
+                near = best >= kth / recency.ceiling
+                rows, best = rows[near], best[near]
+            best = best / recency.divisors(index.when[rows])
         if rows.size > k:
             kth = np.partition(best, best.size - k)[best.size - k]
             top = best >= kth  # ties at the k-th score are ordered below

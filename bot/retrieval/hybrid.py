@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.models import Passage, SearchFilters
 from bot.retrieval.bm25 import Retriever, SearchResult
 from bot.retrieval.query import QueryTerms, analyze
+from bot.retrieval.recency import Recency
 from bot.retrieval.timewords import TimeQuery, parse_time_words
 from bot.retrieval.variants import GroupedQueryTerms, expand
 from bot.store.articles import ArticleRepository
@@ -151,7 +152,9 @@ class HybridRetriever:
     ) -> SearchResult:
         tq = parse_time_words(question, reference)
         if not tq.has_window and not tq.prefer_recent:
-            return self._search(question, k, filters, prefer_recent=False, context=context)
+            return self._search(
+                question, k, filters, prefer_recent=False, context=context, reference=reference
+            )
         if tq.absolute:
             window = (tq.since, tq.until)
             result = self._search(
@@ -159,15 +162,24 @@ class HybridRetriever:
             )
             return replace(result, time_phrase=tq.phrase, window=window, time_filter=False)
         if not tq.has_window:
-            return self._search(tq.text, k, filters, prefer_recent=True, context=context)
+            return self._search(
+                tq.text, k, filters, prefer_recent=True, context=context, reference=reference
+            )
         if time_scope:
             scoped = _intersect(filters, tq)
             result = self._search(
-                tq.text, k, scoped, prefer_recent=tq.prefer_recent, context=context
+                tq.text,
+                k,
+                scoped,
+                prefer_recent=tq.prefer_recent,
+                context=context,
+                reference=reference,
             )
             if result.passages:
                 return replace(result, time_phrase=tq.phrase, window=(tq.since, tq.until))
-        result = self._search(tq.text, k, filters, prefer_recent=True, context=context)
+        result = self._search(
+            tq.text, k, filters, prefer_recent=True, context=context, reference=reference
+        )
         return replace(result, time_phrase=tq.phrase, window=(tq.since, tq.until), relaxed=True)
 
     def _search(
@@ -179,6 +191,7 @@ class HybridRetriever:
         prefer_recent: bool,
         boost: tuple[datetime | None, datetime | None] | None = None,
         context: Collection[str] = (),
+        reference: datetime | None = None,
     ) -> SearchResult:
         only_time = not any(w not in STOPWORDS for w in words(question))
         if only_time and (prefer_recent or (filters and (filters.since or filters.until))):
@@ -187,7 +200,10 @@ class HybridRetriever:
         # one list and nothing to re-rank it by: its top k is the fused top k
         alone = self.mode == "bm25" and not prefer_recent and boost is None
         depth = k if alone else max(self.settings.retrieval.fusion_depth, k)
-        lexical = self.bm25.search(expanded, k=depth, filters=filters)
+        # news: an older article leads only when it matches clearly better
+        decay = self.settings.retrieval.recency_decay
+        recency = Recency(reference, decay) if reference is not None and decay else None
+        lexical = self.bm25.search(expanded, k=depth, filters=filters, recency=recency)
         query.weights = lexical.query.weights
         query.in_corpus = self.bm25.known_terms(query.stems)
         query.context = {stem(w) for w in context}

@@ -51,9 +51,13 @@ def source_line(ref: SourceRef) -> str:
 
 
 def render_answer(answer: Answer) -> str:
-    """The whole answer as one HTML document (split it with `split_html`)."""
+    """The whole answer as one HTML document (split it with `split_html`); an answer line
+    ("Bad Bunny [1]") in bold on its own line."""
     urls = {ref.n: ref.url for ref in answer.sources}
     body = _cited(answer.answer, urls)
+    line = answer.sentences[0] if answer.sentences else None
+    if line is not None and line.answer_line and answer.answer.startswith(line.text):
+        body = f"<b>{escape(line.text)}</b>{_cited(answer.answer[len(line.text) :], urls)}"
     blocks = [body]
     if answer.note:
         blocks.append(f"<i>{escape(answer.note)}</i>")
