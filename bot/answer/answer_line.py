@@ -31,7 +31,7 @@ from bot.answer.candidates import (
     tokens,
 )
 from bot.answer.questions import QuestionFacts
-from bot.answer.support import Support, candidate_key
+from bot.answer.support import Support, candidate_key, nested
 from bot.models import Passage
 from bot.text.lexicon import SCALES, UNITS, is_month
 from bot.text.words import STOPWORDS, stem
@@ -98,7 +98,7 @@ def _clear_winner(found: list[str], backing: Support, asked: Collection[str]) ->
         return None
     best, key = max(keyed, key=lambda ck: backing.total(ck[1]))
     own = backing.total(key)
-    rivals = [backing.total(k) for _, k in keyed if not _nested(k, key)]
+    rivals = [backing.total(k) for _, k in keyed if not nested(k, key)]
     rivals.append(backing.rival(key))
     return best if own >= RIVAL_MARGIN * max(rivals) and (own > 0 or len(keyed) == 1) else None
 
@@ -108,10 +108,6 @@ def _sole_count(text: str, chosen: str) -> bool:
     "how many Palestinians were injured" with the second number, not the one the noun follows."""
     others = {candidate_key(n) for n in numbers_with(text, None)} - {candidate_key(chosen)}
     return not others
-
-
-def _nested(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    return set(a) <= set(b) or set(b) <= set(a)
 
 
 def _written(facts: QuestionFacts, text: str, candidate: str, asked: Collection[str]) -> str | None:

@@ -123,6 +123,7 @@ def sentences_of(
     ranks: dict[int, int] = {}
     for passage in passages[:PASSAGES_CONSIDERED]:
         rank = ranks.setdefault(passage.article_id, len(ranks))
+        passage_age = age(passage, reference)
         title_words = _content_words(passage.title)
         title = _named_stems(title_words, passage.title, named)
         previous: set[str] = set()
@@ -161,7 +162,7 @@ def sentences_of(
                 "passage": passage.coverage,
                 "typed": 1.0 if sent.found else 0.0,
                 "article_rank": 1.0 / (1 + rank),
-                "age": age(passage, reference),
+                "age": passage_age,
             }
             sent.score = sum(SENTENCE_WEIGHTS.get(k, 0.0) * v for k, v in sent.features.items())
             sent.matched = sent.score

@@ -59,7 +59,7 @@ class Support:
         """The best support of another candidate: one that neither holds `key` nor is held
         by it ("Biden" is no rival of "Joe Biden")."""
         return max(
-            (t for k, t in self.ranked if not (_within(k, key) or _within(key, k))),
+            (t for k, t in self.ranked if not nested(k, key)),
             default=0.0,
         )
 
@@ -71,6 +71,11 @@ class Support:
 
 def _within(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
     return bool(short) and set(short) <= set(long)
+
+
+def nested(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """One candidate key holds the other ("Biden" and "Joe Biden"): the same answer."""
+    return _within(a, b) or _within(b, a)
 
 
 # A sentence's credit is exp(SHARPNESS × (its score − the best score)): sentences that match

@@ -26,7 +26,11 @@ def age(passage: Passage, reference: datetime | None) -> float:
     and no reference: 0."""
     if reference is None or passage.published_at is None:
         return 0.0
-    days = (reference - passage.published_at).total_seconds() / _DAY
+    return _age_after((reference - passage.published_at).total_seconds() / _DAY)
+
+
+def _age_after(days: float) -> float:
+    """The scale itself, for one source (`Recency.divisors` is its form for many rows)."""
     if days <= FRESH_DAYS:
         return 0.0
     return min(math.log(days / FRESH_DAYS) / _SPAN, 1.0)
@@ -53,4 +57,4 @@ class Recency:
 
     def divisor(self, passage: Passage) -> float:
         when = passage.published_at or passage.ingested_at
-        return float(self.divisors(np.array([when.timestamp()]))[0])
+        return 1.0 + self.decay * _age_after((self.reference - when).total_seconds() / _DAY)
