@@ -42,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality import RTQA, cited_quotes, fold, load_jsonl, named, rate, week_until
 
 LABELS = Path(__file__).resolve().parent / "data" / "rtqa_answerability.jsonl"
+# A second reader's labels for part of the same questions, read without the first ones.
+SECOND = LABELS.with_name("rtqa_answerability_second_reader.jsonl")
 RECENT_DAYS = 60
 WINDOW_WORDS = 80
 EXCERPT_WORDS = 90
@@ -187,14 +189,17 @@ HEADER = "| questions | n | answered | gold named | gold in cited quotes |\n|---
 def report(answers: Path, labels: Path) -> None:
     rows = {r["id"]: r for r in load_jsonl(answers) if r["kind"] == "answerable"}
     audit = load_jsonl(labels)
-    print(f"audited by hand: {len(audit)} answerable questions ({labels.name})\n")
+    print(f"audited by hand: {len(audit)} answerable questions ({labels.name})")
+    if SECOND.exists():
+        print(_readers_agree(audit, load_jsonl(SECOND)))
+    print()
     print(HEADER)
     kinds = Counter(a["label"] for a in audit)
     for label in ("states_recent", "states_old", "incidental"):
         print(
             line(f"{label} ({kinds[label]})", [rows[a["id"]] for a in audit if a["label"] == label])
         )
-    states = [rows[a["id"]] for a in audit if a["label"].startswith("states")]
+    states = [rows[a["id"]] for a in audit if _stated(a["label"])]
     print(line("corpus states the answer", states))
     print(line("all audited", [rows[a["id"]] for a in audit]))
     articles, df = load_corpus()
@@ -218,8 +223,28 @@ def report(answers: Path, labels: Path) -> None:
         print(line("all", part))
 
 
+def _stated(label: str) -> bool:
+    return label.startswith("states")
+
+
+def _readers_agree(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> str:
+    """How often two readers agree on stated / incidental, and Cohen's kappa."""
+    by_id = {a["id"]: _stated(a["label"]) for a in first}
+    pairs = [(by_id[b["id"]], _stated(b["label"])) for b in second if b["id"] in by_id]
+    n = len(pairs)
+    observed = sum(x == y for x, y in pairs) / n
+    p1, p2 = sum(x for x, _ in pairs) / n, sum(y for _, y in pairs) / n
+    chance = p1 * p2 + (1 - p1) * (1 - p2)
+    kappa = (observed - chance) / (1 - chance) if chance < 1 else 1.0
+    return (
+        f"second reader on {n} of them: stated/incidental agree on {observed:.2f}, "
+        f"Cohen's kappa {kappa:.2f}; incidental {sum(not x for x, _ in pairs)} (first) "
+        f"vs {sum(not y for _, y in pairs)} (second)"
+    )
+
+
 def _agreement(audit: list[dict[str, Any]], measured: dict[str, float], t: float) -> str:
-    positive = {a["id"] for a in audit if a["label"].startswith("states")}
+    positive = {a["id"] for a in audit if _stated(a["label"])}
     above = {a["id"] for a in audit if measured[a["id"]] >= t}
     precision = len(positive & above) / len(above) if above else float("nan")
     recall = len(positive & above) / len(positive) if positive else float("nan")
