@@ -59,9 +59,22 @@ def test_windows(question: str, since: datetime, until: datetime, rest: str) -> 
     assert tq.text == rest
 
 
-def test_a_date_later_this_year_means_last_year() -> None:
-    tq = parse_time_words("What happened on Nov 5?", REF)
-    assert tq.since == day(2022, 11, 5)
+def test_a_day_without_a_year_is_its_nearest_occurrence() -> None:
+    tq = parse_time_words("What happened on Dec 5?", datetime(2024, 2, 10, tzinfo=UTC))
+    assert tq.since == day(2023, 12, 5)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which app faces a ban in the US on November 5?",
+        "Which food is eaten at the contest held on Dec. 24?",
+    ],
+)
+def test_a_coming_day_does_not_scope_the_question(question: str) -> None:
+    tq = parse_time_words(question, REF)
+    assert not tq.has_window
+    assert tq.text == question
 
 
 def test_absolute_dates_are_marked_so_they_boost_rather_than_filter() -> None:

@@ -299,11 +299,7 @@ class Retriever:
         """Which rows are within the filters' dates (published, else ingested) and source."""
         if filters is None:
             return None
-        keep = np.ones(rows.size, dtype=bool)
-        if filters.since is not None:
-            keep &= index.when[rows] >= math.floor(filters.since.timestamp())
-        if filters.until is not None:
-            keep &= index.when[rows] <= math.floor(filters.until.timestamp())
+        keep = index.within(rows, filters.since, filters.until)
         if filters.source:
             allowed = np.asarray(self.index.chunk_ids_from(filters.source), dtype=np.int64)
             keep &= np.isin(index.ids[rows], allowed)

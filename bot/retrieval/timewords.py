@@ -57,15 +57,19 @@ def _month_window(year: int, month: int) -> tuple[datetime, datetime]:
     return start, datetime(year, month, last, 23, 59, 59, tzinfo=UTC)
 
 
-def _past_date(ref: datetime, month: int, day: int, year: int | None) -> datetime | None:
-    """The date with that month and day: in `year`, else the latest one not after `ref`."""
+def _dated_day(ref: datetime, month: int, day: int, year: int | None) -> datetime | None:
+    """The day a question's month and day name: in `year`; else its nearest occurrence, which
+    is None when that lies ahead of `ref` ("a ban on January 19" asked in December names a
+    coming day, not when the news appeared)."""
     try:
         if year is not None:
             return datetime(year, month, day, tzinfo=UTC)
-        candidate = datetime(ref.year, month, day, tzinfo=UTC)
-        if candidate > ref + timedelta(days=1):
-            candidate = datetime(ref.year - 1, month, day, tzinfo=UTC)
-        return candidate
+        this_year = datetime(ref.year, month, day, tzinfo=UTC)
+        if this_year <= ref + timedelta(days=1):
+            return this_year
+        if this_year - ref < ref - this_year.replace(year=ref.year - 1):
+            return None
+        return this_year.replace(year=ref.year - 1)
     except ValueError:
         return None
 
@@ -121,7 +125,7 @@ def _month_day(m: re.Match[str], ref: datetime) -> Window | None:
     if not is_month(m.group("month")):
         return None
     year = int(m.group("year")) if m.group("year") else None
-    day = _past_date(ref, MONTHS[m.group("month").lower()], int(m.group("day")), year)
+    day = _dated_day(ref, MONTHS[m.group("month").lower()], int(m.group("day")), year)
     return _day_window(day) if day else None
 
 

@@ -25,6 +25,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import math
 import mmap
 import os
 import shutil
@@ -543,6 +544,19 @@ class IndexView:
 
     def average_length(self) -> float:
         return self.words / self.documents if self.documents else 1.0
+
+    def within(
+        self, rows: np.ndarray, since: datetime | None, until: datetime | None
+    ) -> np.ndarray:
+        """Which of `rows` have their time (published, else ingested) inside the window, ends
+        included, compared in whole seconds as `when` is stored."""
+        when = self.when[rows]
+        keep = np.ones(when.size, dtype=bool)
+        if since is not None:
+            keep &= when >= math.floor(since.timestamp())
+        if until is not None:
+            keep &= when <= math.floor(until.timestamp())
+        return keep
 
     def postings(self, term: str) -> Postings | None:
         """Where `term` (a stem) occurs, live rows only, ascending; None if nowhere."""

@@ -8,7 +8,6 @@ every search, one word at a time, so an article mentions a word when any of its 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,7 +80,7 @@ class TopicRepository:
             if not rows:
                 continue
             held_rows = np.fromiter(rows, dtype=np.int64, count=len(rows))
-            held_rows = held_rows[_within_window(view.when[held_rows], filters)]
+            held_rows = held_rows[view.within(held_rows, filters.since, filters.until)]
             if held_rows.size == 0:
                 continue
             chunk_ids = view.ids[np.sort(held_rows)].tolist()
@@ -128,14 +127,3 @@ class TopicRepository:
     def latest_publication(self) -> datetime | None:
         """The newest publication time in the corpus (what "recent" means for an old corpus)."""
         return from_db(self.db.query("SELECT max(published_at) FROM articles")[0][0])
-
-
-def _within_window(when: np.ndarray, filters: SearchFilters) -> np.ndarray:
-    """Which index rows' times (published, else ingested) fall in the filters' window: the
-    SQL applies the same window again, this only keeps the id list it is sent short."""
-    keep = np.ones(when.size, dtype=bool)
-    if filters.since is not None:
-        keep &= when >= math.floor(filters.since.timestamp())
-    if filters.until is not None:
-        keep &= when <= math.floor(filters.until.timestamp())
-    return keep
