@@ -80,6 +80,7 @@ class TopicRepository:
             if not rows:
                 continue
             held_rows = np.fromiter(rows, dtype=np.int64, count=len(rows))
+            # The SQL applies the window again; this only keeps the id list it is sent short.
             held_rows = held_rows[view.within(held_rows, filters.since, filters.until)]
             if held_rows.size == 0:
                 continue
