@@ -67,9 +67,8 @@ def _dated_day(ref: datetime, month: int, day: int, year: int | None) -> datetim
         this_year = datetime(ref.year, month, day, tzinfo=UTC)
         if this_year <= ref + timedelta(days=1):
             return this_year
-        if this_year - ref < ref - this_year.replace(year=ref.year - 1):
-            return None
-        return this_year.replace(year=ref.year - 1)
+        last_year = this_year.replace(year=ref.year - 1)
+        return None if this_year - ref < ref - last_year else last_year
     except ValueError:
         return None
 
